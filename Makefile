@@ -1,0 +1,175 @@
+# ipcq: top-level build.
+#
+#   make            build the module, libipcdev, the tests and the demos
+#   make check      install what is missing, build, lint, run every selftest
+#                   in a VM (exit status non-zero on any failure)
+#   make demo       install what is missing, build, run the demos in a VM
+#   make install    install libipcdev, its header, pkg-config file and man
+#                   pages (PREFIX, DESTDIR)
+#
+# Variables: KDIR (kernel build tree), BUILD (output directory),
+# TESTS="device_test ..." (subset for check), IPCQ_VM_ACCEL=tcg|kvm|auto.
+
+BUILD	?= $(CURDIR)/build
+PREFIX	?= /usr/local
+LIBDIR	?= $(PREFIX)/lib
+INCDIR	?= $(PREFIX)/include
+MANDIR	?= $(PREFIX)/share/man
+CC	?= cc
+CXX	?= c++
+CFLAGS	?= -O2 -g
+
+VERSION_MAJOR := 0
+VERSION := $(VERSION_MAJOR).1.0
+SONAME := libipcdev.so.$(VERSION_MAJOR)
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	    -Wmissing-prototypes -Wno-unused-parameter
+INCLUDES := -I$(CURDIR)/include/uapi -I$(CURDIR)/libipcdev
+
+LIB_SRCS := $(wildcard libipcdev/*.c)
+LIB_HDRS := $(wildcard libipcdev/*.h) include/uapi/linux/ipcq.h
+LIB_PIC_OBJS := $(patsubst libipcdev/%.c,$(BUILD)/lib/pic/%.o,$(LIB_SRCS))
+LIB_OBJS := $(patsubst libipcdev/%.c,$(BUILD)/lib/static/%.o,$(LIB_SRCS))
+LIB_SO := $(BUILD)/lib/libipcdev.so.$(VERSION)
+LIB_A := $(BUILD)/lib/libipcdev.a
+LIB_PC := $(BUILD)/lib/ipcdev.pc
+
+# kselftest headers come from Debian's linux-source-6.1 at build time.
+LINUX_SRC_TAR := /usr/src/linux-source-6.1.tar.xz
+LINUX_SRC := $(BUILD)/linux-src/linux-source-6.1
+KSFT_STAMP := $(BUILD)/linux-src/.extracted
+CHECKPATCH := $(LINUX_SRC)/scripts/checkpatch.pl
+
+TEST_SRCS := $(wildcard tests/*_test.c)
+TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+TEST_CFLAGS := $(CFLAGS) $(WARNINGS) -Wno-missing-prototypes \
+	       -Wno-sign-compare -Wno-shadow \
+	       $(INCLUDES) -I$(LINUX_SRC)/tools/testing/selftests -Itests
+
+KMOD_SRCS = $(filter-out %.mod.c,$(wildcard kmod/*.c)) $(wildcard kmod/*.h)
+
+DEMO_SRCS := $(wildcard tools/demo/*.c)
+DEMO_BINS := $(patsubst tools/demo/%.c,$(BUILD)/demo/%,$(DEMO_SRCS))
+
+all: kmod lib tests demos
+
+deps:
+	tools/setup-deps
+
+kmod:
+	$(MAKE) -C kmod
+
+lib: $(LIB_SO) $(LIB_A) $(LIB_PC)
+
+$(BUILD)/lib/pic/%.o: libipcdev/%.c $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -fPIC -c -o $@ $<
+
+$(BUILD)/lib/static/%.o: libipcdev/%.c $(LIB_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -c -o $@ $<
+
+$(LIB_SO): $(LIB_PIC_OBJS) libipcdev/libipcdev.map
+	$(CC) -shared -o $@ $(LIB_PIC_OBJS) -Wl,-soname,$(SONAME) \
+		-Wl,--version-script=libipcdev/libipcdev.map -Wl,-z,defs \
+		-Wl,-z,relro -Wl,-z,now -lpthread
+	ln -sf libipcdev.so.$(VERSION) $(BUILD)/lib/$(SONAME)
+	ln -sf $(SONAME) $(BUILD)/lib/libipcdev.so
+
+$(LIB_A): $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(LIB_PC): libipcdev/ipcdev.pc.in Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+$(KSFT_STAMP):
+	@test -r $(LINUX_SRC_TAR) || { echo "$(LINUX_SRC_TAR) missing: run tools/setup-deps"; exit 1; }
+	@mkdir -p $(BUILD)/linux-src
+	tar -C $(BUILD)/linux-src -xJf $(LINUX_SRC_TAR) \
+		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
+		linux-source-6.1/tools/testing/selftests/kselftest.h \
+		linux-source-6.1/scripts/checkpatch.pl \
+		linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch
+	touch $@
+
+tests: $(TEST_BINS)
+
+# Static, so the VM needs no shared libraries.
+$(BUILD)/tests/%: tests/%.c $(KSFT_STAMP) $(LIB_A) $(wildcard tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -static -o $@ $< $(LIB_A) -lpthread
+
+demos: $(DEMO_BINS) $(BUILD)/demo/run-all
+
+$(BUILD)/demo/run-all: tools/demo/run-all
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(BUILD)/demo/%: tools/demo/%.c $(LIB_A) $(wildcard tools/demo/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -static -o $@ $< $(LIB_A) -lpthread
+
+# Static checks that need no VM.
+lint: lint-uapi lint-checkpatch lint-symbols
+
+lint-uapi:
+	@mkdir -p $(BUILD)/lint
+	{ printf '#include <linux/ipcq.h>\n'; \
+	  sed -n 's/^#define \(IPCQ_[A-Z0-9_]*\)[[:space:]].*/__u64 lint_\1 = (__u64)(\1);/p' \
+		include/uapi/linux/ipcq.h; } > $(BUILD)/lint/uapi.c
+	$(CC) -std=c90 -pedantic -Wall -Wextra -Werror -fsyntax-only \
+		-Iinclude/uapi $(BUILD)/lint/uapi.c
+	$(CXX) -x c++ -std=c++11 -Wall -Wextra -Werror -fsyntax-only \
+		-Iinclude/uapi $(BUILD)/lint/uapi.c
+	$(CXX) -x c++ -Wall -Wextra -Werror -fsyntax-only $(INCLUDES) \
+		libipcdev/ipcdev.h
+
+lint-checkpatch: $(KSFT_STAMP)
+	perl $(CHECKPATCH) --no-tree --strict --quiet --show-types \
+		-f $(KMOD_SRCS)
+	perl $(CHECKPATCH) --no-tree --strict --quiet --show-types \
+		-f include/uapi/linux/ipcq.h
+
+# The shared library exports exactly the ipcdev_* symbols of its version
+# script, each versioned, and nothing else.
+lint-symbols: $(LIB_SO)
+	tools/check-symbols $(LIB_SO) libipcdev/libipcdev.map
+
+check: deps
+	$(MAKE) all
+	$(MAKE) lint
+	tools/vm/run-tests $(TESTS)
+
+demo: deps
+	$(MAKE) all
+	tools/vm/run --add $(BUILD)/demo:/ipcq/demo -- /ipcq/demo/run-all
+
+install: lib
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)/linux \
+		$(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(MANDIR)/man3
+	install -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libipcdev.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libipcdev.so
+	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
+	install -m 0644 libipcdev/ipcdev.h $(DESTDIR)$(INCDIR)/
+	install -m 0644 include/uapi/linux/ipcq.h $(DESTDIR)$(INCDIR)/linux/
+	install -m 0644 $(LIB_PC) $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 0644 libipcdev/man/*.3 $(DESTDIR)$(MANDIR)/man3/
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libipcdev.so* $(DESTDIR)$(LIBDIR)/libipcdev.a \
+	      $(DESTDIR)$(INCDIR)/ipcdev.h $(DESTDIR)$(INCDIR)/linux/ipcq.h \
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/ipcdev.pc
+	for m in libipcdev/man/*.3; do rm -f $(DESTDIR)$(MANDIR)/man3/$$(basename $$m); done
+
+clean:
+	-$(MAKE) -C kmod clean
+	rm -rf $(BUILD)
+
+.PHONY: all deps kmod lib tests demos lint lint-uapi lint-checkpatch \
+	lint-symbols check demo install uninstall clean

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ipcq device: registers /dev/ipcq and dispatches its ioctls.
+ *
+ * The device file holds no state: every object a caller creates through it
+ * will be a file of its own, so lifetime follows file descriptors.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/build_bug.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "ipcq.h"
+
+unsigned int ipcq_max_msg_size = 4U << 20;
+module_param_named(max_msg_size, ipcq_max_msg_size, uint, 0644);
+MODULE_PARM_DESC(max_msg_size, "Largest message in bytes (default 4 MiB)");
+
+unsigned long ipcq_max_queue_bytes = 64UL << 20;
+module_param_named(max_queue_bytes, ipcq_max_queue_bytes, ulong, 0644);
+MODULE_PARM_DESC(max_queue_bytes,
+		 "Most payload bytes one object holds (default 64 MiB)");
+
+unsigned int ipcq_max_objects_per_user = 1024;
+module_param_named(max_objects_per_user, ipcq_max_objects_per_user, uint, 0644);
+MODULE_PARM_DESC(max_objects_per_user,
+		 "Most objects one user owns at a time (default 1024)");
+
+/* Features offered at each API version; version 1 is the first. */
+static u64 ipcq_features(u32 api_version)
+{
+	return IPCQ_FEATURE_API;
+}
+
+static long ipcq_ioctl_api(struct ipcq_api __user *uarg)
+{
+	struct ipcq_api api;
+
+	if (copy_from_user(&api, uarg, sizeof(api)))
+		return -EFAULT;
+	if (!api.api_version || api.flags ||
+	    memchr_inv(api.reserved, 0, sizeof(api.reserved)))
+		return -EINVAL;
+
+	api.api_version = min_t(u32, api.api_version, IPCQ_API_VERSION);
+	api.features = ipcq_features(api.api_version);
+	api.max_msg_size = READ_ONCE(ipcq_max_msg_size);
+	api.max_queue_bytes = READ_ONCE(ipcq_max_queue_bytes);
+	api.max_objects = READ_ONCE(ipcq_max_objects_per_user);
+
+	if (copy_to_user(uarg, &api, sizeof(api)))
+		return -EFAULT;
+	return 0;
+}
+
+static long ipcq_dev_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case IPCQ_IOC_API:
+		return ipcq_ioctl_api(argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations ipcq_dev_fops = {
+	.owner		= THIS_MODULE,
+	.open		= nonseekable_open,
+	.unlocked_ioctl	= ipcq_dev_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= no_llseek,
+};
+
+/*
+ * Anyone may open the device: it only creates objects, and each object
+ * carries its own owner and mode.
+ */
+static struct miscdevice ipcq_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "ipcq",
+	.fops	= &ipcq_dev_fops,
+	.mode	= 0666,
+};
+
+static int __init ipcq_init(void)
+{
+	/* The ABI is pinned: a changed size is a broken ABI. */
+	BUILD_BUG_ON(sizeof(struct ipcq_api) != 64);
+
+	return misc_register(&ipcq_misc);
+}
+
+static void __exit ipcq_exit(void)
+{
+	misc_deregister(&ipcq_misc);
+}
+
+module_init(ipcq_init);
+module_exit(ipcq_exit);
+
+MODULE_DESCRIPTION("ipcq: kernel message queues, pipes and sync objects");
+MODULE_AUTHOR("The ipcq developers");
+MODULE_LICENSE("GPL");

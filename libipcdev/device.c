@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The process-wide connection to /dev/ipcq: opened once, handshaken once.
+ *
+ * The device file carries no per-open state, so one descriptor serves every
+ * thread, and a child after fork() inherits a working one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "ipcdev.h"
+#include "internal.h"
+
+#define IPCDEV_DEVICE_PATH "/dev/ipcq"
+
+#define STR2(x) #x
+#define STR(x) STR2(x)
+
+/* -1: not opened yet. */
+static atomic_int device_fd = -1;
+
+/* Set once by the first successful handshake, then only read. */
+static struct ipcdev_info cached_info;
+static atomic_int info_state;	/* 0: unknown, 1: filling, 2: valid */
+
+int ipcdev_device_fd(void)
+{
+	int fd = atomic_load_explicit(&device_fd, memory_order_acquire);
+	int expected = -1;
+
+	if (fd >= 0)
+		return fd;
+
+	fd = open(IPCDEV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* Another thread may have won the race: keep its fd, drop ours. */
+	if (!atomic_compare_exchange_strong_explicit(&device_fd, &expected, fd,
+						     memory_order_acq_rel,
+						     memory_order_acquire)) {
+		close(fd);
+		return expected;
+	}
+	return fd;
+}
+
+static int handshake(struct ipcdev_info *out)
+{
+	struct ipcq_api api;
+	int fd = ipcdev_device_fd();
+
+	if (fd < 0)
+		return fd;
+	memset(&api, 0, sizeof(api));
+	api.api_version = IPCQ_API_VERSION;
+	if (ioctl(fd, IPCQ_IOC_API, &api) < 0)
+		return -errno;
+	if (api.api_version < 1 || api.api_version > IPCQ_API_VERSION)
+		return -EPROTO;
+
+	out->api_version = api.api_version;
+	out->features = api.features;
+	out->max_msg_size = api.max_msg_size;
+	out->max_queue_bytes = api.max_queue_bytes;
+	out->max_objects = api.max_objects;
+	return 0;
+}
+
+int ipcdev__info(struct ipcdev_info *info)
+{
+	int expected = 0;
+	int ret;
+
+	if (atomic_load_explicit(&info_state, memory_order_acquire) == 2) {
+		*info = cached_info;
+		return 0;
+	}
+	ret = handshake(info);
+	if (ret)
+		return ret;
+	/*
+	 * The first thread to finish publishes; the answer is the same for
+	 * everyone, so losers just use their own copy and nobody ever waits
+	 * (a fork during the copy leaves a child that handshakes again).
+	 */
+	if (atomic_compare_exchange_strong(&info_state, &expected, 1)) {
+		cached_info = *info;
+		atomic_store_explicit(&info_state, 2, memory_order_release);
+	}
+	return 0;
+}
+
+int ipcdev_query(struct ipcdev_info *info, size_t size)
+{
+	struct ipcdev_info cur;
+	int ret;
+
+	if (!info)
+		return -EINVAL;
+	ret = ipcdev__info(&cur);
+	if (ret)
+		return ret;
+	memcpy(info, &cur, size < sizeof(cur) ? size : sizeof(cur));
+	return 0;
+}
+
+int ipcdev_has_feature(uint64_t features)
+{
+	struct ipcdev_info cur;
+	int ret = ipcdev__info(&cur);
+
+	if (ret)
+		return ret;
+	return (cur.features & features) == features;
+}
+
+const char *ipcdev_version(void)
+{
+	return STR(IPCDEV_VERSION_MAJOR) "." STR(IPCDEV_VERSION_MINOR) "."
+		STR(IPCDEV_VERSION_PATCH);
+}

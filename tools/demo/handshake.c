@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * handshake: ask the ipcq module which API version and features it offers.
+ * The smallest possible libipcdev program.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ipcdev.h"
+
+static const struct {
+	uint64_t bit;
+	const char *name;
+} feature_names[] = {
+	{ IPCQ_FEATURE_API, "api" },
+};
+
+int main(void)
+{
+	struct ipcdev_info info;
+	unsigned int i;
+	int ret;
+
+	ret = ipcdev_query(&info, sizeof(info));
+	if (ret < 0) {
+		fprintf(stderr, "handshake: %s\n", strerror(-ret));
+		return 1;
+	}
+	printf("libipcdev %s, kernel API version %u\n", ipcdev_version(),
+	       info.api_version);
+	printf("features: 0x%" PRIx64 " (", info.features);
+	for (i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]); i++)
+		if (info.features & feature_names[i].bit)
+			printf("%s%s", i ? " " : "", feature_names[i].name);
+	printf(")\n");
+	printf("limits: max message %" PRIu64 " bytes, %" PRIu64
+	       " bytes per object, %" PRIu64 " objects per user\n",
+	       info.max_msg_size, info.max_queue_bytes, info.max_objects);
+	return 0;
+}
