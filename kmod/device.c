@@ -3,7 +3,7 @@
  * ipcq device: registers /dev/ipcq and dispatches its ioctls.
  *
  * The device file holds no state: every object a caller creates through it
- * will be a file of its own, so lifetime follows file descriptors.
+ * is a file of its own, so lifetime follows file descriptors.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -34,7 +34,7 @@ MODULE_PARM_DESC(max_objects_per_user,
 /* Features offered at each API version; version 1 is the first. */
 static u64 ipcq_features(u32 api_version)
 {
-	return IPCQ_FEATURE_API;
+	return IPCQ_FEATURE_API | IPCQ_FEATURE_QUEUE;
 }
 
 static long ipcq_ioctl_api(struct ipcq_api __user *uarg)
@@ -58,6 +58,23 @@ static long ipcq_ioctl_api(struct ipcq_api __user *uarg)
 	return 0;
 }
 
+static long ipcq_ioctl_unlink(struct ipcq_unlink __user *uarg)
+{
+	struct ipcq_unlink arg;
+	struct ipcq_name name;
+	int ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (arg.type != IPCQ_TYPE_QUEUE ||
+	    memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
+		return -EINVAL;
+	ret = ipcq_name_from_user(&name, arg.name, arg.name_len);
+	if (ret)
+		return ret;
+	return ipcq_registry_unlink(arg.type, &name);
+}
+
 static long ipcq_dev_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {
@@ -66,6 +83,10 @@ static long ipcq_dev_ioctl(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case IPCQ_IOC_API:
 		return ipcq_ioctl_api(argp);
+	case IPCQ_IOC_QUEUE_OPEN:
+		return ipcq_queue_open(argp);
+	case IPCQ_IOC_UNLINK:
+		return ipcq_ioctl_unlink(argp);
 	default:
 		return -ENOTTY;
 	}
@@ -94,13 +115,24 @@ static int __init ipcq_init(void)
 {
 	/* The ABI is pinned: a changed size is a broken ABI. */
 	BUILD_BUG_ON(sizeof(struct ipcq_api) != 64);
+	BUILD_BUG_ON(sizeof(struct ipcq_queue_open) != 64);
+	BUILD_BUG_ON(sizeof(struct ipcq_unlink) != 32);
+	BUILD_BUG_ON(sizeof(struct ipcq_msg) != 48);
+	BUILD_BUG_ON(sizeof(struct ipcq_queue_stat) != 112);
+	BUILD_BUG_ON(sizeof(struct ipcq_task_done) != 16);
+	BUILD_BUG_ON(sizeof(struct ipcq_wait) != 24);
+	BUILD_BUG_ON(sizeof(struct ipcq_shutdown) != 16);
+	BUILD_BUG_ON(sizeof(struct ipcq_reopen) != 16);
 
 	return misc_register(&ipcq_misc);
 }
 
 static void __exit ipcq_exit(void)
 {
+	/* No file is open (each pins the module): only names are left. */
 	misc_deregister(&ipcq_misc);
+	ipcq_registry_exit();
+	ipcq_objects_exit();
 }
 
 module_init(ipcq_init);

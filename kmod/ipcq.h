@@ -2,19 +2,97 @@
 /*
  * ipcq internals shared by the files of the module.
  *
- * Lock order (outermost first). No lock is taken while a lock of a later
+ * Files: device.c (/dev/ipcq, ioctl dispatch, limits), object.c (the
+ * object base: refcount, owner, permissions, per-user accounting, fds,
+ * sleeping with a deadline), registry.c (names per IPC namespace),
+ * queue.c (message queues).
+ *
+ * Lock order, outermost first; a lock is never taken while one of a later
  * line is held:
- *   (none yet: the device holds no mutable state of its own)
+ *   1. ipcq_registry_lock (mutex, registry.c): the name hash, the list of
+ *      namespaces, ipcq_object.{ns, hash_node, ns_node}.
+ *   2. ipcq_queue.lock (mutex, queue.c): every mutable field of a queue.
+ *   3. ipcq_users_lock (spinlock, object.c): per-user object counts.
+ *   4. wait queue head locks, taken inside prepare_to_wait()/wake_up().
+ * Wake-ups are issued after dropping the object's lock. Message memory is
+ * allocated and filled before the object's lock is taken and freed after
+ * it is dropped.
+ *
+ * Lifetime: every file of an object holds a reference, and so does the
+ * registry while the object has a name. The module cannot unload while a
+ * file is open (fops.owner); names with no file left are dropped when the
+ * module unloads.
  */
 #ifndef IPCQ_INTERNAL_H
 #define IPCQ_INTERNAL_H
 
+#include <linux/fs.h>
+#include <linux/list.h>
+#include <linux/refcount.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 #include <linux/ipcq.h>
 
 /* Limits, module parameters (device.c); read them with READ_ONCE(). */
 extern unsigned int ipcq_max_msg_size;
 extern unsigned long ipcq_max_queue_bytes;
 extern unsigned int ipcq_max_objects_per_user;
+
+struct ipcq_ns;
+struct ipcq_user;
+struct ipcq_object;
+
+struct ipcq_object_ops {
+	/* Frees the object once the last reference is gone. */
+	void (*free)(struct ipcq_object *obj);
+};
+
+/* What every object has; embedded first in each object type. */
+struct ipcq_object {
+	refcount_t ref;
+	u32 type;			/* IPCQ_TYPE_* */
+	const struct ipcq_object_ops *ops;
+	struct ipcq_user *user;		/* charged for this object */
+	u64 id;				/* unique for the module's life */
+	kuid_t uid, cuid;		/* owner, creator */
+	kgid_t gid, cgid;
+	umode_t mode;			/* 0777 bits */
+
+	/* Guarded by ipcq_registry_lock. ns is NULL when not named. */
+	struct ipcq_ns *ns;
+	struct hlist_node hash_node;
+	struct list_head ns_node;
+	u32 name_len;
+	char *name;			/* kept after unlink, for fdinfo */
+};
+
+/* A validated object name copied from userspace. */
+struct ipcq_name {
+	u32 len;
+	char buf[IPCQ_NAME_MAX];
+};
+
+/* object.c */
+int ipcq_object_init(struct ipcq_object *obj, u32 type,
+		     const struct ipcq_object_ops *ops, umode_t mode);
+void ipcq_object_get(struct ipcq_object *obj);
+void ipcq_object_put(struct ipcq_object *obj);
+int ipcq_object_permission(struct ipcq_object *obj, int may);
+bool ipcq_object_may_unlink(struct ipcq_object *obj);
+int ipcq_name_from_user(struct ipcq_name *name, u64 uptr, u32 len);
+int ipcq_sleep_until(u64 deadline);
+void ipcq_objects_exit(void);
+
+/* registry.c */
+typedef struct ipcq_object *(*ipcq_create_fn)(void *arg);
+struct ipcq_object *ipcq_registry_open(u32 type, const struct ipcq_name *name,
+				       u32 flags, ipcq_create_fn create,
+				       void *arg, bool *created);
+int ipcq_registry_unlink(u32 type, const struct ipcq_name *name);
+void ipcq_registry_collect(void);
+void ipcq_registry_exit(void);
+
+/* queue.c */
+long ipcq_queue_open(struct ipcq_queue_open __user *uarg);
 
 #endif /* IPCQ_INTERNAL_H */

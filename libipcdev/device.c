@@ -8,8 +8,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ipcdev.h"
@@ -122,4 +124,54 @@ const char *ipcdev_version(void)
 {
 	return STR(IPCDEV_VERSION_MAJOR) "." STR(IPCDEV_VERSION_MINOR) "."
 		STR(IPCDEV_VERSION_PATCH);
+}
+
+int ipcdev__require(uint64_t features)
+{
+	int ret = ipcdev_has_feature(features);
+
+	if (ret < 0)
+		return ret;
+	return ret ? 0 : -EOPNOTSUPP;
+}
+
+uint64_t ipcdev__deadline(int64_t timeout_ns)
+{
+	struct timespec now;
+	uint64_t now_ns;
+
+	if (timeout_ns < 0)
+		return IPCQ_DEADLINE_FOREVER;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	now_ns = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
+	/* Saturate: a huge timeout is "forever", not a wrapped deadline. */
+	if ((uint64_t)timeout_ns >= IPCQ_DEADLINE_FOREVER - now_ns)
+		return IPCQ_DEADLINE_FOREVER;
+	return now_ns + (uint64_t)timeout_ns;
+}
+
+int ipcdev__ioctl(int fd, unsigned long cmd, void *arg)
+{
+	int ret = ioctl(fd, cmd, arg);
+
+	return ret < 0 ? -errno : ret;
+}
+
+static atomic_ulong fork_generation;
+static pthread_once_t fork_hook_once = PTHREAD_ONCE_INIT;
+
+static void on_fork_child(void)
+{
+	atomic_fetch_add(&fork_generation, 1);
+}
+
+static void install_fork_hook(void)
+{
+	pthread_atfork(NULL, NULL, on_fork_child);
+}
+
+unsigned long ipcdev__fork_generation(void)
+{
+	pthread_once(&fork_hook_once, install_fork_hook);
+	return atomic_load_explicit(&fork_generation, memory_order_relaxed);
 }

@@ -8,4 +8,16 @@
 /* The cached handshake answer; 0 or -errno. */
 int ipcdev__info(struct ipcdev_info *info);
 
+/* 0 if the kernel offers @features, -EOPNOTSUPP if not, or -errno. */
+int ipcdev__require(uint64_t features);
+
+/* Absolute CLOCK_MONOTONIC deadline for a Python-style timeout. */
+uint64_t ipcdev__deadline(int64_t timeout_ns);
+
+/* ioctl(2) as the library wants it: its value, or -errno. */
+int ipcdev__ioctl(int fd, unsigned long cmd, void *arg);
+
+/* Bumped in every child after fork(), for handles to notice. */
+unsigned long ipcdev__fork_generation(void);
+
 #endif /* IPCDEV_INTERNAL_H */

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <linux/ipcq.h>
 
@@ -56,6 +57,82 @@ const char *ipcdev_version(void);
  * for the life of the process), or -errno. Do not close it.
  */
 int ipcdev_device_fd(void);
+
+/*
+ * Timeouts, as Python's block/timeout arguments: IPCDEV_FOREVER (any
+ * negative value) blocks until the call can complete, IPCDEV_NOWAIT fails
+ * at once with -EAGAIN, a positive value is a relative time in nanoseconds
+ * after which the call fails with -ETIMEDOUT. The library turns it into an
+ * absolute CLOCK_MONOTONIC deadline once, so interrupted calls (which it
+ * restarts) never wait longer in total.
+ */
+#define IPCDEV_FOREVER		((int64_t)-1)
+#define IPCDEV_NOWAIT		((int64_t)0)
+
+/* Returned by the get calls at end-of-file: empty, no producer left. */
+#define IPCDEV_EOF		1
+
+/* Flags of ipcdev_queue_open() and ipcdev_queue_endpoint(). */
+#define IPCDEV_PRODUCER		IPCQ_OPEN_PRODUCER	/* may put */
+#define IPCDEV_CONSUMER		IPCQ_OPEN_CONSUMER	/* may get */
+#define IPCDEV_CREATE		IPCQ_OPEN_CREATE	/* create if missing */
+#define IPCDEV_EXCL		IPCQ_OPEN_EXCL		/* must not exist */
+
+/* A queue handle; one per open queue file. */
+typedef struct ipcdev_queue ipcdev_queue;
+
+/* Creation attributes; zeroes mean "the default". */
+struct ipcdev_queue_attr {
+	uint64_t maxsize;	/* most messages; 0: no count limit */
+	uint64_t max_msg_size;	/* largest message; 0: module's limit */
+};
+
+/* Queue(maxsize): a new anonymous queue, producer and consumer. */
+int ipcdev_queue_create(ipcdev_queue **q, uint64_t maxsize);
+/* SimpleQueue(): an anonymous queue without count limit. */
+int ipcdev_simplequeue_create(ipcdev_queue **q);
+/* JoinableQueue(maxsize): every queue counts tasks; this is Queue. */
+int ipcdev_joinablequeue_create(ipcdev_queue **q, uint64_t maxsize);
+/* A named queue; flags: IPCDEV_PRODUCER/CONSUMER (none: both), CREATE,
+ * EXCL; mode and attr apply when this call creates it (attr may be NULL).
+ */
+int ipcdev_queue_open(ipcdev_queue **q, const char *name, unsigned int flags,
+		      unsigned int mode, const struct ipcdev_queue_attr *attr);
+/* A new handle with its own endpoint file (roles: subset of q's). */
+int ipcdev_queue_endpoint(ipcdev_queue *q, unsigned int roles,
+			  ipcdev_queue **out);
+int ipcdev_queue_unlink(const char *name);
+/* close(): frees the handle and its file (no more puts through it). */
+int ipcdev_queue_close(ipcdev_queue *q);
+int ipcdev_queue_fd(const ipcdev_queue *q);
+
+int ipcdev_queue_put(ipcdev_queue *q, const void *buf, size_t len,
+		     int64_t timeout_ns);
+int ipcdev_queue_put_nowait(ipcdev_queue *q, const void *buf, size_t len);
+int ipcdev_queue_put_prio(ipcdev_queue *q, const void *buf, size_t len,
+			  unsigned int prio, int64_t timeout_ns);
+/*
+ * *len: in, the buffer's size; out, the message's size (also when the
+ * call fails with -EMSGSIZE, the message then stays queued).
+ * Returns 0 with a message, IPCDEV_EOF, or -errno.
+ */
+int ipcdev_queue_get(ipcdev_queue *q, void *buf, size_t *len,
+		     int64_t timeout_ns);
+int ipcdev_queue_get_nowait(ipcdev_queue *q, void *buf, size_t *len);
+int ipcdev_queue_get_prio(ipcdev_queue *q, void *buf, size_t *len,
+			  unsigned int *prio, int64_t timeout_ns);
+int ipcdev_queue_peek(ipcdev_queue *q, void *buf, size_t *len,
+		      unsigned int *prio, int64_t timeout_ns);
+
+/* Exact, from the kernel: messages queued, or -errno. */
+int64_t ipcdev_queue_qsize(ipcdev_queue *q);
+int ipcdev_queue_empty(ipcdev_queue *q);	/* 1, 0 or -errno */
+int ipcdev_queue_full(ipcdev_queue *q);		/* 1, 0 or -errno */
+int ipcdev_queue_stat(ipcdev_queue *q, struct ipcq_queue_stat *st);
+
+int ipcdev_queue_shutdown(ipcdev_queue *q, int immediate);
+int ipcdev_queue_task_done(ipcdev_queue *q);
+int ipcdev_queue_join(ipcdev_queue *q, int64_t timeout_ns);
 
 #ifdef __cplusplus
 }

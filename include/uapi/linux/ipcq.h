@@ -38,6 +38,16 @@
  * ioctl and behaviour it names is implemented by the running module.
  */
 #define IPCQ_FEATURE_API	((__u64)1 << 0)	/* the handshake itself */
+#define IPCQ_FEATURE_QUEUE	((__u64)1 << 1)	/* message queues, names */
+
+/* Deadline meaning "block until the call can complete". */
+#define IPCQ_DEADLINE_FOREVER	(~(__u64)0)
+
+/* Longest object name in bytes; names are printable ASCII without '/'. */
+#define IPCQ_NAME_MAX		255
+
+/* Highest message priority; higher priorities are delivered first. */
+#define IPCQ_PRIO_MAX		32767
 
 /**
  * struct ipcq_api - argument of IPCQ_IOC_API
@@ -67,6 +77,233 @@ struct ipcq_api {
 	__u64 reserved[3];
 };
 
+/* Object types, for IPCQ_IOC_UNLINK and introspection. */
+#define IPCQ_TYPE_QUEUE		1
+
+/*
+ * Flags of IPCQ_IOC_QUEUE_OPEN and IPCQ_IOC_QUEUE_REOPEN.
+ *
+ * Every queue file is an endpoint: a producer (may put), a consumer (may
+ * get), or both; at least one of the two is required. The queue counts its
+ * producer and consumer files: once the last producer file is released
+ * (closed, or its process died) an empty queue reports end-of-file to
+ * getters; once the last consumer file is released, put fails with EPIPE.
+ * Those states are reached only after a producer (consumer) has existed.
+ */
+#define IPCQ_OPEN_PRODUCER	(1U << 0)	/* may put: needs write permission */
+#define IPCQ_OPEN_CONSUMER	(1U << 1)	/* may get: needs read permission */
+#define IPCQ_OPEN_CREATE	(1U << 2)	/* create the named queue if missing */
+#define IPCQ_OPEN_EXCL		(1U << 3)	/* with CREATE: EEXIST if it exists */
+#define IPCQ_OPEN_CLOEXEC	(1U << 4)	/* the new fd is close-on-exec */
+
+/**
+ * struct ipcq_queue_open - argument of IPCQ_IOC_QUEUE_OPEN
+ * @name:         in: user address of the name (not NUL-terminated), or 0
+ *                for a new anonymous queue.
+ * @name_len:     in: bytes at @name, 1..IPCQ_NAME_MAX; 0 when @name is 0.
+ * @flags:        in: IPCQ_OPEN_* flags.
+ * @mode:         in: permission bits (0777 mask) of a queue this call
+ *                creates, filtered by the caller's umask; ignored when an
+ *                existing queue is opened. Owner: the caller's euid/egid.
+ *                Read permission allows get, write permission allows put.
+ * @pad:          in: must be zero.
+ * @capacity:     in: most messages the queue holds (Queue(maxsize)), 0 for
+ *                no count limit (SimpleQueue); ignored when opening.
+ * @max_msg_size: in: largest message in bytes, 0 for the module's
+ *                max_msg_size; ignored when opening an existing queue.
+ * @reserved:     in: must be zero.
+ *
+ * Returns the new queue fd. Anonymous queues are always created and live
+ * as long as a file refers to them; named queues live in the caller's IPC
+ * namespace until unlinked, then as long as a file refers to them.
+ *
+ * Errors: EINVAL bad flags, name, mode, pad or reserved, or max_msg_size
+ * above the module limit; ENAMETOOLONG @name_len > IPCQ_NAME_MAX; ENOENT no
+ * such queue without CREATE; EEXIST it exists with CREATE|EXCL; EACCES the
+ * mode bits deny a requested endpoint; ENOSPC the owner has
+ * max_objects_per_user objects; ENOMEM; EMFILE; EFAULT.
+ */
+struct ipcq_queue_open {
+	__u64 name;
+	__u32 name_len;
+	__u32 flags;
+	__u32 mode;
+	__u32 pad;
+	__u64 capacity;
+	__u64 max_msg_size;
+	__u64 reserved[3];
+};
+
+/**
+ * struct ipcq_unlink - argument of IPCQ_IOC_UNLINK
+ * @name:     in: user address of the name.
+ * @name_len: in: bytes at @name, 1..IPCQ_NAME_MAX.
+ * @type:     in: IPCQ_TYPE_* of the object to unlink.
+ * @reserved: in: must be zero.
+ *
+ * Removes the name; the object lives on while files refer to it.
+ * Errors: EINVAL, ENAMETOOLONG, ENOENT, EPERM (the caller is neither the
+ * owner nor the creator and lacks CAP_IPC_OWNER), EFAULT.
+ */
+struct ipcq_unlink {
+	__u64 name;
+	__u32 name_len;
+	__u32 type;
+	__u64 reserved[2];
+};
+
+/* Flags of struct ipcq_msg. */
+#define IPCQ_MSG_NONBLOCK	(1U << 0)	/* EAGAIN instead of blocking */
+#define IPCQ_MSG_PEEK		(1U << 1)	/* get: copy, leave it queued */
+
+/* Return value of IPCQ_IOC_QUEUE_GET at end-of-file (0: a message). */
+#define IPCQ_GET_EOF		1
+
+/**
+ * struct ipcq_msg - argument of IPCQ_IOC_QUEUE_PUT and IPCQ_IOC_QUEUE_GET
+ * @buf:      in: user address of the message (put) or of the buffer (get).
+ * @len:      put in: message bytes (0 allowed). get in: buffer bytes;
+ *            get out: message bytes, also when get fails with EMSGSIZE.
+ * @deadline: in: absolute CLOCK_MONOTONIC time in ns after which a blocked
+ *            call fails with ETIMEDOUT; IPCQ_DEADLINE_FOREVER never.
+ * @flags:    in: IPCQ_MSG_* flags.
+ * @priority: put in: 0..IPCQ_PRIO_MAX. get out: the message's priority.
+ * @reserved: in: must be zero.
+ *
+ * Messages are delivered highest priority first, FIFO within a priority.
+ *
+ * Put errors: EBADF not a producer file; ESHUTDOWN queue shut down; EPIPE
+ * no consumer left; EMSGSIZE @len above the queue's max_msg_size; ENOBUFS
+ * the queue would hold more than its max_bytes; EAGAIN full with NONBLOCK;
+ * ETIMEDOUT full past @deadline; ENOMEM; EFAULT; EINVAL.
+ *
+ * Get returns 0 with a message, IPCQ_GET_EOF when the queue is empty and
+ * its last producer is gone. Errors: EBADF not a consumer file; ESHUTDOWN
+ * shut down and empty; EMSGSIZE buffer too small (the message stays
+ * queued, @len tells its size); EAGAIN empty with NONBLOCK; ETIMEDOUT
+ * empty past @deadline; EFAULT (the message stays queued); EINVAL.
+ * Interrupted calls restart (the deadline is absolute).
+ */
+struct ipcq_msg {
+	__u64 buf;
+	__u64 len;
+	__u64 deadline;
+	__u32 flags;
+	__u32 priority;
+	__u64 reserved[2];
+};
+
+/* Bits of struct ipcq_queue_stat.state. */
+#define IPCQ_STATE_SHUTDOWN	(1U << 0)	/* shutdown was called */
+#define IPCQ_STATE_NAMED	(1U << 1)	/* reachable by name */
+
+/**
+ * struct ipcq_queue_stat - argument of IPCQ_IOC_QUEUE_STAT, all out
+ * @messages:        messages queued.
+ * @bytes:           payload bytes queued.
+ * @capacity:        most messages (0: no count limit).
+ * @max_msg_size:    largest message accepted.
+ * @max_bytes:       most payload bytes the queue holds.
+ * @unfinished:      unfinished tasks: puts minus task_done calls.
+ * @putters:         callers blocked in put.
+ * @getters:         callers blocked in get.
+ * @joiners:         callers blocked in join.
+ * @producers:       producer files open.
+ * @consumers:       consumer files open.
+ * @state:           IPCQ_STATE_* bits.
+ * @endpoint:        IPCQ_OPEN_PRODUCER/CONSUMER bits of the file asked.
+ * @pad:             zero.
+ * @reserved:        zero.
+ */
+struct ipcq_queue_stat {
+	__u64 messages;
+	__u64 bytes;
+	__u64 capacity;
+	__u64 max_msg_size;
+	__u64 max_bytes;
+	__u64 unfinished;
+	__u32 putters;
+	__u32 getters;
+	__u32 joiners;
+	__u32 producers;
+	__u32 consumers;
+	__u32 state;
+	__u32 endpoint;
+	__u32 pad;
+	__u64 reserved[4];
+};
+
+/**
+ * struct ipcq_task_done - argument of IPCQ_IOC_QUEUE_TASK_DONE
+ * @count:    in: tasks finished, >= 1.
+ * @reserved: in: must be zero.
+ *
+ * Errors: ERANGE @count exceeds the unfinished tasks (nothing changes);
+ * EINVAL.
+ */
+struct ipcq_task_done {
+	__u64 count;
+	__u64 reserved;
+};
+
+/* Flags of struct ipcq_wait. */
+#define IPCQ_WAIT_NONBLOCK	(1U << 0)	/* EAGAIN instead of blocking */
+
+/**
+ * struct ipcq_wait - argument of IPCQ_IOC_QUEUE_JOIN
+ * @deadline: in: absolute CLOCK_MONOTONIC ns, or IPCQ_DEADLINE_FOREVER.
+ * @flags:    in: IPCQ_WAIT_* flags.
+ * @pad:      in: must be zero.
+ * @reserved: in: must be zero.
+ *
+ * Join returns 0 once no task is unfinished. Errors: EAGAIN, ETIMEDOUT,
+ * EINVAL.
+ */
+struct ipcq_wait {
+	__u64 deadline;
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved;
+};
+
+/* Flags of struct ipcq_shutdown. */
+#define IPCQ_SHUTDOWN_IMMEDIATE	(1U << 0)	/* drop what is queued */
+
+/**
+ * struct ipcq_shutdown - argument of IPCQ_IOC_QUEUE_SHUTDOWN
+ * @flags:    in: IPCQ_SHUTDOWN_* flags.
+ * @pad:      in: must be zero.
+ * @reserved: in: must be zero.
+ *
+ * Wakes every blocked caller. Afterwards put fails with ESHUTDOWN and get
+ * returns what is left, then fails with ESHUTDOWN. IMMEDIATE drops what
+ * is left and counts each dropped message as a finished task (as Python's
+ * Queue.shutdown(immediate=True) does). Shutting down twice is allowed.
+ */
+struct ipcq_shutdown {
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved;
+};
+
+/**
+ * struct ipcq_reopen - argument of IPCQ_IOC_QUEUE_REOPEN
+ * @flags:    in: IPCQ_OPEN_PRODUCER/CONSUMER (a subset of the roles of the
+ *            file asked), IPCQ_OPEN_CLOEXEC.
+ * @pad:      in: must be zero.
+ * @reserved: in: must be zero.
+ *
+ * Returns a new file (fd) on the same queue: an endpoint of its own, so a
+ * process can count as a producer or consumer independently of the file it
+ * inherited across fork(). Errors: EACCES role not held by this file,
+ * EINVAL, EMFILE, ENOMEM.
+ */
+struct ipcq_reopen {
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved;
+};
+
 /*
  * ioctl numbers. Ranges, so each concept has room to grow:
  *   0x00-0x0f  device (/dev/ipcq) ioctls
@@ -75,6 +312,18 @@ struct ipcq_api {
  *   0x40-0x5f  synchronisation objects
  *   0x60-0x6f  rings
  */
+/* On /dev/ipcq. */
 #define IPCQ_IOC_API		_IOWR(IPCQ_IOC_MAGIC, 0x00, struct ipcq_api)
+#define IPCQ_IOC_QUEUE_OPEN	_IOW(IPCQ_IOC_MAGIC, 0x01, struct ipcq_queue_open)
+#define IPCQ_IOC_UNLINK		_IOW(IPCQ_IOC_MAGIC, 0x02, struct ipcq_unlink)
+
+/* On a queue fd. */
+#define IPCQ_IOC_QUEUE_PUT	_IOW(IPCQ_IOC_MAGIC, 0x10, struct ipcq_msg)
+#define IPCQ_IOC_QUEUE_GET	_IOWR(IPCQ_IOC_MAGIC, 0x11, struct ipcq_msg)
+#define IPCQ_IOC_QUEUE_STAT	_IOR(IPCQ_IOC_MAGIC, 0x12, struct ipcq_queue_stat)
+#define IPCQ_IOC_QUEUE_TASK_DONE _IOW(IPCQ_IOC_MAGIC, 0x13, struct ipcq_task_done)
+#define IPCQ_IOC_QUEUE_JOIN	_IOW(IPCQ_IOC_MAGIC, 0x14, struct ipcq_wait)
+#define IPCQ_IOC_QUEUE_SHUTDOWN	_IOW(IPCQ_IOC_MAGIC, 0x15, struct ipcq_shutdown)
+#define IPCQ_IOC_QUEUE_REOPEN	_IOW(IPCQ_IOC_MAGIC, 0x16, struct ipcq_reopen)
 
 #endif /* _UAPI_LINUX_IPCQ_H */

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The object base shared by queues and every later object type: reference
+ * count, owner and mode, the per-user object limit, object names, and the
+ * interruptible sleep with an absolute CLOCK_MONOTONIC deadline.
+ */
+#include <linux/atomic.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/fs.h>
+#include <linux/hashtable.h>
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
+#include <linux/lockdep.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "ipcq.h"
+
+/* Objects owned by one user, for max_objects_per_user. */
+struct ipcq_user {
+	struct hlist_node node;
+	kuid_t uid;
+	unsigned int objects;		/* guarded by ipcq_users_lock */
+};
+
+static DEFINE_SPINLOCK(ipcq_users_lock);
+static DEFINE_HASHTABLE(ipcq_users, 6);
+static atomic64_t ipcq_next_id = ATOMIC64_INIT(0);
+
+static struct ipcq_user *ipcq_user_find(kuid_t uid)
+{
+	struct ipcq_user *u;
+
+	lockdep_assert_held(&ipcq_users_lock);
+	hash_for_each_possible(ipcq_users, u, node, __kuid_val(uid))
+		if (uid_eq(u->uid, uid))
+			return u;
+	return NULL;
+}
+
+/* Counts one more object for @uid; -ENOSPC at the limit. */
+static struct ipcq_user *ipcq_user_charge(kuid_t uid)
+{
+	unsigned int limit = READ_ONCE(ipcq_max_objects_per_user);
+	struct ipcq_user *fresh, *u;
+
+	/* Allocated before the lock, freed unused if the user exists. */
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+	if (!fresh)
+		return ERR_PTR(-ENOMEM);
+
+	spin_lock(&ipcq_users_lock);
+	u = ipcq_user_find(uid);
+	if (!u) {
+		u = fresh;
+		fresh = NULL;
+		u->uid = uid;
+		hash_add(ipcq_users, &u->node, __kuid_val(uid));
+	}
+	if (u->objects >= limit) {
+		if (!u->objects) {
+			hash_del(&u->node);
+			fresh = u;
+		}
+		u = ERR_PTR(-ENOSPC);
+	} else {
+		u->objects++;
+	}
+	spin_unlock(&ipcq_users_lock);
+	kfree(fresh);
+	return u;
+}
+
+static void ipcq_user_uncharge(struct ipcq_user *u)
+{
+	bool last;
+
+	spin_lock(&ipcq_users_lock);
+	last = !--u->objects;
+	if (last)
+		hash_del(&u->node);
+	spin_unlock(&ipcq_users_lock);
+	if (last)
+		kfree(u);
+}
+
+int ipcq_object_init(struct ipcq_object *obj, u32 type,
+		     const struct ipcq_object_ops *ops, umode_t mode)
+{
+	struct ipcq_user *u = ipcq_user_charge(current_euid());
+
+	if (IS_ERR(u))
+		return PTR_ERR(u);
+	refcount_set(&obj->ref, 1);
+	obj->type = type;
+	obj->ops = ops;
+	obj->user = u;
+	obj->id = atomic64_inc_return(&ipcq_next_id);
+	obj->uid = current_euid();
+	obj->cuid = obj->uid;
+	obj->gid = current_egid();
+	obj->cgid = obj->gid;
+	obj->mode = mode & 0777;
+	obj->ns = NULL;
+	INIT_HLIST_NODE(&obj->hash_node);
+	INIT_LIST_HEAD(&obj->ns_node);
+	obj->name = NULL;
+	obj->name_len = 0;
+	return 0;
+}
+
+void ipcq_object_get(struct ipcq_object *obj)
+{
+	refcount_inc(&obj->ref);
+}
+
+void ipcq_object_put(struct ipcq_object *obj)
+{
+	struct ipcq_user *u;
+
+	if (!refcount_dec_and_test(&obj->ref))
+		return;
+	u = obj->user;
+	kfree(obj->name);
+	obj->ops->free(obj);
+	ipcq_user_uncharge(u);
+}
+
+/*
+ * SysV-style check of @may (MAY_READ and/or MAY_WRITE) against the
+ * object's mode: owner bits for the owner or creator, group bits for a
+ * member of the group, other bits otherwise; CAP_IPC_OWNER overrides.
+ */
+int ipcq_object_permission(struct ipcq_object *obj, int may)
+{
+	kuid_t euid = current_euid();
+	int granted;
+
+	if (uid_eq(euid, obj->uid) || uid_eq(euid, obj->cuid))
+		granted = obj->mode >> 6;
+	else if (in_egroup_p(obj->gid) || in_egroup_p(obj->cgid))
+		granted = obj->mode >> 3;
+	else
+		granted = obj->mode;
+	granted &= MAY_READ | MAY_WRITE;
+
+	if ((may & ~granted) == 0)
+		return 0;
+	if (capable(CAP_IPC_OWNER))
+		return 0;
+	return -EACCES;
+}
+
+/* The owner, the creator, or CAP_IPC_OWNER may remove an object's name. */
+bool ipcq_object_may_unlink(struct ipcq_object *obj)
+{
+	kuid_t euid = current_euid();
+
+	return uid_eq(euid, obj->uid) || uid_eq(euid, obj->cuid) ||
+	       capable(CAP_IPC_OWNER);
+}
+
+/*
+ * Names are 1..IPCQ_NAME_MAX bytes of printable ASCII other than '/', so
+ * they print safely in fdinfo and tools and can grow a hierarchy later.
+ */
+int ipcq_name_from_user(struct ipcq_name *name, u64 uptr, u32 len)
+{
+	u32 i;
+
+	if (!uptr || !len)
+		return -EINVAL;
+	if (len > IPCQ_NAME_MAX)
+		return -ENAMETOOLONG;
+	if (copy_from_user(name->buf, u64_to_user_ptr(uptr), len))
+		return -EFAULT;
+	for (i = 0; i < len; i++) {
+		unsigned char c = name->buf[i];
+
+		if (c <= ' ' || c > '~' || c == '/')
+			return -EINVAL;
+	}
+	name->len = len;
+	return 0;
+}
+
+/*
+ * Sleep after prepare_to_wait*(): returns 0 when woken, -ETIMEDOUT once
+ * @deadline (absolute CLOCK_MONOTONIC ns) has passed, -ERESTARTSYS if a
+ * signal is pending. The deadline is absolute, so a restarted call waits
+ * no longer than the first one would have.
+ */
+int ipcq_sleep_until(u64 deadline)
+{
+	ktime_t expires;
+
+	if (signal_pending(current))
+		return -ERESTARTSYS;
+	if (deadline == IPCQ_DEADLINE_FOREVER) {
+		schedule();
+		return 0;
+	}
+	if (ktime_get_ns() >= deadline)
+		return -ETIMEDOUT;
+	expires = deadline > KTIME_MAX ? KTIME_MAX : (ktime_t)deadline;
+	if (!schedule_hrtimeout_range(&expires, current->timer_slack_ns,
+				      HRTIMER_MODE_ABS))
+		return -ETIMEDOUT;
+	return 0;
+}
+
+void ipcq_objects_exit(void)
+{
+	/* Every object is gone: the module's files and names are. */
+	WARN_ON(!hash_empty(ipcq_users));
+}

@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Object names, one set per IPC namespace and per object type: a queue
+ * named "jobs" in one IPC namespace is invisible from another, as SysV and
+ * POSIX IPC objects are.
+ *
+ * The registry pins each IPC namespace that holds names (a module cannot
+ * hook namespace teardown). When the pin is the namespace's last
+ * reference, no task can enter it again, so its names are dropped: that
+ * check runs on every registry call, and at module unload for all.
+ */
+#include <linux/hashtable.h>
+#include <linux/ipc_namespace.h>
+#include <linux/jhash.h>
+#include <linux/lockdep.h>
+#include <linux/mutex.h>
+#include <linux/nsproxy.h>
+#include <linux/proc_ns.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "ipcq.h"
+
+struct ipcq_ns {
+	struct list_head node;		/* in ipcq_namespaces */
+	struct ipc_namespace *ipc_ns;	/* pinned */
+	struct list_head objects;	/* named objects, by ns_node */
+};
+
+static DEFINE_MUTEX(ipcq_registry_lock);
+static LIST_HEAD(ipcq_namespaces);
+static DEFINE_HASHTABLE(ipcq_names, 10);
+
+static u32 ipcq_name_hash(struct ipcq_ns *ns, u32 type,
+			  const struct ipcq_name *name)
+{
+	return jhash(name->buf, name->len, hash_ptr(ns, 32) ^ type);
+}
+
+/* Drops the registry's pin of a namespace (nsfs's put, the only one a
+ * module can reach).
+ */
+static void ipcq_ns_unpin(struct ipc_namespace *ipc_ns)
+{
+	ipc_ns->ns.ops->put(&ipc_ns->ns);
+}
+
+/* Removes @obj's name and drops the registry's reference to it. */
+static void ipcq_registry_remove(struct ipcq_object *obj)
+{
+	lockdep_assert_held(&ipcq_registry_lock);
+	hash_del(&obj->hash_node);
+	list_del_init(&obj->ns_node);
+	WRITE_ONCE(obj->ns, NULL);
+	ipcq_object_put(obj);
+}
+
+static void ipcq_ns_drop(struct ipcq_ns *ns)
+{
+	struct ipcq_object *obj, *tmp;
+
+	lockdep_assert_held(&ipcq_registry_lock);
+	list_for_each_entry_safe(obj, tmp, &ns->objects, ns_node)
+		ipcq_registry_remove(obj);
+	list_del(&ns->node);
+	ipcq_ns_unpin(ns->ipc_ns);
+	kfree(ns);
+}
+
+/* Drops the names of namespaces nobody but the registry holds. */
+static void ipcq_registry_gc(void)
+{
+	struct ipcq_ns *ns, *tmp;
+
+	lockdep_assert_held(&ipcq_registry_lock);
+	list_for_each_entry_safe(ns, tmp, &ipcq_namespaces, node)
+		if (refcount_read(&ns->ipc_ns->ns.count) == 1)
+			ipcq_ns_drop(ns);
+}
+
+static struct ipcq_ns *ipcq_ns_find(struct ipc_namespace *ipc_ns)
+{
+	struct ipcq_ns *ns;
+
+	lockdep_assert_held(&ipcq_registry_lock);
+	list_for_each_entry(ns, &ipcq_namespaces, node)
+		if (ns->ipc_ns == ipc_ns)
+			return ns;
+	return NULL;
+}
+
+static struct ipcq_object *ipcq_name_find(struct ipcq_ns *ns, u32 type,
+					  const struct ipcq_name *name)
+{
+	struct ipcq_object *obj;
+
+	lockdep_assert_held(&ipcq_registry_lock);
+	hash_for_each_possible(ipcq_names, obj, hash_node,
+			       ipcq_name_hash(ns, type, name))
+		if (obj->ns == ns && obj->type == type &&
+		    obj->name_len == name->len &&
+		    !memcmp(obj->name, name->buf, name->len))
+			return obj;
+	return NULL;
+}
+
+/*
+ * Looks @name up in the caller's IPC namespace and returns a new reference
+ * to it, or, with IPCQ_OPEN_CREATE, creates it with @create(@arg) (which
+ * returns an object holding one reference, or an ERR_PTR) and names it.
+ * *@created tells which happened.
+ */
+struct ipcq_object *ipcq_registry_open(u32 type, const struct ipcq_name *name,
+				       u32 flags, ipcq_create_fn create,
+				       void *arg, bool *created)
+{
+	struct ipc_namespace *ipc_ns = current->nsproxy->ipc_ns;
+	struct ipcq_ns *ns, *fresh_ns = NULL;
+	struct ipcq_object *obj;
+	char *fresh_name = NULL;
+
+	*created = false;
+	if (flags & IPCQ_OPEN_CREATE) {
+		fresh_name = kmemdup(name->buf, name->len, GFP_KERNEL_ACCOUNT);
+		fresh_ns = kzalloc(sizeof(*fresh_ns), GFP_KERNEL_ACCOUNT);
+		if (!fresh_name || !fresh_ns) {
+			obj = ERR_PTR(-ENOMEM);
+			goto out_free;
+		}
+	}
+
+	mutex_lock(&ipcq_registry_lock);
+	ipcq_registry_gc();
+	ns = ipcq_ns_find(ipc_ns);
+	obj = ns ? ipcq_name_find(ns, type, name) : NULL;
+	if (obj) {
+		if ((flags & IPCQ_OPEN_CREATE) && (flags & IPCQ_OPEN_EXCL))
+			obj = ERR_PTR(-EEXIST);
+		else
+			ipcq_object_get(obj);
+		goto out_unlock;
+	}
+	if (!(flags & IPCQ_OPEN_CREATE)) {
+		obj = ERR_PTR(-ENOENT);
+		goto out_unlock;
+	}
+
+	obj = create(arg);
+	if (IS_ERR(obj))
+		goto out_unlock;
+	if (!ns) {
+		ns = fresh_ns;
+		fresh_ns = NULL;
+		ns->ipc_ns = get_ipc_ns(ipc_ns);
+		INIT_LIST_HEAD(&ns->objects);
+		list_add(&ns->node, &ipcq_namespaces);
+	}
+	obj->name = fresh_name;
+	obj->name_len = name->len;
+	fresh_name = NULL;
+	WRITE_ONCE(obj->ns, ns);
+	list_add_tail(&obj->ns_node, &ns->objects);
+	hash_add(ipcq_names, &obj->hash_node, ipcq_name_hash(ns, type, name));
+	/* One reference for the name, one for the caller. */
+	ipcq_object_get(obj);
+	*created = true;
+
+out_unlock:
+	mutex_unlock(&ipcq_registry_lock);
+out_free:
+	kfree(fresh_name);
+	kfree(fresh_ns);
+	return obj;
+}
+
+/* Drops the names of dead namespaces now (see the top comment). */
+void ipcq_registry_collect(void)
+{
+	mutex_lock(&ipcq_registry_lock);
+	ipcq_registry_gc();
+	mutex_unlock(&ipcq_registry_lock);
+}
+
+int ipcq_registry_unlink(u32 type, const struct ipcq_name *name)
+{
+	struct ipc_namespace *ipc_ns = current->nsproxy->ipc_ns;
+	struct ipcq_object *obj = NULL;
+	struct ipcq_ns *ns;
+	int ret = -ENOENT;
+
+	mutex_lock(&ipcq_registry_lock);
+	ipcq_registry_gc();
+	ns = ipcq_ns_find(ipc_ns);
+	if (ns)
+		obj = ipcq_name_find(ns, type, name);
+	if (obj) {
+		if (ipcq_object_may_unlink(obj)) {
+			ipcq_registry_remove(obj);
+			ret = 0;
+		} else {
+			ret = -EPERM;
+		}
+	}
+	/* A namespace whose last name went away needs no pin. */
+	if (ns && list_empty(&ns->objects))
+		ipcq_ns_drop(ns);
+	mutex_unlock(&ipcq_registry_lock);
+	return ret;
+}
+
+void ipcq_registry_exit(void)
+{
+	struct ipcq_ns *ns, *tmp;
+
+	mutex_lock(&ipcq_registry_lock);
+	list_for_each_entry_safe(ns, tmp, &ipcq_namespaces, node)
+		ipcq_ns_drop(ns);
+	mutex_unlock(&ipcq_registry_lock);
+}

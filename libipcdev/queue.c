@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Queue, SimpleQueue and JoinableQueue over ipcq queue files.
+ *
+ * A handle owns one queue file. After fork() the child's first call on a
+ * handle swaps the inherited file (shared with the parent) for a file of
+ * its own with the same roles, at the same fd number: each process then
+ * counts as a producer or consumer by itself, so its exit, even by
+ * SIGKILL, is seen by the peers at once.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipcdev.h"
+#include "internal.h"
+
+struct ipcdev_queue {
+	int fd;
+	unsigned int roles;
+	atomic_ulong fork_gen;	/* generation the file was made ours in */
+};
+
+static const unsigned int all_roles = IPCDEV_PRODUCER | IPCDEV_CONSUMER;
+
+static int queue_new(ipcdev_queue **qp, int fd, unsigned int roles)
+{
+	ipcdev_queue *q = malloc(sizeof(*q));
+
+	if (!q) {
+		close(fd);
+		return -ENOMEM;
+	}
+	q->fd = fd;
+	q->roles = roles;
+	atomic_init(&q->fork_gen, ipcdev__fork_generation());
+	*qp = q;
+	return 0;
+}
+
+/* In a child after fork: take a file of our own (see the top comment). */
+static int queue_own(ipcdev_queue *q)
+{
+	unsigned long gen = ipcdev__fork_generation();
+	struct ipcq_reopen arg;
+	int fd, ret;
+
+	if (atomic_load_explicit(&q->fork_gen, memory_order_relaxed) == gen)
+		return 0;
+	memset(&arg, 0, sizeof(arg));
+	arg.flags = q->roles | IPCQ_OPEN_CLOEXEC;
+	fd = ipcdev__ioctl(q->fd, IPCQ_IOC_QUEUE_REOPEN, &arg);
+	if (fd < 0)
+		return fd;
+	ret = dup3(fd, q->fd, O_CLOEXEC) < 0 ? -errno : 0;
+	close(fd);
+	if (ret)
+		return ret;
+	atomic_store_explicit(&q->fork_gen, gen, memory_order_relaxed);
+	return 0;
+}
+
+static int queue_open_raw(ipcdev_queue **qp, const char *name,
+			  unsigned int flags, unsigned int mode,
+			  const struct ipcdev_queue_attr *attr)
+{
+	struct ipcq_queue_open arg;
+	size_t name_len = 0;
+	int dev, fd, ret;
+
+	if (!qp)
+		return -EINVAL;
+	if (name) {
+		name_len = strlen(name);
+		if (name_len > IPCQ_NAME_MAX)
+			return -ENAMETOOLONG;
+	}
+	ret = ipcdev__require(IPCQ_FEATURE_QUEUE);
+	if (ret)
+		return ret;
+	dev = ipcdev_device_fd();
+	if (dev < 0)
+		return dev;
+
+	if (!(flags & all_roles))
+		flags |= all_roles;
+	memset(&arg, 0, sizeof(arg));
+	arg.name = (uintptr_t)name;
+	arg.name_len = (uint32_t)name_len;
+	arg.flags = flags | IPCQ_OPEN_CLOEXEC;
+	arg.mode = mode;
+	if (attr) {
+		arg.capacity = attr->maxsize;
+		arg.max_msg_size = attr->max_msg_size;
+	}
+	fd = ipcdev__ioctl(dev, IPCQ_IOC_QUEUE_OPEN, &arg);
+	if (fd < 0)
+		return fd;
+	return queue_new(qp, fd, flags & all_roles);
+}
+
+int ipcdev_queue_create(ipcdev_queue **q, uint64_t maxsize)
+{
+	struct ipcdev_queue_attr attr = { .maxsize = maxsize };
+
+	return queue_open_raw(q, NULL, all_roles, 0600, &attr);
+}
+
+int ipcdev_simplequeue_create(ipcdev_queue **q)
+{
+	return ipcdev_queue_create(q, 0);
+}
+
+int ipcdev_joinablequeue_create(ipcdev_queue **q, uint64_t maxsize)
+{
+	return ipcdev_queue_create(q, maxsize);
+}
+
+int ipcdev_queue_open(ipcdev_queue **q, const char *name, unsigned int flags,
+		      unsigned int mode, const struct ipcdev_queue_attr *attr)
+{
+	if (!name || (flags & ~(all_roles | IPCDEV_CREATE | IPCDEV_EXCL)))
+		return -EINVAL;
+	return queue_open_raw(q, name, flags, mode, attr);
+}
+
+int ipcdev_queue_endpoint(ipcdev_queue *q, unsigned int roles,
+			  ipcdev_queue **out)
+{
+	struct ipcq_reopen arg;
+	int fd, ret;
+
+	if (!q || !out || !roles || (roles & ~all_roles))
+		return -EINVAL;
+	ret = queue_own(q);
+	if (ret)
+		return ret;
+	memset(&arg, 0, sizeof(arg));
+	arg.flags = roles | IPCQ_OPEN_CLOEXEC;
+	fd = ipcdev__ioctl(q->fd, IPCQ_IOC_QUEUE_REOPEN, &arg);
+	if (fd < 0)
+		return fd;
+	return queue_new(out, fd, roles);
+}
+
+int ipcdev_queue_unlink(const char *name)
+{
+	struct ipcq_unlink arg;
+	size_t len;
+	int dev;
+
+	if (!name)
+		return -EINVAL;
+	len = strlen(name);
+	if (len > IPCQ_NAME_MAX)
+		return -ENAMETOOLONG;
+	dev = ipcdev_device_fd();
+	if (dev < 0)
+		return dev;
+	memset(&arg, 0, sizeof(arg));
+	arg.name = (uintptr_t)name;
+	arg.name_len = (uint32_t)len;
+	arg.type = IPCQ_TYPE_QUEUE;
+	return ipcdev__ioctl(dev, IPCQ_IOC_UNLINK, &arg);
+}
+
+int ipcdev_queue_close(ipcdev_queue *q)
+{
+	int ret;
+
+	if (!q)
+		return -EINVAL;
+	ret = close(q->fd) < 0 ? -errno : 0;
+	free(q);
+	return ret;
+}
+
+int ipcdev_queue_fd(const ipcdev_queue *q)
+{
+	return q ? q->fd : -EINVAL;
+}
+
+/* One put or get, restarted after signals with the same deadline. */
+static int queue_xfer(ipcdev_queue *q, unsigned long cmd,
+		      struct ipcq_msg *msg, int64_t timeout_ns)
+{
+	int ret;
+
+	if (!q)
+		return -EINVAL;
+	ret = queue_own(q);
+	if (ret)
+		return ret;
+	if (timeout_ns == IPCDEV_NOWAIT)
+		msg->flags |= IPCQ_MSG_NONBLOCK;
+	msg->deadline = ipcdev__deadline(timeout_ns);
+	do
+		ret = ipcdev__ioctl(q->fd, cmd, msg);
+	while (ret == -EINTR);
+	return ret;
+}
+
+int ipcdev_queue_put_prio(ipcdev_queue *q, const void *buf, size_t len,
+			  unsigned int prio, int64_t timeout_ns)
+{
+	struct ipcq_msg msg;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.buf = (uintptr_t)buf;
+	msg.len = len;
+	msg.priority = prio;
+	return queue_xfer(q, IPCQ_IOC_QUEUE_PUT, &msg, timeout_ns);
+}
+
+int ipcdev_queue_put(ipcdev_queue *q, const void *buf, size_t len,
+		     int64_t timeout_ns)
+{
+	return ipcdev_queue_put_prio(q, buf, len, 0, timeout_ns);
+}
+
+int ipcdev_queue_put_nowait(ipcdev_queue *q, const void *buf, size_t len)
+{
+	return ipcdev_queue_put_prio(q, buf, len, 0, IPCDEV_NOWAIT);
+}
+
+static int queue_get_flags(ipcdev_queue *q, void *buf, size_t *len,
+			   unsigned int *prio, int64_t timeout_ns,
+			   unsigned int flags)
+{
+	struct ipcq_msg msg;
+	int ret;
+
+	if (!len)
+		return -EINVAL;
+	memset(&msg, 0, sizeof(msg));
+	msg.buf = (uintptr_t)buf;
+	msg.len = *len;
+	msg.flags = flags;
+	ret = queue_xfer(q, IPCQ_IOC_QUEUE_GET, &msg, timeout_ns);
+	if (ret == 0 || ret == -EMSGSIZE) {
+		*len = msg.len;
+		if (prio)
+			*prio = msg.priority;
+	}
+	return ret;
+}
+
+int ipcdev_queue_get_prio(ipcdev_queue *q, void *buf, size_t *len,
+			  unsigned int *prio, int64_t timeout_ns)
+{
+	return queue_get_flags(q, buf, len, prio, timeout_ns, 0);
+}
+
+int ipcdev_queue_get(ipcdev_queue *q, void *buf, size_t *len,
+		     int64_t timeout_ns)
+{
+	return queue_get_flags(q, buf, len, NULL, timeout_ns, 0);
+}
+
+int ipcdev_queue_get_nowait(ipcdev_queue *q, void *buf, size_t *len)
+{
+	return queue_get_flags(q, buf, len, NULL, IPCDEV_NOWAIT, 0);
+}
+
+int ipcdev_queue_peek(ipcdev_queue *q, void *buf, size_t *len,
+		      unsigned int *prio, int64_t timeout_ns)
+{
+	return queue_get_flags(q, buf, len, prio, timeout_ns, IPCQ_MSG_PEEK);
+}
+
+int ipcdev_queue_stat(ipcdev_queue *q, struct ipcq_queue_stat *st)
+{
+	if (!q || !st)
+		return -EINVAL;
+	return ipcdev__ioctl(q->fd, IPCQ_IOC_QUEUE_STAT, st);
+}
+
+int64_t ipcdev_queue_qsize(ipcdev_queue *q)
+{
+	struct ipcq_queue_stat st;
+	int ret = ipcdev_queue_stat(q, &st);
+
+	return ret < 0 ? ret : (int64_t)st.messages;
+}
+
+int ipcdev_queue_empty(ipcdev_queue *q)
+{
+	struct ipcq_queue_stat st;
+	int ret = ipcdev_queue_stat(q, &st);
+
+	return ret < 0 ? ret : st.messages == 0;
+}
+
+int ipcdev_queue_full(ipcdev_queue *q)
+{
+	struct ipcq_queue_stat st;
+	int ret = ipcdev_queue_stat(q, &st);
+
+	if (ret < 0)
+		return ret;
+	return st.capacity && st.messages >= st.capacity;
+}
+
+int ipcdev_queue_shutdown(ipcdev_queue *q, int immediate)
+{
+	struct ipcq_shutdown arg;
+
+	if (!q)
+		return -EINVAL;
+	memset(&arg, 0, sizeof(arg));
+	arg.flags = immediate ? IPCQ_SHUTDOWN_IMMEDIATE : 0;
+	return ipcdev__ioctl(q->fd, IPCQ_IOC_QUEUE_SHUTDOWN, &arg);
+}
+
+int ipcdev_queue_task_done(ipcdev_queue *q)
+{
+	struct ipcq_task_done arg;
+
+	if (!q)
+		return -EINVAL;
+	memset(&arg, 0, sizeof(arg));
+	arg.count = 1;
+	return ipcdev__ioctl(q->fd, IPCQ_IOC_QUEUE_TASK_DONE, &arg);
+}
+
+int ipcdev_queue_join(ipcdev_queue *q, int64_t timeout_ns)
+{
+	struct ipcq_wait arg;
+	int ret;
+
+	if (!q)
+		return -EINVAL;
+	memset(&arg, 0, sizeof(arg));
+	if (timeout_ns == IPCDEV_NOWAIT)
+		arg.flags = IPCQ_WAIT_NONBLOCK;
+	arg.deadline = ipcdev__deadline(timeout_ns);
+	do
+		ret = ipcdev__ioctl(q->fd, IPCQ_IOC_QUEUE_JOIN, &arg);
+	while (ret == -EINTR);
+	return ret;
+}

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers shared by the ipcq selftests. Include after kselftest_harness.h. */
+#ifndef IPCQ_TEST_H
+#define IPCQ_TEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/ipcq.h>
+#include "ipcdev.h"
+
+#define POISON_BYTE 0xa5
+#define POISON_U64 0xa5a5a5a5a5a5a5a5ULL
+#define NSEC_PER_MSEC 1000000ULL
+#define NSEC_PER_SEC 1000000000ULL
+
+/* ioctl(2) as the tests want it: its value, or -errno. */
+static inline int xioctl(int fd, unsigned long cmd, void *arg)
+{
+	int ret = ioctl(fd, cmd, arg);
+
+	return ret < 0 ? -errno : ret;
+}
+
+static inline uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+static inline void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static inline int dev_open(void)
+{
+	return open("/dev/ipcq", O_RDWR | O_CLOEXEC);
+}
+
+/* Raw IPCQ_IOC_QUEUE_OPEN; returns the fd or -errno. */
+static inline int raw_queue_open(int dev, const char *name, uint32_t flags,
+				 uint32_t mode, uint64_t capacity,
+				 uint64_t max_msg_size)
+{
+	struct ipcq_queue_open arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.name = (uintptr_t)name;
+	arg.name_len = name ? strlen(name) : 0;
+	arg.flags = flags;
+	arg.mode = mode;
+	arg.capacity = capacity;
+	arg.max_msg_size = max_msg_size;
+	return xioctl(dev, IPCQ_IOC_QUEUE_OPEN, &arg);
+}
+
+static inline int raw_unlink(int dev, const char *name)
+{
+	struct ipcq_unlink arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.name = (uintptr_t)name;
+	arg.name_len = strlen(name);
+	arg.type = IPCQ_TYPE_QUEUE;
+	return xioctl(dev, IPCQ_IOC_UNLINK, &arg);
+}
+
+static inline int raw_put(int q, const void *buf, size_t len, uint32_t prio,
+			  uint32_t flags, uint64_t deadline)
+{
+	struct ipcq_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.buf = (uintptr_t)buf;
+	m.len = len;
+	m.priority = prio;
+	m.flags = flags;
+	m.deadline = deadline;
+	return xioctl(q, IPCQ_IOC_QUEUE_PUT, &m);
+}
+
+/* Raw get; *len in: buffer size, out: message size. */
+static inline int raw_get(int q, void *buf, uint64_t *len, uint32_t *prio,
+			  uint32_t flags, uint64_t deadline)
+{
+	struct ipcq_msg m;
+	int ret;
+
+	memset(&m, 0, sizeof(m));
+	m.buf = (uintptr_t)buf;
+	m.len = *len;
+	m.flags = flags;
+	m.deadline = deadline;
+	m.priority = 0xdeadbeef;
+	ret = xioctl(q, IPCQ_IOC_QUEUE_GET, &m);
+	*len = m.len;
+	if (prio)
+		*prio = m.priority;
+	return ret;
+}
+
+static inline int raw_stat(int q, struct ipcq_queue_stat *st)
+{
+	memset(st, POISON_BYTE, sizeof(*st));
+	return xioctl(q, IPCQ_IOC_QUEUE_STAT, st);
+}
+
+/* Polls @cond every millisecond for up to @ms; true once it holds. */
+#define wait_for(cond, ms) ({						\
+	int __left = (ms);						\
+	while (!(cond) && __left-- > 0)					\
+		sleep_ms(1);						\
+	(cond);								\
+})
+
+/* Exit status of a child, or -1 if it did not exit normally. */
+static inline int child_status(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return -1;
+}
+
+/* A page of memory shared with children. */
+static inline void *shared_page(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Writes a module parameter; returns 0 or -errno. */
+static inline int set_param(const char *name, unsigned long value)
+{
+	char path[128], buf[32];
+	int fd, len, ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/module/ipcq/parameters/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%lu", value);
+	if (write(fd, buf, len) != len)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static inline long get_param(const char *name)
+{
+	char path[128], buf[32] = { 0 };
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/module/ipcq/parameters/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (read(fd, buf, sizeof(buf) - 1) < 0) {
+		close(fd);
+		return -errno;
+	}
+	close(fd);
+	return strtol(buf, NULL, 10);
+}
+
+#endif /* IPCQ_TEST_H */
