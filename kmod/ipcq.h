@@ -11,7 +11,8 @@
  * line is held:
  *   1. ipcq_registry_lock (mutex, registry.c): the name hash, the list of
  *      namespaces, ipcq_object.{ns, hash_node, ns_node}.
- *   2. ipcq_queue.lock (mutex, queue.c): every mutable field of a queue.
+ *   2. ipcq_queue.lock (spinlock, queue.c): every mutable field of a
+ *      queue. Never held across user memory access or allocation.
  *   3. ipcq_users_lock (spinlock, object.c): per-user object counts.
  *   4. wait queue head locks, taken inside prepare_to_wait()/wake_up().
  * Wake-ups are issued after dropping the object's lock. Message memory is

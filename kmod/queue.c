@@ -8,6 +8,12 @@
  * by (priority descending, arrival ascending), so the leftmost node is the
  * next one to deliver.
  *
+ * No user memory is touched under the lock: a put copies the message in
+ * before taking it; a get detaches the message, copies it out after
+ * dropping the lock, and on a fault puts it back at its old place (its
+ * (priority, seq) key is kept), so nothing is lost or reordered and a
+ * consumer stalled in a page fault stalls only itself.
+ *
  * Waiting: putters and getters sleep exclusively (one message wakes one
  * getter) on put_wq/get_wq; poll waiters sleep there too. A put wakes
  * getters only on the empty -> non-empty edge, a get wakes putters only on
@@ -20,13 +26,13 @@
 #include <linux/fs.h>
 #include <linux/lockdep.h>
 #include <linux/mm.h>
-#include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/poll.h>
 #include <linux/rbtree.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
 
@@ -34,11 +40,18 @@
 
 struct ipcq_qmsg {
 	struct rb_node node;
-	u64 seq;			/* arrival order */
+	refcount_t ref;			/* the queue's, plus one per peeker */
+	u64 seq;			/* arrival order, kept on reinsertion */
 	size_t len;
 	u32 prio;
 	char data[];
 };
+
+static void ipcq_qmsg_put(struct ipcq_qmsg *m)
+{
+	if (m && refcount_dec_and_test(&m->ref))
+		kvfree(m);
+}
 
 struct ipcq_queue {
 	struct ipcq_object obj;
@@ -48,7 +61,7 @@ struct ipcq_queue {
 	u64 max_msg_size;
 	u64 max_bytes;
 
-	struct mutex lock;		/* guards every field below */
+	spinlock_t lock;		/* guards every field below */
 	struct rb_root_cached msgs;
 	u64 next_seq;
 	u64 nr_msgs;
@@ -58,6 +71,7 @@ struct ipcq_queue {
 	u32 putters, getters, joiners;
 	bool had_producer, had_consumer;
 	bool shutdown;
+	bool drained;			/* shut down with IMMEDIATE */
 
 	wait_queue_head_t put_wq;	/* putters, EPOLLOUT pollers */
 	wait_queue_head_t get_wq;	/* getters, EPOLLIN pollers */
@@ -104,19 +118,20 @@ static bool ipcq_queue_broken(struct ipcq_queue *q)
 	return q->had_consumer && !q->consumers;
 }
 
+/* Inserts @m by its (prio, seq) key: new messages and returning ones. */
 static void ipcq_queue_link(struct ipcq_queue *q, struct ipcq_qmsg *m)
 {
 	struct rb_node **link = &q->msgs.rb_root.rb_node, *parent = NULL;
 	bool leftmost = true;
 
 	lockdep_assert_held(&q->lock);
-	m->seq = q->next_seq++;
 	while (*link) {
 		struct ipcq_qmsg *cur = rb_entry(*link, struct ipcq_qmsg, node);
 
 		parent = *link;
-		/* Higher priority first; FIFO among equals (seq grows). */
-		if (m->prio > cur->prio) {
+		/* Higher priority first, then lower seq (arrival order). */
+		if (m->prio > cur->prio ||
+		    (m->prio == cur->prio && m->seq < cur->seq)) {
 			link = &parent->rb_left;
 		} else {
 			link = &parent->rb_right;
@@ -153,12 +168,12 @@ static int ipcq_queue_wait(struct ipcq_queue *q, struct wait_queue_head *wq,
 	else
 		prepare_to_wait(wq, &wait, TASK_INTERRUPTIBLE);
 	(*waiters)++;
-	mutex_unlock(&q->lock);
+	spin_unlock(&q->lock);
 
 	ret = ipcq_sleep_until(deadline);
 
 	finish_wait(wq, &wait);
-	mutex_lock(&q->lock);
+	spin_lock(&q->lock);
 	(*waiters)--;
 	return ret;
 }
@@ -193,10 +208,11 @@ static long ipcq_queue_put(struct ipcq_queue *q, struct file *file,
 		kvfree(m);
 		return -EFAULT;
 	}
+	refcount_set(&m->ref, 1);
 	m->len = arg.len;
 	m->prio = arg.priority;
 
-	mutex_lock(&q->lock);
+	spin_lock(&q->lock);
 	for (;;) {
 		if (q->shutdown) {
 			ret = -ESHUTDOWN;
@@ -224,13 +240,14 @@ static long ipcq_queue_put(struct ipcq_queue *q, struct file *file,
 	}
 	if (!ret) {
 		wake_getters = q->nr_msgs == 0;
+		m->seq = q->next_seq++;
 		ipcq_queue_link(q, m);
 		q->unfinished++;
 		m = NULL;
 	}
 	/* Pass the turn on to the next putter while there is room. */
 	wake_putter = q->putters && !ipcq_queue_full(q) && !q->shutdown;
-	mutex_unlock(&q->lock);
+	spin_unlock(&q->lock);
 
 	kvfree(m);
 	if (wake_getters)
@@ -243,9 +260,10 @@ static long ipcq_queue_put(struct ipcq_queue *q, struct file *file,
 static long ipcq_queue_get(struct ipcq_queue *q, struct file *file,
 			   struct ipcq_msg __user *uarg)
 {
-	bool wake_putters = false, wake_getter;
+	bool wake_putters = false, wake_getter, peek;
 	struct ipcq_qmsg *m = NULL;
 	struct ipcq_msg arg;
+	u64 buflen;
 	long ret;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
@@ -254,8 +272,10 @@ static long ipcq_queue_get(struct ipcq_queue *q, struct file *file,
 		return -EINVAL;
 	if (!(file->f_mode & FMODE_READ))
 		return -EBADF;
+	peek = arg.flags & IPCQ_MSG_PEEK;
+	buflen = arg.len;
 
-	mutex_lock(&q->lock);
+	spin_lock(&q->lock);
 	for (;;) {
 		m = ipcq_queue_head(q);
 		if (m) {
@@ -276,28 +296,14 @@ static long ipcq_queue_get(struct ipcq_queue *q, struct file *file,
 		}
 		break;
 	}
-
 	if (m) {
-		/*
-		 * Copy out while the message is still queued and the lock is
-		 * held, so that a too-small buffer or a fault loses nothing.
-		 */
-		u64 buflen = arg.len;
-
 		arg.len = m->len;
 		arg.priority = m->prio;
-		if (copy_to_user(&uarg->len, &arg.len, sizeof(arg.len)) ||
-		    copy_to_user(&uarg->priority, &arg.priority,
-				 sizeof(arg.priority)))
-			ret = -EFAULT;
-		else if (m->len > buflen)
+		if (m->len > buflen) {
+			/* Too small: it stays queued, the caller learns why. */
 			ret = -EMSGSIZE;
-		else if (copy_to_user(u64_to_user_ptr(arg.buf), m->data,
-				      m->len))
-			ret = -EFAULT;
-
-		if (ret || (arg.flags & IPCQ_MSG_PEEK)) {
-			m = NULL;
+		} else if (peek) {
+			refcount_inc(&m->ref);
 		} else {
 			wake_putters = ipcq_queue_full(q);
 			ipcq_queue_unlink(q, m);
@@ -305,11 +311,42 @@ static long ipcq_queue_get(struct ipcq_queue *q, struct file *file,
 	}
 	/* Pass the turn on to the next getter while messages remain. */
 	wake_getter = q->getters && q->nr_msgs;
-	mutex_unlock(&q->lock);
+	spin_unlock(&q->lock);
 
-	kvfree(m);
 	if (wake_putters)
 		wake_up_poll(&q->put_wq, EPOLLOUT | EPOLLWRNORM);
+	if (wake_getter)
+		wake_up_poll(&q->get_wq, EPOLLIN | EPOLLRDNORM);
+	if (!m)
+		return ret;
+
+	if (copy_to_user(&uarg->len, &arg.len, sizeof(arg.len)) ||
+	    copy_to_user(&uarg->priority, &arg.priority, sizeof(arg.priority)) ||
+	    (!ret && copy_to_user(u64_to_user_ptr(arg.buf), m->data, m->len)))
+		ret = -EFAULT;
+
+	if (ret == -EMSGSIZE)
+		return ret;
+	if (peek || !ret) {
+		ipcq_qmsg_put(m);
+		return ret;
+	}
+	/*
+	 * The copy-out faulted: back to where it was, nothing lost, unless
+	 * an immediate shutdown dropped everything meanwhile: then it is
+	 * dropped as that shutdown would have.
+	 */
+	spin_lock(&q->lock);
+	wake_getter = !q->nr_msgs;
+	if (q->drained) {
+		q->unfinished -= min_t(u64, q->unfinished, 1);
+		wake_getter = false;
+	} else {
+		ipcq_queue_link(q, m);
+		m = NULL;
+	}
+	spin_unlock(&q->lock);
+	ipcq_qmsg_put(m);
 	if (wake_getter)
 		wake_up_poll(&q->get_wq, EPOLLIN | EPOLLRDNORM);
 	return ret;
@@ -341,9 +378,9 @@ static long ipcq_queue_stat(struct ipcq_queue *q, struct file *file,
 {
 	struct ipcq_queue_stat st;
 
-	mutex_lock(&q->lock);
+	spin_lock(&q->lock);
 	ipcq_queue_fill_stat(q, file, &st);
-	mutex_unlock(&q->lock);
+	spin_unlock(&q->lock);
 	if (copy_to_user(uarg, &st, sizeof(st)))
 		return -EFAULT;
 	return 0;
@@ -361,14 +398,14 @@ static long ipcq_queue_task_done(struct ipcq_queue *q,
 	if (!arg.count || arg.reserved)
 		return -EINVAL;
 
-	mutex_lock(&q->lock);
+	spin_lock(&q->lock);
 	if (arg.count > q->unfinished) {
 		ret = -ERANGE;
 	} else {
 		q->unfinished -= arg.count;
 		wake = !q->unfinished;
 	}
-	mutex_unlock(&q->lock);
+	spin_unlock(&q->lock);
 	if (wake)
 		wake_up_all(&q->join_wq);
 	return ret;
@@ -384,7 +421,7 @@ static long ipcq_queue_join(struct ipcq_queue *q, struct ipcq_wait __user *uarg)
 	if ((arg.flags & ~IPCQ_WAIT_NONBLOCK) || arg.pad || arg.reserved)
 		return -EINVAL;
 
-	mutex_lock(&q->lock);
+	spin_lock(&q->lock);
 	for (;;) {
 		if (!q->unfinished) {
 			ret = 0;
@@ -398,7 +435,7 @@ static long ipcq_queue_join(struct ipcq_queue *q, struct ipcq_wait __user *uarg)
 		}
 		break;
 	}
-	mutex_unlock(&q->lock);
+	spin_unlock(&q->lock);
 	return ret;
 }
 
@@ -414,9 +451,10 @@ static long ipcq_queue_shutdown(struct ipcq_queue *q,
 	if ((arg.flags & ~IPCQ_SHUTDOWN_IMMEDIATE) || arg.pad || arg.reserved)
 		return -EINVAL;
 
-	mutex_lock(&q->lock);
+	spin_lock(&q->lock);
 	q->shutdown = true;
 	if (arg.flags & IPCQ_SHUTDOWN_IMMEDIATE) {
+		q->drained = true;
 		/* Each dropped message counts as a finished task. */
 		q->unfinished -= min(q->unfinished, q->nr_msgs);
 		dropped = q->msgs.rb_root;
@@ -424,10 +462,10 @@ static long ipcq_queue_shutdown(struct ipcq_queue *q,
 		q->nr_msgs = 0;
 		q->nr_bytes = 0;
 	}
-	mutex_unlock(&q->lock);
+	spin_unlock(&q->lock);
 
 	rbtree_postorder_for_each_entry_safe(m, tmp, &dropped, node)
-		kvfree(m);
+		ipcq_qmsg_put(m);
 	wake_up_all(&q->put_wq);
 	wake_up_all(&q->get_wq);
 	wake_up_all(&q->join_wq);
@@ -463,7 +501,7 @@ static int ipcq_queue_install(struct ipcq_queue *q, u32 roles, u32 flags)
 	/* Queues are not positioned streams: no lseek, pread or pwrite. */
 	file->f_mode &= ~(FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE);
 
-	mutex_lock(&q->lock);
+	spin_lock(&q->lock);
 	if (roles & IPCQ_OPEN_PRODUCER) {
 		q->producers++;
 		q->had_producer = true;
@@ -472,7 +510,7 @@ static int ipcq_queue_install(struct ipcq_queue *q, u32 roles, u32 flags)
 		q->consumers++;
 		q->had_consumer = true;
 	}
-	mutex_unlock(&q->lock);
+	spin_unlock(&q->lock);
 
 	fd_install(fd, file);
 	return fd;
@@ -531,7 +569,7 @@ static __poll_t ipcq_queue_poll(struct file *file, poll_table *wait)
 	if (file->f_mode & FMODE_WRITE)
 		poll_wait(file, &q->put_wq, wait);
 
-	mutex_lock(&q->lock);
+	spin_lock(&q->lock);
 	if (file->f_mode & FMODE_READ) {
 		if (q->nr_msgs)
 			mask |= EPOLLIN | EPOLLRDNORM;
@@ -547,7 +585,7 @@ static __poll_t ipcq_queue_poll(struct file *file, poll_table *wait)
 		if (ipcq_queue_broken(q) || q->shutdown)
 			mask |= EPOLLERR;
 	}
-	mutex_unlock(&q->lock);
+	spin_unlock(&q->lock);
 	return mask;
 }
 
@@ -556,12 +594,12 @@ static int ipcq_queue_release(struct inode *inode, struct file *file)
 	struct ipcq_queue *q = file->private_data;
 	bool wake_getters = false, wake_putters = false;
 
-	mutex_lock(&q->lock);
+	spin_lock(&q->lock);
 	if (file->f_mode & FMODE_WRITE)
 		wake_getters = !--q->producers;
 	if (file->f_mode & FMODE_READ)
 		wake_putters = !--q->consumers;
-	mutex_unlock(&q->lock);
+	spin_unlock(&q->lock);
 
 	/* Endpoint loss concerns every waiter, not just one. */
 	if (wake_getters)
@@ -577,9 +615,9 @@ static void ipcq_queue_show_fdinfo(struct seq_file *m, struct file *file)
 	struct ipcq_queue *q = file->private_data;
 	struct ipcq_queue_stat st;
 
-	mutex_lock(&q->lock);
+	spin_lock(&q->lock);
 	ipcq_queue_fill_stat(q, file, &st);
-	mutex_unlock(&q->lock);
+	spin_unlock(&q->lock);
 
 	seq_printf(m, "ipcq-type:\tqueue\nipcq-id:\t%llu\n", q->obj.id);
 	/* The name is printable ASCII by construction. */
@@ -622,8 +660,7 @@ static void ipcq_queue_free(struct ipcq_object *obj)
 	struct ipcq_qmsg *m, *tmp;
 
 	rbtree_postorder_for_each_entry_safe(m, tmp, &q->msgs.rb_root, node)
-		kvfree(m);
-	mutex_destroy(&q->lock);
+		ipcq_qmsg_put(m);
 	kfree(q);
 }
 
@@ -655,7 +692,7 @@ static struct ipcq_object *ipcq_queue_create(void *arg)
 	q->capacity = attr->capacity;
 	q->max_msg_size = attr->max_msg_size;
 	q->max_bytes = READ_ONCE(ipcq_max_queue_bytes);
-	mutex_init(&q->lock);
+	spin_lock_init(&q->lock);
 	q->msgs = RB_ROOT_CACHED;
 	init_waitqueue_head(&q->put_wq);
 	init_waitqueue_head(&q->get_wq);

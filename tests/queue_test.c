@@ -9,6 +9,8 @@
 #include <sched.h>
 #include <stddef.h>
 #include <grp.h>
+#include <linux/userfaultfd.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -1209,6 +1211,79 @@ TEST_F(q, ipc_namespaces_isolate_names)
 	EXPECT_LE(0, ret);
 	close(ret);
 	close(fd);
+}
+
+struct stalled_get {
+	int fd;
+	void *buf;
+	int ret;
+	uint64_t len;
+};
+
+static void *stalled_get_thread(void *arg)
+{
+	struct stalled_get *sg = arg;
+
+	sg->len = 4096;
+	sg->ret = raw_get(sg->fd, sg->buf, &sg->len, NULL, 0,
+			  IPCQ_DEADLINE_FOREVER);
+	return NULL;
+}
+
+/*
+ * A getter whose buffer faults (here: a userfaultfd page nobody serves
+ * yet) must stall only itself: no queue lock is held across user memory.
+ */
+TEST_F(q, getter_stalled_in_page_fault_blocks_nobody)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { 0 };
+	struct uffdio_copy copy = { 0 };
+	struct ipcq_queue_stat st;
+	struct stalled_get sg = { .fd = self->fd };
+	static char src[4096];
+	pthread_t thread;
+	char buf[8];
+	uint64_t len = sizeof(buf);
+	int uffd;
+
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (uffd < 0)
+		SKIP(return, "userfaultfd unavailable: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	sg.buf = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, sg.buf);
+	reg.range.start = (uintptr_t)sg.buf;
+	reg.range.len = 4096;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+
+	ASSERT_EQ(0, raw_put(self->fd, "first", 5, 0, 0, 0));
+	ASSERT_EQ(0, raw_put(self->fd, "second", 6, 0, 0, 0));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, stalled_get_thread, &sg));
+	/* The stalled getter took "first" out; it is in flight. */
+	ASSERT_TRUE(wait_for(raw_stat(self->fd, &st) == 0 && st.messages == 1,
+			     10000));
+	/* Everyone else carries on. */
+	ASSERT_EQ(0, raw_get(self->fd, buf, &len, NULL, IPCQ_MSG_NONBLOCK, 0));
+	EXPECT_EQ(6, len);
+	ASSERT_EQ(0, raw_put(self->fd, "third", 5, 0, 0, 0));
+
+	/* Serve the fault: the stalled get completes with "first". */
+	copy.dst = (uintptr_t)sg.buf;
+	copy.src = (uintptr_t)src;
+	copy.len = 4096;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_COPY, &copy));
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	EXPECT_EQ(0, sg.ret);
+	EXPECT_EQ(5, sg.len);
+	EXPECT_EQ(0, memcmp(sg.buf, "first", 5));
+	len = sizeof(buf);
+	ASSERT_EQ(0, raw_get(self->fd, buf, &len, NULL, IPCQ_MSG_NONBLOCK, 0));
+	EXPECT_EQ(0, memcmp(buf, "third", 5));
+	munmap(sg.buf, 4096);
+	close(uffd);
 }
 
 /* While a queue file is open, the module cannot be unloaded. */

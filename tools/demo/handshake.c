@@ -14,6 +14,7 @@ static const struct {
 	const char *name;
 } feature_names[] = {
 	{ IPCQ_FEATURE_API, "api" },
+	{ IPCQ_FEATURE_QUEUE, "queue" },
 };
 
 int main(void)
