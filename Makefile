@@ -151,7 +151,8 @@ demo: deps
 
 install: lib
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)/linux \
-		$(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(MANDIR)/man3
+		$(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(MANDIR)/man4
 	install -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
 	ln -sf libipcdev.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libipcdev.so
@@ -160,12 +161,14 @@ install: lib
 	install -m 0644 include/uapi/linux/ipcq.h $(DESTDIR)$(INCDIR)/linux/
 	install -m 0644 $(LIB_PC) $(DESTDIR)$(LIBDIR)/pkgconfig/
 	install -m 0644 libipcdev/man/*.3 $(DESTDIR)$(MANDIR)/man3/
+	install -m 0644 libipcdev/man/*.4 $(DESTDIR)$(MANDIR)/man4/
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libipcdev.so* $(DESTDIR)$(LIBDIR)/libipcdev.a \
 	      $(DESTDIR)$(INCDIR)/ipcdev.h $(DESTDIR)$(INCDIR)/linux/ipcq.h \
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/ipcdev.pc
 	for m in libipcdev/man/*.3; do rm -f $(DESTDIR)$(MANDIR)/man3/$$(basename $$m); done
+	for m in libipcdev/man/*.4; do rm -f $(DESTDIR)$(MANDIR)/man4/$$(basename $$m); done
 
 clean:
 	-$(MAKE) -C kmod clean
