@@ -34,7 +34,7 @@ MODULE_PARM_DESC(max_objects_per_user,
 /* Features offered at each API version; version 1 is the first. */
 static u64 ipcq_features(u32 api_version)
 {
-	return IPCQ_FEATURE_API | IPCQ_FEATURE_QUEUE;
+	return IPCQ_FEATURE_API | IPCQ_FEATURE_QUEUE | IPCQ_FEATURE_PIPE;
 }
 
 static long ipcq_ioctl_api(struct ipcq_api __user *uarg)
@@ -87,6 +87,8 @@ static long ipcq_dev_ioctl(struct file *file, unsigned int cmd,
 		return ipcq_queue_open(argp);
 	case IPCQ_IOC_UNLINK:
 		return ipcq_ioctl_unlink(argp);
+	case IPCQ_IOC_PIPE_CREATE:
+		return ipcq_pipe_create(argp);
 	default:
 		return -ENOTTY;
 	}
@@ -123,6 +125,8 @@ static int __init ipcq_init(void)
 	BUILD_BUG_ON(sizeof(struct ipcq_wait) != 24);
 	BUILD_BUG_ON(sizeof(struct ipcq_shutdown) != 16);
 	BUILD_BUG_ON(sizeof(struct ipcq_reopen) != 16);
+	BUILD_BUG_ON(sizeof(struct ipcq_pipe_create) != 48);
+	BUILD_BUG_ON(sizeof(struct ipcq_pipe_stat) != 104);
 
 	return misc_register(&ipcq_misc);
 }

@@ -5,7 +5,7 @@
  * Files: device.c (/dev/ipcq, ioctl dispatch, limits), object.c (the
  * object base: refcount, owner, permissions, per-user accounting, fds,
  * sleeping with a deadline), registry.c (names per IPC namespace),
- * queue.c (message queues).
+ * queue.c (message queues), pipe.c (two-ended connections over queues).
  *
  * Lock order, outermost first; a lock is never taken while one of a later
  * line is held:
@@ -94,6 +94,27 @@ void ipcq_registry_collect(void);
 void ipcq_registry_exit(void);
 
 /* queue.c */
+struct ipcq_queue;
+struct poll_table_struct;
+
+struct ipcq_queue_attr {
+	u64 capacity;			/* 0: no count limit */
+	u64 max_msg_size;
+	umode_t mode;
+};
+
 long ipcq_queue_open(struct ipcq_queue_open __user *uarg);
+struct ipcq_queue *ipcq_queue_new(const struct ipcq_queue_attr *attr);
+struct ipcq_object *ipcq_queue_object(struct ipcq_queue *q);
+void ipcq_queue_attach(struct ipcq_queue *q, u32 roles);
+void ipcq_queue_detach(struct ipcq_queue *q, u32 roles);
+long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg);
+long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg);
+__poll_t ipcq_queue_poll_roles(struct ipcq_queue *q, struct file *file,
+			       u32 roles, struct poll_table_struct *wait);
+void ipcq_queue_counts(struct ipcq_queue *q, struct ipcq_queue_stat *st);
+
+/* pipe.c */
+long ipcq_pipe_create(struct ipcq_pipe_create __user *uarg);
 
 #endif /* IPCQ_INTERNAL_H */

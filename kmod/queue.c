@@ -87,6 +87,8 @@ static struct ipcq_queue *ipcq_queue_of(struct ipcq_object *obj)
 
 static u32 ipcq_file_roles(struct file *file)
 {
+	if (!file)
+		return 0;
 	return (file->f_mode & FMODE_WRITE ? IPCQ_OPEN_PRODUCER : 0) |
 	       (file->f_mode & FMODE_READ ? IPCQ_OPEN_CONSUMER : 0);
 }
@@ -183,8 +185,8 @@ static bool ipcq_msg_args_valid(const struct ipcq_msg *arg, u32 flags)
 	return !(arg->flags & ~flags) && !arg->reserved[0] && !arg->reserved[1];
 }
 
-static long ipcq_queue_put(struct ipcq_queue *q, struct file *file,
-			   struct ipcq_msg __user *uarg)
+/* Put from userspace; the caller has checked that it may. */
+long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg)
 {
 	bool wake_getters = false, wake_putter = false;
 	struct ipcq_msg arg;
@@ -196,8 +198,6 @@ static long ipcq_queue_put(struct ipcq_queue *q, struct file *file,
 	if (!ipcq_msg_args_valid(&arg, IPCQ_MSG_NONBLOCK) ||
 	    arg.priority > IPCQ_PRIO_MAX)
 		return -EINVAL;
-	if (!(file->f_mode & FMODE_WRITE))
-		return -EBADF;
 	if (arg.len > q->max_msg_size)
 		return -EMSGSIZE;
 
@@ -257,8 +257,8 @@ static long ipcq_queue_put(struct ipcq_queue *q, struct file *file,
 	return ret;
 }
 
-static long ipcq_queue_get(struct ipcq_queue *q, struct file *file,
-			   struct ipcq_msg __user *uarg)
+/* Get to userspace; the caller has checked that it may. */
+long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg)
 {
 	bool wake_putters = false, wake_getter, peek;
 	struct ipcq_qmsg *m = NULL;
@@ -270,8 +270,6 @@ static long ipcq_queue_get(struct ipcq_queue *q, struct file *file,
 		return -EFAULT;
 	if (!ipcq_msg_args_valid(&arg, IPCQ_MSG_NONBLOCK | IPCQ_MSG_PEEK))
 		return -EINVAL;
-	if (!(file->f_mode & FMODE_READ))
-		return -EBADF;
 	peek = arg.flags & IPCQ_MSG_PEEK;
 	buflen = arg.len;
 
@@ -357,6 +355,7 @@ static void ipcq_queue_fill_stat(struct ipcq_queue *q, struct file *file,
 {
 	lockdep_assert_held(&q->lock);
 	memset(st, 0, sizeof(*st));
+	st->endpoint = ipcq_file_roles(file);
 	st->messages = q->nr_msgs;
 	st->bytes = q->nr_bytes;
 	st->capacity = q->capacity;
@@ -370,7 +369,6 @@ static void ipcq_queue_fill_stat(struct ipcq_queue *q, struct file *file,
 	st->consumers = q->consumers;
 	st->state = (q->shutdown ? IPCQ_STATE_SHUTDOWN : 0) |
 		    (READ_ONCE(q->obj.ns) ? IPCQ_STATE_NAMED : 0);
-	st->endpoint = ipcq_file_roles(file);
 }
 
 static long ipcq_queue_stat(struct ipcq_queue *q, struct file *file,
@@ -472,6 +470,42 @@ static long ipcq_queue_shutdown(struct ipcq_queue *q,
 	return 0;
 }
 
+/* Counts a new endpoint file with @roles (IPCQ_OPEN_PRODUCER/CONSUMER). */
+void ipcq_queue_attach(struct ipcq_queue *q, u32 roles)
+{
+	spin_lock(&q->lock);
+	if (roles & IPCQ_OPEN_PRODUCER) {
+		q->producers++;
+		q->had_producer = true;
+	}
+	if (roles & IPCQ_OPEN_CONSUMER) {
+		q->consumers++;
+		q->had_consumer = true;
+	}
+	spin_unlock(&q->lock);
+}
+
+/*
+ * Uncounts an endpoint file. The loss of the last producer or consumer
+ * concerns every waiter, not just one.
+ */
+void ipcq_queue_detach(struct ipcq_queue *q, u32 roles)
+{
+	bool wake_getters = false, wake_putters = false;
+
+	spin_lock(&q->lock);
+	if (roles & IPCQ_OPEN_PRODUCER)
+		wake_getters = !--q->producers;
+	if (roles & IPCQ_OPEN_CONSUMER)
+		wake_putters = !--q->consumers;
+	spin_unlock(&q->lock);
+
+	if (wake_getters)
+		wake_up_all(&q->get_wq);
+	if (wake_putters)
+		wake_up_all(&q->put_wq);
+}
+
 /*
  * Makes a new file for @q with @roles and returns its fd. Takes a new
  * reference to the queue for the file.
@@ -500,18 +534,7 @@ static int ipcq_queue_install(struct ipcq_queue *q, u32 roles, u32 flags)
 	}
 	/* Queues are not positioned streams: no lseek, pread or pwrite. */
 	file->f_mode &= ~(FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE);
-
-	spin_lock(&q->lock);
-	if (roles & IPCQ_OPEN_PRODUCER) {
-		q->producers++;
-		q->had_producer = true;
-	}
-	if (roles & IPCQ_OPEN_CONSUMER) {
-		q->consumers++;
-		q->had_consumer = true;
-	}
-	spin_unlock(&q->lock);
-
+	ipcq_queue_attach(q, roles);
 	fd_install(fd, file);
 	return fd;
 }
@@ -541,9 +564,13 @@ static long ipcq_queue_ioctl(struct file *file, unsigned int cmd,
 
 	switch (cmd) {
 	case IPCQ_IOC_QUEUE_PUT:
-		return ipcq_queue_put(q, file, argp);
+		if (!(file->f_mode & FMODE_WRITE))
+			return -EBADF;
+		return ipcq_queue_put(q, argp);
 	case IPCQ_IOC_QUEUE_GET:
-		return ipcq_queue_get(q, file, argp);
+		if (!(file->f_mode & FMODE_READ))
+			return -EBADF;
+		return ipcq_queue_get(q, argp);
 	case IPCQ_IOC_QUEUE_STAT:
 		return ipcq_queue_stat(q, file, argp);
 	case IPCQ_IOC_QUEUE_TASK_DONE:
@@ -559,25 +586,26 @@ static long ipcq_queue_ioctl(struct file *file, unsigned int cmd,
 	}
 }
 
-static __poll_t ipcq_queue_poll(struct file *file, poll_table *wait)
+/* Readiness of @q for a file with @roles; see ipcq(4). */
+__poll_t ipcq_queue_poll_roles(struct ipcq_queue *q, struct file *file,
+			       u32 roles, poll_table *wait)
 {
-	struct ipcq_queue *q = file->private_data;
 	__poll_t mask = 0;
 
-	if (file->f_mode & FMODE_READ)
+	if (roles & IPCQ_OPEN_CONSUMER)
 		poll_wait(file, &q->get_wq, wait);
-	if (file->f_mode & FMODE_WRITE)
+	if (roles & IPCQ_OPEN_PRODUCER)
 		poll_wait(file, &q->put_wq, wait);
 
 	spin_lock(&q->lock);
-	if (file->f_mode & FMODE_READ) {
+	if (roles & IPCQ_OPEN_CONSUMER) {
 		if (q->nr_msgs)
 			mask |= EPOLLIN | EPOLLRDNORM;
 		/* Nothing more will come: a get will not block. */
 		if (ipcq_queue_eof(q) || q->shutdown)
 			mask |= EPOLLHUP;
 	}
-	if (file->f_mode & FMODE_WRITE) {
+	if (roles & IPCQ_OPEN_PRODUCER) {
 		if (!ipcq_queue_full(q) && !q->shutdown &&
 		    !ipcq_queue_broken(q))
 			mask |= EPOLLOUT | EPOLLWRNORM;
@@ -589,23 +617,17 @@ static __poll_t ipcq_queue_poll(struct file *file, poll_table *wait)
 	return mask;
 }
 
+static __poll_t ipcq_queue_poll(struct file *file, poll_table *wait)
+{
+	return ipcq_queue_poll_roles(file->private_data, file,
+				     ipcq_file_roles(file), wait);
+}
+
 static int ipcq_queue_release(struct inode *inode, struct file *file)
 {
 	struct ipcq_queue *q = file->private_data;
-	bool wake_getters = false, wake_putters = false;
 
-	spin_lock(&q->lock);
-	if (file->f_mode & FMODE_WRITE)
-		wake_getters = !--q->producers;
-	if (file->f_mode & FMODE_READ)
-		wake_putters = !--q->consumers;
-	spin_unlock(&q->lock);
-
-	/* Endpoint loss concerns every waiter, not just one. */
-	if (wake_getters)
-		wake_up_all(&q->get_wq);
-	if (wake_putters)
-		wake_up_all(&q->put_wq);
+	ipcq_queue_detach(q, ipcq_file_roles(file));
 	ipcq_object_put(&q->obj);
 	return 0;
 }
@@ -668,12 +690,6 @@ static const struct ipcq_object_ops ipcq_queue_ops = {
 	.free = ipcq_queue_free,
 };
 
-struct ipcq_queue_attr {
-	u64 capacity;
-	u64 max_msg_size;
-	umode_t mode;
-};
-
 static struct ipcq_object *ipcq_queue_create(void *arg)
 {
 	const struct ipcq_queue_attr *attr = arg;
@@ -697,6 +713,32 @@ static struct ipcq_object *ipcq_queue_create(void *arg)
 	init_waitqueue_head(&q->put_wq);
 	init_waitqueue_head(&q->get_wq);
 	init_waitqueue_head(&q->join_wq);
+	return &q->obj;
+}
+
+/* A new anonymous queue with one reference, or an ERR_PTR. */
+struct ipcq_queue *ipcq_queue_new(const struct ipcq_queue_attr *attr)
+{
+	struct ipcq_object *obj = ipcq_queue_create((void *)attr);
+
+	/* Names of dead namespaces may hold the caller's quota. */
+	if (obj == ERR_PTR(-ENOSPC)) {
+		ipcq_registry_collect();
+		obj = ipcq_queue_create((void *)attr);
+	}
+	return IS_ERR(obj) ? ERR_CAST(obj) : ipcq_queue_of(obj);
+}
+
+/* Counts of @q for introspection (pipes show both directions). */
+void ipcq_queue_counts(struct ipcq_queue *q, struct ipcq_queue_stat *st)
+{
+	spin_lock(&q->lock);
+	ipcq_queue_fill_stat(q, NULL, st);
+	spin_unlock(&q->lock);
+}
+
+struct ipcq_object *ipcq_queue_object(struct ipcq_queue *q)
+{
 	return &q->obj;
 }
 
@@ -734,12 +776,9 @@ long ipcq_queue_open(struct ipcq_queue_open __user *uarg)
 		if (arg.name_len || (arg.flags & (IPCQ_OPEN_CREATE |
 						  IPCQ_OPEN_EXCL)))
 			return -EINVAL;
-		obj = ipcq_queue_create(&attr);
-		/* Names of dead namespaces may hold the caller's quota. */
-		if (obj == ERR_PTR(-ENOSPC)) {
-			ipcq_registry_collect();
-			obj = ipcq_queue_create(&attr);
-		}
+		struct ipcq_queue *q = ipcq_queue_new(&attr);
+
+		obj = IS_ERR(q) ? ERR_CAST(q) : &q->obj;
 	} else {
 		ret = ipcq_name_from_user(&name, arg.name, arg.name_len);
 		if (ret)

@@ -135,15 +135,21 @@ int ipcdev__require(uint64_t features)
 	return ret ? 0 : -EOPNOTSUPP;
 }
 
-uint64_t ipcdev__deadline(int64_t timeout_ns)
+uint64_t ipcdev__now_ns(void)
 {
 	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
+}
+
+uint64_t ipcdev__deadline(int64_t timeout_ns)
+{
 	uint64_t now_ns;
 
 	if (timeout_ns < 0)
 		return IPCQ_DEADLINE_FOREVER;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	now_ns = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
+	now_ns = ipcdev__now_ns();
 	/* Saturate: a huge timeout is "forever", not a wrapped deadline. */
 	if ((uint64_t)timeout_ns >= IPCQ_DEADLINE_FOREVER - now_ns)
 		return IPCQ_DEADLINE_FOREVER;

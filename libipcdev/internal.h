@@ -11,6 +11,9 @@ int ipcdev__info(struct ipcdev_info *info);
 /* 0 if the kernel offers @features, -EOPNOTSUPP if not, or -errno. */
 int ipcdev__require(uint64_t features);
 
+/* CLOCK_MONOTONIC now, in ns. */
+uint64_t ipcdev__now_ns(void);
+
 /* Absolute CLOCK_MONOTONIC deadline for a Python-style timeout. */
 uint64_t ipcdev__deadline(int64_t timeout_ns);
 

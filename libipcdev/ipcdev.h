@@ -130,9 +130,46 @@ int ipcdev_queue_empty(ipcdev_queue *q);	/* 1, 0 or -errno */
 int ipcdev_queue_full(ipcdev_queue *q);		/* 1, 0 or -errno */
 int ipcdev_queue_stat(ipcdev_queue *q, struct ipcq_queue_stat *st);
 
+/* A handle for a queue fd received from elsewhere (SCM_RIGHTS, exec);
+ * the handle owns @fd from then on. -ENOTTY: not a queue.
+ */
+int ipcdev_queue_from_fd(int fd, ipcdev_queue **q);
+
 int ipcdev_queue_shutdown(ipcdev_queue *q, int immediate);
 int ipcdev_queue_task_done(ipcdev_queue *q);
 int ipcdev_queue_join(ipcdev_queue *q, int64_t timeout_ns);
+
+/*
+ * Pipes: Python's Pipe(duplex). Each end is a connection; an end is
+ * closed when its last descriptor is, in whichever process.
+ */
+typedef struct ipcdev_pipe ipcdev_pipe;
+
+struct ipcdev_pipe_attr {
+	uint64_t maxsize;	/* most messages buffered per direction */
+	uint64_t max_msg_size;	/* largest message; 0: module's limit */
+};
+
+/* Default per-direction buffer when no attr is given, in messages. */
+#define IPCDEV_PIPE_DEFAULT_MAXSIZE	256
+
+/* duplex: both ends send and receive; else *conn1 only receives and
+ * *conn2 only sends. attr may be NULL.
+ */
+int ipcdev_pipe_create(ipcdev_pipe **conn1, ipcdev_pipe **conn2, int duplex,
+		       const struct ipcdev_pipe_attr *attr);
+int ipcdev_pipe_send(ipcdev_pipe *p, const void *buf, size_t len,
+		     int64_t timeout_ns);
+/* 0 with a message, IPCDEV_EOF once the peer is closed and drained. */
+int ipcdev_pipe_recv(ipcdev_pipe *p, void *buf, size_t *len,
+		     int64_t timeout_ns);
+/* 1 if recv would not block (a message, or end-of-file), 0 on timeout. */
+int ipcdev_pipe_poll(ipcdev_pipe *p, int64_t timeout_ns);
+int ipcdev_pipe_stat(ipcdev_pipe *p, struct ipcq_pipe_stat *st);
+int ipcdev_pipe_close(ipcdev_pipe *p);
+int ipcdev_pipe_fd(const ipcdev_pipe *p);
+/* A handle for a pipe end fd received from elsewhere; owns @fd. */
+int ipcdev_pipe_from_fd(int fd, ipcdev_pipe **p);
 
 #ifdef __cplusplus
 }

@@ -27,14 +27,13 @@ struct ipcdev_queue {
 
 static const unsigned int all_roles = IPCDEV_PRODUCER | IPCDEV_CONSUMER;
 
+/* Wraps @fd in a new handle; on failure the caller still owns @fd. */
 static int queue_new(ipcdev_queue **qp, int fd, unsigned int roles)
 {
 	ipcdev_queue *q = malloc(sizeof(*q));
 
-	if (!q) {
-		close(fd);
+	if (!q)
 		return -ENOMEM;
-	}
 	q->fd = fd;
 	q->roles = roles;
 	atomic_init(&q->fork_gen, ipcdev__fork_generation());
@@ -100,7 +99,10 @@ static int queue_open_raw(ipcdev_queue **qp, const char *name,
 	fd = ipcdev__ioctl(dev, IPCQ_IOC_QUEUE_OPEN, &arg);
 	if (fd < 0)
 		return fd;
-	return queue_new(qp, fd, flags & all_roles);
+	ret = queue_new(qp, fd, flags & all_roles);
+	if (ret)
+		close(fd);
+	return ret;
 }
 
 int ipcdev_queue_create(ipcdev_queue **q, uint64_t maxsize)
@@ -144,7 +146,23 @@ int ipcdev_queue_endpoint(ipcdev_queue *q, unsigned int roles,
 	fd = ipcdev__ioctl(q->fd, IPCQ_IOC_QUEUE_REOPEN, &arg);
 	if (fd < 0)
 		return fd;
-	return queue_new(out, fd, roles);
+	ret = queue_new(out, fd, roles);
+	if (ret)
+		close(fd);
+	return ret;
+}
+
+int ipcdev_queue_from_fd(int fd, ipcdev_queue **q)
+{
+	struct ipcq_queue_stat st;
+	int ret;
+
+	if (fd < 0 || !q)
+		return -EINVAL;
+	ret = ipcdev__ioctl(fd, IPCQ_IOC_QUEUE_STAT, &st);
+	if (ret)
+		return ret;
+	return queue_new(q, fd, st.endpoint);
 }
 
 int ipcdev_queue_unlink(const char *name)

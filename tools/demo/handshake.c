@@ -15,6 +15,7 @@ static const struct {
 } feature_names[] = {
 	{ IPCQ_FEATURE_API, "api" },
 	{ IPCQ_FEATURE_QUEUE, "queue" },
+	{ IPCQ_FEATURE_PIPE, "pipe" },
 };
 
 int main(void)

@@ -39,6 +39,7 @@
  */
 #define IPCQ_FEATURE_API	((__u64)1 << 0)	/* the handshake itself */
 #define IPCQ_FEATURE_QUEUE	((__u64)1 << 1)	/* message queues, names */
+#define IPCQ_FEATURE_PIPE	((__u64)1 << 2)	/* two-ended pipes */
 
 /* Deadline meaning "block until the call can complete". */
 #define IPCQ_DEADLINE_FOREVER	(~(__u64)0)
@@ -304,6 +305,73 @@ struct ipcq_reopen {
 	__u64 reserved;
 };
 
+/* Flags of struct ipcq_pipe_create. */
+#define IPCQ_PIPE_DUPLEX	(1U << 0)	/* both ends send and receive */
+#define IPCQ_PIPE_CLOEXEC	(1U << 1)	/* both fds are close-on-exec */
+
+/**
+ * struct ipcq_pipe_create - argument of IPCQ_IOC_PIPE_CREATE
+ * @flags:        in: IPCQ_PIPE_* flags.
+ * @pad:          in: must be zero.
+ * @capacity:     in: most messages buffered per direction; 0 for no count
+ *                limit (the module's max_queue_bytes still applies).
+ * @max_msg_size: in: largest message in bytes; 0 for the module's limit.
+ * @fds:          out: the two ends, as Python's Pipe() returns them. With
+ *                DUPLEX both send and receive; without, @fds[0] only
+ *                receives and @fds[1] only sends.
+ * @reserved:     in: must be zero.
+ *
+ * Message boundaries are kept: a send of N bytes is one recv of N bytes.
+ * Each direction is a queue of its own, charged as one object to the
+ * caller (a duplex pipe counts as two for max_objects_per_user).
+ * Errors: EINVAL, ENOSPC, ENOMEM, EMFILE, EFAULT (no fd is left open).
+ */
+struct ipcq_pipe_create {
+	__u32 flags;
+	__u32 pad;
+	__u64 capacity;
+	__u64 max_msg_size;
+	__u32 fds[2];
+	__u64 reserved[2];
+};
+
+/* Bits of struct ipcq_pipe_stat.ends. */
+#define IPCQ_PIPE_CAN_SEND	(1U << 0)	/* this end may send */
+#define IPCQ_PIPE_CAN_RECV	(1U << 1)	/* this end may receive */
+
+/* Bits of struct ipcq_pipe_stat.state. */
+#define IPCQ_PIPE_PEER_CLOSED	(1U << 0)	/* the other end is gone */
+
+/**
+ * struct ipcq_pipe_stat - argument of IPCQ_IOC_PIPE_STAT, all out
+ * @in_messages:  messages waiting to be received by this end.
+ * @in_bytes:     their payload bytes.
+ * @out_messages: messages this end sent that the peer has not received.
+ * @out_bytes:    their payload bytes.
+ * @capacity:     most messages per direction (0: no count limit).
+ * @max_msg_size: largest message.
+ * @max_bytes:    most payload bytes per direction.
+ * @ends:         IPCQ_PIPE_CAN_* bits of this end.
+ * @state:        IPCQ_PIPE_* state bits.
+ * @receivers:    callers blocked receiving on this end.
+ * @senders:      callers blocked sending on this end.
+ * @reserved:     zero.
+ */
+struct ipcq_pipe_stat {
+	__u64 in_messages;
+	__u64 in_bytes;
+	__u64 out_messages;
+	__u64 out_bytes;
+	__u64 capacity;
+	__u64 max_msg_size;
+	__u64 max_bytes;
+	__u32 ends;
+	__u32 state;
+	__u32 receivers;
+	__u32 senders;
+	__u64 reserved[4];
+};
+
 /*
  * ioctl numbers. Ranges, so each concept has room to grow:
  *   0x00-0x0f  device (/dev/ipcq) ioctls
@@ -316,6 +384,7 @@ struct ipcq_reopen {
 #define IPCQ_IOC_API		_IOWR(IPCQ_IOC_MAGIC, 0x00, struct ipcq_api)
 #define IPCQ_IOC_QUEUE_OPEN	_IOW(IPCQ_IOC_MAGIC, 0x01, struct ipcq_queue_open)
 #define IPCQ_IOC_UNLINK		_IOW(IPCQ_IOC_MAGIC, 0x02, struct ipcq_unlink)
+#define IPCQ_IOC_PIPE_CREATE	_IOWR(IPCQ_IOC_MAGIC, 0x03, struct ipcq_pipe_create)
 
 /* On a queue fd. */
 #define IPCQ_IOC_QUEUE_PUT	_IOW(IPCQ_IOC_MAGIC, 0x10, struct ipcq_msg)
@@ -325,5 +394,16 @@ struct ipcq_reopen {
 #define IPCQ_IOC_QUEUE_JOIN	_IOW(IPCQ_IOC_MAGIC, 0x14, struct ipcq_wait)
 #define IPCQ_IOC_QUEUE_SHUTDOWN	_IOW(IPCQ_IOC_MAGIC, 0x15, struct ipcq_shutdown)
 #define IPCQ_IOC_QUEUE_REOPEN	_IOW(IPCQ_IOC_MAGIC, 0x16, struct ipcq_reopen)
+
+/*
+ * On a pipe end fd. Send and receive take struct ipcq_msg with the
+ * semantics of IPCQ_IOC_QUEUE_PUT and IPCQ_IOC_QUEUE_GET: receive returns
+ * IPCQ_GET_EOF once the peer end is closed and everything it sent has been
+ * received; send fails with EPIPE once the peer end is closed. EBADF: the
+ * end cannot send (receive).
+ */
+#define IPCQ_IOC_PIPE_SEND	_IOW(IPCQ_IOC_MAGIC, 0x30, struct ipcq_msg)
+#define IPCQ_IOC_PIPE_RECV	_IOWR(IPCQ_IOC_MAGIC, 0x31, struct ipcq_msg)
+#define IPCQ_IOC_PIPE_STAT	_IOR(IPCQ_IOC_MAGIC, 0x32, struct ipcq_pipe_stat)
 
 #endif /* _UAPI_LINUX_IPCQ_H */

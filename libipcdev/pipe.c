@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Pipe(duplex) over ipcq pipe ends. An end is one file; unlike a queue
+ * handle it is not replaced after fork(): like Python's Connection, an end
+ * shared by several processes closes when the last of them closes it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipcdev.h"
+#include "internal.h"
+
+struct ipcdev_pipe {
+	int fd;
+};
+
+static int pipe_new(ipcdev_pipe **pp, int fd)
+{
+	ipcdev_pipe *p = malloc(sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	p->fd = fd;
+	*pp = p;
+	return 0;
+}
+
+int ipcdev_pipe_create(ipcdev_pipe **conn1, ipcdev_pipe **conn2, int duplex,
+		       const struct ipcdev_pipe_attr *attr)
+{
+	struct ipcq_pipe_create arg;
+	int dev, ret;
+
+	if (!conn1 || !conn2)
+		return -EINVAL;
+	ret = ipcdev__require(IPCQ_FEATURE_PIPE);
+	if (ret)
+		return ret;
+	dev = ipcdev_device_fd();
+	if (dev < 0)
+		return dev;
+	memset(&arg, 0, sizeof(arg));
+	arg.flags = IPCQ_PIPE_CLOEXEC | (duplex ? IPCQ_PIPE_DUPLEX : 0);
+	arg.capacity = attr ? attr->maxsize : IPCDEV_PIPE_DEFAULT_MAXSIZE;
+	arg.max_msg_size = attr ? attr->max_msg_size : 0;
+	ret = ipcdev__ioctl(dev, IPCQ_IOC_PIPE_CREATE, &arg);
+	if (ret)
+		return ret;
+	ret = pipe_new(conn1, (int)arg.fds[0]);
+	if (ret)
+		goto fail;
+	ret = pipe_new(conn2, (int)arg.fds[1]);
+	if (ret) {
+		free(*conn1);
+		goto fail;
+	}
+	return 0;
+fail:
+	close((int)arg.fds[0]);
+	close((int)arg.fds[1]);
+	return ret;
+}
+
+int ipcdev_pipe_from_fd(int fd, ipcdev_pipe **p)
+{
+	struct ipcq_pipe_stat st;
+	int ret;
+
+	if (fd < 0 || !p)
+		return -EINVAL;
+	ret = ipcdev__ioctl(fd, IPCQ_IOC_PIPE_STAT, &st);
+	if (ret)
+		return ret;
+	return pipe_new(p, fd);
+}
+
+static int pipe_xfer(ipcdev_pipe *p, unsigned long cmd, struct ipcq_msg *msg,
+		     int64_t timeout_ns)
+{
+	int ret;
+
+	if (!p)
+		return -EINVAL;
+	if (timeout_ns == IPCDEV_NOWAIT)
+		msg->flags |= IPCQ_MSG_NONBLOCK;
+	msg->deadline = ipcdev__deadline(timeout_ns);
+	do
+		ret = ipcdev__ioctl(p->fd, cmd, msg);
+	while (ret == -EINTR);
+	return ret;
+}
+
+int ipcdev_pipe_send(ipcdev_pipe *p, const void *buf, size_t len,
+		     int64_t timeout_ns)
+{
+	struct ipcq_msg msg;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.buf = (uintptr_t)buf;
+	msg.len = len;
+	return pipe_xfer(p, IPCQ_IOC_PIPE_SEND, &msg, timeout_ns);
+}
+
+int ipcdev_pipe_recv(ipcdev_pipe *p, void *buf, size_t *len,
+		     int64_t timeout_ns)
+{
+	struct ipcq_msg msg;
+	int ret;
+
+	if (!len)
+		return -EINVAL;
+	memset(&msg, 0, sizeof(msg));
+	msg.buf = (uintptr_t)buf;
+	msg.len = *len;
+	ret = pipe_xfer(p, IPCQ_IOC_PIPE_RECV, &msg, timeout_ns);
+	if (ret == 0 || ret == -EMSGSIZE)
+		*len = msg.len;
+	return ret;
+}
+
+int ipcdev_pipe_poll(ipcdev_pipe *p, int64_t timeout_ns)
+{
+	struct pollfd pfd;
+	struct timespec ts, *tsp = NULL;
+	uint64_t deadline;
+	int ret;
+
+	if (!p)
+		return -EINVAL;
+	deadline = ipcdev__deadline(timeout_ns);
+	for (;;) {
+		pfd.fd = p->fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (deadline != IPCQ_DEADLINE_FOREVER) {
+			uint64_t now = ipcdev__now_ns();
+			uint64_t left = deadline > now ? deadline - now : 0;
+
+			ts.tv_sec = (time_t)(left / 1000000000ULL);
+			ts.tv_nsec = (long)(left % 1000000000ULL);
+			tsp = &ts;
+		}
+		ret = ppoll(&pfd, 1, tsp, NULL);
+		if (ret >= 0)
+			break;
+		if (errno != EINTR)
+			return -errno;
+	}
+	/* End-of-file counts as readable: recv would not block. */
+	return ret > 0 && (pfd.revents & (POLLIN | POLLHUP)) ? 1 : 0;
+}
+
+int ipcdev_pipe_stat(ipcdev_pipe *p, struct ipcq_pipe_stat *st)
+{
+	if (!p || !st)
+		return -EINVAL;
+	return ipcdev__ioctl(p->fd, IPCQ_IOC_PIPE_STAT, st);
+}
+
+int ipcdev_pipe_close(ipcdev_pipe *p)
+{
+	int ret;
+
+	if (!p)
+		return -EINVAL;
+	ret = close(p->fd) < 0 ? -errno : 0;
+	free(p);
+	return ret;
+}
+
+int ipcdev_pipe_fd(const ipcdev_pipe *p)
+{
+	return p ? p->fd : -EINVAL;
+}
