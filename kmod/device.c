@@ -34,7 +34,8 @@ MODULE_PARM_DESC(max_objects_per_user,
 /* Features offered at each API version; version 1 is the first. */
 static u64 ipcq_features(u32 api_version)
 {
-	return IPCQ_FEATURE_API | IPCQ_FEATURE_QUEUE | IPCQ_FEATURE_PIPE;
+	return IPCQ_FEATURE_API | IPCQ_FEATURE_QUEUE | IPCQ_FEATURE_PIPE |
+	       IPCQ_FEATURE_SYNC;
 }
 
 static long ipcq_ioctl_api(struct ipcq_api __user *uarg)
@@ -66,7 +67,7 @@ static long ipcq_ioctl_unlink(struct ipcq_unlink __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.type != IPCQ_TYPE_QUEUE ||
+	if (arg.type < IPCQ_TYPE_QUEUE || arg.type > IPCQ_TYPE_BARRIER ||
 	    memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
 		return -EINVAL;
 	ret = ipcq_name_from_user(&name, arg.name, arg.name_len);
@@ -89,6 +90,8 @@ static long ipcq_dev_ioctl(struct file *file, unsigned int cmd,
 		return ipcq_ioctl_unlink(argp);
 	case IPCQ_IOC_PIPE_CREATE:
 		return ipcq_pipe_create(argp);
+	case IPCQ_IOC_SYNC_OPEN:
+		return ipcq_sync_open(argp);
 	default:
 		return -ENOTTY;
 	}
@@ -127,6 +130,9 @@ static int __init ipcq_init(void)
 	BUILD_BUG_ON(sizeof(struct ipcq_reopen) != 16);
 	BUILD_BUG_ON(sizeof(struct ipcq_pipe_create) != 48);
 	BUILD_BUG_ON(sizeof(struct ipcq_pipe_stat) != 104);
+	BUILD_BUG_ON(sizeof(struct ipcq_sync_open) != 56);
+	BUILD_BUG_ON(sizeof(struct ipcq_sync_op) != 40);
+	BUILD_BUG_ON(sizeof(struct ipcq_sync_stat) != 80);
 
 	return misc_register(&ipcq_misc);
 }

@@ -5,7 +5,8 @@
  * Files: device.c (/dev/ipcq, ioctl dispatch, limits), object.c (the
  * object base: refcount, owner, permissions, per-user accounting, fds,
  * sleeping with a deadline), registry.c (names per IPC namespace),
- * queue.c (message queues), pipe.c (two-ended connections over queues).
+ * queue.c (message queues), pipe.c (two-ended connections over queues),
+ * sync.c (semaphores, locks, events, conditions, barriers).
  *
  * Lock order, outermost first; a lock is never taken while one of a later
  * line is held:
@@ -13,6 +14,8 @@
  *      namespaces, ipcq_object.{ns, hash_node, ns_node}.
  *   2. ipcq_queue.lock (spinlock, queue.c): every mutable field of a
  *      queue. Never held across user memory access or allocation.
+ *      ipcq_sync.lock (spinlock, sync.c): a sync object's state. A
+ *      condition's lock nests inside the lock of the Lock it is bound to.
  *   3. ipcq_users_lock (spinlock, object.c): per-user object counts.
  *   4. wait queue head locks, taken inside prepare_to_wait()/wake_up().
  * Wake-ups are issued after dropping the object's lock. Message memory is
@@ -82,6 +85,7 @@ int ipcq_object_permission(struct ipcq_object *obj, int may);
 bool ipcq_object_may_unlink(struct ipcq_object *obj);
 int ipcq_name_from_user(struct ipcq_name *name, u64 uptr, u32 len);
 int ipcq_sleep_until(u64 deadline);
+int ipcq_sleep(u64 deadline, bool killable);
 void ipcq_objects_exit(void);
 
 /* registry.c */
@@ -91,6 +95,7 @@ struct ipcq_object *ipcq_registry_open(u32 type, const struct ipcq_name *name,
 				       void *arg, bool *created);
 int ipcq_registry_unlink(u32 type, const struct ipcq_name *name);
 void ipcq_registry_collect(void);
+void ipcq_registry_forget(struct ipcq_object *obj);
 void ipcq_registry_exit(void);
 
 /* queue.c */
@@ -116,5 +121,8 @@ void ipcq_queue_counts(struct ipcq_queue *q, struct ipcq_queue_stat *st);
 
 /* pipe.c */
 long ipcq_pipe_create(struct ipcq_pipe_create __user *uarg);
+
+/* sync.c */
+long ipcq_sync_open(struct ipcq_sync_open __user *uarg);
 
 #endif /* IPCQ_INTERNAL_H */

@@ -196,9 +196,18 @@ int ipcq_name_from_user(struct ipcq_name *name, u64 uptr, u32 len)
  */
 int ipcq_sleep_until(u64 deadline)
 {
+	return ipcq_sleep(deadline, false);
+}
+
+/*
+ * As ipcq_sleep_until(), for a task prepared to wait in TASK_KILLABLE
+ * when @killable: only a fatal signal ends the sleep early.
+ */
+int ipcq_sleep(u64 deadline, bool killable)
+{
 	ktime_t expires;
 
-	if (signal_pending(current))
+	if (killable ? fatal_signal_pending(current) : signal_pending(current))
 		return -ERESTARTSYS;
 	if (deadline == IPCQ_DEADLINE_FOREVER) {
 		schedule();

@@ -182,6 +182,21 @@ void ipcq_registry_collect(void)
 	mutex_unlock(&ipcq_registry_lock);
 }
 
+/* Removes @obj's name if it still has one (the object is being destroyed). */
+void ipcq_registry_forget(struct ipcq_object *obj)
+{
+	struct ipcq_ns *ns;
+
+	mutex_lock(&ipcq_registry_lock);
+	ns = obj->ns;
+	if (ns) {
+		ipcq_registry_remove(obj);
+		if (list_empty(&ns->objects))
+			ipcq_ns_drop(ns);
+	}
+	mutex_unlock(&ipcq_registry_lock);
+}
+
 int ipcq_registry_unlink(u32 type, const struct ipcq_name *name)
 {
 	struct ipc_namespace *ipc_ns = current->nsproxy->ipc_ns;

@@ -171,6 +171,119 @@ int ipcdev_pipe_fd(const ipcdev_pipe *p);
 /* A handle for a pipe end fd received from elsewhere; owns @fd. */
 int ipcdev_pipe_from_fd(int fd, ipcdev_pipe **p);
 
+/*
+ * Synchronisation objects: Semaphore, BoundedSemaphore, Lock, RLock,
+ * Event, Condition, Barrier. Each handle owns one file of the object;
+ * after fork() a child's first call gives it a file of its own, so units
+ * held and locks owned are counted per process and returned or marked
+ * owner-dead when the process dies. Anonymous objects are shared by fork
+ * or fd passing, named ones by name (IPCDEV_CREATE, IPCDEV_EXCL as for
+ * queues; opening needs read and write permission).
+ */
+typedef struct ipcdev_sem ipcdev_sem;
+typedef struct ipcdev_lock ipcdev_lock;
+typedef struct ipcdev_lock ipcdev_rlock;	/* the same handle type */
+typedef struct ipcdev_event ipcdev_event;
+typedef struct ipcdev_cond ipcdev_cond;
+typedef struct ipcdev_barrier ipcdev_barrier;
+
+/* Semaphore flags. */
+#define IPCDEV_SEM_BOUNDED	IPCQ_SYNC_BOUNDED	/* BoundedSemaphore */
+#define IPCDEV_SEM_UNDO		IPCQ_SYNC_UNDO		/* undo on death */
+
+int ipcdev_sem_create(ipcdev_sem **s, uint64_t value, unsigned int flags);
+int ipcdev_sem_open(ipcdev_sem **s, const char *name, unsigned int flags,
+		    unsigned int mode, uint64_t value);
+int ipcdev_sem_acquire(ipcdev_sem *s, int64_t timeout_ns);
+int ipcdev_sem_release(ipcdev_sem *s, uint64_t n);
+int64_t ipcdev_sem_get_value(ipcdev_sem *s);
+int ipcdev_sem_stat(ipcdev_sem *s, struct ipcq_sync_stat *st);
+int ipcdev_sem_destroy(ipcdev_sem *s);
+int ipcdev_sem_unlink(const char *name);
+int ipcdev_sem_close(ipcdev_sem *s);
+int ipcdev_sem_fd(const ipcdev_sem *s);
+
+/*
+ * Lock: acquire returns 0, or -EOWNERDEAD when the previous holder died
+ * holding it (the caller holds it now; call ipcdev_lock_consistent()
+ * before releasing it, or it becomes unrecoverable: -ENOTRECOVERABLE).
+ */
+int ipcdev_lock_create(ipcdev_lock **l);
+int ipcdev_lock_open(ipcdev_lock **l, const char *name, unsigned int flags,
+		     unsigned int mode);
+int ipcdev_lock_acquire(ipcdev_lock *l, int64_t timeout_ns);
+int ipcdev_lock_release(ipcdev_lock *l);
+int ipcdev_lock_consistent(ipcdev_lock *l);
+int ipcdev_lock_stat(ipcdev_lock *l, struct ipcq_sync_stat *st);
+int ipcdev_lock_destroy(ipcdev_lock *l);
+int ipcdev_lock_unlink(const char *name);
+int ipcdev_lock_close(ipcdev_lock *l);
+int ipcdev_lock_fd(const ipcdev_lock *l);
+
+/* RLock: re-entered by the thread holding it, released only by it. */
+int ipcdev_rlock_create(ipcdev_rlock **l);
+int ipcdev_rlock_open(ipcdev_rlock **l, const char *name, unsigned int flags,
+		      unsigned int mode);
+int ipcdev_rlock_acquire(ipcdev_rlock *l, int64_t timeout_ns);
+int ipcdev_rlock_release(ipcdev_rlock *l);
+
+int ipcdev_event_create(ipcdev_event **e);
+int ipcdev_event_open(ipcdev_event **e, const char *name, unsigned int flags,
+		      unsigned int mode);
+int ipcdev_event_set(ipcdev_event *e);
+int ipcdev_event_clear(ipcdev_event *e);
+int ipcdev_event_is_set(ipcdev_event *e);	/* 1, 0 or -errno */
+int ipcdev_event_wait(ipcdev_event *e, int64_t timeout_ns);
+int ipcdev_event_destroy(ipcdev_event *e);
+int ipcdev_event_unlink(const char *name);
+int ipcdev_event_close(ipcdev_event *e);
+int ipcdev_event_fd(const ipcdev_event *e);
+
+/* Condition(lock): lock is a Lock or RLock handle, kept by the kernel. */
+int ipcdev_cond_create(ipcdev_cond **c, ipcdev_lock *lock);
+int ipcdev_cond_open(ipcdev_cond **c, const char *name, unsigned int flags,
+		     unsigned int mode, ipcdev_lock *lock);
+/* 0 notified, -ETIMEDOUT, -EOWNERDEAD...; the lock is held on return. */
+int ipcdev_cond_wait(ipcdev_cond *c, int64_t timeout_ns);
+/* 1 once predicate(arg) is true, 0 if still false at the timeout. */
+int ipcdev_cond_wait_for(ipcdev_cond *c, int (*predicate)(void *arg),
+			 void *arg, int64_t timeout_ns);
+int ipcdev_cond_notify(ipcdev_cond *c, unsigned int n);
+int ipcdev_cond_notify_all(ipcdev_cond *c);
+int ipcdev_cond_destroy(ipcdev_cond *c);
+int ipcdev_cond_unlink(const char *name);
+int ipcdev_cond_close(ipcdev_cond *c);
+int ipcdev_cond_fd(const ipcdev_cond *c);
+
+/* Barrier(parties): wait returns the arrival index 0..parties-1. */
+int ipcdev_barrier_create(ipcdev_barrier **b, unsigned int parties);
+int ipcdev_barrier_open(ipcdev_barrier **b, const char *name,
+			unsigned int flags, unsigned int mode,
+			unsigned int parties);
+int ipcdev_barrier_wait(ipcdev_barrier *b, int64_t timeout_ns);
+int ipcdev_barrier_abort(ipcdev_barrier *b);
+int ipcdev_barrier_reset(ipcdev_barrier *b);
+int ipcdev_barrier_parties(ipcdev_barrier *b);
+int ipcdev_barrier_n_waiting(ipcdev_barrier *b);
+int ipcdev_barrier_broken(ipcdev_barrier *b);	/* 1, 0 or -errno */
+int ipcdev_barrier_destroy(ipcdev_barrier *b);
+int ipcdev_barrier_unlink(const char *name);
+int ipcdev_barrier_close(ipcdev_barrier *b);
+int ipcdev_barrier_fd(const ipcdev_barrier *b);
+
+/*
+ * multiprocessing.connection.wait: waits until any (or, with
+ * IPCDEV_WAIT_ALL, every one at the same moment) of @n objects, given by
+ * their fds (ipcdev_queue_fd(), ipcdev_pipe_fd(), ipcdev_sem_fd(), ...,
+ * or any pollable fd), is ready: a message or end-of-file to receive, a
+ * semaphore unit, a free lock, a set event. Nothing is consumed. Sets
+ * ready[i] to 1 or 0 and returns how many are ready, 0 at the timeout, or
+ * -errno.
+ */
+#define IPCDEV_WAIT_ALL		(1U << 0)
+int ipcdev_wait(const int *fds, int *ready, unsigned int n,
+		unsigned int flags, int64_t timeout_ns);
+
 #ifdef __cplusplus
 }
 #endif

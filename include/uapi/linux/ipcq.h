@@ -40,6 +40,9 @@
 #define IPCQ_FEATURE_API	((__u64)1 << 0)	/* the handshake itself */
 #define IPCQ_FEATURE_QUEUE	((__u64)1 << 1)	/* message queues, names */
 #define IPCQ_FEATURE_PIPE	((__u64)1 << 2)	/* two-ended pipes */
+#define IPCQ_FEATURE_SYNC	((__u64)1 << 3)	/* semaphores, locks, events,
+						 * conditions, barriers
+						 */
 
 /* Deadline meaning "block until the call can complete". */
 #define IPCQ_DEADLINE_FOREVER	(~(__u64)0)
@@ -78,8 +81,13 @@ struct ipcq_api {
 	__u64 reserved[3];
 };
 
-/* Object types, for IPCQ_IOC_UNLINK and introspection. */
+/* Object types, for IPCQ_IOC_UNLINK, IPCQ_IOC_SYNC_OPEN and introspection. */
 #define IPCQ_TYPE_QUEUE		1
+#define IPCQ_TYPE_SEM		2	/* Semaphore, BoundedSemaphore */
+#define IPCQ_TYPE_LOCK		3	/* Lock, RLock */
+#define IPCQ_TYPE_EVENT		4
+#define IPCQ_TYPE_COND		5	/* Condition, bound to a lock */
+#define IPCQ_TYPE_BARRIER	6
 
 /*
  * Flags of IPCQ_IOC_QUEUE_OPEN and IPCQ_IOC_QUEUE_REOPEN.
@@ -373,6 +381,120 @@ struct ipcq_pipe_stat {
 };
 
 /*
+ * Flags of IPCQ_IOC_SYNC_OPEN, besides IPCQ_OPEN_CREATE, IPCQ_OPEN_EXCL and
+ * IPCQ_OPEN_CLOEXEC. The kind flags apply when the call creates the object.
+ */
+#define IPCQ_SYNC_BOUNDED	(1U << 8)	/* sem: release past the initial
+						 * value fails (BoundedSemaphore)
+						 */
+#define IPCQ_SYNC_UNDO		(1U << 9)	/* sem: units a file holds are
+						 * returned when it is released
+						 */
+#define IPCQ_SYNC_RECURSIVE	(1U << 10)	/* lock: an RLock */
+
+/* Largest semaphore value. */
+#define IPCQ_SEM_VALUE_MAX	(~(__u64)0 >> 1)
+
+/**
+ * struct ipcq_sync_open - argument of IPCQ_IOC_SYNC_OPEN
+ * @name:     in: user address of the name, or 0 for an anonymous object.
+ * @name_len: in: bytes at @name (see struct ipcq_queue_open); 0 if none.
+ * @type:     in: IPCQ_TYPE_SEM, _LOCK, _EVENT, _COND or _BARRIER.
+ * @flags:    in: IPCQ_OPEN_CREATE, _EXCL, _CLOEXEC and IPCQ_SYNC_* flags.
+ * @mode:     in: permission bits of an object this call creates; opening
+ *            one by name needs read and write permission.
+ * @lock_fd:  in: COND only, when created: fd of the Lock or RLock the
+ *            condition is bound to. Must be zero otherwise.
+ * @value:    in, when created: SEM the initial value (and the maximum if
+ *            BOUNDED), 0..IPCQ_SEM_VALUE_MAX; EVENT 1 to start set, else 0;
+ *            BARRIER the number of parties, >= 1. Zero for other types.
+ * @reserved: in: must be zero.
+ *
+ * Returns the object's fd. Names live in a namespace per IPC namespace
+ * and per type, as queue names do. Errors: as IPCQ_IOC_QUEUE_OPEN, and
+ * EINVAL for a bad type, value, lock_fd or kind flag, EBADF if lock_fd is
+ * not an open file, ENOTTY if it is not a lock.
+ */
+struct ipcq_sync_open {
+	__u64 name;
+	__u32 name_len;
+	__u32 type;
+	__u32 flags;
+	__u32 mode;
+	__u32 lock_fd;
+	__u32 pad;
+	__u64 value;
+	__u64 reserved[2];
+};
+
+/* Flags of struct ipcq_sync_op. */
+#define IPCQ_SYNC_NONBLOCK	(1U << 0)	/* EAGAIN instead of blocking */
+
+/**
+ * struct ipcq_sync_op - argument of every sync object operation
+ * @deadline: in: operations that wait: absolute CLOCK_MONOTONIC ns, or
+ *            IPCQ_DEADLINE_FOREVER; must be zero for the others.
+ * @count:    in: SEM_RELEASE units to release (>= 1); COND_NOTIFY waiters
+ *            to wake (0: all); must be zero for the others.
+ * @flags:    in: IPCQ_SYNC_NONBLOCK, for operations that wait.
+ * @pad:      in: must be zero.
+ * @reserved: in: must be zero.
+ */
+struct ipcq_sync_op {
+	__u64 deadline;
+	__u64 count;
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+/* Bits of struct ipcq_sync_stat.state. */
+#define IPCQ_SYNC_LOCKED	(1U << 0)	/* lock: held */
+#define IPCQ_SYNC_OWNER_DEAD	(1U << 1)	/* lock: holder died; the next
+						 * acquirer gets EOWNERDEAD
+						 */
+#define IPCQ_SYNC_INCONSISTENT	(1U << 2)	/* lock: held after EOWNERDEAD,
+						 * not yet marked consistent
+						 */
+#define IPCQ_SYNC_NOTRECOVERABLE (1U << 3)	/* lock: unusable for good */
+#define IPCQ_SYNC_SET		(1U << 4)	/* event: set */
+#define IPCQ_SYNC_BROKEN	(1U << 5)	/* barrier: broken */
+#define IPCQ_SYNC_DESTROYED	(1U << 6)	/* destroyed: every call fails
+						 * with EIDRM
+						 */
+#define IPCQ_SYNC_NAMED		(1U << 7)	/* reachable by name */
+#define IPCQ_SYNC_MINE		(1U << 8)	/* lock: held by the caller */
+
+/**
+ * struct ipcq_sync_stat - argument of IPCQ_IOC_SYNC_STAT, all out
+ * @type:      IPCQ_TYPE_* of the object.
+ * @flags:     IPCQ_SYNC_BOUNDED, _UNDO, _RECURSIVE as created.
+ * @value:     SEM: the value; LOCK: recursion depth (0 when free);
+ *             EVENT: 1 if set; BARRIER: parties.
+ * @max:       SEM: the largest value it may reach; else 0.
+ * @held:      SEM with UNDO: units acquired minus released through this
+ *             file; else 0.
+ * @waiters:   callers blocked on the object (BARRIER: n_waiting).
+ * @state:     IPCQ_SYNC_* state bits.
+ * @owner_tid: LOCK: thread id of the holder in the caller's PID
+ *             namespace, 0 if free or not visible.
+ * @pad:       zero.
+ * @reserved:  zero.
+ */
+struct ipcq_sync_stat {
+	__u32 type;
+	__u32 flags;
+	__u64 value;
+	__u64 max;
+	__s64 held;
+	__u32 waiters;
+	__u32 state;
+	__u32 owner_tid;
+	__u32 pad;
+	__u64 reserved[4];
+};
+
+/*
  * ioctl numbers. Ranges, so each concept has room to grow:
  *   0x00-0x0f  device (/dev/ipcq) ioctls
  *   0x10-0x2f  message queues
@@ -385,6 +507,7 @@ struct ipcq_pipe_stat {
 #define IPCQ_IOC_QUEUE_OPEN	_IOW(IPCQ_IOC_MAGIC, 0x01, struct ipcq_queue_open)
 #define IPCQ_IOC_UNLINK		_IOW(IPCQ_IOC_MAGIC, 0x02, struct ipcq_unlink)
 #define IPCQ_IOC_PIPE_CREATE	_IOWR(IPCQ_IOC_MAGIC, 0x03, struct ipcq_pipe_create)
+#define IPCQ_IOC_SYNC_OPEN	_IOW(IPCQ_IOC_MAGIC, 0x04, struct ipcq_sync_open)
 
 /* On a queue fd. */
 #define IPCQ_IOC_QUEUE_PUT	_IOW(IPCQ_IOC_MAGIC, 0x10, struct ipcq_msg)
@@ -405,5 +528,55 @@ struct ipcq_pipe_stat {
 #define IPCQ_IOC_PIPE_SEND	_IOW(IPCQ_IOC_MAGIC, 0x30, struct ipcq_msg)
 #define IPCQ_IOC_PIPE_RECV	_IOWR(IPCQ_IOC_MAGIC, 0x31, struct ipcq_msg)
 #define IPCQ_IOC_PIPE_STAT	_IOR(IPCQ_IOC_MAGIC, 0x32, struct ipcq_pipe_stat)
+
+/*
+ * On a sync object fd; an operation of another kind of object fails with
+ * ENOTTY, every operation on a destroyed object with EIDRM. Waits are
+ * restarted after signals (the deadline is absolute); barrier waits sleep
+ * through signals other than fatal ones.
+ *
+ * SEM_ACQUIRE: take one unit; EAGAIN, ETIMEDOUT.
+ * SEM_RELEASE: give @count units back; EOVERFLOW if the value would pass
+ *   its maximum (BOUNDED: the initial value), nothing changed.
+ * LOCK_ACQUIRE: 0, or EOWNERDEAD: acquired, but the previous holder's file
+ *   was released while holding it (its process died): the state it guards
+ *   may be inconsistent; LOCK_CONSISTENT before LOCK_RELEASE keeps the
+ *   lock usable, releasing without it makes every later acquire fail with
+ *   ENOTRECOVERABLE. An RLock held by the calling thread is re-entered.
+ *   EAGAIN, ETIMEDOUT.
+ * LOCK_RELEASE: EPERM if the caller does not hold it (a Lock may be
+ *   released by anyone while locked, an RLock only by its holder).
+ * LOCK_CONSISTENT: EINVAL unless the caller holds it after EOWNERDEAD.
+ * EVENT_SET, EVENT_CLEAR; EVENT_WAIT: 0 once set; EAGAIN, ETIMEDOUT.
+ * COND_WAIT: the caller must hold the bound lock (EPERM): releases it and
+ *   sleeps in one step, so no notify is lost; returns with the lock held
+ *   again (at the same recursion depth) whatever the outcome: 0 notified,
+ *   ETIMEDOUT, EINTR, or EOWNERDEAD as for LOCK_ACQUIRE.
+ * COND_NOTIFY: wake @count waiters (0: all); EPERM without the lock.
+ * BARRIER_WAIT: returns the arrival index, 0..parties-1, when the last
+ *   party arrives. ECANCELED: the barrier is broken (aborted, reset while
+ *   waiting, a waiter timed out, or a waiter was killed). ETIMEDOUT for the
+ *   waiter whose deadline passed (it breaks the barrier).
+ * BARRIER_ABORT: break it. BARRIER_RESET: wake current waiters with
+ *   ECANCELED and start afresh, unbroken.
+ * SYNC_DESTROY: the owner, the creator or CAP_IPC_OWNER (else EPERM) ends
+ *   the object: its name goes, waiters wake with EIDRM.
+ */
+#define IPCQ_IOC_SEM_ACQUIRE	_IOW(IPCQ_IOC_MAGIC, 0x40, struct ipcq_sync_op)
+#define IPCQ_IOC_SEM_RELEASE	_IOW(IPCQ_IOC_MAGIC, 0x41, struct ipcq_sync_op)
+#define IPCQ_IOC_LOCK_ACQUIRE	_IOW(IPCQ_IOC_MAGIC, 0x42, struct ipcq_sync_op)
+#define IPCQ_IOC_LOCK_RELEASE	_IOW(IPCQ_IOC_MAGIC, 0x43, struct ipcq_sync_op)
+#define IPCQ_IOC_LOCK_CONSISTENT _IOW(IPCQ_IOC_MAGIC, 0x44, struct ipcq_sync_op)
+#define IPCQ_IOC_EVENT_SET	_IOW(IPCQ_IOC_MAGIC, 0x45, struct ipcq_sync_op)
+#define IPCQ_IOC_EVENT_CLEAR	_IOW(IPCQ_IOC_MAGIC, 0x46, struct ipcq_sync_op)
+#define IPCQ_IOC_EVENT_WAIT	_IOW(IPCQ_IOC_MAGIC, 0x47, struct ipcq_sync_op)
+#define IPCQ_IOC_COND_WAIT	_IOW(IPCQ_IOC_MAGIC, 0x48, struct ipcq_sync_op)
+#define IPCQ_IOC_COND_NOTIFY	_IOW(IPCQ_IOC_MAGIC, 0x49, struct ipcq_sync_op)
+#define IPCQ_IOC_BARRIER_WAIT	_IOW(IPCQ_IOC_MAGIC, 0x4a, struct ipcq_sync_op)
+#define IPCQ_IOC_BARRIER_ABORT	_IOW(IPCQ_IOC_MAGIC, 0x4b, struct ipcq_sync_op)
+#define IPCQ_IOC_BARRIER_RESET	_IOW(IPCQ_IOC_MAGIC, 0x4c, struct ipcq_sync_op)
+#define IPCQ_IOC_SYNC_DESTROY	_IOW(IPCQ_IOC_MAGIC, 0x4d, struct ipcq_sync_op)
+#define IPCQ_IOC_SYNC_REOPEN	_IOW(IPCQ_IOC_MAGIC, 0x4e, struct ipcq_reopen)
+#define IPCQ_IOC_SYNC_STAT	_IOR(IPCQ_IOC_MAGIC, 0x4f, struct ipcq_sync_stat)
 
 #endif /* _UAPI_LINUX_IPCQ_H */
