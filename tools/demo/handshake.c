@@ -16,6 +16,7 @@ static const struct {
 	{ IPCQ_FEATURE_API, "api" },
 	{ IPCQ_FEATURE_QUEUE, "queue" },
 	{ IPCQ_FEATURE_PIPE, "pipe" },
+	{ IPCQ_FEATURE_SYNC, "sync" },
 };
 
 int main(void)
