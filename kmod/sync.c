@@ -430,6 +430,12 @@ static long ipcq_cond_wait(struct ipcq_sync *c, const struct ipcq_sync_op *op)
 	c->waiters--;
 	spin_unlock(&c->lock);
 
+	/*
+	 * A dying waiter must not take the lock on its way out: it would be
+	 * marked owner-dead for nothing. No user code runs after this.
+	 */
+	if (fatal_signal_pending(current))
+		return -EINTR;
 	/* Back to the caller's hold, whatever happened: fatal signals only. */
 	spin_lock(&lk->lock);
 	taken = ipcq_lock_take(lk, file_id, depth, IPCQ_DEADLINE_FOREVER, 0,

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <sched.h>
 #include <stdatomic.h>
+#include <sys/ioctl.h>
 
 #include "kselftest_harness.h"
 #include "ipcq_test.h"
@@ -248,6 +249,44 @@ TEST(library_handles_make_death_visible)
 	ipcdev_lock_close(l);
 	ipcdev_lock_close(rl);
 	ipcdev_sem_close(sem);
+}
+
+/*
+ * A process killed while waiting on a Condition leaves nothing behind:
+ * no waiter, and no lock it grabbed on its way out.
+ */
+TEST(killed_condition_waiter_leaves_no_trace)
+{
+	struct ipcq_sync_stat st;
+	ipcdev_lock *l;
+	ipcdev_cond *c;
+	pid_t pid;
+
+	ASSERT_EQ(0, ipcdev_lock_create(&l));
+	ASSERT_EQ(0, ipcdev_cond_create(&c, l));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (ipcdev_lock_acquire(l, IPCDEV_FOREVER))
+			_exit(1);
+		ipcdev_cond_wait(c, IPCDEV_FOREVER);
+		_exit(2);
+	}
+	ASSERT_TRUE(wait_for(ipcdev_lock_stat((ipcdev_lock *)l, &st) == 0 &&
+			     !(st.state & IPCQ_SYNC_LOCKED), 10000));
+	ASSERT_TRUE(wait_for(ioctl(ipcdev_cond_fd(c), IPCQ_IOC_SYNC_STAT, &st) == 0 &&
+			     st.waiters == 1, 10000));
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	EXPECT_EQ(128 + SIGKILL, child_status(pid));
+	ASSERT_EQ(0, ioctl(ipcdev_cond_fd(c), IPCQ_IOC_SYNC_STAT, &st));
+	EXPECT_EQ(0, st.waiters);
+	ASSERT_EQ(0, ipcdev_lock_stat(l, &st));
+	EXPECT_EQ(0, st.state);
+	EXPECT_EQ(0, ipcdev_lock_acquire(l, IPCDEV_NOWAIT));
+	EXPECT_EQ(0, ipcdev_cond_notify(c, 1));
+	EXPECT_EQ(0, ipcdev_lock_release(l));
+	ipcdev_cond_close(c);
+	ipcdev_lock_close(l);
 }
 
 /* Named objects between processes that share nothing but the names. */
