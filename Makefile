@@ -4,6 +4,7 @@
 #   make check      install what is missing, build, lint, run every selftest
 #                   in a VM (exit status non-zero on any failure)
 #   make demo       install what is missing, build, run the demos in a VM
+#   make bench      run the benchmarks in a VM (build/bench/: report, CSV, plots)
 #   make install    install libipcdev, its header, pkg-config file and man
 #                   pages (PREFIX, DESTDIR)
 #
@@ -49,10 +50,13 @@ TEST_CFLAGS := $(CFLAGS) $(WARNINGS) -Wno-missing-prototypes \
 
 KMOD_SRCS = $(filter-out %.mod.c,$(wildcard kmod/*.c)) $(wildcard kmod/*.h)
 
+BENCH := $(BUILD)/bench/ipcq-bench
+IPCQCTL := $(BUILD)/tools/ipcqctl
+
 DEMO_SRCS := $(wildcard tools/demo/*.c)
 DEMO_BINS := $(patsubst tools/demo/%.c,$(BUILD)/demo/%,$(DEMO_SRCS))
 
-all: kmod lib tests demos
+all: kmod lib tests demos $(BENCH) $(IPCQCTL)
 
 deps:
 	tools/setup-deps
@@ -114,6 +118,21 @@ $(BUILD)/demo/%: tools/demo/%.c $(LIB_A) $(wildcard tools/demo/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -static -o $@ $< $(LIB_A) -lpthread
 
+# Static, so the VM can run it; installed programs link the shared library.
+$(IPCQCTL): tools/ipcqctl.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -static -o $@ $< $(LIB_A) -lpthread
+
+$(BUILD)/tools/ipcqctl.dyn: tools/ipcqctl.c $(LIB_SO)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -o $@ $< -L$(BUILD)/lib -lipcdev
+
+$(BENCH): tools/bench/ipcq-bench.c $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARNINGS) -Wno-missing-prototypes \
+		-Wno-missing-field-initializers $(INCLUDES) -static \
+		-o $@ $< $(LIB_A) -lpthread -lrt
+
 # Static checks that need no VM.
 lint: lint-uapi lint-checkpatch lint-symbols
 
@@ -149,6 +168,12 @@ demo: deps
 	$(MAKE) all
 	tools/vm/run --add $(BUILD)/demo:/ipcq/demo -- /ipcq/demo/run-all
 
+# Benchmarks in the VM: report, CSV and plots in build/bench/.
+bench: deps
+	tools/setup-deps --bench
+	$(MAKE) all $(BENCH)
+	tools/bench/run $(BENCH_ARGS)
+
 install: lib
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)/linux \
 		$(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(MANDIR)/man3 \
@@ -175,4 +200,4 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all deps kmod lib tests demos lint lint-uapi lint-checkpatch \
-	lint-symbols check demo install uninstall clean
+	lint-symbols check demo bench install uninstall clean

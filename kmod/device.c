@@ -35,7 +35,7 @@ MODULE_PARM_DESC(max_objects_per_user,
 static u64 ipcq_features(u32 api_version)
 {
 	return IPCQ_FEATURE_API | IPCQ_FEATURE_QUEUE | IPCQ_FEATURE_PIPE |
-	       IPCQ_FEATURE_SYNC;
+	       IPCQ_FEATURE_SYNC | IPCQ_FEATURE_LIST;
 }
 
 static long ipcq_ioctl_api(struct ipcq_api __user *uarg)
@@ -92,6 +92,8 @@ static long ipcq_dev_ioctl(struct file *file, unsigned int cmd,
 		return ipcq_pipe_create(argp);
 	case IPCQ_IOC_SYNC_OPEN:
 		return ipcq_sync_open(argp);
+	case IPCQ_IOC_LIST:
+		return ipcq_registry_list(argp);
 	default:
 		return -ENOTTY;
 	}
@@ -118,6 +120,8 @@ static struct miscdevice ipcq_misc = {
 
 static int __init ipcq_init(void)
 {
+	int ret;
+
 	/* The ABI is pinned: a changed size is a broken ABI. */
 	BUILD_BUG_ON(sizeof(struct ipcq_api) != 64);
 	BUILD_BUG_ON(sizeof(struct ipcq_queue_open) != 64);
@@ -133,13 +137,19 @@ static int __init ipcq_init(void)
 	BUILD_BUG_ON(sizeof(struct ipcq_sync_open) != 56);
 	BUILD_BUG_ON(sizeof(struct ipcq_sync_op) != 40);
 	BUILD_BUG_ON(sizeof(struct ipcq_sync_stat) != 80);
+	BUILD_BUG_ON(sizeof(struct ipcq_object_info) != 328);
+	BUILD_BUG_ON(sizeof(struct ipcq_list) != 32);
 
-	return misc_register(&ipcq_misc);
+	ret = misc_register(&ipcq_misc);
+	if (!ret)
+		ipcq_debugfs_init();
+	return ret;
 }
 
 static void __exit ipcq_exit(void)
 {
 	/* No file is open (each pins the module): only names are left. */
+	ipcq_debugfs_exit();
 	misc_deregister(&ipcq_misc);
 	ipcq_registry_exit();
 	ipcq_objects_exit();

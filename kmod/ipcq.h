@@ -6,7 +6,8 @@
  * object base: refcount, owner, permissions, per-user accounting, fds,
  * sleeping with a deadline), registry.c (names per IPC namespace),
  * queue.c (message queues), pipe.c (two-ended connections over queues),
- * sync.c (semaphores, locks, events, conditions, barriers).
+ * sync.c (semaphores, locks, events, conditions, barriers), debugfs.c
+ * (/sys/kernel/debug/ipcq: every object, module counters and limits).
  *
  * Lock order, outermost first; a lock is never taken while one of a later
  * line is held:
@@ -16,8 +17,10 @@
  *      queue. Never held across user memory access or allocation.
  *      ipcq_sync.lock (spinlock, sync.c): a sync object's state. A
  *      condition's lock nests inside the lock of the Lock it is bound to.
- *   3. ipcq_users_lock (spinlock, object.c): per-user object counts.
- *   4. wait queue head locks, taken inside prepare_to_wait()/wake_up().
+ *   3. ipcq_objects_lock (mutex, object.c): the list of all objects, for
+ *      debugfs; object locks nest inside it.
+ *   4. ipcq_users_lock (spinlock, object.c): per-user object counts.
+ *   5. wait queue head locks, taken inside prepare_to_wait()/wake_up().
  * Wake-ups are issued after dropping the object's lock. Message memory is
  * allocated and filled before the object's lock is taken and freed after
  * it is dropped.
@@ -49,6 +52,8 @@ struct ipcq_object;
 struct ipcq_object_ops {
 	/* Frees the object once the last reference is gone. */
 	void (*free)(struct ipcq_object *obj);
+	/* Fills the type's fields of @info (value, counts, state). */
+	void (*info)(struct ipcq_object *obj, struct ipcq_object_info *info);
 };
 
 /* What every object has; embedded first in each object type. */
@@ -68,6 +73,8 @@ struct ipcq_object {
 	struct list_head ns_node;
 	u32 name_len;
 	char *name;			/* kept after unlink, for fdinfo */
+
+	struct list_head all_node;	/* guarded by ipcq_objects_lock */
 };
 
 /* A validated object name copied from userspace. */
@@ -87,6 +94,13 @@ int ipcq_name_from_user(struct ipcq_name *name, u64 uptr, u32 len);
 int ipcq_sleep_until(u64 deadline);
 int ipcq_sleep(u64 deadline, bool killable);
 void ipcq_objects_exit(void);
+void ipcq_object_fill_info(struct ipcq_object *obj,
+			   struct ipcq_object_info *info,
+			   struct user_namespace *ns);
+const char *ipcq_type_name(u32 type);
+struct seq_file;
+void ipcq_objects_show(struct seq_file *m);
+u64 ipcq_objects_created(void);
 
 /* registry.c */
 typedef struct ipcq_object *(*ipcq_create_fn)(void *arg);
@@ -96,6 +110,7 @@ struct ipcq_object *ipcq_registry_open(u32 type, const struct ipcq_name *name,
 int ipcq_registry_unlink(u32 type, const struct ipcq_name *name);
 void ipcq_registry_collect(void);
 void ipcq_registry_forget(struct ipcq_object *obj);
+long ipcq_registry_list(struct ipcq_list __user *uarg);
 void ipcq_registry_exit(void);
 
 /* queue.c */
@@ -124,5 +139,9 @@ long ipcq_pipe_create(struct ipcq_pipe_create __user *uarg);
 
 /* sync.c */
 long ipcq_sync_open(struct ipcq_sync_open __user *uarg);
+
+/* debugfs.c */
+void ipcq_debugfs_init(void);
+void ipcq_debugfs_exit(void);
 
 #endif /* IPCQ_INTERNAL_H */

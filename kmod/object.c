@@ -12,6 +12,9 @@
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/lockdep.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/user_namespace.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -27,6 +30,8 @@ struct ipcq_user {
 	unsigned int objects;		/* guarded by ipcq_users_lock */
 };
 
+static DEFINE_MUTEX(ipcq_objects_lock);
+static LIST_HEAD(ipcq_objects);
 static DEFINE_SPINLOCK(ipcq_users_lock);
 static DEFINE_HASHTABLE(ipcq_users, 6);
 static atomic64_t ipcq_next_id = ATOMIC64_INIT(0);
@@ -110,6 +115,9 @@ int ipcq_object_init(struct ipcq_object *obj, u32 type,
 	INIT_LIST_HEAD(&obj->ns_node);
 	obj->name = NULL;
 	obj->name_len = 0;
+	mutex_lock(&ipcq_objects_lock);
+	list_add_tail(&obj->all_node, &ipcq_objects);
+	mutex_unlock(&ipcq_objects_lock);
 	return 0;
 }
 
@@ -125,6 +133,9 @@ void ipcq_object_put(struct ipcq_object *obj)
 	if (!refcount_dec_and_test(&obj->ref))
 		return;
 	u = obj->user;
+	mutex_lock(&ipcq_objects_lock);
+	list_del(&obj->all_node);
+	mutex_unlock(&ipcq_objects_lock);
 	kfree(obj->name);
 	obj->ops->free(obj);
 	ipcq_user_uncharge(u);
@@ -226,4 +237,64 @@ void ipcq_objects_exit(void)
 {
 	/* Every object is gone: the module's files and names are. */
 	WARN_ON(!hash_empty(ipcq_users));
+	WARN_ON(!list_empty(&ipcq_objects));
+}
+
+u64 ipcq_objects_created(void)
+{
+	return atomic64_read(&ipcq_next_id);
+}
+
+const char *ipcq_type_name(u32 type)
+{
+	static const char *const names[] = {
+		[IPCQ_TYPE_QUEUE] = "queue",
+		[IPCQ_TYPE_SEM] = "semaphore",
+		[IPCQ_TYPE_LOCK] = "lock",
+		[IPCQ_TYPE_EVENT] = "event",
+		[IPCQ_TYPE_COND] = "condition",
+		[IPCQ_TYPE_BARRIER] = "barrier",
+	};
+
+	return type < ARRAY_SIZE(names) && names[type] ? names[type] : "?";
+}
+
+/* The fields every object has, then the type's own. */
+void ipcq_object_fill_info(struct ipcq_object *obj,
+			   struct ipcq_object_info *info,
+			   struct user_namespace *ns)
+{
+	memset(info, 0, sizeof(*info));
+	info->type = obj->type;
+	info->id = obj->id;
+	info->uid = from_kuid_munged(ns, obj->uid);
+	info->gid = from_kgid_munged(ns, obj->gid);
+	info->mode = obj->mode;
+	if (obj->name) {
+		info->name_len = obj->name_len;
+		memcpy(info->name, obj->name, obj->name_len);
+	}
+	obj->ops->info(obj, info);
+}
+
+/* debugfs: one line per live object, in every namespace. */
+void ipcq_objects_show(struct seq_file *m)
+{
+	struct ipcq_object_info info;
+	struct ipcq_object *obj;
+
+	seq_puts(m, "id\ttype\tuid\tgid\tmode\tvalue\tbytes\tcapacity\twaiters\tproducers\tconsumers\tstate\tname\n");
+	mutex_lock(&ipcq_objects_lock);
+	list_for_each_entry(obj, &ipcq_objects, all_node) {
+		ipcq_object_fill_info(obj, &info, &init_user_ns);
+		seq_printf(m, "%llu\t%s\t%u\t%u\t%04o\t%llu\t%llu\t%llu\t%u\t%u\t%u\t%#x\t%.*s%s\n",
+			   info.id, ipcq_type_name(info.type), info.uid,
+			   info.gid, info.mode, info.value, info.bytes,
+			   info.capacity, info.waiters, info.producers,
+			   info.consumers, info.state,
+			   (int)info.name_len, info.name,
+			   !obj->name ? "-" : READ_ONCE(obj->ns) ? "" :
+			   " (unlinked)");
+	}
+	mutex_unlock(&ipcq_objects_lock);
 }

@@ -686,8 +686,26 @@ static void ipcq_queue_free(struct ipcq_object *obj)
 	kfree(q);
 }
 
+static void ipcq_queue_info(struct ipcq_object *obj,
+			    struct ipcq_object_info *info)
+{
+	struct ipcq_queue *q = ipcq_queue_of(obj);
+
+	spin_lock(&q->lock);
+	info->value = q->nr_msgs;
+	info->bytes = q->nr_bytes;
+	info->capacity = q->capacity;
+	info->waiters = q->putters + q->getters + q->joiners;
+	info->producers = q->producers;
+	info->consumers = q->consumers;
+	info->state = (q->shutdown ? IPCQ_STATE_SHUTDOWN : 0) |
+		      (READ_ONCE(q->obj.ns) ? IPCQ_STATE_NAMED : 0);
+	spin_unlock(&q->lock);
+}
+
 static const struct ipcq_object_ops ipcq_queue_ops = {
 	.free = ipcq_queue_free,
+	.info = ipcq_queue_info,
 };
 
 static struct ipcq_object *ipcq_queue_create(void *arg)

@@ -13,12 +13,16 @@
 #include <linux/ipc_namespace.h>
 #include <linux/jhash.h>
 #include <linux/lockdep.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/overflow.h>
+#include <linux/uaccess.h>
 #include <linux/nsproxy.h>
 #include <linux/proc_ns.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/cred.h>
 
 #include "ipcq.h"
 
@@ -221,6 +225,53 @@ int ipcq_registry_unlink(u32 type, const struct ipcq_name *name)
 	if (ns && list_empty(&ns->objects))
 		ipcq_ns_drop(ns);
 	mutex_unlock(&ipcq_registry_lock);
+	return ret;
+}
+
+/* IPCQ_IOC_LIST: the named objects of the caller's IPC namespace. */
+long ipcq_registry_list(struct ipcq_list __user *uarg)
+{
+	struct ipc_namespace *ipc_ns = current->nsproxy->ipc_ns;
+	struct user_namespace *user_ns = current_user_ns();
+	struct ipcq_object_info *infos = NULL;
+	struct ipcq_object *obj;
+	struct ipcq_list arg;
+	struct ipcq_ns *ns;
+	u32 count = 0, filled = 0;
+	long ret = 0;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
+		return -EINVAL;
+	/* Bounded by what one user may own, times a margin for others. */
+	arg.max_entries = min_t(u32, arg.max_entries, 65536);
+	if (arg.max_entries) {
+		infos = kvcalloc(arg.max_entries, sizeof(*infos),
+				 GFP_KERNEL_ACCOUNT);
+		if (!infos)
+			return -ENOMEM;
+	}
+
+	mutex_lock(&ipcq_registry_lock);
+	ipcq_registry_gc();
+	ns = ipcq_ns_find(ipc_ns);
+	if (ns) {
+		list_for_each_entry(obj, &ns->objects, ns_node) {
+			if (filled < arg.max_entries)
+				ipcq_object_fill_info(obj, &infos[filled++],
+						      user_ns);
+			count++;
+		}
+	}
+	mutex_unlock(&ipcq_registry_lock);
+
+	if (filled && copy_to_user(u64_to_user_ptr(arg.entries), infos,
+				   array_size(filled, sizeof(*infos))))
+		ret = -EFAULT;
+	else if (put_user(count, &uarg->count))
+		ret = -EFAULT;
+	kvfree(infos);
 	return ret;
 }
 

@@ -903,8 +903,23 @@ static void ipcq_sync_free(struct ipcq_object *obj)
 	kfree(s);
 }
 
+static void ipcq_sync_info(struct ipcq_object *obj,
+			   struct ipcq_object_info *info)
+{
+	struct ipcq_sync_file none = { .s = ipcq_sync_of(obj) };
+	struct ipcq_sync_stat st;
+
+	ipcq_sync_fill_stat(none.s, &none, &st);
+	info->value = st.value;
+	info->capacity = st.max;
+	info->waiters = st.waiters;
+	/* "Held by the caller" means nothing outside a file. */
+	info->state = st.state & ~IPCQ_SYNC_MINE;
+}
+
 static const struct ipcq_object_ops ipcq_sync_ops = {
 	.free = ipcq_sync_free,
+	.info = ipcq_sync_info,
 };
 
 struct ipcq_sync_attr {

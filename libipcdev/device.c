@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -180,4 +181,44 @@ unsigned long ipcdev__fork_generation(void)
 {
 	pthread_once(&fork_hook_once, install_fork_hook);
 	return atomic_load_explicit(&fork_generation, memory_order_relaxed);
+}
+
+int ipcdev_list(struct ipcq_object_info **infos, size_t *n)
+{
+	struct ipcq_object_info *buf = NULL, *bigger;
+	struct ipcq_list arg;
+	uint32_t room = 16;
+	int dev, ret;
+
+	if (!infos || !n)
+		return -EINVAL;
+	ret = ipcdev__require(IPCQ_FEATURE_LIST);
+	if (ret)
+		return ret;
+	dev = ipcdev_device_fd();
+	if (dev < 0)
+		return dev;
+	/* Objects come and go: grow until everything fitted. */
+	for (;;) {
+		bigger = realloc(buf, room * sizeof(*buf));
+		if (!bigger) {
+			free(buf);
+			return -ENOMEM;
+		}
+		buf = bigger;
+		memset(&arg, 0, sizeof(arg));
+		arg.entries = (uintptr_t)buf;
+		arg.max_entries = room;
+		ret = ipcdev__ioctl(dev, IPCQ_IOC_LIST, &arg);
+		if (ret) {
+			free(buf);
+			return ret;
+		}
+		if (arg.count <= room)
+			break;
+		room = arg.count + 16;
+	}
+	*infos = buf;
+	*n = arg.count;
+	return 0;
 }

@@ -284,6 +284,12 @@ int ipcdev_barrier_fd(const ipcdev_barrier *b);
 int ipcdev_wait(const int *fds, int *ready, unsigned int n,
 		unsigned int flags, int64_t timeout_ns);
 
+/*
+ * Every named object of the caller's IPC namespace (like ipcs(1)):
+ * *infos is a malloc()ed array of *n entries, for free().
+ */
+int ipcdev_list(struct ipcq_object_info **infos, size_t *n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -43,6 +43,7 @@
 #define IPCQ_FEATURE_SYNC	((__u64)1 << 3)	/* semaphores, locks, events,
 						 * conditions, barriers
 						 */
+#define IPCQ_FEATURE_LIST	((__u64)1 << 4)	/* IPCQ_IOC_LIST */
 
 /* Deadline meaning "block until the call can complete". */
 #define IPCQ_DEADLINE_FOREVER	(~(__u64)0)
@@ -494,6 +495,63 @@ struct ipcq_sync_stat {
 	__u64 reserved[4];
 };
 
+/**
+ * struct ipcq_object_info - one named object, as IPCQ_IOC_LIST reports it
+ * @type:      IPCQ_TYPE_*.
+ * @name_len:  bytes of @name used.
+ * @id:        the object's id (as in fdinfo), unique while the module lives.
+ * @uid:       owner user id, in the caller's user namespace.
+ * @gid:       owner group id, in the caller's user namespace.
+ * @mode:      permission bits.
+ * @state:     QUEUE: IPCQ_STATE_* bits; sync objects: IPCQ_SYNC_* bits.
+ * @value:     QUEUE: messages queued; SEM: value; LOCK: recursion depth;
+ *             EVENT: 1 if set; BARRIER: parties; COND: 0.
+ * @bytes:     QUEUE: payload bytes queued; else 0.
+ * @capacity:  QUEUE: most messages (0: no count limit); SEM: maximum.
+ * @waiters:   callers blocked on it (QUEUE: putters + getters + joiners;
+ *             BARRIER: n_waiting).
+ * @producers: QUEUE: producer files open; else 0.
+ * @consumers: QUEUE: consumer files open; else 0.
+ * @pad:       zero.
+ * @name:      the name, not NUL-terminated.
+ */
+struct ipcq_object_info {
+	__u32 type;
+	__u32 name_len;
+	__u64 id;
+	__u32 uid;
+	__u32 gid;
+	__u32 mode;
+	__u32 state;
+	__u64 value;
+	__u64 bytes;
+	__u64 capacity;
+	__u32 waiters;
+	__u32 producers;
+	__u32 consumers;
+	__u32 pad;
+	char name[IPCQ_NAME_MAX + 1];
+};
+
+/**
+ * struct ipcq_list - argument of IPCQ_IOC_LIST
+ * @entries:     in: user address of an array of struct ipcq_object_info.
+ * @max_entries: in: its length (0 to only count).
+ * @count:       out: named objects in the caller's IPC namespace; entries
+ *               filled: the smaller of @count and @max_entries.
+ * @reserved:    in: must be zero.
+ *
+ * Lists every named object of the caller's IPC namespace, whatever its
+ * permissions (as ipcs(1) does for SysV IPC), without opening any.
+ * Errors: EINVAL, EFAULT, ENOMEM.
+ */
+struct ipcq_list {
+	__u64 entries;
+	__u32 max_entries;
+	__u32 count;
+	__u64 reserved[2];
+};
+
 /*
  * ioctl numbers. Ranges, so each concept has room to grow:
  *   0x00-0x0f  device (/dev/ipcq) ioctls
@@ -508,6 +566,7 @@ struct ipcq_sync_stat {
 #define IPCQ_IOC_UNLINK		_IOW(IPCQ_IOC_MAGIC, 0x02, struct ipcq_unlink)
 #define IPCQ_IOC_PIPE_CREATE	_IOWR(IPCQ_IOC_MAGIC, 0x03, struct ipcq_pipe_create)
 #define IPCQ_IOC_SYNC_OPEN	_IOW(IPCQ_IOC_MAGIC, 0x04, struct ipcq_sync_open)
+#define IPCQ_IOC_LIST		_IOWR(IPCQ_IOC_MAGIC, 0x05, struct ipcq_list)
 
 /* On a queue fd. */
 #define IPCQ_IOC_QUEUE_PUT	_IOW(IPCQ_IOC_MAGIC, 0x10, struct ipcq_msg)

@@ -1,0 +1,1094 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ipcq-bench: ipcq side by side with the kernel IPC a user would pick
+ * instead, measured in one run on one machine.
+ *
+ *   round trip    ping-pong between two processes; p50/p90/p99/p99.9/max
+ *   streaming     producers x consumers, every message sequence-numbered
+ *                 and checksummed; messages/s and bytes/s
+ *   semaphores    uncontended acquire+release, and two processes contending
+ *
+ * Every cell is run REPS times, the mechanisms interleaved within each
+ * repetition; the tables show the median with min-max, and ratios against
+ * ipcq's queue (ioctl path). Context switches per message (getrusage, both
+ * sides) stand in for wake-ups. Lines starting "csv," carry every number.
+ *
+ * Usage: ipcq-bench [-r REPS] [-q] (-q: fewer iterations, for a smoke run)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <mqueue.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/resource.h>
+#include <sys/sem.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipcdev.h"
+
+#define MAX_MSG		(64 * 1024)
+#define HDR		16	/* seq, producer, length, checksum */
+#define MAX_PARTIES	4
+
+static int reps = 5;
+static int quick;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void *shared_alloc(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		perror("mmap");
+		exit(1);
+	}
+	memset(p, 0, size);
+	return p;
+}
+
+/* Message framing shared by every mechanism: a header then payload. */
+static void msg_fill(unsigned char *buf, size_t len, uint32_t seq,
+		     uint32_t producer)
+{
+	uint32_t h[4] = { seq, producer, (uint32_t)len, 0 }, sum = 2166136261u;
+	size_t i;
+
+	for (i = HDR; i < len; i++) {
+		buf[i] = (unsigned char)(seq + i * 7 + producer);
+		sum = (sum ^ buf[i]) * 16777619u;
+	}
+	h[3] = sum;
+	memcpy(buf, h, len < HDR ? len : HDR);
+}
+
+static int msg_ok(const unsigned char *buf, size_t len)
+{
+	uint32_t h[4], sum = 2166136261u;
+	size_t i;
+
+	if (len < HDR)
+		return 1;	/* too small to carry a header: not checked */
+	memcpy(h, buf, HDR);
+	if (h[2] != len)
+		return 0;
+	for (i = HDR; i < len; i++) {
+		if (buf[i] != (unsigned char)(h[0] + i * 7 + h[1]))
+			return 0;
+		sum = (sum ^ buf[i]) * 16777619u;
+	}
+	return sum == h[3];
+}
+
+/* Shared-memory single-producer single-consumer ring. */
+struct spsc {
+	_Atomic uint32_t head __attribute__((aligned(64)));
+	_Atomic uint32_t consumer_waits;
+	_Atomic uint32_t tail __attribute__((aligned(64)));
+	_Atomic uint32_t producer_waits;
+	uint32_t slots, slot_size;
+	unsigned char data[] __attribute__((aligned(64)));
+};
+
+#define SPSC_SLOTS 64
+
+static struct spsc *spsc_new(size_t slot_size)
+{
+	struct spsc *r = shared_alloc(sizeof(*r) + SPSC_SLOTS * (slot_size + 8));
+
+	r->slots = SPSC_SLOTS;
+	r->slot_size = (uint32_t)slot_size + 8;
+	return r;
+}
+
+static void futex_wait(_Atomic uint32_t *addr, uint32_t val)
+{
+	syscall(SYS_futex, addr, FUTEX_WAIT, val, NULL, NULL, 0);
+}
+
+static void futex_wake(_Atomic uint32_t *addr)
+{
+	syscall(SYS_futex, addr, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+enum spsc_mode { SPIN, EVENTFD, FUTEX };
+
+struct link {
+	/* Per mechanism state, set up before fork. */
+	int fd[4];
+	mqd_t mq[2];
+	int msqid;
+	ipcdev_queue *q[2];
+	ipcdev_pipe *p[2];
+	struct spsc *ring[2];
+	int efd[4];		/* eventfd: [dir*2] data ready, [dir*2+1] room */
+	enum spsc_mode mode;
+	size_t size;
+};
+
+struct mech {
+	const char *name;
+	int multi;		/* many producers/consumers on one channel */
+	int (*setup)(struct link *l);
+	/* dir 0: parent to child (or producers to consumers); 1: back. */
+	int (*send)(struct link *l, int dir, const void *buf, size_t len);
+	ssize_t (*recv)(struct link *l, int dir, void *buf, size_t len);
+	void (*close_end)(struct link *l, int dir, int sender);
+	void (*teardown)(struct link *l);
+	/* The parent lets go once children run (for end-of-file). */
+	void (*parent_done)(struct link *l);
+};
+
+/* ipcq queue, ioctl path. */
+static int q_setup(struct link *l)
+{
+	if (ipcdev_queue_create(&l->q[0], 64) || ipcdev_queue_create(&l->q[1], 64))
+		return -1;
+	return 0;
+}
+
+static int q_send(struct link *l, int dir, const void *buf, size_t len)
+{
+	return ipcdev_queue_put(l->q[dir], buf, len, IPCDEV_FOREVER);
+}
+
+static ssize_t q_recv(struct link *l, int dir, void *buf, size_t len)
+{
+	size_t n = len;
+	int ret = ipcdev_queue_get(l->q[dir], buf, &n, IPCDEV_FOREVER);
+
+	return ret == 0 ? (ssize_t)n : ret == IPCDEV_EOF ? 0 : ret;
+}
+
+static void q_close_end(struct link *l, int dir, int sender)
+{
+	ipcdev_queue *mine;
+
+	/* Each process becomes an endpoint of its own kind only. */
+	if (ipcdev_queue_endpoint(l->q[dir], sender ? IPCDEV_PRODUCER :
+				  IPCDEV_CONSUMER, &mine) == 0) {
+		ipcdev_queue_close(l->q[dir]);
+		l->q[dir] = mine;
+	}
+}
+
+static void q_teardown(struct link *l)
+{
+	if (l->q[0])
+		ipcdev_queue_close(l->q[0]);
+	if (l->q[1])
+		ipcdev_queue_close(l->q[1]);
+	l->q[0] = l->q[1] = NULL;
+}
+
+/* ipcq pipe (duplex): end 0 in the parent, end 1 in the child. */
+static int p_setup(struct link *l)
+{
+	struct ipcdev_pipe_attr attr = { .maxsize = 64 };
+
+	return ipcdev_pipe_create(&l->p[0], &l->p[1], 1, &attr) ? -1 : 0;
+}
+
+static int p_send(struct link *l, int dir, const void *buf, size_t len)
+{
+	return ipcdev_pipe_send(l->p[dir], buf, len, IPCDEV_FOREVER);
+}
+
+static ssize_t p_recv(struct link *l, int dir, void *buf, size_t len)
+{
+	size_t n = len;
+	int ret = ipcdev_pipe_recv(l->p[!dir], buf, &n, IPCDEV_FOREVER);
+
+	return ret == 0 ? (ssize_t)n : ret == IPCDEV_EOF ? 0 : ret;
+}
+
+static void p_close_end(struct link *l, int dir, int sender)
+{
+}
+
+static void p_teardown(struct link *l)
+{
+	ipcdev_pipe_close(l->p[0]);
+	ipcdev_pipe_close(l->p[1]);
+}
+
+/* Byte streams (pipe, unix stream): fixed-size messages, read fully. */
+static int write_full(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static ssize_t read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, p + got, len - got);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return 0;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+static int pipe_setup(struct link *l)
+{
+	if (pipe(&l->fd[0]) || pipe(&l->fd[2]))
+		return -1;
+	return 0;
+}
+
+static int fd_send(struct link *l, int dir, const void *buf, size_t len)
+{
+	return write_full(l->fd[dir * 2 + 1], buf, len);
+}
+
+static ssize_t fd_recv(struct link *l, int dir, void *buf, size_t len)
+{
+	return read_full(l->fd[dir * 2], buf, len);
+}
+
+static void fd_close_end(struct link *l, int dir, int sender)
+{
+	close(l->fd[dir * 2 + (sender ? 0 : 1)]);
+	l->fd[dir * 2 + (sender ? 0 : 1)] = -1;
+}
+
+static void fd_teardown(struct link *l)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (l->fd[i] >= 0)
+			close(l->fd[i]);
+}
+
+static int sock_setup(struct link *l, int type)
+{
+	int a[2], b[2];
+
+	if (socketpair(AF_UNIX, type, 0, a) || socketpair(AF_UNIX, type, 0, b))
+		return -1;
+	/* Same layout as pipes: [0] read end, [1] write end, per direction. */
+	l->fd[0] = a[0];
+	l->fd[1] = a[1];
+	l->fd[2] = b[0];
+	l->fd[3] = b[1];
+	if (type == SOCK_DGRAM) {
+		int sz = 4 << 20, i;
+
+		for (i = 0; i < 4; i++) {
+			setsockopt(l->fd[i], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+			setsockopt(l->fd[i], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+		}
+	}
+	return 0;
+}
+
+static int stream_setup(struct link *l)
+{
+	return sock_setup(l, SOCK_STREAM);
+}
+
+static int dgram_setup(struct link *l)
+{
+	return sock_setup(l, SOCK_DGRAM);
+}
+
+static int dgram_send(struct link *l, int dir, const void *buf, size_t len)
+{
+	while (send(l->fd[dir * 2 + 1], buf, len, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+static ssize_t dgram_recv(struct link *l, int dir, void *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = recv(l->fd[dir * 2], buf, len, 0);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+/* POSIX mq. */
+static int mq_setup(struct link *l)
+{
+	struct mq_attr attr = { .mq_maxmsg = 10, .mq_msgsize = (long)l->size };
+	char name[64];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(name, sizeof(name), "/ipcq-bench-%d-%d", getpid(), i);
+		l->mq[i] = mq_open(name, O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
+		if (l->mq[i] == (mqd_t)-1)
+			return -1;
+		mq_unlink(name);
+	}
+	return 0;
+}
+
+static int mq_send_(struct link *l, int dir, const void *buf, size_t len)
+{
+	while (mq_send(l->mq[dir], buf, len, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+static ssize_t mq_recv_(struct link *l, int dir, void *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = mq_receive(l->mq[dir], buf, l->size, NULL);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+static void mq_teardown(struct link *l)
+{
+	mq_close(l->mq[0]);
+	mq_close(l->mq[1]);
+}
+
+/* SysV msg: one queue, mtype 1 and 2 for the two directions. */
+struct sysv_msg {
+	long mtype;
+	char text[MAX_MSG];
+};
+
+static int msg_setup(struct link *l)
+{
+	l->msqid = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+	return l->msqid < 0 ? -1 : 0;
+}
+
+static int msg_send(struct link *l, int dir, const void *buf, size_t len)
+{
+	static struct sysv_msg m;
+
+	m.mtype = dir + 1;
+	memcpy(m.text, buf, len);
+	while (msgsnd(l->msqid, &m, len, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+static ssize_t msg_recv(struct link *l, int dir, void *buf, size_t len)
+{
+	static struct sysv_msg m;
+	ssize_t n;
+
+	do
+		n = msgrcv(l->msqid, &m, sizeof(m.text), dir + 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	memcpy(buf, m.text, (size_t)n);
+	return n;
+}
+
+static void msg_teardown(struct link *l)
+{
+	msgctl(l->msqid, IPC_RMID, NULL);
+}
+
+/*
+ * Shared-memory rings: the consumer sleeps (eventfd read or futex wait)
+ * only after announcing it in consumer_waits and re-checking; the producer
+ * wakes only if that word is set. Likewise for a full ring.
+ */
+static int ring_setup(struct link *l, enum spsc_mode mode)
+{
+	int i;
+
+	l->mode = mode;
+	l->ring[0] = spsc_new(l->size);
+	l->ring[1] = spsc_new(l->size);
+	if (mode == EVENTFD)
+		for (i = 0; i < 4; i++)
+			if ((l->efd[i] = eventfd(0, 0)) < 0)
+				return -1;
+	return 0;
+}
+
+static int spin_setup(struct link *l)
+{
+	return ring_setup(l, SPIN);
+}
+
+static int efd_setup(struct link *l)
+{
+	return ring_setup(l, EVENTFD);
+}
+
+static int futex_setup(struct link *l)
+{
+	return ring_setup(l, FUTEX);
+}
+
+static void ring_sleep(struct link *l, int dir, int room,
+		       _Atomic uint32_t *word, uint32_t seen,
+		       _Atomic uint32_t *waits)
+{
+	uint64_t v;
+
+	if (l->mode == SPIN)
+		return;
+	atomic_store(waits, 1);
+	if (atomic_load(word) == seen) {
+		if (l->mode == EVENTFD) {
+			if (read(l->efd[dir * 2 + room], &v, sizeof(v)) < 0)
+				return;
+		} else {
+			futex_wait(word, seen);
+		}
+	}
+	atomic_store(waits, 0);
+}
+
+static void ring_wake(struct link *l, int dir, int room,
+		      _Atomic uint32_t *word, _Atomic uint32_t *waits)
+{
+	uint64_t one = 1;
+
+	if (l->mode == SPIN || !atomic_load(waits))
+		return;
+	if (l->mode == EVENTFD)
+		write(l->efd[dir * 2 + room], &one, sizeof(one));
+	else
+		futex_wake(word);
+}
+
+static int ring_send(struct link *l, int dir, const void *buf, size_t len)
+{
+	struct spsc *r = l->ring[dir];
+	uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
+	uint32_t head;
+	unsigned char *slot;
+
+	while (tail - (head = atomic_load_explicit(&r->head,
+						   memory_order_acquire)) >= r->slots)
+		ring_sleep(l, dir, 1, &r->head, head, &r->producer_waits);
+	slot = r->data + (size_t)(tail % r->slots) * r->slot_size;
+	memcpy(slot, &len, sizeof(uint32_t));
+	memcpy(slot + 8, buf, len);
+	atomic_store_explicit(&r->tail, tail + 1, memory_order_release);
+	atomic_thread_fence(memory_order_seq_cst);
+	ring_wake(l, dir, 0, &r->tail, &r->consumer_waits);
+	return 0;
+}
+
+static ssize_t ring_recv(struct link *l, int dir, void *buf, size_t len)
+{
+	struct spsc *r = l->ring[dir];
+	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	uint32_t tail, n;
+	unsigned char *slot;
+
+	while ((tail = atomic_load_explicit(&r->tail, memory_order_acquire)) ==
+	       head)
+		ring_sleep(l, dir, 0, &r->tail, tail, &r->consumer_waits);
+	slot = r->data + (size_t)(head % r->slots) * r->slot_size;
+	memcpy(&n, slot, sizeof(n));
+	memcpy(buf, slot + 8, n);
+	atomic_store_explicit(&r->head, head + 1, memory_order_release);
+	atomic_thread_fence(memory_order_seq_cst);
+	ring_wake(l, dir, 1, &r->head, &r->producer_waits);
+	return n;
+}
+
+static void ring_teardown(struct link *l)
+{
+	int i;
+
+	if (l->mode == EVENTFD)
+		for (i = 0; i < 4; i++)
+			close(l->efd[i]);
+}
+
+static void nop_close_end(struct link *l, int dir, int sender)
+{
+}
+
+static const struct mech mechs[] = {
+	{ "ipcq-queue", 1, q_setup, q_send, q_recv, q_close_end, q_teardown,
+	  q_teardown },
+	{ "ipcq-pipe", 0, p_setup, p_send, p_recv, p_close_end, p_teardown },
+	{ "pipe", 0, pipe_setup, fd_send, fd_recv, fd_close_end, fd_teardown },
+	{ "unix-stream", 0, stream_setup, fd_send, fd_recv, fd_close_end,
+	  fd_teardown },
+	{ "unix-dgram", 1, dgram_setup, dgram_send, dgram_recv, nop_close_end,
+	  fd_teardown },
+	{ "posix-mq", 1, mq_setup, mq_send_, mq_recv_, nop_close_end,
+	  mq_teardown },
+	{ "sysv-msg", 1, msg_setup, msg_send, msg_recv, nop_close_end,
+	  msg_teardown },
+	{ "eventfd+shm", 0, efd_setup, ring_send, ring_recv, nop_close_end,
+	  ring_teardown },
+	{ "futex+shm", 0, futex_setup, ring_send, ring_recv, nop_close_end,
+	  ring_teardown },
+	{ "spin-ring", 0, spin_setup, ring_send, ring_recv, nop_close_end,
+	  ring_teardown },
+};
+#define NMECH (sizeof(mechs) / sizeof(mechs[0]))
+
+static const size_t sizes[] = { 8, 64, 1024, 16384, 65536 };
+#define NSIZE (sizeof(sizes) / sizeof(sizes[0]))
+
+/* Results: [mech][size][rep][stat]. */
+enum { P50, P90, P99, P999, MAX, NLAT };
+static double lat[NMECH][NSIZE][16][NLAT];
+static double tput[NMECH][3][16];	/* 64 B, 1x1 2x2 4x4 */
+static double tput_size[NMECH][NSIZE][16];	/* 1x1 by size */
+static double csw[NMECH][3][16];
+static uint64_t stream_errors;
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static long csw_children(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_CHILDREN, &ru);
+	return ru.ru_nvcsw + ru.ru_nivcsw;
+}
+
+/* Ping-pong: returns 0 and fills out[] with percentiles in us. */
+static int round_trip(const struct mech *m, size_t size, int iters,
+		      double out[NLAT])
+{
+	static unsigned char buf[MAX_MSG], back[MAX_MSG];
+	uint64_t *t = malloc(sizeof(*t) * (size_t)iters);
+	struct link l;
+	int i, status, bad = 0;
+	pid_t pid;
+
+	memset(&l, 0, sizeof(l));
+	l.fd[0] = l.fd[1] = l.fd[2] = l.fd[3] = -1;
+	l.size = size;
+	if (!t || m->setup(&l))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		for (i = 0; i < iters + 10; i++) {
+			if (m->recv(&l, 0, back, size) != (ssize_t)size)
+				_exit(1);
+			if (m->send(&l, 1, back, size))
+				_exit(2);
+		}
+		_exit(0);
+	}
+	msg_fill(buf, size, 0, 0);
+	for (i = -10; i < iters; i++) {
+		uint64_t t0 = now_ns();
+
+		if (m->send(&l, 0, buf, size) ||
+		    m->recv(&l, 1, back, size) != (ssize_t)size) {
+			bad = 1;
+			break;
+		}
+		if (i >= 0)
+			t[i] = now_ns() - t0;
+		if (i == 0 && !msg_ok(back, size))
+			bad = 1;
+	}
+	waitpid(pid, &status, 0);
+	m->teardown(&l);
+	if (bad || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		free(t);
+		return -1;
+	}
+	qsort(t, (size_t)iters, sizeof(*t), cmp_u64);
+	out[P50] = t[iters / 2] / 1000.0;
+	out[P90] = t[(size_t)iters * 90 / 100] / 1000.0;
+	out[P99] = t[(size_t)iters * 99 / 100] / 1000.0;
+	out[P999] = t[(size_t)iters * 999 / 1000] / 1000.0;
+	out[MAX] = t[iters - 1] / 1000.0;
+	free(t);
+	return 0;
+}
+
+/*
+ * Streaming: @np producers each send @count messages to @nc consumers.
+ * Consumers check every message and count; returns messages/s, or -1.
+ */
+static double stream(const struct mech *m, size_t size, int np, int nc,
+		     int count, double *csw_per_msg)
+{
+	_Atomic uint64_t *got = shared_alloc(4096);
+	_Atomic uint64_t *errors = got + 1;
+	static unsigned char buf[MAX_MSG];
+	pid_t pids[2 * MAX_PARTIES];
+	long csw0 = csw_children();
+	uint64_t t0, total = (uint64_t)np * count;
+	struct link l;
+	int i, k, status, fail = 0;
+
+	memset(&l, 0, sizeof(l));
+	l.fd[0] = l.fd[1] = l.fd[2] = l.fd[3] = -1;
+	l.size = size;
+	if (m->setup(&l))
+		return -1;
+	t0 = now_ns();
+	for (i = 0; i < np + nc; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			int producer = i < np;
+
+			m->close_end(&l, 0, producer);
+			if (producer) {
+				for (k = 0; k < count; k++) {
+					msg_fill(buf, size, (uint32_t)k,
+						 (uint32_t)i);
+					if (m->send(&l, 0, buf, size))
+						_exit(1);
+				}
+				_exit(0);
+			}
+			/* Consumers stop at a shared total: not every
+			 * mechanism reports end-of-file.
+			 */
+			for (;;) {
+				ssize_t n;
+
+				if (atomic_load(got) >= total)
+					break;
+				n = m->recv(&l, 0, buf, size);
+				if (n <= 0)
+					break;
+				if (n != (ssize_t)size || !msg_ok(buf, (size_t)n))
+					atomic_fetch_add(errors, 1);
+				if (atomic_fetch_add(got, 1) + 1 >= total) {
+					/* Unblock the other consumers. */
+					for (k = 0; k < nc - 1; k++)
+						m->send(&l, 0, buf, size);
+					break;
+				}
+			}
+			_exit(0);
+		}
+	}
+	/* With no endpoint left here, ipcq consumers see end-of-file. */
+	if (m->parent_done)
+		m->parent_done(&l);
+	for (i = 0; i < np + nc; i++) {
+		waitpid(pids[i], &status, 0);
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			fail = 1;
+	}
+	t0 = now_ns() - t0;
+	m->teardown(&l);
+	stream_errors += atomic_load(errors);
+	if (fail || atomic_load(got) < total) {
+		munmap(got, 4096);
+		return -1;
+	}
+	*csw_per_msg = (double)(csw_children() - csw0) / (double)total;
+	munmap(got, 4096);
+	return (double)total * 1e9 / (double)t0;
+}
+
+/* Semaphores. */
+enum { SEM_IPCQ, SEM_POSIX, SEM_SYSV, NSEM };
+static const char *const sem_names[NSEM] = { "ipcq-sem", "posix-sem_t",
+					     "sysv-semop" };
+static double sem_unc[NSEM][16], sem_con[NSEM][16];
+
+struct semset {
+	ipcdev_sem *ipcq;
+	sem_t *posix;
+	int sysv;
+};
+
+static void sem_op(struct semset *s, int kind, int acquire)
+{
+	struct sembuf sb = { 0, (short)(acquire ? -1 : 1), 0 };
+
+	switch (kind) {
+	case SEM_IPCQ:
+		if (acquire)
+			ipcdev_sem_acquire(s->ipcq, IPCDEV_FOREVER);
+		else
+			ipcdev_sem_release(s->ipcq, 1);
+		break;
+	case SEM_POSIX:
+		if (acquire)
+			sem_wait(s->posix);
+		else
+			sem_post(s->posix);
+		break;
+	default:
+		semop(s->sysv, &sb, 1);
+	}
+}
+
+static int sem_setup(struct semset *s)
+{
+	union { int val; } arg = { 1 };
+
+	s->posix = shared_alloc(sizeof(sem_t));
+	if (ipcdev_sem_create(&s->ipcq, 1, 0) || sem_init(s->posix, 1, 1))
+		return -1;
+	s->sysv = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+	if (s->sysv < 0 || semctl(s->sysv, 0, SETVAL, arg) < 0)
+		return -1;
+	return 0;
+}
+
+static void sem_teardown(struct semset *s)
+{
+	ipcdev_sem_close(s->ipcq);
+	sem_destroy(s->posix);
+	munmap(s->posix, sizeof(sem_t));
+	semctl(s->sysv, 0, IPC_RMID);
+}
+
+/*
+ * ns per acquire+release pair: one process alone, or @procs processes at
+ * once, each timing itself after a common start (fork not counted).
+ */
+static double sem_bench(struct semset *s, int kind, int procs, int iters)
+{
+	struct { _Atomic int ready; _Atomic int go; uint64_t ns[2]; } *sh;
+	uint64_t t0, worst = 0;
+	pid_t pids[2];
+	int i, k, status;
+
+	if (procs == 1) {
+		t0 = now_ns();
+		for (k = 0; k < iters; k++) {
+			sem_op(s, kind, 1);
+			sem_op(s, kind, 0);
+		}
+		return (double)(now_ns() - t0) / iters;
+	}
+	sh = shared_alloc(4096);
+	for (i = 0; i < procs; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			atomic_fetch_add(&sh->ready, 1);
+			while (!atomic_load(&sh->go))
+				;
+			t0 = now_ns();
+			for (k = 0; k < iters; k++) {
+				sem_op(s, kind, 1);
+				sem_op(s, kind, 0);
+			}
+			sh->ns[i] = now_ns() - t0;
+			_exit(0);
+		}
+	}
+	while (atomic_load(&sh->ready) < procs)
+		;
+	atomic_store(&sh->go, 1);
+	for (i = 0; i < procs; i++) {
+		waitpid(pids[i], &status, 0);
+		if (sh->ns[i] > worst)
+			worst = sh->ns[i];
+	}
+	munmap(sh, 4096);
+	/* Pairs completed by everyone over the time the slowest took. */
+	return (double)worst / ((double)iters * procs);
+}
+
+/* Median, min and max of n values. */
+static void stats(const double *v, int n, double *med, double *lo, double *hi)
+{
+	double tmp[16];
+	int i, m = 0;
+
+	for (i = 0; i < n; i++)
+		if (v[i] >= 0)
+			tmp[m++] = v[i];
+	if (!m) {
+		*med = *lo = *hi = -1;
+		return;
+	}
+	qsort(tmp, (size_t)m, sizeof(double), cmp_dbl);
+	*med = m % 2 ? tmp[m / 2] : (tmp[m / 2 - 1] + tmp[m / 2]) / 2;
+	*lo = tmp[0];
+	*hi = tmp[m - 1];
+}
+
+static void header(void)
+{
+	struct utsname u;
+	double load[3] = { 0 };
+	char accel[64] = "unknown";
+	FILE *f;
+
+	uname(&u);
+	getloadavg(load, 3);
+	f = fopen("/proc/cpuinfo", "r");
+	if (f) {
+		char line[256];
+
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "flags", 5)) {
+				strcpy(accel, strstr(line, " hypervisor") ?
+				       "virtualized" : "bare metal");
+				break;
+			}
+		fclose(f);
+	}
+	if (getenv("IPCQ_VM_ACCEL"))
+		snprintf(accel, sizeof(accel), "%s", getenv("IPCQ_VM_ACCEL"));
+	printf("# ipcq-bench: kernel %s %s, accel %s, %ld vCPUs, load %.2f %.2f %.2f\n",
+	       u.release, u.machine, accel, sysconf(_SC_NPROCESSORS_ONLN),
+	       load[0], load[1], load[2]);
+	printf("# %d repetitions per cell, mechanisms interleaved; median (min-max)\n",
+	       reps);
+	printf("csv,kind,mechanism,size,parties,stat,median,min,max\n");
+}
+
+int main(int argc, char **argv)
+{
+	int opt, r, s, n, k, iters, count;
+	double med, lo, hi, base;
+	struct semset ss;
+	unsigned int mi;
+
+	while ((opt = getopt(argc, argv, "r:q")) != -1) {
+		if (opt == 'r')
+			reps = atoi(optarg);
+		else if (opt == 'q')
+			quick = 1;
+	}
+	if (reps < 1 || reps > 16)
+		reps = 5;
+	signal(SIGPIPE, SIG_IGN);
+	/* POSIX mq charges every queue's worst case up front: lift it. */
+	{
+		struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+
+		setrlimit(RLIMIT_MSGQUEUE, &rl);
+	}
+	header();
+
+	for (r = 0; r < reps; r++) {
+		for (s = 0; s < (int)NSIZE; s++) {
+			iters = quick ? 200 : sizes[s] >= 16384 ? 500 : 2000;
+			for (mi = 0; mi < NMECH; mi++)
+				if (round_trip(&mechs[mi], sizes[s], iters,
+					       lat[mi][s][r]))
+					for (k = 0; k < NLAT; k++)
+						lat[mi][s][r][k] = -1;
+		}
+		for (s = 0; s < (int)NSIZE; s++) {
+			count = quick ? 500 : sizes[s] >= 16384 ? 2000 : 20000;
+			for (mi = 0; mi < NMECH; mi++) {
+				double c;
+
+				tput_size[mi][s][r] = stream(&mechs[mi], sizes[s],
+							     1, 1, count, &c);
+				if (s == 1) {
+					tput[mi][0][r] = tput_size[mi][s][r];
+					csw[mi][0][r] = c;
+				}
+			}
+		}
+		for (n = 1; n < 3; n++) {
+			int parties = n == 1 ? 2 : 4;
+
+			count = quick ? 250 : 10000 / parties;
+			for (mi = 0; mi < NMECH; mi++) {
+				double c = -1;
+
+				tput[mi][n][r] = mechs[mi].multi ?
+					stream(&mechs[mi], 64, parties, parties,
+					       count, &c) : -1;
+				csw[mi][n][r] = c;
+			}
+		}
+		if (sem_setup(&ss) == 0) {
+			iters = quick ? 2000 : 50000;
+			for (k = 0; k < NSEM; k++) {
+				sem_unc[k][r] = sem_bench(&ss, k, 1, iters);
+				sem_con[k][r] = sem_bench(&ss, k, 2, iters / 5);
+			}
+			sem_teardown(&ss);
+		}
+		fprintf(stderr, "# repetition %d/%d done\n", r + 1, reps);
+	}
+
+	printf("\n## Round-trip latency, us (two processes, ping-pong)\n");
+	printf("# last column: p50 / ipcq-queue p50 (below 1: faster than ipcq)\n");
+	printf("%-12s %6s %22s %8s %8s %8s %8s %8s\n", "mechanism", "size",
+	       "p50 median (min-max)", "p90", "p99", "p99.9", "max",
+	       "p50/ipcq");
+	for (s = 0; s < (int)NSIZE; s++) {
+		double v[16];
+
+		for (r = 0; r < reps; r++)
+			v[r] = lat[0][s][r][P50];
+		stats(v, reps, &base, &lo, &hi);
+		for (mi = 0; mi < NMECH; mi++) {
+			double st[NLAT], l50, h50;
+			char cell[40];
+
+			for (k = 0; k < NLAT; k++) {
+				for (r = 0; r < reps; r++)
+					v[r] = lat[mi][s][r][k];
+				stats(v, reps, &st[k], &lo, &hi);
+				if (k == P50) {
+					l50 = lo;
+					h50 = hi;
+				}
+				printf("csv,latency_us,%s,%zu,2,%s,%.3f,%.3f,%.3f\n",
+				       mechs[mi].name, sizes[s],
+				       (const char *[]){ "p50", "p90", "p99",
+							 "p99.9", "max" }[k],
+				       st[k], lo, hi);
+			}
+			snprintf(cell, sizeof(cell), "%.1f (%.1f-%.1f)", st[P50],
+				 l50, h50);
+			printf("%-12s %6zu %22s %8.1f %8.1f %8.1f %8.1f %8.2f\n",
+			       mechs[mi].name, sizes[s],
+			       st[P50] < 0 ? "n/a" : cell, st[P90], st[P99],
+			       st[P999], st[MAX],
+			       base > 0 && st[P50] > 0 ? st[P50] / base : -1);
+		}
+	}
+
+	printf("\n## Streaming 1 producer -> 1 consumer, messages/s (checked)\n");
+	printf("# x/ipcq: throughput / ipcq-queue throughput (above 1: faster)\n");
+	printf("%-12s %6s %26s %10s %9s\n", "mechanism", "size",
+	       "msg/s median (min-max)", "MB/s", "x/ipcq");
+	for (s = 0; s < (int)NSIZE; s++) {
+		double v[16];
+
+		for (r = 0; r < reps; r++)
+			v[r] = tput_size[0][s][r];
+		stats(v, reps, &base, &lo, &hi);
+		for (mi = 0; mi < NMECH; mi++) {
+			char cell[48];
+
+			for (r = 0; r < reps; r++)
+				v[r] = tput_size[mi][s][r];
+			stats(v, reps, &med, &lo, &hi);
+			printf("csv,stream_msgs_per_s,%s,%zu,1x1,median,%.0f,%.0f,%.0f\n",
+			       mechs[mi].name, sizes[s], med, lo, hi);
+			snprintf(cell, sizeof(cell), "%.0f (%.0f-%.0f)", med, lo, hi);
+			printf("%-12s %6zu %26s %10.1f %9.2f\n", mechs[mi].name,
+			       sizes[s], med < 0 ? "n/a" : cell,
+			       med * (double)sizes[s] / 1e6,
+			       base > 0 && med > 0 ? med / base : -1);
+		}
+	}
+
+	printf("\n## Streaming 64 B, producers x consumers, messages/s; context switches per message\n");
+	printf("%-12s %6s %26s %9s %9s\n", "mechanism", "PxC",
+	       "msg/s median (min-max)", "x/ipcq", "csw/msg");
+	for (n = 0; n < 3; n++) {
+		static const char *const pc[] = { "1x1", "2x2", "4x4" };
+		double v[16], cs;
+
+		for (r = 0; r < reps; r++)
+			v[r] = tput[0][n][r];
+		stats(v, reps, &base, &lo, &hi);
+		for (mi = 0; mi < NMECH; mi++) {
+			char cell[48];
+
+			for (r = 0; r < reps; r++)
+				v[r] = csw[mi][n][r];
+			stats(v, reps, &cs, &lo, &hi);
+			for (r = 0; r < reps; r++)
+				v[r] = tput[mi][n][r];
+			stats(v, reps, &med, &lo, &hi);
+			printf("csv,stream_msgs_per_s,%s,64,%s,median,%.0f,%.0f,%.0f\n",
+			       mechs[mi].name, pc[n], med, lo, hi);
+			snprintf(cell, sizeof(cell), "%.0f (%.0f-%.0f)", med, lo, hi);
+			printf("%-12s %6s %26s %9.2f %9.2f\n", mechs[mi].name, pc[n],
+			       med < 0 ? "n/a (SPSC or stream)" : cell,
+			       base > 0 && med > 0 ? med / base : -1, cs);
+		}
+	}
+
+	printf("\n## Semaphores: ns per acquire+release\n");
+	printf("# x/ipcq: time / ipcq-sem time (below 1: faster than ipcq)\n");
+	printf("%-12s %24s %9s %24s %9s\n", "mechanism", "uncontended (min-max)",
+	       "x/ipcq", "2 procs contending", "x/ipcq");
+	{
+		double ub, cb, um, cm, v[16];
+
+		stats(sem_unc[0], reps, &ub, &lo, &hi);
+		stats(sem_con[0], reps, &cb, &lo, &hi);
+		for (k = 0; k < NSEM; k++) {
+			char c1[48], c2[48];
+
+			stats(sem_unc[k], reps, &um, &lo, &hi);
+			snprintf(c1, sizeof(c1), "%.0f (%.0f-%.0f)", um, lo, hi);
+			printf("csv,sem_ns,%s,0,1,uncontended,%.1f,%.1f,%.1f\n",
+			       sem_names[k], um, lo, hi);
+			stats(sem_con[k], reps, &cm, &lo, &hi);
+			snprintf(c2, sizeof(c2), "%.0f (%.0f-%.0f)", cm, lo, hi);
+			printf("csv,sem_ns,%s,0,2,contended,%.1f,%.1f,%.1f\n",
+			       sem_names[k], cm, lo, hi);
+			printf("%-12s %24s %9.2f %24s %9.2f\n", sem_names[k], c1,
+			       um / ub, c2, cm / cb);
+			(void)v;
+		}
+	}
+	printf("\nstream check errors: %llu\n", (unsigned long long)stream_errors);
+	return stream_errors ? 1 : 0;
+}

@@ -1,0 +1,567 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ipcqctl: inspect and manage named ipcq objects from the shell, as
+ * ipcs(1)/ipcrm(1) do for SysV IPC. Built on libipcdev only.
+ *
+ *   ipcqctl [--json] ls
+ *   ipcqctl [--json] stat [--type TYPE] NAME
+ *   ipcqctl create TYPE NAME [options]
+ *   ipcqctl rm [--type TYPE] NAME
+ *   ipcqctl [--json] watch [--interval MS] [--count N] [--type TYPE] NAME
+ *   ipcqctl put [--prio N] [--timeout MS] NAME [MESSAGE]
+ *   ipcqctl get [--peek] [--timeout MS] NAME
+ *
+ * Exit status: 0 success, 1 the operation failed, 2 bad usage.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipcdev.h"
+
+static int json;
+static const char *prog = "ipcqctl";
+
+static const struct {
+	const char *name;
+	uint32_t type;
+} types[] = {
+	{ "queue", IPCQ_TYPE_QUEUE },
+	{ "semaphore", IPCQ_TYPE_SEM },
+	{ "sem", IPCQ_TYPE_SEM },
+	{ "lock", IPCQ_TYPE_LOCK },
+	{ "rlock", IPCQ_TYPE_LOCK },
+	{ "event", IPCQ_TYPE_EVENT },
+	{ "condition", IPCQ_TYPE_COND },
+	{ "barrier", IPCQ_TYPE_BARRIER },
+};
+
+static const char *type_name(uint32_t type)
+{
+	static const char *const names[] = {
+		"?", "queue", "semaphore", "lock", "event", "condition",
+		"barrier",
+	};
+
+	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "?";
+}
+
+static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: %s [--json] ls | stat [--type T] NAME | "
+		"create TYPE NAME [opts] | rm [--type T] NAME |\n"
+		"       watch [--interval MS] [--count N] NAME | "
+		"put [--prio N] [--timeout MS] NAME [MSG] |\n"
+		"       get [--peek] [--timeout MS] NAME   (see ipcqctl(8))\n",
+		prog);
+	return 2;
+}
+
+static int fail(const char *what, const char *name, int err)
+{
+	fprintf(stderr, "%s: %s %s: %s\n", prog, what, name ? name : "",
+		strerror(err < 0 ? -err : err));
+	return 1;
+}
+
+/* A non-negative integer argument, or -1 with a message. */
+static int64_t number(const char *opt, const char *s)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	if (!s || !*s || *s == '-')
+		goto bad;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || v > INT64_MAX)
+		goto bad;
+	return (int64_t)v;
+bad:
+	fprintf(stderr, "%s: --%s: not a valid number: '%s'\n", prog, opt,
+		s ? s : "");
+	return -1;
+}
+
+static int parse_type(const char *s, uint32_t *type, int *recursive)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (!strcmp(s, types[i].name)) {
+			*type = types[i].type;
+			if (recursive)
+				*recursive = !strcmp(s, "rlock");
+			return 0;
+		}
+	fprintf(stderr, "%s: unknown type '%s' (queue, semaphore, lock, "
+		"rlock, event, barrier)\n", prog, s);
+	return -1;
+}
+
+static void json_string(const char *s, size_t len)
+{
+	size_t i;
+
+	putchar('"');
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			putchar('\\');
+		putchar(s[i]);
+	}
+	putchar('"');
+}
+
+static void print_state(const struct ipcq_object_info *o, char *buf,
+			size_t size)
+{
+	static const struct { uint32_t bit; const char *name; } qbits[] = {
+		{ IPCQ_STATE_SHUTDOWN, "shutdown" },
+	}, sbits[] = {
+		{ IPCQ_SYNC_LOCKED, "locked" },
+		{ IPCQ_SYNC_OWNER_DEAD, "owner-dead" },
+		{ IPCQ_SYNC_INCONSISTENT, "inconsistent" },
+		{ IPCQ_SYNC_NOTRECOVERABLE, "notrecoverable" },
+		{ IPCQ_SYNC_SET, "set" },
+		{ IPCQ_SYNC_BROKEN, "broken" },
+		{ IPCQ_SYNC_DESTROYED, "destroyed" },
+	};
+	unsigned int i, n = o->type == IPCQ_TYPE_QUEUE ? 1 : 7;
+	size_t used = 0;
+
+	buf[0] = 0;
+	for (i = 0; i < n; i++) {
+		uint32_t bit = o->type == IPCQ_TYPE_QUEUE ? qbits[i].bit :
+			       sbits[i].bit;
+		const char *name = o->type == IPCQ_TYPE_QUEUE ? qbits[i].name :
+				   sbits[i].name;
+
+		if (o->state & bit)
+			used += (size_t)snprintf(buf + used, size - used, "%s%s",
+						 used ? "," : "", name);
+	}
+	if (!used)
+		snprintf(buf, size, "-");
+}
+
+static void print_one(const struct ipcq_object_info *o, int first)
+{
+	char state[128];
+
+	print_state(o, state, sizeof(state));
+	if (json) {
+		printf("%s{\"name\":", first ? "" : ",");
+		json_string(o->name, o->name_len);
+		printf(",\"type\":\"%s\",\"id\":%" PRIu64 ",\"uid\":%u,\"gid\":%u,"
+		       "\"mode\":\"%04o\",\"value\":%" PRIu64 ",\"bytes\":%" PRIu64
+		       ",\"capacity\":%" PRIu64 ",\"waiters\":%u,\"producers\":%u,"
+		       "\"consumers\":%u,\"state\":\"%s\"}",
+		       type_name(o->type), (uint64_t)o->id, o->uid, o->gid,
+		       o->mode, (uint64_t)o->value, (uint64_t)o->bytes,
+		       (uint64_t)o->capacity, o->waiters, o->producers,
+		       o->consumers, state);
+		return;
+	}
+	printf("%-10s %-24.*s %6u %6u %04o %10" PRIu64 " %10" PRIu64 " %8" PRIu64
+	       " %7u %5u/%-5u %s\n", type_name(o->type), (int)o->name_len,
+	       o->name, o->uid, o->gid, o->mode, (uint64_t)o->value,
+	       (uint64_t)o->bytes, (uint64_t)o->capacity, o->waiters,
+	       o->producers, o->consumers, state);
+}
+
+static void print_header(void)
+{
+	if (!json)
+		printf("%-10s %-24s %6s %6s %4s %10s %10s %8s %7s %11s %s\n",
+		       "TYPE", "NAME", "UID", "GID", "MODE", "VALUE", "BYTES",
+		       "CAPACITY", "WAITERS", "PROD/CONS", "STATE");
+}
+
+static int cmd_ls(void)
+{
+	struct ipcq_object_info *infos;
+	size_t n, i;
+	int ret = ipcdev_list(&infos, &n);
+
+	if (ret)
+		return fail("ls", "", ret);
+	if (json)
+		putchar('[');
+	else
+		print_header();
+	for (i = 0; i < n; i++)
+		print_one(&infos[i], i == 0);
+	if (json)
+		printf("]\n");
+	free(infos);
+	return 0;
+}
+
+/* The named object, optionally of one type; 0, -ENOENT or -EEXIST (two). */
+static int find(const char *name, uint32_t type, struct ipcq_object_info *out)
+{
+	struct ipcq_object_info *infos;
+	size_t n, i, found = 0;
+	int ret = ipcdev_list(&infos, &n);
+
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++)
+		if (infos[i].name_len == strlen(name) &&
+		    !memcmp(infos[i].name, name, infos[i].name_len) &&
+		    (!type || infos[i].type == type)) {
+			*out = infos[i];
+			found++;
+		}
+	free(infos);
+	return found == 1 ? 0 : found ? -EEXIST : -ENOENT;
+}
+
+static int cmd_stat(const char *name, uint32_t type, int header)
+{
+	struct ipcq_object_info o;
+	int ret = find(name, type, &o);
+
+	if (ret == -EEXIST) {
+		fprintf(stderr, "%s: '%s' names objects of several types: "
+			"use --type\n", prog, name);
+		return 1;
+	}
+	if (ret)
+		return fail("stat", name, ret);
+	if (header)
+		print_header();
+	print_one(&o, 1);
+	if (json)
+		putchar('\n');
+	return 0;
+}
+
+static int cmd_watch(const char *name, uint32_t type, int64_t interval_ms,
+		     int64_t count)
+{
+	struct timespec ts = { interval_ms / 1000,
+			       (long)(interval_ms % 1000) * 1000000L };
+	int64_t i;
+	int ret;
+
+	for (i = 0; !count || i < count; i++) {
+		ret = cmd_stat(name, type, i == 0);
+		fflush(stdout);
+		if (ret)
+			return ret;
+		if (!count || i + 1 < count)
+			nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+struct create_opts {
+	uint32_t mode;
+	uint64_t maxsize, max_msg_size, value, parties;
+	int bounded, undo;
+};
+
+static int cmd_create(const char *tname, const char *name,
+		      const struct create_opts *o)
+{
+	const unsigned int flags = IPCDEV_CREATE | IPCDEV_EXCL;
+	struct ipcdev_queue_attr attr = { o->maxsize, o->max_msg_size };
+	ipcdev_barrier *b;
+	ipcdev_event *e;
+	ipcdev_queue *q;
+	ipcdev_lock *l;
+	ipcdev_sem *s;
+	uint32_t type;
+	int recursive, ret;
+
+	if (parse_type(tname, &type, &recursive))
+		return 2;
+	if ((o->bounded || o->undo) && type != IPCQ_TYPE_SEM)
+		return usage("--bounded and --undo are for semaphores");
+	if ((o->maxsize || o->max_msg_size) && type != IPCQ_TYPE_QUEUE)
+		return usage("--maxsize and --max-msg-size are for queues");
+	switch (type) {
+	case IPCQ_TYPE_QUEUE:
+		ret = ipcdev_queue_open(&q, name, flags, o->mode, &attr);
+		if (!ret)
+			ipcdev_queue_close(q);
+		break;
+	case IPCQ_TYPE_SEM:
+		ret = ipcdev_sem_open(&s, name, flags |
+				      (o->bounded ? IPCDEV_SEM_BOUNDED : 0) |
+				      (o->undo ? IPCDEV_SEM_UNDO : 0), o->mode,
+				      o->value);
+		if (!ret)
+			ipcdev_sem_close(s);
+		break;
+	case IPCQ_TYPE_LOCK:
+		ret = recursive ? ipcdev_rlock_open(&l, name, flags, o->mode) :
+				  ipcdev_lock_open(&l, name, flags, o->mode);
+		if (!ret)
+			ipcdev_lock_close(l);
+		break;
+	case IPCQ_TYPE_EVENT:
+		ret = ipcdev_event_open(&e, name, flags, o->mode);
+		if (!ret && o->value)
+			ret = ipcdev_event_set(e);
+		if (!ret)
+			ipcdev_event_close(e);
+		break;
+	case IPCQ_TYPE_BARRIER:
+		if (!o->parties)
+			return usage("a barrier needs --parties N (N >= 1)");
+		ret = ipcdev_barrier_open(&b, name, flags, o->mode,
+					  (unsigned int)o->parties);
+		if (!ret)
+			ipcdev_barrier_close(b);
+		break;
+	default:
+		fprintf(stderr, "%s: a condition is bound to a lock when it is "
+			"created: create it from a program (ipcdev_cond_open)\n",
+			prog);
+		return 2;
+	}
+	return ret ? fail("create", name, ret) : 0;
+}
+
+static int cmd_rm(const char *name, uint32_t type)
+{
+	struct ipcq_object_info o;
+	int ret = find(name, type, &o);
+
+	if (ret == -EEXIST) {
+		fprintf(stderr, "%s: '%s' names objects of several types: "
+			"use --type\n", prog, name);
+		return 1;
+	}
+	if (ret)
+		return fail("rm", name, ret);
+	switch (o.type) {
+	case IPCQ_TYPE_QUEUE:
+		ret = ipcdev_queue_unlink(name);
+		break;
+	case IPCQ_TYPE_SEM:
+		ret = ipcdev_sem_unlink(name);
+		break;
+	case IPCQ_TYPE_LOCK:
+		ret = ipcdev_lock_unlink(name);
+		break;
+	case IPCQ_TYPE_EVENT:
+		ret = ipcdev_event_unlink(name);
+		break;
+	case IPCQ_TYPE_COND:
+		ret = ipcdev_cond_unlink(name);
+		break;
+	default:
+		ret = ipcdev_barrier_unlink(name);
+	}
+	return ret ? fail("rm", name, ret) : 0;
+}
+
+static int64_t timeout_ns(int64_t ms)
+{
+	return ms < 0 ? IPCDEV_FOREVER : ms * 1000000;
+}
+
+static int cmd_put(const char *name, const char *msg, int64_t prio,
+		   int64_t timeout_ms)
+{
+	static char buf[IPCQ_NAME_MAX + 65536];
+	ipcdev_queue *q;
+	size_t len;
+	int ret;
+
+	if (prio > IPCQ_PRIO_MAX)
+		return usage("--prio: at most %d", IPCQ_PRIO_MAX);
+	if (msg) {
+		len = strlen(msg);
+	} else {
+		len = fread(buf, 1, sizeof(buf), stdin);
+		if (!feof(stdin))
+			return fail("put", "(stdin): message longer than 64 KiB",
+				    EMSGSIZE);
+		msg = buf;
+	}
+	ret = ipcdev_queue_open(&q, name, IPCDEV_PRODUCER, 0, NULL);
+	if (ret)
+		return fail("put", name, ret);
+	ret = ipcdev_queue_put_prio(q, msg, len, (unsigned int)prio,
+				    timeout_ns(timeout_ms));
+	ipcdev_queue_close(q);
+	return ret ? fail("put", name, ret) : 0;
+}
+
+static int cmd_get(const char *name, int peek, int64_t timeout_ms)
+{
+	ipcdev_queue *q;
+	size_t len = 0;
+	char *buf = NULL;
+	unsigned int prio;
+	int ret;
+
+	ret = ipcdev_queue_open(&q, name, IPCDEV_CONSUMER, 0, NULL);
+	if (ret)
+		return fail("get", name, ret);
+	/* Peek at the size first, then take it into a buffer that fits. */
+	for (;;) {
+		ret = ipcdev_queue_peek(q, buf, &len, &prio,
+					timeout_ns(timeout_ms));
+		if (ret != -EMSGSIZE)
+			break;
+		free(buf);
+		buf = malloc(len ? len : 1);
+		if (!buf) {
+			ret = -ENOMEM;
+			break;
+		}
+	}
+	if (ret == 0 && !peek)
+		ret = ipcdev_queue_get_prio(q, buf, &len, &prio, IPCDEV_NOWAIT);
+	ipcdev_queue_close(q);
+	if (ret == IPCDEV_EOF) {
+		fprintf(stderr, "%s: get %s: end of file (no producer left)\n",
+			prog, name);
+		free(buf);
+		return 1;
+	}
+	if (ret) {
+		free(buf);
+		return fail("get", name, ret);
+	}
+	fwrite(buf, 1, len, stdout);
+	free(buf);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "type", required_argument, NULL, 't' },
+		{ "mode", required_argument, NULL, 'm' },
+		{ "maxsize", required_argument, NULL, 's' },
+		{ "max-msg-size", required_argument, NULL, 'M' },
+		{ "value", required_argument, NULL, 'v' },
+		{ "parties", required_argument, NULL, 'p' },
+		{ "bounded", no_argument, NULL, 'b' },
+		{ "undo", no_argument, NULL, 'u' },
+		{ "prio", required_argument, NULL, 'P' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "peek", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct create_opts co = { .mode = 0600 };
+	int64_t prio = 0, timeout_ms = -1, interval = 1000, count = 0, v;
+	int opt, idx, peek = 0, nargs;
+	uint32_t type = 0;
+	const char *cmd;
+	char **args;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
+		switch (opt) {
+		case 'j':
+			json = 1;
+			continue;
+		case 'b':
+			co.bounded = 1;
+			continue;
+		case 'u':
+			co.undo = 1;
+			continue;
+		case 'k':
+			peek = 1;
+			continue;
+		case 't':
+			if (parse_type(optarg, &type, NULL))
+				return 2;
+			continue;
+		case 'h':
+			usage("help");
+			return 0;
+		case '?':
+			return usage("unknown option or missing value: '%s'",
+				     argv[optind - 1]);
+		}
+		v = number(opts[idx].name, optarg);
+		if (v < 0)
+			return 2;
+		switch (opt) {
+		case 'm':
+			if (v > 0777)
+				return usage("--mode: permission bits, at most 0777");
+			co.mode = (uint32_t)v;
+			break;
+		case 's':
+			co.maxsize = (uint64_t)v;
+			break;
+		case 'M':
+			co.max_msg_size = (uint64_t)v;
+			break;
+		case 'v':
+			co.value = (uint64_t)v;
+			break;
+		case 'p':
+			co.parties = (uint64_t)v;
+			break;
+		case 'P':
+			prio = v;
+			break;
+		case 'T':
+			timeout_ms = v;
+			break;
+		case 'i':
+			interval = v;
+			break;
+		case 'c':
+			count = v;
+			break;
+		}
+	}
+	if (optind >= argc)
+		return usage("no command given");
+	cmd = argv[optind];
+	args = argv + optind + 1;
+	nargs = argc - optind - 1;
+
+	if (!strcmp(cmd, "ls"))
+		return nargs ? usage("ls takes no argument") : cmd_ls();
+	if (!strcmp(cmd, "stat"))
+		return nargs != 1 ? usage("stat NAME") :
+		       cmd_stat(args[0], type, 1);
+	if (!strcmp(cmd, "watch"))
+		return nargs != 1 ? usage("watch NAME") :
+		       cmd_watch(args[0], type, interval, count);
+	if (!strcmp(cmd, "create"))
+		return nargs != 2 ? usage("create TYPE NAME") :
+		       cmd_create(args[0], args[1], &co);
+	if (!strcmp(cmd, "rm"))
+		return nargs != 1 ? usage("rm NAME") : cmd_rm(args[0], type);
+	if (!strcmp(cmd, "put"))
+		return nargs < 1 || nargs > 2 ? usage("put NAME [MESSAGE]") :
+		       cmd_put(args[0], nargs == 2 ? args[1] : NULL, prio,
+			       timeout_ms);
+	if (!strcmp(cmd, "get"))
+		return nargs != 1 ? usage("get NAME") :
+		       cmd_get(args[0], peek, timeout_ms);
+	return usage("unknown command '%s'", cmd);
+}
