@@ -519,8 +519,10 @@ static int ipcq_queue_install(struct ipcq_queue *q, u32 roles, u32 flags)
 		accmode = O_RDWR;
 	else if (roles == IPCQ_OPEN_PRODUCER)
 		accmode = O_WRONLY;
-	else
+	else if (roles == IPCQ_OPEN_CONSUMER)
 		accmode = O_RDONLY;
+	else
+		accmode = O_ACCMODE;	/* an observer: neither read nor write */
 
 	fd = get_unused_fd_flags(flags & IPCQ_OPEN_CLOEXEC ? O_CLOEXEC : 0);
 	if (fd < 0)
@@ -776,8 +778,7 @@ long ipcq_queue_open(struct ipcq_queue_open __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if ((arg.flags & ~known) || !(arg.flags & roles) ||
-	    (arg.mode & ~0777) || arg.pad ||
+	if ((arg.flags & ~known) || (arg.mode & ~0777) || arg.pad ||
 	    memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
 		return -EINVAL;
 	if ((arg.flags & IPCQ_OPEN_EXCL) && !(arg.flags & IPCQ_OPEN_CREATE))
@@ -808,8 +809,10 @@ long ipcq_queue_open(struct ipcq_queue_open __user *uarg)
 		return PTR_ERR(obj);
 
 	/* The creator gets the endpoints it asked for, like open(O_CREAT). */
+	/* An observer (no role) needs read permission, as a consumer. */
 	may = (arg.flags & IPCQ_OPEN_PRODUCER ? MAY_WRITE : 0) |
-	      (arg.flags & IPCQ_OPEN_CONSUMER ? MAY_READ : 0);
+	      (arg.flags & roles & ~IPCQ_OPEN_PRODUCER || !(arg.flags & roles) ?
+	       MAY_READ : 0);
 	ret = created ? 0 : ipcq_object_permission(obj, may);
 	if (!ret)
 		ret = ipcq_queue_install(ipcq_queue_of(obj), arg.flags & roles,

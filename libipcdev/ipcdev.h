@@ -77,6 +77,8 @@ int ipcdev_device_fd(void);
 #define IPCDEV_CONSUMER		IPCQ_OPEN_CONSUMER	/* may get */
 #define IPCDEV_CREATE		IPCQ_OPEN_CREATE	/* create if missing */
 #define IPCDEV_EXCL		IPCQ_OPEN_EXCL		/* must not exist */
+/* Neither producer nor consumer: stat, shutdown, join (tools). */
+#define IPCDEV_OBSERVER		(1U << 16)
 
 /* A queue handle; one per open queue file. */
 typedef struct ipcdev_queue ipcdev_queue;
@@ -93,8 +95,9 @@ int ipcdev_queue_create(ipcdev_queue **q, uint64_t maxsize);
 int ipcdev_simplequeue_create(ipcdev_queue **q);
 /* JoinableQueue(maxsize): every queue counts tasks; this is Queue. */
 int ipcdev_joinablequeue_create(ipcdev_queue **q, uint64_t maxsize);
-/* A named queue; flags: IPCDEV_PRODUCER/CONSUMER (none: both), CREATE,
- * EXCL; mode and attr apply when this call creates it (attr may be NULL).
+/* A named queue; flags: IPCDEV_PRODUCER/CONSUMER (none: both) or
+ * IPCDEV_OBSERVER, CREATE, EXCL; mode and attr apply when this call
+ * creates it (attr may be NULL).
  */
 int ipcdev_queue_open(ipcdev_queue **q, const char *name, unsigned int flags,
 		      unsigned int mode, const struct ipcdev_queue_attr *attr);

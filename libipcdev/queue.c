@@ -85,7 +85,9 @@ static int queue_open_raw(ipcdev_queue **qp, const char *name,
 	if (dev < 0)
 		return dev;
 
-	if (!(flags & all_roles))
+	if (flags & IPCDEV_OBSERVER)
+		flags &= ~(IPCDEV_OBSERVER | all_roles);
+	else if (!(flags & all_roles))
 		flags |= all_roles;
 	memset(&arg, 0, sizeof(arg));
 	arg.name = (uintptr_t)name;
@@ -125,7 +127,9 @@ int ipcdev_joinablequeue_create(ipcdev_queue **q, uint64_t maxsize)
 int ipcdev_queue_open(ipcdev_queue **q, const char *name, unsigned int flags,
 		      unsigned int mode, const struct ipcdev_queue_attr *attr)
 {
-	if (!name || (flags & ~(all_roles | IPCDEV_CREATE | IPCDEV_EXCL)))
+	if (!name || (flags & ~(all_roles | IPCDEV_CREATE | IPCDEV_EXCL |
+				IPCDEV_OBSERVER)) ||
+	    ((flags & IPCDEV_OBSERVER) && (flags & all_roles)))
 		return -EINVAL;
 	return queue_open_raw(q, name, flags, mode, attr);
 }

@@ -119,7 +119,6 @@ TEST_F(q, open_rejects_bad_arguments)
 	EXPECT_EQ(-EINVAL, raw_queue_open(self->dev, NULL, BOTH | (1U << 5),
 					  0, 0, 0));
 	EXPECT_EQ(-EINVAL, raw_queue_open(self->dev, NULL, 1U << 31, 0, 0, 0));
-	EXPECT_EQ(-EINVAL, raw_queue_open(self->dev, NULL, 0, 0, 0, 0));
 	EXPECT_EQ(-EINVAL, raw_queue_open(self->dev, NULL, IPCQ_OPEN_CREATE,
 					  0, 0, 0));
 	EXPECT_EQ(-EINVAL, raw_queue_open(self->dev, self->name,
@@ -759,6 +758,40 @@ TEST_F(q, endpoint_roles_are_enforced)
 	EXPECT_EQ(IPCQ_OPEN_CONSUMER, st.endpoint);
 	close(prod);
 	close(cons);
+}
+
+/* A file with no role is an observer: no endpoint, no put, no get. */
+TEST_F(q, observer_is_no_endpoint)
+{
+	int obs = raw_queue_open(self->dev, self->name, IPCQ_OPEN_CREATE,
+				 0600, 2, 0);
+	struct ipcq_shutdown sd = { 0 };
+	struct ipcq_queue_stat st;
+	uint64_t len = 4;
+	char buf[4];
+	int prod;
+
+	ASSERT_LE(0, obs);
+	ASSERT_EQ(0, raw_stat(obs, &st));
+	EXPECT_EQ(0, st.endpoint);
+	EXPECT_EQ(0, st.producers);
+	EXPECT_EQ(0, st.consumers);
+	EXPECT_EQ(-EBADF, raw_put(obs, "x", 1, 0, 0, 0));
+	EXPECT_EQ(-EBADF, raw_get(obs, buf, &len, NULL, IPCQ_MSG_NONBLOCK, 0));
+	close(obs);
+	/* Having had only an observer, the queue reports no EPIPE. */
+	prod = raw_queue_open(self->dev, self->name, IPCQ_OPEN_PRODUCER, 0, 0, 0);
+	ASSERT_LE(0, prod);
+	EXPECT_EQ(0, raw_put(prod, "x", 1, 0, 0, 0));
+	obs = raw_queue_open(self->dev, self->name, 0, 0, 0, 0);
+	ASSERT_LE(0, obs);
+	ASSERT_EQ(0, raw_stat(obs, &st));
+	EXPECT_EQ(1, st.messages);
+	EXPECT_EQ(1, st.producers);
+	EXPECT_EQ(0, xioctl(obs, IPCQ_IOC_QUEUE_SHUTDOWN, &sd));
+	EXPECT_EQ(-ESHUTDOWN, raw_put(prod, "y", 1, 0, 0, 0));
+	close(obs);
+	close(prod);
 }
 
 TEST_F(q, no_eof_before_any_producer)

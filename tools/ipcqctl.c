@@ -298,7 +298,11 @@ static int cmd_create(const char *tname, const char *name,
 		return usage("--maxsize and --max-msg-size are for queues");
 	switch (type) {
 	case IPCQ_TYPE_QUEUE:
-		ret = ipcdev_queue_open(&q, name, flags, o->mode, &attr);
+		/* Not an endpoint: creating must not count as a producer or
+		 * consumer that came and went (that would mean EOF/EPIPE).
+		 */
+		ret = ipcdev_queue_open(&q, name, flags | IPCDEV_OBSERVER,
+					o->mode, &attr);
 		if (!ret)
 			ipcdev_queue_close(q);
 		break;

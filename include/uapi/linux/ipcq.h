@@ -94,7 +94,9 @@ struct ipcq_api {
  * Flags of IPCQ_IOC_QUEUE_OPEN and IPCQ_IOC_QUEUE_REOPEN.
  *
  * Every queue file is an endpoint: a producer (may put), a consumer (may
- * get), or both; at least one of the two is required. The queue counts its
+ * get), or both; with neither it is an observer (stat, shutdown, task_done,
+ * join; put and get fail with EBADF) that needs read permission and is no
+ * endpoint, for tools that manage queues. The queue counts its
  * producer and consumer files: once the last producer file is released
  * (closed, or its process died) an empty queue reports end-of-file to
  * getters; once the last consumer file is released, put fails with EPIPE.

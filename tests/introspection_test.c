@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Introspection: IPCQ_IOC_LIST (per IPC namespace, no side effects),
+ * debugfs, and ipcqctl's commands, as root and as an ordinary user
+ * against objects it may see but not touch.
+ */
+#define _GNU_SOURCE
+#include <grp.h>
+#include <sched.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
+#include "kselftest_harness.h"
+#include "ipcq_test.h"
+
+#define IPCQCTL "/ipcq/bin/ipcqctl"
+
+struct run {
+	int status;
+	char out[8192];
+	char err[2048];
+};
+
+static int slurp(int fd, char *buf, size_t size)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < size - 1 && (n = read(fd, buf + got, size - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = 0;
+	return (int)got;
+}
+
+/* Runs ipcqctl with @argv (NULL-terminated), feeding @input on stdin. */
+static int ipcqctl(struct run *r, const char *input, const char *const *argv)
+{
+	int in[2], out[2], err[2];
+	const char *args[32];
+	pid_t pid;
+	int i;
+
+	if (pipe(in) || pipe(out) || pipe(err))
+		return -1;
+	args[0] = IPCQCTL;
+	for (i = 0; argv[i] && i < 30; i++)
+		args[i + 1] = argv[i];
+	args[i + 1] = NULL;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		close(in[1]);
+		close(out[0]);
+		close(err[0]);
+		execv(IPCQCTL, (char *const *)args);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	if (input)
+		write(in[1], input, strlen(input));
+	close(in[1]);
+	slurp(out[0], r->out, sizeof(r->out));
+	slurp(err[0], r->err, sizeof(r->err));
+	close(out[0]);
+	close(err[0]);
+	r->status = child_status(pid);
+	return r->status;
+}
+
+#define CTL(r, in, ...) ipcqctl(r, in, (const char *const[]){ __VA_ARGS__, NULL })
+
+static int raw_list(int dev, struct ipcq_object_info *infos, uint32_t max,
+		    uint32_t *count)
+{
+	struct ipcq_list arg;
+	int ret;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.entries = (uintptr_t)infos;
+	arg.max_entries = max;
+	arg.count = 0xdeadbeef;
+	ret = xioctl(dev, IPCQ_IOC_LIST, &arg);
+	*count = arg.count;
+	return ret;
+}
+
+static const struct ipcq_object_info *find_info(const struct ipcq_object_info *v,
+						uint32_t n, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].name_len == strlen(name) &&
+		    !memcmp(v[i].name, name, v[i].name_len))
+			return &v[i];
+	return NULL;
+}
+
+FIXTURE(intro) {
+	int dev;
+	char name[64];
+};
+
+FIXTURE_SETUP(intro)
+{
+	self->dev = dev_open();
+	ASSERT_LE(0, self->dev);
+	snprintf(self->name, sizeof(self->name), "intro-%d", getpid());
+	/* tools/vm/run-tests installs it; without it every CTL fails. */
+	ASSERT_EQ(0, access(IPCQCTL, X_OK));
+}
+
+FIXTURE_TEARDOWN(intro)
+{
+	ipcdev_queue_unlink(self->name);
+	ipcdev_sem_unlink(self->name);
+	close(self->dev);
+}
+
+TEST(abi_struct_layouts_pinned)
+{
+	ASSERT_EQ(328, sizeof(struct ipcq_object_info));
+	ASSERT_EQ(8, offsetof(struct ipcq_object_info, id));
+	ASSERT_EQ(72, offsetof(struct ipcq_object_info, name));
+	ASSERT_EQ(32, sizeof(struct ipcq_list));
+	ASSERT_EQ(0x05, _IOC_NR(IPCQ_IOC_LIST));
+	ASSERT_EQ(1, ipcdev_has_feature(IPCQ_FEATURE_LIST));
+}
+
+TEST_F(intro, list_reports_without_side_effects)
+{
+	struct ipcq_object_info infos[64];
+	const struct ipcq_object_info *o;
+	struct ipcq_queue_stat st;
+	struct ipcq_list arg;
+	uint32_t count, n;
+	int q;
+
+	umask(022);
+	q = raw_queue_open(self->dev, self->name, IPCQ_OPEN_CONSUMER |
+			   IPCQ_OPEN_CREATE | IPCQ_OPEN_EXCL, 0666, 5, 0);
+	ASSERT_LE(0, q);
+	memset(infos, POISON_BYTE, sizeof(infos));
+	ASSERT_EQ(0, raw_list(self->dev, infos, 64, &count));
+	n = count < 64 ? count : 64;
+	o = find_info(infos, n, self->name);
+	ASSERT_NE(NULL, o);
+	EXPECT_EQ(IPCQ_TYPE_QUEUE, o->type);
+	EXPECT_EQ(geteuid(), o->uid);
+	EXPECT_EQ(0644, o->mode);
+	EXPECT_EQ(0, o->value);
+	EXPECT_EQ(5, o->capacity);
+	EXPECT_EQ(0, o->producers);
+	EXPECT_EQ(1, o->consumers);
+	EXPECT_EQ(IPCQ_STATE_NAMED, o->state);
+	EXPECT_EQ(0, o->pad);
+	/* Listing opened nothing. */
+	ASSERT_EQ(0, raw_stat(q, &st));
+	EXPECT_EQ(1, st.consumers);
+	EXPECT_EQ(0, st.producers);
+
+	/* Count only; errors. */
+	ASSERT_EQ(0, raw_list(self->dev, NULL, 0, &count));
+	EXPECT_LE(1, count);
+	memset(&arg, 0, sizeof(arg));
+	arg.reserved[1] = 1;
+	EXPECT_EQ(-EINVAL, xioctl(self->dev, IPCQ_IOC_LIST, &arg));
+	arg.reserved[1] = 0;
+	arg.entries = 8;
+	arg.max_entries = 4;
+	EXPECT_EQ(-EFAULT, xioctl(self->dev, IPCQ_IOC_LIST, &arg));
+	EXPECT_EQ(-EFAULT, xioctl(self->dev, IPCQ_IOC_LIST, NULL));
+	close(q);
+}
+
+TEST_F(intro, list_is_per_ipc_namespace)
+{
+	uint32_t count;
+	pid_t pid;
+	int q;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs CAP_SYS_ADMIN for unshare(CLONE_NEWIPC)");
+	q = raw_queue_open(self->dev, self->name, IPCQ_OPEN_PRODUCER |
+			   IPCQ_OPEN_CREATE, 0600, 0, 0);
+	ASSERT_LE(0, q);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (unshare(CLONE_NEWIPC))
+			_exit(100);
+		_exit(raw_list(self->dev, NULL, 0, &count) || count ? 1 : 0);
+	}
+	EXPECT_EQ(0, child_status(pid));
+	close(q);
+}
+
+TEST_F(intro, debugfs_lists_every_object)
+{
+	char text[65536], idline[64];
+	struct ipcq_queue_stat st;
+	ipcdev_pipe *a, *b;
+	int fd, q, n;
+
+	if (geteuid() != 0)
+		SKIP(return, "debugfs is root only");
+	fd = open("/sys/kernel/debug/ipcq/objects", O_RDONLY);
+	if (fd < 0)
+		SKIP(return, "debugfs not mounted");
+	close(fd);
+	q = raw_queue_open(self->dev, self->name, IPCQ_OPEN_PRODUCER |
+			   IPCQ_OPEN_CREATE, 0600, 0, 0);
+	ASSERT_LE(0, q);
+	ASSERT_EQ(0, raw_put(q, "abc", 3, 0, 0, 0));
+	ASSERT_EQ(0, ipcdev_pipe_create(&a, &b, 1, NULL));
+	ASSERT_EQ(0, raw_stat(q, &st));
+
+	fd = open("/sys/kernel/debug/ipcq/objects", O_RDONLY);
+	ASSERT_LE(0, fd);
+	n = slurp(fd, text, sizeof(text));
+	close(fd);
+	ASSERT_LT(0, n);
+	EXPECT_NE(NULL, strstr(text, self->name));
+	snprintf(idline, sizeof(idline), "\tqueue\t%u\t", geteuid());
+	EXPECT_NE(NULL, strstr(text, idline));
+	/* Anonymous objects (a pipe's two queues) are listed too. */
+	EXPECT_NE(NULL, strstr(text, "\t-\n"));
+
+	fd = open("/sys/kernel/debug/ipcq/stats", O_RDONLY);
+	ASSERT_LE(0, fd);
+	n = slurp(fd, text, sizeof(text));
+	close(fd);
+	EXPECT_NE(NULL, strstr(text, "objects_created:\t"));
+	EXPECT_NE(NULL, strstr(text, "max_objects_per_user:\t"));
+	ipcdev_pipe_close(a);
+	ipcdev_pipe_close(b);
+	close(q);
+}
+
+TEST_F(intro, ipcqctl_create_ls_stat_put_get_rm)
+{
+	struct run r;
+
+	ASSERT_EQ(0, CTL(&r, NULL, "create", "queue", self->name, "--maxsize",
+			 "3", "--mode", "0644")) TH_LOG("%s", r.err);
+	ASSERT_EQ(0, CTL(&r, NULL, "ls"));
+	EXPECT_NE(NULL, strstr(r.out, "TYPE"));
+	EXPECT_NE(NULL, strstr(r.out, self->name));
+	ASSERT_EQ(0, CTL(&r, NULL, "put", self->name, "hello world"));
+	ASSERT_EQ(0, CTL(&r, "from stdin", "put", "--prio", "5", self->name));
+	ASSERT_EQ(0, CTL(&r, NULL, "stat", self->name));
+	EXPECT_NE(NULL, strstr(r.out, "queue"));
+	/* Higher priority first; peek leaves it. */
+	ASSERT_EQ(0, CTL(&r, NULL, "get", "--peek", self->name));
+	EXPECT_STREQ("from stdin", r.out);
+	ASSERT_EQ(0, CTL(&r, NULL, "get", self->name));
+	EXPECT_STREQ("from stdin", r.out);
+	ASSERT_EQ(0, CTL(&r, NULL, "get", self->name));
+	EXPECT_STREQ("hello world", r.out);
+	/* Empty, and every producer (each put above) has come and gone. */
+	EXPECT_EQ(1, CTL(&r, NULL, "get", "--timeout", "0", self->name));
+	EXPECT_NE(NULL, strstr(r.err, "end of file"));
+	ASSERT_EQ(0, CTL(&r, NULL, "--json", "stat", self->name));
+	EXPECT_NE(NULL, strstr(r.out, "\"type\":\"queue\""));
+	EXPECT_NE(NULL, strstr(r.out, "\"capacity\":3"));
+	ASSERT_EQ(0, CTL(&r, NULL, "watch", "--count", "2", "--interval",
+			 "10", self->name));
+	EXPECT_NE(NULL, strstr(strstr(r.out, self->name) + 1, self->name));
+	ASSERT_EQ(0, CTL(&r, NULL, "rm", self->name));
+	EXPECT_EQ(1, CTL(&r, NULL, "stat", self->name));
+	EXPECT_NE(NULL, strstr(r.err, "No such file"));
+}
+
+TEST_F(intro, ipcqctl_sync_objects_and_json_list)
+{
+	struct run r;
+
+	ASSERT_EQ(0, CTL(&r, NULL, "create", "semaphore", self->name,
+			 "--value", "4", "--bounded", "--undo"));
+	ASSERT_EQ(0, CTL(&r, NULL, "create", "queue", self->name));
+	/* Two types share the name: rm needs --type. */
+	EXPECT_EQ(1, CTL(&r, NULL, "rm", self->name));
+	EXPECT_NE(NULL, strstr(r.err, "--type"));
+	ASSERT_EQ(0, CTL(&r, NULL, "--json", "ls"));
+	EXPECT_EQ('[', r.out[0]);
+	EXPECT_NE(NULL, strstr(r.out, "\"type\":\"semaphore\""));
+	EXPECT_NE(NULL, strstr(r.out, "\"value\":4"));
+	ASSERT_EQ(0, CTL(&r, NULL, "rm", "--type", "sem", self->name));
+	ASSERT_EQ(0, CTL(&r, NULL, "rm", "--type", "queue", self->name));
+	ASSERT_EQ(0, CTL(&r, NULL, "create", "barrier", self->name,
+			 "--parties", "3"));
+	ASSERT_EQ(0, CTL(&r, NULL, "stat", self->name));
+	EXPECT_NE(NULL, strstr(r.out, "barrier"));
+	ASSERT_EQ(0, CTL(&r, NULL, "rm", self->name));
+	ASSERT_EQ(0, CTL(&r, NULL, "create", "rlock", self->name));
+	ASSERT_EQ(0, CTL(&r, NULL, "rm", self->name));
+	ASSERT_EQ(0, CTL(&r, NULL, "create", "event", self->name, "--value", "1"));
+	ASSERT_EQ(0, CTL(&r, NULL, "--json", "stat", self->name));
+	EXPECT_NE(NULL, strstr(r.out, "\"state\":\"set\""));
+	ASSERT_EQ(0, CTL(&r, NULL, "rm", self->name));
+}
+
+TEST_F(intro, ipcqctl_rejects_bad_arguments)
+{
+	struct run r;
+
+	EXPECT_EQ(2, CTL(&r, NULL, "frobnicate"));
+	EXPECT_NE(NULL, strstr(r.err, "unknown command"));
+	EXPECT_EQ(2, CTL(&r, NULL, "stat"));
+	EXPECT_EQ(2, CTL(&r, NULL, "ls", "extra"));
+	EXPECT_EQ(2, CTL(&r, NULL, "create", "queue"));
+	EXPECT_EQ(2, CTL(&r, NULL, "create", "teapot", self->name));
+	EXPECT_NE(NULL, strstr(r.err, "unknown type"));
+	EXPECT_EQ(2, CTL(&r, NULL, "create", "queue", self->name, "--maxsize",
+			 "-3"));
+	EXPECT_NE(NULL, strstr(r.err, "--maxsize"));
+	EXPECT_EQ(2, CTL(&r, NULL, "create", "queue", self->name, "--maxsize",
+			 "12abc"));
+	EXPECT_EQ(2, CTL(&r, NULL, "create", "queue", self->name, "--mode",
+			 "01777"));
+	EXPECT_EQ(2, CTL(&r, NULL, "create", "lock", self->name, "--undo"));
+	EXPECT_EQ(2, CTL(&r, NULL, "create", "barrier", self->name));
+	EXPECT_EQ(2, CTL(&r, NULL, "create", "condition", self->name));
+	EXPECT_EQ(2, CTL(&r, NULL, "put", "--prio", "40000", self->name, "x"));
+	EXPECT_EQ(2, CTL(&r, NULL, "--bogus", "ls"));
+	EXPECT_EQ(2, ipcqctl(&r, NULL, (const char *const[]){ NULL }));
+	/* Names the kernel refuses come back as errors, not crashes. */
+	EXPECT_EQ(1, CTL(&r, NULL, "create", "queue", "has/slash"));
+	EXPECT_NE(NULL, strstr(r.err, "Invalid argument"));
+	EXPECT_EQ(1, CTL(&r, NULL, "put", "no-such-queue", "x"));
+	EXPECT_NE(NULL, strstr(r.err, "No such file"));
+	EXPECT_EQ(0, CTL(&r, NULL, "create", "queue", self->name));
+	EXPECT_EQ(1, CTL(&r, NULL, "create", "queue", self->name));
+	EXPECT_NE(NULL, strstr(r.err, "File exists"));
+}
+
+/* An ordinary user sees root's names but may not touch them. */
+TEST_F(intro, ipcqctl_as_other_user)
+{
+	struct run r;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root to create objects for another user");
+	ASSERT_EQ(0, CTL(&r, NULL, "create", "queue", self->name, "--mode",
+			 "0600"));
+	ASSERT_EQ(0, CTL(&r, NULL, "put", self->name, "secret"));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int bad = 0;
+
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(100);
+		bad |= CTL(&r, NULL, "ls") != 0 || !strstr(r.out, self->name);
+		bad |= (CTL(&r, NULL, "get", "--timeout", "0", self->name) != 1 ||
+			!strstr(r.err, "Permission denied")) << 1;
+		bad |= (CTL(&r, NULL, "put", self->name, "x") != 1 ||
+			!strstr(r.err, "Permission denied")) << 2;
+		bad |= (CTL(&r, NULL, "rm", self->name) != 1 ||
+			!strstr(r.err, "Operation not permitted")) << 3;
+		_exit(bad);
+	}
+	EXPECT_EQ(0, child_status(pid));
+	ASSERT_EQ(0, CTL(&r, NULL, "get", self->name));
+	EXPECT_STREQ("secret", r.out);
+}
+
+TEST_HARNESS_MAIN
