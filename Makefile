@@ -5,17 +5,21 @@
 #                   in a VM (exit status non-zero on any failure)
 #   make demo       install what is missing, build, run the demos in a VM
 #   make bench      run the benchmarks in a VM (build/bench/: report, CSV, plots)
-#   make install    install libipcdev, its header, pkg-config file and man
-#                   pages (PREFIX, DESTDIR)
+#   make install    install libipcdev, its headers, pkg-config file, ipcqctl
+#                   and man pages (PREFIX, DESTDIR)
+#   make install-dkms  module sources + dkms.conf in /usr/src, udev rule
 #
 # Variables: KDIR (kernel build tree), BUILD (output directory),
 # TESTS="device_test ..." (subset for check), IPCQ_VM_ACCEL=tcg|kvm|auto.
 
 BUILD	?= $(CURDIR)/build
+KDIR	?= $(shell tools/kernel-version --kdir 2>/dev/null)
 PREFIX	?= /usr/local
 LIBDIR	?= $(PREFIX)/lib
 INCDIR	?= $(PREFIX)/include
 MANDIR	?= $(PREFIX)/share/man
+BINDIR	?= $(PREFIX)/bin
+UDEVDIR	?= /lib/udev/rules.d
 CC	?= cc
 CXX	?= c++
 CFLAGS	?= -O2 -g
@@ -134,7 +138,7 @@ $(BENCH): tools/bench/ipcq-bench.c $(LIB_A)
 		-o $@ $< $(LIB_A) -lpthread -lrt
 
 # Static checks that need no VM.
-lint: lint-uapi lint-checkpatch lint-symbols
+lint: lint-uapi lint-checkpatch lint-symbols lint-install
 
 lint-uapi:
 	@mkdir -p $(BUILD)/lint
@@ -174,30 +178,73 @@ bench: deps
 	$(MAKE) all $(BENCH)
 	tools/bench/run $(BENCH_ARGS)
 
-install: lib
+install: lib $(BUILD)/tools/ipcqctl.dyn
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)/linux \
 		$(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(MANDIR)/man3 \
-		$(DESTDIR)$(MANDIR)/man4
+		$(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BINDIR)
 	install -m 0755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
 	ln -sf libipcdev.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libipcdev.so
 	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
 	install -m 0644 libipcdev/ipcdev.h $(DESTDIR)$(INCDIR)/
 	install -m 0644 include/uapi/linux/ipcq.h $(DESTDIR)$(INCDIR)/linux/
-	install -m 0644 $(LIB_PC) $(DESTDIR)$(LIBDIR)/pkgconfig/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' libipcdev/ipcdev.pc.in \
+	    > $(DESTDIR)$(LIBDIR)/pkgconfig/ipcdev.pc
+	install -m 0755 $(BUILD)/tools/ipcqctl.dyn $(DESTDIR)$(BINDIR)/ipcqctl
 	install -m 0644 libipcdev/man/*.3 $(DESTDIR)$(MANDIR)/man3/
 	install -m 0644 libipcdev/man/*.4 $(DESTDIR)$(MANDIR)/man4/
+	install -m 0644 libipcdev/man/*.7 $(DESTDIR)$(MANDIR)/man7/
+	install -m 0644 libipcdev/man/*.8 $(DESTDIR)$(MANDIR)/man8/
+
+# The module for every installed kernel, now and after kernel upgrades.
+DKMS_SRC = $(DESTDIR)/usr/src/ipcq-$(VERSION)
+install-dkms:
+	install -d $(DKMS_SRC)/include/uapi/linux
+	install -m 0644 kmod/Kbuild $(filter-out %.mod.c,$(wildcard kmod/*.c)) \
+		kmod/*.h $(DKMS_SRC)/
+	install -m 0644 include/uapi/linux/ipcq.h $(DKMS_SRC)/include/uapi/linux/
+	sed 's/@VERSION@/$(VERSION)/' kmod/dkms.conf > $(DKMS_SRC)/dkms.conf
+	install -D -m 0644 kmod/99-ipcq.rules $(DESTDIR)$(UDEVDIR)/99-ipcq.rules
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libipcdev.so* $(DESTDIR)$(LIBDIR)/libipcdev.a \
 	      $(DESTDIR)$(INCDIR)/ipcdev.h $(DESTDIR)$(INCDIR)/linux/ipcq.h \
-	      $(DESTDIR)$(LIBDIR)/pkgconfig/ipcdev.pc
-	for m in libipcdev/man/*.3; do rm -f $(DESTDIR)$(MANDIR)/man3/$$(basename $$m); done
-	for m in libipcdev/man/*.4; do rm -f $(DESTDIR)$(MANDIR)/man4/$$(basename $$m); done
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/ipcdev.pc $(DESTDIR)$(BINDIR)/ipcqctl
+	for m in libipcdev/man/*.[3478]; do \
+		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$$(basename $$m); \
+	done
+
+# Install into a scratch DESTDIR and build a program against it with
+# pkg-config, as a user would (no VM: the program is only linked).
+lint-install: lib $(BUILD)/tools/ipcqctl.dyn
+	rm -rf $(BUILD)/destdir
+	$(MAKE) install DESTDIR=$(BUILD)/destdir PREFIX=/usr >/dev/null
+	$(MAKE) install-dkms DESTDIR=$(BUILD)/destdir PREFIX=/usr >/dev/null
+	test -L $(BUILD)/destdir/usr/lib/$(SONAME)
+	test -f $(BUILD)/destdir/usr/src/ipcq-$(VERSION)/dkms.conf
+	test -f $(BUILD)/destdir/usr/share/man/man8/ipcqctl.8
+	grep -qx 'prefix=/usr' $(BUILD)/destdir/usr/lib/pkgconfig/ipcdev.pc
+	# What DKMS runs, against the installed kernel headers.
+	$(MAKE) -C $(KDIR) M=$(BUILD)/destdir/usr/src/ipcq-$(VERSION) modules \
+		>/dev/null
+	test -f $(BUILD)/destdir/usr/src/ipcq-$(VERSION)/ipcq.ko
+	PKG_CONFIG_SYSROOT_DIR=$(BUILD)/destdir \
+	PKG_CONFIG_LIBDIR=$(BUILD)/destdir/usr/lib/pkgconfig \
+	PKG_CONFIG_ALLOW_SYSTEM_CFLAGS=1 PKG_CONFIG_ALLOW_SYSTEM_LIBS=1 \
+		sh -c '$(CC) -Wall -Werror -o $(BUILD)/destdir/handshake \
+			tools/demo/handshake.c $$(pkg-config --cflags --libs ipcdev)'
+	LD_LIBRARY_PATH=$(BUILD)/destdir/usr/lib \
+		$(BUILD)/destdir/usr/bin/ipcqctl --help 2>&1 | grep -q usage
+	$(MAKE) uninstall DESTDIR=$(BUILD)/destdir PREFIX=/usr >/dev/null
+	test ! -e $(BUILD)/destdir/usr/lib/$(SONAME)
+	test ! -e $(BUILD)/destdir/usr/bin/ipcqctl
 
 clean:
 	-$(MAKE) -C kmod clean
 	rm -rf $(BUILD)
 
 .PHONY: all deps kmod lib tests demos lint lint-uapi lint-checkpatch \
-	lint-symbols check demo bench install uninstall clean
+	lint-symbols lint-install check demo bench install install-dkms \
+	uninstall clean
