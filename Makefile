@@ -56,11 +56,12 @@ KMOD_SRCS = $(filter-out %.mod.c,$(wildcard kmod/*.c)) $(wildcard kmod/*.h)
 
 BENCH := $(BUILD)/bench/ipcq-bench
 IPCQCTL := $(BUILD)/tools/ipcqctl
+FUZZ := $(BUILD)/tools/ipcq-fuzz
 
 DEMO_SRCS := $(wildcard tools/demo/*.c)
 DEMO_BINS := $(patsubst tools/demo/%.c,$(BUILD)/demo/%,$(DEMO_SRCS))
 
-all: kmod lib tests demos $(BENCH) $(IPCQCTL)
+all: kmod lib tests demos $(BENCH) $(IPCQCTL) $(FUZZ)
 
 deps:
 	tools/setup-deps
@@ -126,6 +127,11 @@ $(BUILD)/demo/%: tools/demo/%.c $(LIB_A) $(wildcard tools/demo/*.h)
 $(IPCQCTL): tools/ipcqctl.c $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -static -o $@ $< $(LIB_A) -lpthread
+
+$(FUZZ): tools/fuzz/ipcq-fuzz.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARNINGS) -Wno-missing-prototypes $(INCLUDES) \
+		-static -o $@ $<
 
 $(BUILD)/tools/ipcqctl.dyn: tools/ipcqctl.c $(LIB_SO)
 	@mkdir -p $(dir $@)

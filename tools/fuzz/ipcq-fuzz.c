@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ipcq-fuzz: throw random ioctls at every kind of ipcq file, from several
+ * processes at once, for a fixed time. Structs start from valid templates
+ * and are then mutated (flags, sizes, reserved words, counts, names);
+ * pointers are valid, NULL, unmapped, kernel addresses, misaligned or
+ * read-only; unknown command numbers and sizes are mixed in. Files are
+ * closed, duplicated, passed to children that get SIGKILLed mid-call.
+ *
+ * The fuzzer checks nothing itself beyond "the kernel answered": the VM
+ * runner fails the run on any kernel splat, and the module must unload
+ * afterwards. Waiting calls get short deadlines so no worker blocks for
+ * long; barrier waits sleep through signals, so they must.
+ *
+ *   ipcq-fuzz [-t SECONDS] [-p PROCESSES] [-s SEED]
+ * Prints the operations tried and their outcomes by errno.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/ipcq.h>
+
+#define POOL 48
+#define NERR 140
+
+struct counters {
+	uint64_t ops;
+	uint64_t by_errno[NERR];	/* [0]: success */
+};
+
+static uint64_t rng;
+static int pool[POOL];
+static unsigned char *page_ro, *page_none;
+static struct counters *shared;	/* one slot per process */
+
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static const unsigned long cmds[] = {
+	IPCQ_IOC_API, IPCQ_IOC_QUEUE_OPEN, IPCQ_IOC_UNLINK, IPCQ_IOC_PIPE_CREATE,
+	IPCQ_IOC_SYNC_OPEN, IPCQ_IOC_LIST,
+	IPCQ_IOC_QUEUE_PUT, IPCQ_IOC_QUEUE_GET, IPCQ_IOC_QUEUE_STAT,
+	IPCQ_IOC_QUEUE_TASK_DONE, IPCQ_IOC_QUEUE_JOIN, IPCQ_IOC_QUEUE_SHUTDOWN,
+	IPCQ_IOC_QUEUE_REOPEN,
+	IPCQ_IOC_PIPE_SEND, IPCQ_IOC_PIPE_RECV, IPCQ_IOC_PIPE_STAT,
+	IPCQ_IOC_SEM_ACQUIRE, IPCQ_IOC_SEM_RELEASE, IPCQ_IOC_LOCK_ACQUIRE,
+	IPCQ_IOC_LOCK_RELEASE, IPCQ_IOC_LOCK_CONSISTENT, IPCQ_IOC_EVENT_SET,
+	IPCQ_IOC_EVENT_CLEAR, IPCQ_IOC_EVENT_WAIT, IPCQ_IOC_COND_WAIT,
+	IPCQ_IOC_COND_NOTIFY, IPCQ_IOC_BARRIER_WAIT, IPCQ_IOC_BARRIER_ABORT,
+	IPCQ_IOC_BARRIER_RESET, IPCQ_IOC_SYNC_DESTROY, IPCQ_IOC_SYNC_REOPEN,
+	IPCQ_IOC_SYNC_STAT,
+};
+#define NCMD (sizeof(cmds) / sizeof(cmds[0]))
+
+static const char *const names[] = {
+	"fz0", "fz1", "fz2", "fz3", "fz-queue", "fz-sem",
+	"bad/name", "", "fz\x01", "fzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
+};
+
+static void *hostile_ptr(void *valid)
+{
+	switch (rnd() % 8) {
+	case 0:
+		return NULL;
+	case 1:
+		return page_none;
+	case 2:
+		return (void *)0xffffffff81000000UL;
+	case 3:
+		return (char *)valid + 1;	/* misaligned */
+	case 4:
+		return page_ro;
+	case 5:
+		return (void *)(uintptr_t)rnd();
+	default:
+		return valid;
+	}
+}
+
+static void add_fd(int fd)
+{
+	int i = (int)(rnd() % POOL);
+
+	if (fd < 0)
+		return;
+	if (pool[i] >= 0)
+		close(pool[i]);
+	pool[i] = fd;
+}
+
+static int pick_fd(void)
+{
+	int fd = pool[rnd() % POOL];
+
+	if (rnd() % 16 == 0)
+		return (int)(rnd() % 64);	/* whatever is there */
+	return fd;
+}
+
+/* A plausible argument for @cmd in @buf, then mutated. */
+static void fill_arg(unsigned long cmd, unsigned char *buf, size_t size,
+		     unsigned char *data)
+{
+	uint64_t deadline = now_ns() + rnd() % 3000000;
+	const char *name = names[rnd() % (sizeof(names) / sizeof(names[0]))];
+	int i;
+
+	memset(buf, 0, size);
+	switch (cmd) {
+	case IPCQ_IOC_API:
+		((struct ipcq_api *)buf)->api_version = (uint32_t)(rnd() % 3);
+		break;
+	case IPCQ_IOC_QUEUE_OPEN: {
+		struct ipcq_queue_open *a = (void *)buf;
+
+		if (rnd() % 2) {
+			a->name = (uintptr_t)name;
+			a->name_len = (uint32_t)strlen(name);
+		}
+		a->flags = (uint32_t)(rnd() % 32);
+		a->mode = rnd() % 2 ? 0666 : (uint32_t)rnd();
+		a->capacity = rnd() % 8;
+		a->max_msg_size = rnd() % 4 ? rnd() % 256 : rnd();
+		break;
+	}
+	case IPCQ_IOC_SYNC_OPEN: {
+		struct ipcq_sync_open *a = (void *)buf;
+
+		if (rnd() % 2) {
+			a->name = (uintptr_t)name;
+			a->name_len = (uint32_t)strlen(name);
+		}
+		a->type = (uint32_t)(rnd() % 8);
+		a->flags = (uint32_t)(rnd() % 32) | (uint32_t)((rnd() % 8) << 8);
+		a->mode = 0666;
+		a->value = rnd() % 4;
+		a->lock_fd = (uint32_t)pick_fd();
+		break;
+	}
+	case IPCQ_IOC_UNLINK: {
+		struct ipcq_unlink *a = (void *)buf;
+
+		a->name = (uintptr_t)name;
+		a->name_len = (uint32_t)strlen(name);
+		a->type = (uint32_t)(rnd() % 8);
+		break;
+	}
+	case IPCQ_IOC_PIPE_CREATE: {
+		struct ipcq_pipe_create *a = (void *)buf;
+
+		a->flags = (uint32_t)(rnd() % 4);
+		a->capacity = rnd() % 4;
+		break;
+	}
+	case IPCQ_IOC_LIST: {
+		struct ipcq_list *a = (void *)buf;
+
+		a->entries = (uintptr_t)hostile_ptr(data);
+		a->max_entries = (uint32_t)(rnd() % 8);
+		break;
+	}
+	case IPCQ_IOC_QUEUE_PUT:
+	case IPCQ_IOC_QUEUE_GET:
+	case IPCQ_IOC_PIPE_SEND:
+	case IPCQ_IOC_PIPE_RECV: {
+		struct ipcq_msg *a = (void *)buf;
+
+		a->buf = (uintptr_t)hostile_ptr(data);
+		a->len = rnd() % 4 ? rnd() % 4096 : rnd();
+		a->flags = (uint32_t)(rnd() % 4);
+		a->priority = (uint32_t)(rnd() % 4 ? rnd() % 8 : rnd());
+		a->deadline = deadline;
+		break;
+	}
+	case IPCQ_IOC_QUEUE_TASK_DONE:
+		((struct ipcq_task_done *)buf)->count = rnd() % 3;
+		break;
+	case IPCQ_IOC_QUEUE_JOIN:
+		((struct ipcq_wait *)buf)->deadline = deadline;
+		((struct ipcq_wait *)buf)->flags = (uint32_t)(rnd() % 2);
+		break;
+	case IPCQ_IOC_QUEUE_SHUTDOWN:
+		((struct ipcq_shutdown *)buf)->flags = (uint32_t)(rnd() % 2);
+		break;
+	case IPCQ_IOC_QUEUE_REOPEN:
+	case IPCQ_IOC_SYNC_REOPEN:
+		((struct ipcq_reopen *)buf)->flags = (uint32_t)(rnd() % 32);
+		break;
+	default:
+		if (_IOC_SIZE(cmd) == sizeof(struct ipcq_sync_op)) {
+			struct ipcq_sync_op *a = (void *)buf;
+
+			a->deadline = rnd() % 2 ? deadline : 0;
+			a->count = rnd() % 3;
+			a->flags = (uint32_t)(rnd() % 2);
+		}
+	}
+	/*
+	 * Mutate a few bytes: flags, lengths, reserved words. Not the first
+	 * eight: every struct keeps its user pointer there, and a bit-flipped
+	 * pointer lets the kernel legally write over the fuzzer's own memory
+	 * (hostile_ptr() already varies pointers).
+	 */
+	for (i = (int)(rnd() % 3); size > 8 && i > 0; i--)
+		buf[8 + rnd() % (size - 8)] ^= (unsigned char)(1u << (rnd() % 8));
+	/* Waiting calls always end soon (barriers ignore signals). */
+	if (_IOC_SIZE(cmd) == sizeof(struct ipcq_sync_op) &&
+	    ((struct ipcq_sync_op *)buf)->deadline > deadline)
+		((struct ipcq_sync_op *)buf)->deadline = deadline;
+	if ((cmd == IPCQ_IOC_QUEUE_PUT || cmd == IPCQ_IOC_QUEUE_GET ||
+	     cmd == IPCQ_IOC_PIPE_SEND || cmd == IPCQ_IOC_PIPE_RECV) &&
+	    ((struct ipcq_msg *)buf)->deadline > deadline)
+		((struct ipcq_msg *)buf)->deadline = deadline;
+	if (cmd == IPCQ_IOC_QUEUE_JOIN &&
+	    ((struct ipcq_wait *)buf)->deadline > deadline)
+		((struct ipcq_wait *)buf)->deadline = deadline;
+}
+
+static void count(struct counters *c, long ret)
+{
+	long e = ret < 0 ? -ret : 0;
+
+	c->ops++;
+	c->by_errno[e < NERR ? e : NERR - 1]++;
+}
+
+static void one_op(struct counters *c, unsigned char *buf, unsigned char *data)
+{
+	unsigned long cmd;
+	void *arg;
+	long ret;
+	int fd;
+
+	switch (rnd() % 20) {
+	case 0:
+		add_fd(open("/dev/ipcq", O_RDWR | O_CLOEXEC));
+		return;
+	case 1:
+		fd = pool[rnd() % POOL];
+		if (fd >= 0)
+			add_fd(dup(fd));
+		return;
+	case 2: {
+		int i = (int)(rnd() % POOL);
+
+		if (pool[i] >= 0) {
+			close(pool[i]);
+			pool[i] = -1;
+		}
+		return;
+	}
+	case 3: {
+		/* A child that dies mid-call, holding whatever it took. */
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			for (;;) {
+				cmd = cmds[rnd() % NCMD];
+				fill_arg(cmd, buf, _IOC_SIZE(cmd), data);
+				ioctl(pick_fd(), cmd, buf);
+			}
+		}
+		if (pid > 0) {
+			usleep((useconds_t)(rnd() % 3000));
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+		return;
+	}
+	}
+
+	if (rnd() % 10 == 0) {
+		/* Unknown numbers, wrong sizes, other magics. */
+		cmd = _IOC((unsigned int)(rnd() % 4),
+			   rnd() % 4 ? IPCQ_IOC_MAGIC : (unsigned int)(rnd() % 256),
+			   (unsigned int)(rnd() % 256),
+			   (unsigned int)(rnd() % 512));
+		if (cmd == IPCQ_IOC_BARRIER_WAIT)
+			return;
+		arg = rnd() % 2 ? buf : hostile_ptr(buf);
+		memset(buf, (int)(rnd() & 0xff), 1024);
+	} else {
+		cmd = cmds[rnd() % NCMD];
+		fill_arg(cmd, buf, _IOC_SIZE(cmd), data);
+		/* Hostile argument pointers, but never for barrier waits,
+		 * whose deadline must be the one we set.
+		 */
+		arg = cmd == IPCQ_IOC_BARRIER_WAIT || rnd() % 6 ? (void *)buf :
+		      hostile_ptr(buf);
+	}
+	fd = pick_fd();
+	ret = ioctl(fd, cmd, arg);
+	if (ret >= 0) {
+		/* New fds come back as the return value of open calls. */
+		if (cmd == IPCQ_IOC_QUEUE_OPEN || cmd == IPCQ_IOC_SYNC_OPEN ||
+		    cmd == IPCQ_IOC_QUEUE_REOPEN || cmd == IPCQ_IOC_SYNC_REOPEN)
+			add_fd((int)ret);
+		if (cmd == IPCQ_IOC_PIPE_CREATE && arg == buf) {
+			add_fd((int)((struct ipcq_pipe_create *)buf)->fds[0]);
+			add_fd((int)((struct ipcq_pipe_create *)buf)->fds[1]);
+		}
+		count(c, 0);
+	} else {
+		count(c, -errno);
+	}
+}
+
+static void on_alarm(int sig)
+{
+}
+
+static void worker(int id, uint64_t seed, uint64_t end)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct counters *c = &shared[id];
+	unsigned char *buf = malloc(4096), *data;
+	int i;
+
+	/*
+	 * Message buffers are followed by a guard page: a fuzzed length
+	 * larger than the buffer makes the kernel fault (EFAULT) instead of
+	 * writing over the fuzzer's own memory, which would be legal.
+	 */
+	data = mmap(NULL, (1 << 16) + 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!buf || data == MAP_FAILED ||
+	    mprotect(data + (1 << 16), 4096, PROT_NONE))
+		_exit(3);
+
+	rng = seed * 2654435761u + (uint64_t)id * 40503u + 1;
+	for (i = 0; i < POOL; i++)
+		pool[i] = -1;
+	memset(data, 0x5a, 1 << 16);
+	/* Interrupt blocking calls now and then (no SA_RESTART). */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	ualarm(2000, 2000);
+	while (now_ns() < end)
+		one_op(c, buf, data);
+	ualarm(0, 0);
+	_exit(0);
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t seed = (uint64_t)time(NULL), end, total = 0, by[NERR] = { 0 };
+	int opt, procs = 4, seconds = 10, i, e, status, bad = 0;
+
+	while ((opt = getopt(argc, argv, "t:p:s:")) != -1) {
+		if (opt == 't')
+			seconds = atoi(optarg);
+		else if (opt == 'p')
+			procs = atoi(optarg);
+		else if (opt == 's')
+			seed = strtoull(optarg, NULL, 0);
+	}
+	if (procs < 1 || procs > 64 || seconds < 1)
+		return 2;
+	page_ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	page_none = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	{
+		/* Counters between two guard pages. */
+		size_t len = (sizeof(*shared) * (size_t)procs + 4095) & ~4095UL;
+		char *p = mmap(NULL, len + 8192, PROT_NONE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED ||
+		    mprotect(p + 4096, len, PROT_READ | PROT_WRITE))
+			return 1;
+		shared = (struct counters *)(p + 4096);
+	}
+	if (page_ro == MAP_FAILED || page_none == MAP_FAILED)
+		return 1;
+	printf("ipcq-fuzz: seed %llu, %d processes, %d s\n",
+	       (unsigned long long)seed, procs, seconds);
+	fflush(stdout);
+	end = now_ns() + (uint64_t)seconds * 1000000000ULL;
+	for (i = 0; i < procs; i++)
+		if (fork() == 0)
+			worker(i, seed, end);
+	for (i = 0; i < procs; i++) {
+		if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+			bad++;
+	}
+	for (i = 0; i < procs; i++) {
+		uint64_t sum = 0;
+
+		for (e = 0; e < NERR; e++)
+			sum += shared[i].by_errno[e];
+		if (sum != shared[i].ops) {
+			printf("ipcq-fuzz: worker %d counters do not add up\n", i);
+			for (e = 0; e < NERR; e++)
+				if (shared[i].by_errno[e])
+					printf("  [%d] %#llx\n", e, (unsigned long long)shared[i].by_errno[e]);
+			bad++;
+		}
+		total += shared[i].ops;
+		for (e = 0; e < NERR; e++)
+			by[e] += shared[i].by_errno[e];
+	}
+	printf("ipcq-fuzz: %llu operations; outcomes:", (unsigned long long)total);
+	for (e = 0; e < NERR; e++)
+		if (by[e])
+			printf(" %s=%llu", e ? strerrorname_np(e) ?: "?" : "ok",
+			       (unsigned long long)by[e]);
+	printf("\n");
+	/* A worker that did not finish on its own is a failure. */
+	return bad ? 1 : 0;
+}
