@@ -5,6 +5,7 @@
 #                   in a VM (exit status non-zero on any failure)
 #   make demo       install what is missing, build, run the demos in a VM
 #   make bench      run the benchmarks in a VM (build/bench/: report, CSV, plots)
+#   make check-debug  the suite on a KASAN/lockdep/kmemleak debug kernel
 #   make install    install libipcdev, its headers, pkg-config file, ipcqctl
 #                   and man pages (PREFIX, DESTDIR)
 #   make install-dkms  module sources + dkms.conf in /usr/src, udev rule
@@ -178,6 +179,23 @@ demo: deps
 	$(MAKE) all
 	tools/vm/run --add $(BUILD)/demo:/ipcq/demo -- /ipcq/demo/run-all
 
+# The whole suite, a longer fuzz and kmemleak on a debug kernel (KASAN,
+# lockdep, UBSAN, kmemleak, fault injection) built from linux-source-6.1
+# and cached outside the repo (tools/debug-kernel/build).
+DEBUG_KMOD := $(BUILD)/kmod-debug
+check-debug: deps
+	tools/setup-deps --debug-kernel
+	$(MAKE) all
+	rm -rf $(DEBUG_KMOD) && mkdir -p $(DEBUG_KMOD)/include/uapi/linux
+	cp kmod/Kbuild kmod/*.h $(filter-out %.mod.c,$(wildcard kmod/*.c)) $(DEBUG_KMOD)/
+	cp include/uapi/linux/ipcq.h $(DEBUG_KMOD)/include/uapi/linux/
+	kdir=$$(tools/debug-kernel/build) && \
+	$(MAKE) -C $$kdir M=$(DEBUG_KMOD) modules && \
+	IPCQ_VMLINUZ=$$kdir/arch/x86/boot/bzImage \
+	IPCQ_MODULE=$(DEBUG_KMOD)/ipcq.ko \
+	IPCQ_GUEST_ENV="IPCQ_FUZZ_SECONDS=$${IPCQ_FUZZ_SECONDS:-60}" \
+	IPCQ_VM_TIMEOUT=3000 tools/vm/run-tests $(TESTS)
+
 # Benchmarks in the VM: report, CSV and plots in build/bench/.
 bench: deps
 	tools/setup-deps --bench
@@ -252,5 +270,6 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all deps kmod lib tests demos lint lint-uapi lint-checkpatch \
-	lint-symbols lint-install check demo bench install install-dkms \
+	lint-symbols lint-install check check-debug demo bench install \
+	install-dkms \
 	uninstall clean

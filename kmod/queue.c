@@ -201,7 +201,12 @@ long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg)
 	if (arg.len > q->max_msg_size)
 		return -EMSGSIZE;
 
-	m = kvmalloc(struct_size(m, data, arg.len), GFP_KERNEL_ACCOUNT);
+	/*
+	 * Charged to the putter's memory cgroup; over its limit the put fails
+	 * with ENOMEM, quietly, rather than invoking the OOM killer.
+	 */
+	m = kvmalloc(struct_size(m, data, arg.len),
+		     GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
 	if (!m)
 		return -ENOMEM;
 	if (copy_from_user(m->data, u64_to_user_ptr(arg.buf), arg.len)) {

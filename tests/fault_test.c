@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fault injection (debug kernels with CONFIG_FAULT_INJECTION): every
+ * allocation and user copy on each path is made to fail in turn, through
+ * /proc/thread-self/fail-nth. Every call must then fail cleanly (ENOMEM,
+ * or EFAULT for a failed copy) or succeed, and leave the object usable
+ * and its counts exact; kmemleak, run by the VM runner, finds leaks.
+ * Skipped on kernels without fault injection.
+ */
+#define _GNU_SOURCE
+#include "kselftest_harness.h"
+#include "ipcq_test.h"
+
+static int nth_fd = -1;
+
+static void arm(unsigned int n)
+{
+	char buf[16];
+	int len = snprintf(buf, sizeof(buf), "%u", n);
+
+	if (pwrite(nth_fd, buf, (size_t)len, 0) != len)
+		abort();
+}
+
+/* True if the armed fault fired during the last call (and disarms). */
+static int fired(void)
+{
+	char buf[16] = { 0 };
+	int fire;
+
+	if (pread(nth_fd, buf, sizeof(buf) - 1, 0) < 0)
+		abort();
+	fire = atoi(buf) == 0;
+	arm(0);
+	return fire;
+}
+
+static int acceptable(int ret)
+{
+	return ret >= 0 || ret == -ENOMEM || ret == -EFAULT;
+}
+
+FIXTURE(fault) {
+	int dev;
+	char name[64];
+};
+
+FIXTURE_SETUP(fault)
+{
+	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	self->dev = dev_open();
+	ASSERT_LE(0, self->dev);
+	snprintf(self->name, sizeof(self->name), "fault-%d", getpid());
+}
+
+FIXTURE_TEARDOWN(fault)
+{
+	ipcdev_queue_unlink(self->name);
+	ipcdev_sem_unlink(self->name);
+	close(self->dev);
+	if (nth_fd >= 0)
+		close(nth_fd);
+}
+
+/* Creating (anonymous and named), opening by name, pipes, sync objects. */
+TEST_F(fault, create_and_open_paths)
+{
+	unsigned int n, path;
+	int ret, fds[2] = { -1, -1 };
+	struct ipcq_pipe_create pc;
+
+	if (nth_fd < 0)
+		SKIP(return, "no fault injection in this kernel");
+	for (path = 0; path < 5; path++) {
+		for (n = 1; n < 500; n++) {
+			arm(n);
+			switch (path) {
+			case 0:
+				ret = raw_queue_open(self->dev, NULL, 3, 0, 4, 0);
+				break;
+			case 1:
+				ret = raw_queue_open(self->dev, self->name, 3 |
+						     IPCQ_OPEN_CREATE, 0600, 4, 0);
+				break;
+			case 2:
+				ret = raw_queue_open(self->dev, self->name, 3,
+						     0, 0, 0);
+				break;
+			case 3:
+				memset(&pc, 0, sizeof(pc));
+				pc.flags = IPCQ_PIPE_DUPLEX;
+				ret = xioctl(self->dev, IPCQ_IOC_PIPE_CREATE, &pc);
+				fds[0] = ret ? -1 : (int)pc.fds[0];
+				fds[1] = ret ? -1 : (int)pc.fds[1];
+				break;
+			default: {
+				struct ipcq_sync_open so = {
+					.name = (uintptr_t)self->name,
+					.name_len = (uint32_t)strlen(self->name),
+					.type = IPCQ_TYPE_SEM,
+					.flags = IPCQ_OPEN_CREATE,
+					.mode = 0600, .value = 1,
+				};
+
+				ret = xioctl(self->dev, IPCQ_IOC_SYNC_OPEN, &so);
+			}
+			}
+			if (!fired()) {
+				/* Every allocation passed: the path is done. */
+				EXPECT_LE(0, ret) TH_LOG("path %u", path);
+				if (ret > 0)
+					close(ret);
+				if (path == 3 && ret == 0) {
+					close(fds[0]);
+					close(fds[1]);
+				}
+				break;
+			}
+			EXPECT_TRUE(acceptable(ret)) TH_LOG("path %u n %u: %d",
+							    path, n, ret);
+			if (ret > 0)
+				close(ret);
+			if (path == 3 && ret == 0) {
+				close(fds[0]);
+				close(fds[1]);
+			}
+		}
+		EXPECT_GT(500, n) TH_LOG("path %u never completed", path);
+	}
+}
+
+/* put and get: a failed put queues nothing, a failed get loses nothing. */
+TEST_F(fault, put_and_get_paths)
+{
+	struct ipcq_queue_stat st;
+	char msg[8192], out[8192];
+	uint64_t len;
+	unsigned int n;
+	int q, ret, queued = 0, got = 0;
+
+	if (nth_fd < 0)
+		SKIP(return, "no fault injection in this kernel");
+	q = raw_queue_open(self->dev, NULL, 3, 0, 0, 0);
+	ASSERT_LE(0, q);
+	memset(msg, 0x3c, sizeof(msg));
+	for (n = 1; n < 500; n++) {
+		arm(n);
+		ret = raw_put(q, msg, sizeof(msg), 0, 0, 0);
+		if (!fired()) {
+			ASSERT_EQ(0, ret);
+			queued++;
+			break;
+		}
+		EXPECT_TRUE(acceptable(ret)) TH_LOG("put n %u: %d", n, ret);
+		queued += ret == 0;
+		ASSERT_EQ(0, raw_stat(q, &st));
+		ASSERT_EQ(queued, st.messages) TH_LOG("put n %u", n);
+	}
+	for (n = 1; n < 500; n++) {
+		len = sizeof(out);
+		arm(n);
+		ret = raw_get(q, out, &len, NULL, IPCQ_MSG_NONBLOCK, 0);
+		if (!fired()) {
+			break;
+		}
+		EXPECT_TRUE(acceptable(ret)) TH_LOG("get n %u: %d", n, ret);
+		got += ret == 0;
+		ASSERT_EQ(0, raw_stat(q, &st));
+		ASSERT_EQ(queued - got, st.messages) TH_LOG("get n %u", n);
+	}
+	/* Everything put is still there, intact. */
+	while (got < queued) {
+		len = sizeof(out);
+		ASSERT_EQ(0, raw_get(q, out, &len, NULL, IPCQ_MSG_NONBLOCK, 0));
+		ASSERT_EQ(sizeof(msg), len);
+		ASSERT_EQ(0, memcmp(out, msg, len));
+		got++;
+	}
+	close(q);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Limits: each fails cleanly with its own errno and recovers once memory
+ * is freed. Message size (EMSGSIZE), bytes per queue (ENOBUFS) and
+ * objects per user (ENOSPC) are in queue_test.c; here the memory cgroup,
+ * which is charged when a message is queued (ENOMEM, no OOM kill).
+ */
+#define _GNU_SOURCE
+#include <sys/stat.h>
+
+#include "kselftest_harness.h"
+#include "ipcq_test.h"
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Puts 16 KiB messages until the cgroup's 8 MiB are used up. */
+static int fill_until_enomem(ipcdev_queue *q, int *count)
+{
+	static char msg[16384];
+	int ret;
+
+	memset(msg, 0x5a, sizeof(msg));
+	for (*count = 0; *count < 100000; (*count)++) {
+		ret = ipcdev_queue_put(q, msg, sizeof(msg), IPCDEV_NOWAIT);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+TEST(memcg_limit_is_enomem_and_recovers)
+{
+	char dir[96], path[128], pidbuf[32];
+	int status;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root to make a cgroup");
+	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK))
+		SKIP(return, "no cgroup2 mounted");
+	snprintf(dir, sizeof(dir), "/sys/fs/cgroup/ipcq-limit-%d", getpid());
+	write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+	ASSERT_EQ(0, mkdir(dir, 0755));
+	snprintf(path, sizeof(path), "%s/memory.max", dir);
+	if (write_file(path, "8M")) {
+		rmdir(dir);
+		SKIP(return, "memory controller unavailable");
+	}
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/*
+		 * Touched before the cgroup fills up: a page fault at the
+		 * limit is the OOM killer's business, not ours.
+		 */
+		static char buf[16384];
+		ipcdev_queue *q;
+		size_t len;
+		int n, i, ret;
+
+		memset(buf, 0, sizeof(buf));
+		snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+		snprintf(pidbuf, sizeof(pidbuf), "%d", getpid());
+		if (write_file(path, pidbuf))
+			_exit(10);
+		if (ipcdev_simplequeue_create(&q))
+			_exit(11);
+		ret = fill_until_enomem(q, &n);
+		if (ret != -ENOMEM)
+			_exit(12);
+		/* The limit bit well before 100000 messages, after some. */
+		if (n < 16 || n > 8 * 64)
+			_exit(13);
+		/* Nothing was half-queued: exactly n messages, intact. */
+		if (ipcdev_queue_qsize(q) != n)
+			_exit(14);
+		for (i = 0; i < n; i++) {
+			len = sizeof(buf);
+			if (ipcdev_queue_get(q, buf, &len, IPCDEV_NOWAIT) ||
+			    len != sizeof(buf) || buf[0] != 0x5a)
+				_exit(15);
+		}
+		/* Freed: putting works again, about as far as before. */
+		ret = fill_until_enomem(q, &i);
+		if (ret != -ENOMEM || i < n / 2)
+			_exit(16);
+		ipcdev_queue_close(q);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status)) TH_LOG("killed: the OOM killer ran?");
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(0, rmdir(dir));
+}
+
+TEST(module_limit_on_message_size)
+{
+	long old = get_param("max_msg_size");
+	int dev = dev_open(), fd;
+	char buf[64] = { 0 };
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root to change module parameters");
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, set_param("max_msg_size", 32));
+	/* New queues take the new limit; a larger per-queue one is refused. */
+	EXPECT_EQ(-EINVAL, raw_queue_open(dev, NULL, IPCQ_OPEN_PRODUCER |
+					  IPCQ_OPEN_CONSUMER, 0, 0, 33));
+	fd = raw_queue_open(dev, NULL, IPCQ_OPEN_PRODUCER | IPCQ_OPEN_CONSUMER,
+			    0, 0, 0);
+	ASSERT_EQ(0, set_param("max_msg_size", old));
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, raw_put(fd, buf, 32, 0, 0, 0));
+	EXPECT_EQ(-EMSGSIZE, raw_put(fd, buf, 33, 0, 0, 0));
+	close(fd);
+	close(dev);
+}
+
+TEST_HARNESS_MAIN
