@@ -266,6 +266,7 @@ long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg)
 long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg)
 {
 	bool wake_putters = false, wake_getter, peek;
+	bool detached = false, held = false;
 	struct ipcq_qmsg *m = NULL;
 	struct ipcq_msg arg;
 	u64 buflen;
@@ -303,13 +304,18 @@ long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg)
 		arg.len = m->len;
 		arg.priority = m->prio;
 		if (m->len > buflen) {
-			/* Too small: it stays queued, the caller learns why. */
+			/*
+			 * Too small: it stays queued, untouched by us from
+			 * here on (another getter may take it at once).
+			 */
 			ret = -EMSGSIZE;
 		} else if (peek) {
 			refcount_inc(&m->ref);
+			held = true;
 		} else {
 			wake_putters = ipcq_queue_full(q);
 			ipcq_queue_unlink(q, m);
+			detached = true;
 		}
 	}
 	/* Pass the turn on to the next getter while messages remain. */
@@ -323,16 +329,23 @@ long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg)
 	if (!m)
 		return ret;
 
+	/* What was done to the message decides what to undo, not ret. */
 	if (copy_to_user(&uarg->len, &arg.len, sizeof(arg.len)) ||
-	    copy_to_user(&uarg->priority, &arg.priority, sizeof(arg.priority)) ||
-	    (!ret && copy_to_user(u64_to_user_ptr(arg.buf), m->data, m->len)))
+	    copy_to_user(&uarg->priority, &arg.priority, sizeof(arg.priority)))
+		ret = -EFAULT;
+	else if ((held || detached) &&
+		 copy_to_user(u64_to_user_ptr(arg.buf), m->data, m->len))
 		ret = -EFAULT;
 
-	if (ret == -EMSGSIZE)
-		return ret;
-	if (peek || !ret) {
+	if (held) {
 		ipcq_qmsg_put(m);
 		return ret;
+	}
+	if (!detached)
+		return ret;
+	if (!ret) {
+		ipcq_qmsg_put(m);
+		return 0;
 	}
 	/*
 	 * The copy-out faulted: back to where it was, nothing lost, unless

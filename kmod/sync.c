@@ -390,8 +390,11 @@ static long ipcq_cond_wait(struct ipcq_sync *c, const struct ipcq_sync_op *op)
 		spin_unlock(&lk->lock);
 		return -EPERM;
 	}
-	/* Queue up before letting go of the lock: no notify is missed. */
-	spin_lock(&c->lock);
+	/*
+	 * Queue up before letting go of the lock: no notify is missed. The
+	 * condition's lock nests inside its Lock's (same class).
+	 */
+	spin_lock_nested(&c->lock, SINGLE_DEPTH_NESTING);
 	if (c->destroyed) {
 		spin_unlock(&c->lock);
 		spin_unlock(&lk->lock);
@@ -462,7 +465,7 @@ static long ipcq_cond_notify(struct ipcq_sync *c, const struct ipcq_sync_op *op)
 	if (lk->lk.owner != task_pid(current)) {
 		ret = -EPERM;
 	} else {
-		spin_lock(&c->lock);
+		spin_lock_nested(&c->lock, SINGLE_DEPTH_NESTING);
 		if (c->destroyed) {
 			ret = -EIDRM;
 		} else {

@@ -11,7 +11,15 @@
 
 #define FUZZER "/ipcq/bin/ipcq-fuzz"
 
-TEST(fuzz_every_ioctl_from_four_processes)
+FIXTURE(fz) {
+	int unused;
+};
+
+FIXTURE_SETUP(fz) {}
+FIXTURE_TEARDOWN(fz) {}
+
+/* Up to 10 minutes of fuzzing (make check-debug asks for 60 s). */
+TEST_F_TIMEOUT(fz, fuzz_every_ioctl_from_four_processes, 660)
 {
 	const char *secs = getenv("IPCQ_FUZZ_SECONDS");
 	struct ipcq_object_info *infos;
@@ -20,7 +28,8 @@ TEST(fuzz_every_ioctl_from_four_processes)
 	pid_t pid;
 
 	ASSERT_EQ(0, access(FUZZER, X_OK));
-	snprintf(arg, sizeof(arg), "%s", secs && *secs ? secs : "10");
+	snprintf(arg, sizeof(arg), "%d", secs && *secs ? atoi(secs) : 10);
+	ASSERT_GE(600, atoi(arg));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -36,7 +45,8 @@ TEST(fuzz_every_ioctl_from_four_processes)
 
 		memcpy(name, infos[i].name, infos[i].name_len);
 		name[infos[i].name_len] = 0;
-		if (strncmp(name, "fz", 2))
+		/* Ours only: another user's leftovers are not ours to remove. */
+		if (strncmp(name, "fz", 2) || infos[i].uid != geteuid())
 			continue;
 		switch (infos[i].type) {
 		case IPCQ_TYPE_QUEUE:
@@ -61,7 +71,9 @@ TEST(fuzz_every_ioctl_from_four_processes)
 	free(infos);
 	ASSERT_EQ(0, ipcdev_list(&infos, &n));
 	for (i = 0; i < n; i++)
-		left += infos[i].name_len >= 2 && !strncmp(infos[i].name, "fz", 2);
+		left += infos[i].name_len >= 2 &&
+			!strncmp(infos[i].name, "fz", 2) &&
+			infos[i].uid == geteuid();
 	free(infos);
 	EXPECT_EQ(0, left);
 }

@@ -104,7 +104,15 @@ static uint64_t rnd(void)
 	return rnd_state;
 }
 
-TEST(queue_under_kills_and_signal_storms)
+FIXTURE(st) {
+	int unused;
+};
+
+FIXTURE_SETUP(st) {}
+FIXTURE_TEARDOWN(st) {}
+
+/* Slow kernels (KASAN under TCG) need more than the default 30 s. */
+TEST_F_TIMEOUT(st, queue_under_kills_and_signal_storms, 300)
 {
 	enum { P = 3, C = 3 };
 	struct board *b = shared_page(sizeof(struct board));
@@ -238,7 +246,7 @@ struct guarded {
 	long repairs;
 };
 
-TEST(lock_and_undo_semaphore_under_kills)
+TEST_F_TIMEOUT(st, lock_and_undo_semaphore_under_kills, 300)
 {
 	enum { N = 4 };
 	struct guarded *g = shared_page(4096);
@@ -335,7 +343,7 @@ TEST(lock_and_undo_semaphore_under_kills)
 }
 
 /* Shutdown while many wait, under a signal storm. */
-TEST(shutdown_while_many_wait)
+TEST_F_TIMEOUT(st, shutdown_while_many_wait, 120)
 {
 	struct ipcq_queue_stat st_full, st_empty;
 	ipcdev_queue *full, *empty;
