@@ -8,6 +8,7 @@
  * then unloads the module, which proves every file was released.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 
@@ -381,6 +382,126 @@ TEST_F_TIMEOUT(st, shutdown_while_many_wait, 120)
 		EXPECT_EQ(ESHUTDOWN, child_status(pids[i])) TH_LOG("child %d", i);
 	ipcdev_queue_close(full);
 	ipcdev_queue_close(empty);
+}
+
+struct getter_arg {
+	int fd;
+	int ret;
+	char msg[8];
+};
+
+static void *blocked_getter(void *p)
+{
+	struct getter_arg *g = p;
+	uint64_t len = sizeof(g->msg);
+
+	g->ret = raw_get(g->fd, g->msg, &len, NULL, 0, IPCQ_DEADLINE_FOREVER);
+	return NULL;
+}
+
+struct putter_arg {
+	ipcdev_queue *q;
+	int id;
+	int errors;
+};
+
+static void *putter_thread(void *p)
+{
+	struct putter_arg *a = p;
+	uint32_t m[2];
+	int i;
+
+	for (i = 0; i < 2000; i++) {
+		m[0] = (uint32_t)a->id;
+		m[1] = (uint32_t)i;
+		a->errors += ipcdev_queue_put(a->q, m, sizeof(m),
+					      IPCDEV_FOREVER) != 0;
+	}
+	return NULL;
+}
+
+/*
+ * Threads: four block in get on one fd while a fifth closes it. A call
+ * in progress holds the file, so they carry on and get messages put
+ * through another file; the file goes once the last of them returns.
+ * Then eight threads put through one handle at once: every message
+ * arrives once.
+ */
+TEST_F_TIMEOUT(st, threads_and_close_while_waiting, 120)
+{
+	struct ipcq_reopen ro = { .flags = IPCQ_OPEN_CONSUMER };
+	struct getter_arg g[4];
+	struct putter_arg pa[8];
+	struct ipcq_queue_stat st;
+	pthread_t th[8];
+	int dev = dev_open(), both, cons, prod, i;
+	ipcdev_queue *q;
+	uint32_t m[2];
+	size_t len;
+	char *seen;
+
+	ASSERT_LE(0, dev);
+	both = raw_queue_open(dev, NULL, IPCQ_OPEN_PRODUCER | IPCQ_OPEN_CONSUMER,
+			      0, 0, 0);
+	ASSERT_LE(0, both);
+	cons = xioctl(both, IPCQ_IOC_QUEUE_REOPEN, &ro);
+	ro.flags = IPCQ_OPEN_PRODUCER;
+	prod = xioctl(both, IPCQ_IOC_QUEUE_REOPEN, &ro);
+	ASSERT_LE(0, cons);
+	ASSERT_LE(0, prod);
+	close(both);
+
+	for (i = 0; i < 4; i++) {
+		g[i].fd = cons;
+		g[i].ret = -1;
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, blocked_getter, &g[i]));
+	}
+	ASSERT_TRUE(wait_for(raw_stat(prod, &st) == 0 && st.getters == 4,
+			     10000));
+	/* Close under their feet: the file lives while they wait. */
+	ASSERT_EQ(0, close(cons));
+	ASSERT_EQ(0, raw_stat(prod, &st));
+	EXPECT_EQ(1, st.consumers);
+	EXPECT_EQ(4, st.getters);
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, raw_put(prod, "m", 1, 0, 0, 0));
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		EXPECT_EQ(0, g[i].ret);
+		EXPECT_EQ('m', g[i].msg[0]);
+	}
+	/* The last call returned: the file is released now. */
+	ASSERT_TRUE(wait_for(raw_stat(prod, &st) == 0 && st.consumers == 0,
+			     10000));
+	EXPECT_EQ(-EPIPE, raw_put(prod, "x", 1, 0, 0, 0));
+	close(prod);
+	close(dev);
+
+	/* Eight threads putting through one handle at once. */
+	ASSERT_EQ(0, ipcdev_queue_create(&q, 64));
+	seen = calloc(8 * 2000, 1);
+	ASSERT_NE(NULL, seen);
+	for (i = 0; i < 8; i++) {
+		pa[i].q = q;
+		pa[i].id = i;
+		pa[i].errors = 0;
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, putter_thread, &pa[i]));
+	}
+	for (i = 0; i < 8 * 2000; i++) {
+		len = sizeof(m);
+		ASSERT_EQ(0, ipcdev_queue_get(q, m, &len, 30 * NSEC_PER_SEC));
+		ASSERT_EQ(sizeof(m), len);
+		ASSERT_GT(8, m[0]);
+		ASSERT_GT(2000, m[1]);
+		EXPECT_EQ(0, seen[m[0] * 2000 + m[1]]++);
+	}
+	for (i = 0; i < 8; i++) {
+		pthread_join(th[i], NULL);
+		EXPECT_EQ(0, pa[i].errors);
+	}
+	EXPECT_EQ(0, ipcdev_queue_qsize(q));
+	free(seen);
+	ipcdev_queue_close(q);
 }
 
 TEST_HARNESS_MAIN
