@@ -86,6 +86,7 @@ struct ipcq_name {
 /* object.c */
 int ipcq_object_init(struct ipcq_object *obj, u32 type,
 		     const struct ipcq_object_ops *ops, umode_t mode);
+void ipcq_object_publish(struct ipcq_object *obj);
 void ipcq_object_get(struct ipcq_object *obj);
 void ipcq_object_put(struct ipcq_object *obj);
 int ipcq_object_permission(struct ipcq_object *obj, int may);

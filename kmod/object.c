@@ -115,10 +115,19 @@ int ipcq_object_init(struct ipcq_object *obj, u32 type,
 	INIT_LIST_HEAD(&obj->ns_node);
 	obj->name = NULL;
 	obj->name_len = 0;
+	INIT_LIST_HEAD(&obj->all_node);
+	return 0;
+}
+
+/*
+ * Makes a fully initialised object visible to debugfs; its type calls
+ * this last, so no reader meets a half-built object (or its lock).
+ */
+void ipcq_object_publish(struct ipcq_object *obj)
+{
 	mutex_lock(&ipcq_objects_lock);
 	list_add_tail(&obj->all_node, &ipcq_objects);
 	mutex_unlock(&ipcq_objects_lock);
-	return 0;
 }
 
 void ipcq_object_get(struct ipcq_object *obj)
@@ -134,7 +143,7 @@ void ipcq_object_put(struct ipcq_object *obj)
 		return;
 	u = obj->user;
 	mutex_lock(&ipcq_objects_lock);
-	list_del(&obj->all_node);
+	list_del_init(&obj->all_node);
 	mutex_unlock(&ipcq_objects_lock);
 	kfree(obj->name);
 	obj->ops->free(obj);

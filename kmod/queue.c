@@ -751,6 +751,7 @@ static struct ipcq_object *ipcq_queue_create(void *arg)
 	init_waitqueue_head(&q->put_wq);
 	init_waitqueue_head(&q->get_wq);
 	init_waitqueue_head(&q->join_wq);
+	ipcq_object_publish(&q->obj);
 	return &q->obj;
 }
 

@@ -244,8 +244,20 @@ long ipcq_registry_list(struct ipcq_list __user *uarg)
 		return -EFAULT;
 	if (memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
 		return -EINVAL;
-	/* Bounded by what one user may own, times a margin for others. */
-	arg.max_entries = min_t(u32, arg.max_entries, 65536);
+
+	/*
+	 * Count first, then allocate for what exists (not for what the
+	 * caller offers room for), then fill: names added in between are
+	 * counted but may not fit, as with any later addition.
+	 */
+	mutex_lock(&ipcq_registry_lock);
+	ipcq_registry_gc();
+	ns = ipcq_ns_find(ipc_ns);
+	if (ns)
+		list_for_each_entry(obj, &ns->objects, ns_node)
+			count++;
+	mutex_unlock(&ipcq_registry_lock);
+	arg.max_entries = min(arg.max_entries, count);
 	if (arg.max_entries) {
 		infos = kvcalloc(arg.max_entries, sizeof(*infos),
 				 GFP_KERNEL_ACCOUNT);
@@ -253,8 +265,8 @@ long ipcq_registry_list(struct ipcq_list __user *uarg)
 			return -ENOMEM;
 	}
 
+	count = 0;
 	mutex_lock(&ipcq_registry_lock);
-	ipcq_registry_gc();
 	ns = ipcq_ns_find(ipc_ns);
 	if (ns) {
 		list_for_each_entry(obj, &ns->objects, ns_node) {

@@ -969,6 +969,7 @@ static struct ipcq_object *ipcq_sync_create(void *arg)
 		s->bar.broken_gen = U64_MAX;
 		break;
 	}
+	ipcq_object_publish(&s->obj);
 	return &s->obj;
 }
 
