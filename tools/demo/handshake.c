@@ -17,6 +17,7 @@ static const struct {
 	{ IPCQ_FEATURE_QUEUE, "queue" },
 	{ IPCQ_FEATURE_PIPE, "pipe" },
 	{ IPCQ_FEATURE_SYNC, "sync" },
+	{ IPCQ_FEATURE_LIST, "list" },
 };
 
 int main(void)
