@@ -1096,7 +1096,7 @@ int main(int argc, char **argv)
 	printf("%-12s %24s %9s %24s %9s\n", "mechanism", "uncontended (min-max)",
 	       "x/ipcq", "2 procs contending", "x/ipcq");
 	{
-		double ub, cb, um, cm, v[16];
+		double ub, cb, um, cm;
 
 		stats(sem_unc[0], reps, &ub, &lo, &hi);
 		stats(sem_con[0], reps, &cb, &lo, &hi);
@@ -1113,7 +1113,6 @@ int main(int argc, char **argv)
 			       sem_names[k], cm, lo, hi);
 			printf("%-12s %24s %9.2f %24s %9.2f\n", sem_names[k], c1,
 			       um / ub, c2, cm / cb);
-			(void)v;
 		}
 	}
 	printf("\nstream check errors: %llu\n", (unsigned long long)stream_errors);
