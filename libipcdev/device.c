@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The process-wide connection to /dev/ipcq: opened once, handshaken once.
+ * The process-wide connection to /dev/ipcq: opened once, handshaken once;
+ * and what every object's code shares: deadlines, restarted calls, the
+ * after-fork reopen, unlink, close.
  *
  * The device file carries no per-open state, so one descriptor serves every
  * thread, and a child after fork() inherits a working one.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <pthread.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
@@ -221,4 +225,105 @@ int ipcdev_list(struct ipcq_object_info **infos, size_t *n)
 	*infos = buf;
 	*n = arg.count;
 	return 0;
+}
+
+/* ioctl(2), restarted after signal handlers: the argument carries an
+ * absolute deadline, so a restart never lengthens the wait.
+ */
+int ipcdev__ioctl_restart(int fd, unsigned long cmd, void *arg)
+{
+	int ret;
+
+	do
+		ret = ipcdev__ioctl(fd, cmd, arg);
+	while (ret == -EINTR);
+	return ret;
+}
+
+/* A put/get/send/recv with a Python-style timeout. */
+int ipcdev__msg_call(int fd, unsigned long cmd, struct ipcq_msg *msg,
+		     int64_t timeout_ns)
+{
+	if (timeout_ns == IPCDEV_NOWAIT)
+		msg->flags |= IPCQ_MSG_NONBLOCK;
+	msg->deadline = ipcdev__deadline(timeout_ns);
+	return ipcdev__ioctl_restart(fd, cmd, msg);
+}
+
+/* ppoll(2) until @deadline, restarted after signals with the time left. */
+int ipcdev__ppoll(struct pollfd *pfd, unsigned int n, uint64_t deadline)
+{
+	struct timespec ts, *tsp = NULL;
+	int ret;
+
+	for (;;) {
+		if (deadline != IPCQ_DEADLINE_FOREVER) {
+			uint64_t now = ipcdev__now_ns();
+			uint64_t left = deadline > now ? deadline - now : 0;
+
+			ts.tv_sec = (time_t)(left / 1000000000ULL);
+			ts.tv_nsec = (long)(left % 1000000000ULL);
+			tsp = &ts;
+		}
+		ret = ppoll(pfd, n, tsp, NULL);
+		if (ret >= 0 || errno != EINTR)
+			return ret < 0 ? -errno : ret;
+	}
+}
+
+/*
+ * In a child after fork(), replaces the file at *@fd (shared with the
+ * parent) with a new file on the same object from @reopen_cmd, at the
+ * same descriptor number; a no-op in the process that made *@gen.
+ */
+int ipcdev__own(int fd, atomic_ulong *gen, unsigned long reopen_cmd,
+		uint32_t flags)
+{
+	unsigned long now = ipcdev__fork_generation();
+	struct ipcq_reopen arg;
+	int nfd, ret;
+
+	if (atomic_load_explicit(gen, memory_order_relaxed) == now)
+		return 0;
+	memset(&arg, 0, sizeof(arg));
+	arg.flags = flags | IPCQ_OPEN_CLOEXEC;
+	nfd = ipcdev__ioctl(fd, reopen_cmd, &arg);
+	if (nfd < 0)
+		return nfd;
+	ret = dup3(nfd, fd, O_CLOEXEC) < 0 ? -errno : 0;
+	close(nfd);
+	if (!ret)
+		atomic_store_explicit(gen, now, memory_order_relaxed);
+	return ret;
+}
+
+/* Removes the name of an object of @type. */
+int ipcdev__unlink(const char *name, uint32_t type)
+{
+	struct ipcq_unlink arg;
+	size_t len;
+	int dev;
+
+	if (!name)
+		return -EINVAL;
+	len = strlen(name);
+	if (len > IPCQ_NAME_MAX)
+		return -ENAMETOOLONG;
+	dev = ipcdev_device_fd();
+	if (dev < 0)
+		return dev;
+	memset(&arg, 0, sizeof(arg));
+	arg.name = (uintptr_t)name;
+	arg.name_len = (uint32_t)len;
+	arg.type = type;
+	return ipcdev__ioctl(dev, IPCQ_IOC_UNLINK, &arg);
+}
+
+/* Closes a handle's descriptor and frees the handle. */
+int ipcdev__close(int fd, void *handle)
+{
+	int ret = close(fd) < 0 ? -errno : 0;
+
+	free(handle);
+	return ret;
 }

@@ -3,6 +3,8 @@
 #ifndef IPCDEV_INTERNAL_H
 #define IPCDEV_INTERNAL_H
 
+#include <stdatomic.h>
+
 #include "ipcdev.h"
 
 /* The cached handshake answer; 0 or -errno. */
@@ -22,5 +24,15 @@ int ipcdev__ioctl(int fd, unsigned long cmd, void *arg);
 
 /* Bumped in every child after fork(), for handles to notice. */
 unsigned long ipcdev__fork_generation(void);
+
+struct pollfd;
+int ipcdev__ioctl_restart(int fd, unsigned long cmd, void *arg);
+int ipcdev__msg_call(int fd, unsigned long cmd, struct ipcq_msg *msg,
+		     int64_t timeout_ns);
+int ipcdev__ppoll(struct pollfd *pfd, unsigned int n, uint64_t deadline);
+int ipcdev__own(int fd, atomic_ulong *gen, unsigned long reopen_cmd,
+		uint32_t flags);
+int ipcdev__unlink(const char *name, uint32_t type);
+int ipcdev__close(int fd, void *handle);
 
 #endif /* IPCDEV_INTERNAL_H */

@@ -7,10 +7,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ipcdev.h"
@@ -83,17 +81,9 @@ int ipcdev_pipe_from_fd(int fd, ipcdev_pipe **p)
 static int pipe_xfer(ipcdev_pipe *p, unsigned long cmd, struct ipcq_msg *msg,
 		     int64_t timeout_ns)
 {
-	int ret;
-
 	if (!p)
 		return -EINVAL;
-	if (timeout_ns == IPCDEV_NOWAIT)
-		msg->flags |= IPCQ_MSG_NONBLOCK;
-	msg->deadline = ipcdev__deadline(timeout_ns);
-	do
-		ret = ipcdev__ioctl(p->fd, cmd, msg);
-	while (ret == -EINTR);
-	return ret;
+	return ipcdev__msg_call(p->fd, cmd, msg, timeout_ns);
 }
 
 int ipcdev_pipe_send(ipcdev_pipe *p, const void *buf, size_t len,
@@ -127,31 +117,16 @@ int ipcdev_pipe_recv(ipcdev_pipe *p, void *buf, size_t *len,
 int ipcdev_pipe_poll(ipcdev_pipe *p, int64_t timeout_ns)
 {
 	struct pollfd pfd;
-	struct timespec ts, *tsp = NULL;
-	uint64_t deadline;
 	int ret;
 
 	if (!p)
 		return -EINVAL;
-	deadline = ipcdev__deadline(timeout_ns);
-	for (;;) {
-		pfd.fd = p->fd;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		if (deadline != IPCQ_DEADLINE_FOREVER) {
-			uint64_t now = ipcdev__now_ns();
-			uint64_t left = deadline > now ? deadline - now : 0;
-
-			ts.tv_sec = (time_t)(left / 1000000000ULL);
-			ts.tv_nsec = (long)(left % 1000000000ULL);
-			tsp = &ts;
-		}
-		ret = ppoll(&pfd, 1, tsp, NULL);
-		if (ret >= 0)
-			break;
-		if (errno != EINTR)
-			return -errno;
-	}
+	pfd.fd = p->fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	ret = ipcdev__ppoll(&pfd, 1, ipcdev__deadline(timeout_ns));
+	if (ret < 0)
+		return ret;
 	/* End-of-file counts as readable: recv would not block. */
 	return ret > 0 && (pfd.revents & (POLLIN | POLLHUP)) ? 1 : 0;
 }
@@ -165,13 +140,7 @@ int ipcdev_pipe_stat(ipcdev_pipe *p, struct ipcq_pipe_stat *st)
 
 int ipcdev_pipe_close(ipcdev_pipe *p)
 {
-	int ret;
-
-	if (!p)
-		return -EINVAL;
-	ret = close(p->fd) < 0 ? -errno : 0;
-	free(p);
-	return ret;
+	return p ? ipcdev__close(p->fd, p) : -EINVAL;
 }
 
 int ipcdev_pipe_fd(const ipcdev_pipe *p)

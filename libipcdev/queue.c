@@ -44,23 +44,8 @@ static int queue_new(ipcdev_queue **qp, int fd, unsigned int roles)
 /* In a child after fork: take a file of our own (see the top comment). */
 static int queue_own(ipcdev_queue *q)
 {
-	unsigned long gen = ipcdev__fork_generation();
-	struct ipcq_reopen arg;
-	int fd, ret;
-
-	if (atomic_load_explicit(&q->fork_gen, memory_order_relaxed) == gen)
-		return 0;
-	memset(&arg, 0, sizeof(arg));
-	arg.flags = q->roles | IPCQ_OPEN_CLOEXEC;
-	fd = ipcdev__ioctl(q->fd, IPCQ_IOC_QUEUE_REOPEN, &arg);
-	if (fd < 0)
-		return fd;
-	ret = dup3(fd, q->fd, O_CLOEXEC) < 0 ? -errno : 0;
-	close(fd);
-	if (ret)
-		return ret;
-	atomic_store_explicit(&q->fork_gen, gen, memory_order_relaxed);
-	return 0;
+	return ipcdev__own(q->fd, &q->fork_gen, IPCQ_IOC_QUEUE_REOPEN,
+			   q->roles);
 }
 
 static int queue_open_raw(ipcdev_queue **qp, const char *name,
@@ -171,34 +156,12 @@ int ipcdev_queue_from_fd(int fd, ipcdev_queue **q)
 
 int ipcdev_queue_unlink(const char *name)
 {
-	struct ipcq_unlink arg;
-	size_t len;
-	int dev;
-
-	if (!name)
-		return -EINVAL;
-	len = strlen(name);
-	if (len > IPCQ_NAME_MAX)
-		return -ENAMETOOLONG;
-	dev = ipcdev_device_fd();
-	if (dev < 0)
-		return dev;
-	memset(&arg, 0, sizeof(arg));
-	arg.name = (uintptr_t)name;
-	arg.name_len = (uint32_t)len;
-	arg.type = IPCQ_TYPE_QUEUE;
-	return ipcdev__ioctl(dev, IPCQ_IOC_UNLINK, &arg);
+	return ipcdev__unlink(name, IPCQ_TYPE_QUEUE);
 }
 
 int ipcdev_queue_close(ipcdev_queue *q)
 {
-	int ret;
-
-	if (!q)
-		return -EINVAL;
-	ret = close(q->fd) < 0 ? -errno : 0;
-	free(q);
-	return ret;
+	return q ? ipcdev__close(q->fd, q) : -EINVAL;
 }
 
 int ipcdev_queue_fd(const ipcdev_queue *q)
@@ -217,13 +180,7 @@ static int queue_xfer(ipcdev_queue *q, unsigned long cmd,
 	ret = queue_own(q);
 	if (ret)
 		return ret;
-	if (timeout_ns == IPCDEV_NOWAIT)
-		msg->flags |= IPCQ_MSG_NONBLOCK;
-	msg->deadline = ipcdev__deadline(timeout_ns);
-	do
-		ret = ipcdev__ioctl(q->fd, cmd, msg);
-	while (ret == -EINTR);
-	return ret;
+	return ipcdev__msg_call(q->fd, cmd, msg, timeout_ns);
 }
 
 int ipcdev_queue_put_prio(ipcdev_queue *q, const void *buf, size_t len,
@@ -352,7 +309,6 @@ int ipcdev_queue_task_done(ipcdev_queue *q)
 int ipcdev_queue_join(ipcdev_queue *q, int64_t timeout_ns)
 {
 	struct ipcq_wait arg;
-	int ret;
 
 	if (!q)
 		return -EINVAL;
@@ -360,8 +316,5 @@ int ipcdev_queue_join(ipcdev_queue *q, int64_t timeout_ns)
 	if (timeout_ns == IPCDEV_NOWAIT)
 		arg.flags = IPCQ_WAIT_NONBLOCK;
 	arg.deadline = ipcdev__deadline(timeout_ns);
-	do
-		ret = ipcdev__ioctl(q->fd, IPCQ_IOC_QUEUE_JOIN, &arg);
-	while (ret == -EINTR);
-	return ret;
+	return ipcdev__ioctl_restart(q->fd, IPCQ_IOC_QUEUE_JOIN, &arg);
 }

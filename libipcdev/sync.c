@@ -15,7 +15,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ipcdev.h"
@@ -77,22 +76,7 @@ static int sync_open(struct ipcdev_sync **out, uint32_t type, const char *name,
 /* In a child after fork: take a file of our own. */
 static int sync_own(struct ipcdev_sync *s)
 {
-	unsigned long gen = ipcdev__fork_generation();
-	struct ipcq_reopen arg;
-	int fd, ret;
-
-	if (atomic_load_explicit(&s->fork_gen, memory_order_relaxed) == gen)
-		return 0;
-	memset(&arg, 0, sizeof(arg));
-	arg.flags = IPCQ_OPEN_CLOEXEC;
-	fd = ipcdev__ioctl(s->fd, IPCQ_IOC_SYNC_REOPEN, &arg);
-	if (fd < 0)
-		return fd;
-	ret = dup3(fd, s->fd, O_CLOEXEC) < 0 ? -errno : 0;
-	close(fd);
-	if (!ret)
-		atomic_store_explicit(&s->fork_gen, gen, memory_order_relaxed);
-	return ret;
+	return ipcdev__own(s->fd, &s->fork_gen, IPCQ_IOC_SYNC_REOPEN, 0);
 }
 
 /* One operation; waits restart after signals with the same deadline. */
@@ -114,10 +98,7 @@ static int sync_op(struct ipcdev_sync *s, unsigned long cmd, uint64_t count,
 			op.flags = IPCQ_SYNC_NONBLOCK;
 		op.deadline = ipcdev__deadline(timeout_ns);
 	}
-	do
-		ret = ipcdev__ioctl(s->fd, cmd, &op);
-	while (ret == -EINTR);
-	return ret;
+	return ipcdev__ioctl_restart(s->fd, cmd, &op);
 }
 
 static int sync_stat(struct ipcdev_sync *s, struct ipcq_sync_stat *st)
@@ -134,39 +115,12 @@ static int sync_stat(struct ipcdev_sync *s, struct ipcq_sync_stat *st)
 
 static int sync_close(struct ipcdev_sync *s)
 {
-	int ret;
-
-	if (!s)
-		return -EINVAL;
-	ret = close(s->fd) < 0 ? -errno : 0;
-	free(s);
-	return ret;
+	return s ? ipcdev__close(s->fd, s) : -EINVAL;
 }
 
 static int sync_fd(const struct ipcdev_sync *s)
 {
 	return s ? s->fd : -EINVAL;
-}
-
-static int sync_unlink(const char *name, uint32_t type)
-{
-	struct ipcq_unlink arg;
-	size_t len;
-	int dev;
-
-	if (!name)
-		return -EINVAL;
-	len = strlen(name);
-	if (len > IPCQ_NAME_MAX)
-		return -ENAMETOOLONG;
-	dev = ipcdev_device_fd();
-	if (dev < 0)
-		return dev;
-	memset(&arg, 0, sizeof(arg));
-	arg.name = (uintptr_t)name;
-	arg.name_len = (uint32_t)len;
-	arg.type = type;
-	return ipcdev__ioctl(dev, IPCQ_IOC_UNLINK, &arg);
 }
 
 static int named_flags_ok(const char *name, unsigned int flags,
@@ -224,7 +178,7 @@ int ipcdev_sem_destroy(ipcdev_sem *s)
 
 int ipcdev_sem_unlink(const char *name)
 {
-	return sync_unlink(name, IPCQ_TYPE_SEM);
+	return ipcdev__unlink(name, IPCQ_TYPE_SEM);
 }
 
 int ipcdev_sem_close(ipcdev_sem *s)
@@ -306,7 +260,7 @@ int ipcdev_lock_destroy(ipcdev_lock *l)
 
 int ipcdev_lock_unlink(const char *name)
 {
-	return sync_unlink(name, IPCQ_TYPE_LOCK);
+	return ipcdev__unlink(name, IPCQ_TYPE_LOCK);
 }
 
 int ipcdev_lock_close(ipcdev_lock *l)
@@ -366,7 +320,7 @@ int ipcdev_event_destroy(ipcdev_event *e)
 
 int ipcdev_event_unlink(const char *name)
 {
-	return sync_unlink(name, IPCQ_TYPE_EVENT);
+	return ipcdev__unlink(name, IPCQ_TYPE_EVENT);
 }
 
 int ipcdev_event_close(ipcdev_event *e)
@@ -455,7 +409,7 @@ int ipcdev_cond_destroy(ipcdev_cond *c)
 
 int ipcdev_cond_unlink(const char *name)
 {
-	return sync_unlink(name, IPCQ_TYPE_COND);
+	return ipcdev__unlink(name, IPCQ_TYPE_COND);
 }
 
 int ipcdev_cond_close(ipcdev_cond *c)
@@ -534,7 +488,7 @@ int ipcdev_barrier_destroy(ipcdev_barrier *b)
 
 int ipcdev_barrier_unlink(const char *name)
 {
-	return sync_unlink(name, IPCQ_TYPE_BARRIER);
+	return ipcdev__unlink(name, IPCQ_TYPE_BARRIER);
 }
 
 int ipcdev_barrier_close(ipcdev_barrier *b)
@@ -549,12 +503,11 @@ int ipcdev_barrier_fd(const ipcdev_barrier *b)
 
 /* wait() on several objects. */
 
+/* Polls the fds whose @mask entry is set, until @deadline. */
 static int poll_once(struct pollfd *pfd, const int *fds, unsigned int n,
 		     const unsigned char *mask, uint64_t deadline)
 {
-	struct timespec ts, *tsp = NULL;
 	unsigned int i, m = 0;
-	int ret;
 
 	for (i = 0; i < n; i++) {
 		if (!mask[i])
@@ -564,18 +517,7 @@ static int poll_once(struct pollfd *pfd, const int *fds, unsigned int n,
 		pfd[m].revents = 0;
 		m++;
 	}
-	if (deadline != IPCQ_DEADLINE_FOREVER) {
-		uint64_t now = ipcdev__now_ns();
-		uint64_t left = deadline > now ? deadline - now : 0;
-
-		ts.tv_sec = (time_t)(left / 1000000000ULL);
-		ts.tv_nsec = (long)(left % 1000000000ULL);
-		tsp = &ts;
-	}
-	do
-		ret = ppoll(pfd, m, tsp, NULL);
-	while (ret < 0 && errno == EINTR);
-	return ret < 0 ? -errno : ret;
+	return ipcdev__ppoll(pfd, m, deadline);
 }
 
 int ipcdev_wait(const int *fds, int *ready, unsigned int n,
