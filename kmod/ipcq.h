@@ -100,6 +100,9 @@ void ipcq_object_fill_info(struct ipcq_object *obj,
 			   struct user_namespace *ns);
 const char *ipcq_type_name(u32 type);
 struct seq_file;
+struct file *ipcq_anon_file(const char *name, const struct file_operations *fops,
+			    void *priv, int flags);
+void ipcq_object_show_fdinfo(struct seq_file *m, struct ipcq_object *obj);
 void ipcq_objects_show(struct seq_file *m);
 u64 ipcq_objects_created(void);
 

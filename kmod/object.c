@@ -4,6 +4,7 @@
  * count, owner and mode, the per-user object limit, object names, and the
  * interruptible sleep with an absolute CLOCK_MONOTONIC deadline.
  */
+#include <linux/anon_inodes.h>
 #include <linux/atomic.h>
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -284,6 +285,34 @@ void ipcq_object_fill_info(struct ipcq_object *obj,
 		memcpy(info->name, obj->name, obj->name_len);
 	}
 	obj->ops->info(obj, info);
+}
+
+/*
+ * A new anonymous file for an object. ipcq files carry calls, not a byte
+ * stream: no position, so no lseek, pread or pwrite.
+ */
+struct file *ipcq_anon_file(const char *name, const struct file_operations *fops,
+			    void *priv, int flags)
+{
+	struct file *file = anon_inode_getfile(name, fops, priv, flags);
+
+	if (!IS_ERR(file))
+		file->f_mode &= ~(FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE);
+	return file;
+}
+
+/* The fdinfo lines every object has; its type adds its own after them. */
+void ipcq_object_show_fdinfo(struct seq_file *m, struct ipcq_object *obj)
+{
+	seq_printf(m, "ipcq-type:\t%s\nipcq-id:\t%llu\n",
+		   ipcq_type_name(obj->type), obj->id);
+	/* Names are printable ASCII by construction. */
+	if (obj->name)
+		seq_printf(m, "name:\t%.*s%s\n", (int)obj->name_len, obj->name,
+			   READ_ONCE(obj->ns) ? "" : " (unlinked)");
+	seq_printf(m, "owner:\t%u:%u\nmode:\t%04o\n",
+		   from_kuid_munged(seq_user_ns(m), obj->uid),
+		   from_kgid_munged(seq_user_ns(m), obj->gid), obj->mode);
 }
 
 /* debugfs: one line per live object, in every namespace. */

@@ -10,7 +10,6 @@
  * endpoint counting. Ends are shared like any file: by fork() or by
  * SCM_RIGHTS; an end is closed when its last descriptor is.
  */
-#include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/poll.h>
@@ -174,13 +173,9 @@ static struct file *ipcq_pipe_end_file(struct ipcq_queue *in,
 		ipcq_queue_attach(out, IPCQ_OPEN_PRODUCER);
 		end->out = out;
 	}
-	file = anon_inode_getfile("[ipcq-pipe]", &ipcq_pipe_fops, end,
-				  O_RDWR);
-	if (IS_ERR(file)) {
+	file = ipcq_anon_file("[ipcq-pipe]", &ipcq_pipe_fops, end, O_RDWR);
+	if (IS_ERR(file))
 		ipcq_pipe_end_free(end);
-		return file;
-	}
-	file->f_mode &= ~(FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE);
 	return file;
 }
 

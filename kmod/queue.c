@@ -21,7 +21,6 @@
  * still holds passes the wake-up on, so none is lost. Endpoint loss and
  * shutdown wake everyone. Wake-ups happen after the lock is dropped.
  */
-#include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/lockdep.h>
@@ -546,14 +545,12 @@ static int ipcq_queue_install(struct ipcq_queue *q, u32 roles, u32 flags)
 	if (fd < 0)
 		return fd;
 	ipcq_object_get(&q->obj);
-	file = anon_inode_getfile("[ipcq-queue]", &ipcq_queue_fops, q, accmode);
+	file = ipcq_anon_file("[ipcq-queue]", &ipcq_queue_fops, q, accmode);
 	if (IS_ERR(file)) {
 		ipcq_object_put(&q->obj);
 		put_unused_fd(fd);
 		return PTR_ERR(file);
 	}
-	/* Queues are not positioned streams: no lseek, pread or pwrite. */
-	file->f_mode &= ~(FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE);
 	ipcq_queue_attach(q, roles);
 	fd_install(fd, file);
 	return fd;
@@ -661,12 +658,7 @@ static void ipcq_queue_show_fdinfo(struct seq_file *m, struct file *file)
 	ipcq_queue_fill_stat(q, file, &st);
 	spin_unlock(&q->lock);
 
-	seq_printf(m, "ipcq-type:\tqueue\nipcq-id:\t%llu\n", q->obj.id);
-	/* The name is printable ASCII by construction. */
-	if (q->obj.name)
-		seq_printf(m, "name:\t%.*s%s\n", (int)q->obj.name_len,
-			   q->obj.name,
-			   st.state & IPCQ_STATE_NAMED ? "" : " (unlinked)");
+	ipcq_object_show_fdinfo(m, &q->obj);
 	seq_printf(m, "endpoint:\t%s%s\n",
 		   st.endpoint & IPCQ_OPEN_PRODUCER ? "producer" : "",
 		   st.endpoint == (IPCQ_OPEN_PRODUCER | IPCQ_OPEN_CONSUMER) ?
@@ -681,9 +673,6 @@ static void ipcq_queue_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "joiners:\t%u\nproducers:\t%u\nconsumers:\t%u\n",
 		   st.joiners, st.producers, st.consumers);
 	seq_printf(m, "shutdown:\t%u\n", !!(st.state & IPCQ_STATE_SHUTDOWN));
-	seq_printf(m, "owner:\t%u:%u\nmode:\t%04o\n",
-		   from_kuid_munged(seq_user_ns(m), q->obj.uid),
-		   from_kgid_munged(seq_user_ns(m), q->obj.gid), q->obj.mode);
 }
 
 static const struct file_operations ipcq_queue_fops = {

@@ -18,7 +18,6 @@
  * unit wakes one); events, barriers and pollers sleep non-exclusively.
  * A condition keeps its own list of waiters and wakes them one by one.
  */
-#include <linux/anon_inodes.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/lockdep.h>
@@ -805,14 +804,6 @@ static int ipcq_sync_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-static const char *const ipcq_sync_names[] = {
-	[IPCQ_TYPE_SEM] = "semaphore",
-	[IPCQ_TYPE_LOCK] = "lock",
-	[IPCQ_TYPE_EVENT] = "event",
-	[IPCQ_TYPE_COND] = "condition",
-	[IPCQ_TYPE_BARRIER] = "barrier",
-};
-
 static void ipcq_sync_show_fdinfo(struct seq_file *m, struct file *file)
 {
 	struct ipcq_sync_file *f = file->private_data;
@@ -820,19 +811,11 @@ static void ipcq_sync_show_fdinfo(struct seq_file *m, struct file *file)
 	struct ipcq_sync_stat st;
 
 	ipcq_sync_fill_stat(s, f, &st);
-	seq_printf(m, "ipcq-type:\t%s\nipcq-id:\t%llu\n",
-		   ipcq_sync_names[s->obj.type], s->obj.id);
-	if (s->obj.name)
-		seq_printf(m, "name:\t%.*s%s\n", (int)s->obj.name_len,
-			   s->obj.name,
-			   st.state & IPCQ_SYNC_NAMED ? "" : " (unlinked)");
+	ipcq_object_show_fdinfo(m, &s->obj);
 	seq_printf(m, "flags:\t%#x\nvalue:\t%llu\nmax:\t%llu\nheld:\t%lld\n",
 		   st.flags, st.value, st.max, st.held);
 	seq_printf(m, "waiters:\t%u\nstate:\t%#x\nowner_tid:\t%u\n",
 		   st.waiters, st.state, st.owner_tid);
-	seq_printf(m, "owner:\t%u:%u\nmode:\t%04o\n",
-		   from_kuid_munged(seq_user_ns(m), s->obj.uid),
-		   from_kgid_munged(seq_user_ns(m), s->obj.gid), s->obj.mode);
 }
 
 static const struct file_operations ipcq_sync_fops = {
@@ -871,15 +854,14 @@ static int ipcq_sync_install(struct ipcq_sync *s, bool cloexec)
 		return fd;
 	}
 	ipcq_object_get(&s->obj);
-	file = anon_inode_getfile(inode_names[s->obj.type], &ipcq_sync_fops,
-				  f, O_RDWR);
+	file = ipcq_anon_file(inode_names[s->obj.type], &ipcq_sync_fops, f,
+			      O_RDWR);
 	if (IS_ERR(file)) {
 		ipcq_object_put(&s->obj);
 		put_unused_fd(fd);
 		kfree(f);
 		return PTR_ERR(file);
 	}
-	file->f_mode &= ~(FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE);
 	fd_install(fd, file);
 	return fd;
 }
