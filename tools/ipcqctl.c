@@ -212,15 +212,19 @@ static int cmd_ls(void)
 	return 0;
 }
 
-/* The named object, optionally of one type; 0, -ENOENT or -EEXIST (two). */
-static int find(const char *name, uint32_t type, struct ipcq_object_info *out)
+/*
+ * The named object, optionally of one type, for command @what: 0, or the
+ * exit status 1 after saying why (missing, or several types share it).
+ */
+static int find(const char *what, const char *name, uint32_t type,
+		struct ipcq_object_info *out)
 {
 	struct ipcq_object_info *infos;
 	size_t n, i, found = 0;
 	int ret = ipcdev_list(&infos, &n);
 
 	if (ret)
-		return ret;
+		return fail(what, name, ret);
 	for (i = 0; i < n; i++)
 		if (infos[i].name_len == strlen(name) &&
 		    !memcmp(infos[i].name, name, infos[i].name_len) &&
@@ -229,21 +233,21 @@ static int find(const char *name, uint32_t type, struct ipcq_object_info *out)
 			found++;
 		}
 	free(infos);
-	return found == 1 ? 0 : found ? -EEXIST : -ENOENT;
+	if (found > 1) {
+		fprintf(stderr, "%s: '%s' names objects of several types: "
+			"use --type\n", prog, name);
+		return 1;
+	}
+	return found ? 0 : fail(what, name, -ENOENT);
 }
 
 static int cmd_stat(const char *name, uint32_t type, int header)
 {
 	struct ipcq_object_info o;
-	int ret = find(name, type, &o);
+	int ret = find("stat", name, type, &o);
 
-	if (ret == -EEXIST) {
-		fprintf(stderr, "%s: '%s' names objects of several types: "
-			"use --type\n", prog, name);
-		return 1;
-	}
 	if (ret)
-		return fail("stat", name, ret);
+		return ret;
 	if (header)
 		print_header();
 	print_one(&o, 1);
@@ -347,15 +351,10 @@ static int cmd_create(const char *tname, const char *name,
 static int cmd_rm(const char *name, uint32_t type)
 {
 	struct ipcq_object_info o;
-	int ret = find(name, type, &o);
+	int ret = find("rm", name, type, &o);
 
-	if (ret == -EEXIST) {
-		fprintf(stderr, "%s: '%s' names objects of several types: "
-			"use --type\n", prog, name);
-		return 1;
-	}
 	if (ret)
-		return fail("rm", name, ret);
+		return ret;
 	switch (o.type) {
 	case IPCQ_TYPE_QUEUE:
 		ret = ipcdev_queue_unlink(name);
