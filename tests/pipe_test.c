@@ -512,12 +512,8 @@ TEST_F(p, epoll_wakes_on_send_from_child)
 /* An end passed over a UNIX socket to a process that did not inherit it. */
 TEST(end_passed_over_scm_rights)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct msghdr mh = { 0 };
 	ipcdev_pipe *mine, *theirs, *wrong;
 	ipcdev_queue *q;
-	struct cmsghdr *cm;
-	struct iovec iov;
 	char buf[16];
 	size_t len = sizeof(buf);
 	int sv[2], fd;
@@ -528,20 +524,10 @@ TEST(end_passed_over_scm_rights)
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		ipcdev_pipe *end;
-		char one;
 
-		iov.iov_base = &one;
-		iov.iov_len = 1;
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		if (recvmsg(sv[1], &mh, 0) != 1)
-			_exit(1);
-		cm = CMSG_FIRSTHDR(&mh);
-		if (!cm || cm->cmsg_type != SCM_RIGHTS)
-			_exit(2);
-		memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+		fd = recv_fd(sv[1]);
+		if (fd < 0)
+			_exit(-fd);
 		if (ipcdev_pipe_from_fd(fd, &end))
 			_exit(3);
 		if (ipcdev_pipe_send(end, "via socket", 10, IPCDEV_FOREVER))
@@ -549,19 +535,7 @@ TEST(end_passed_over_scm_rights)
 		_exit(0);
 	}
 	ASSERT_EQ(0, ipcdev_pipe_create(&mine, &theirs, 0, NULL));
-	fd = ipcdev_pipe_fd(theirs);
-	iov.iov_base = "p";
-	iov.iov_len = 1;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cbuf;
-	mh.msg_controllen = sizeof(cbuf);
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
-	ASSERT_EQ(1, sendmsg(sv[0], &mh, 0));
+	ASSERT_EQ(0, send_fd(sv[0], ipcdev_pipe_fd(theirs)));
 	/* Our copy goes; the child's is the end now. */
 	ipcdev_pipe_close(theirs);
 	EXPECT_EQ(0, ipcdev_pipe_recv(mine, buf, &len, 10 * NSEC_PER_SEC));

@@ -157,10 +157,6 @@ TEST(fork_child_becomes_its_own_endpoint)
 /* An anonymous queue passed to an unrelated process over a socket. */
 TEST(fd_passing_over_unix_socket)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct msghdr mh = { 0 };
-	struct cmsghdr *cm;
-	struct iovec iov;
 	ipcdev_queue *q;
 	char buf[16];
 	size_t len = sizeof(buf);
@@ -172,20 +168,10 @@ TEST(fd_passing_over_unix_socket)
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		struct ipcq_msg m = { 0 };
-		char one;
 
-		iov.iov_base = &one;
-		iov.iov_len = 1;
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		if (recvmsg(sv[1], &mh, 0) != 1)
-			_exit(1);
-		cm = CMSG_FIRSTHDR(&mh);
-		if (!cm || cm->cmsg_type != SCM_RIGHTS)
-			_exit(2);
-		memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+		fd = recv_fd(sv[1]);
+		if (fd < 0)
+			_exit(-fd);
 		m.buf = (uintptr_t)"passed";
 		m.len = 6;
 		m.deadline = IPCQ_DEADLINE_FOREVER;
@@ -193,19 +179,7 @@ TEST(fd_passing_over_unix_socket)
 	}
 	/* Created after the fork: the child can only get it by passing. */
 	ASSERT_EQ(0, ipcdev_queue_create(&q, 0));
-	fd = ipcdev_queue_fd(q);
-	iov.iov_base = "q";
-	iov.iov_len = 1;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cbuf;
-	mh.msg_controllen = sizeof(cbuf);
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
-	ASSERT_EQ(1, sendmsg(sv[0], &mh, 0));
+	ASSERT_EQ(0, send_fd(sv[0], ipcdev_queue_fd(q)));
 	EXPECT_EQ(0, ipcdev_queue_get(q, buf, &len, 10 * NSEC_PER_SEC));
 	EXPECT_EQ(6, len);
 	EXPECT_EQ(0, memcmp(buf, "passed", 6));
