@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -185,6 +186,61 @@ static inline long get_param(const char *name)
 	}
 	close(fd);
 	return strtol(buf, NULL, 10);
+}
+
+/* SIGALRMs delivered since the last start_ticks(). */
+static inline volatile sig_atomic_t *tick_count(void)
+{
+	static volatile sig_atomic_t n;
+
+	return &n;
+}
+
+static inline void on_tick(int sig)
+{
+	(*tick_count())++;
+}
+
+/*
+ * SIGALRM every @usec, counted by tick_count(). Without SA_RESTART in
+ * @sa_flags blocking calls see EINTR. Returns 0 or -errno.
+ */
+static inline int start_ticks(long usec, int sa_flags)
+{
+	struct sigaction sa = { .sa_handler = on_tick, .sa_flags = sa_flags };
+	struct itimerval it = { { 0, usec }, { 0, usec } };
+
+	*tick_count() = 0;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL) || setitimer(ITIMER_REAL, &it, NULL))
+		return -errno;
+	return 0;
+}
+
+static inline void stop_ticks(void)
+{
+	struct itimerval it = { { 0, 0 }, { 0, 0 } };
+
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* /proc/self/fdinfo/@fd into @text (NUL-terminated): its length, or -errno. */
+static inline int read_fdinfo(int fd, char *text, size_t size)
+{
+	char path[64];
+	ssize_t n;
+	int f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = open(path, O_RDONLY | O_CLOEXEC);
+	if (f < 0)
+		return -errno;
+	n = read(f, text, size - 1);
+	close(f);
+	if (n < 0)
+		return -errno;
+	text[n] = 0;
+	return (int)n;
 }
 
 /* Sends @fd over the UNIX socket @sock (one data byte); 0 or -errno. */

@@ -211,9 +211,7 @@ TEST_F(p, one_way_directions_are_enforced)
 TEST_F(p, stat_and_fdinfo_show_both_directions)
 {
 	struct ipcq_pipe_stat st;
-	char path[64], text[1024];
-	ssize_t n;
-	int fd;
+	char text[1024];
 
 	ASSERT_EQ(0, psend(self->duplex[0], "12345", 5, 0, 0));
 	ASSERT_EQ(0, psend(self->duplex[1], "ab", 2, 0, 0));
@@ -230,13 +228,7 @@ TEST_F(p, stat_and_fdinfo_show_both_directions)
 	EXPECT_EQ(0, st.reserved[0]);
 	EXPECT_EQ(0, st.reserved[3]);
 
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", self->duplex[0]);
-	fd = open(path, O_RDONLY);
-	ASSERT_LE(0, fd);
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	ASSERT_LT(0, n);
-	text[n] = 0;
+	ASSERT_LT(0, read_fdinfo(self->duplex[0], text, sizeof(text)));
 	EXPECT_NE(NULL, strstr(text, "ipcq-type:\tpipe\n"));
 	EXPECT_NE(NULL, strstr(text, "end:\tsend,recv\n"));
 	EXPECT_NE(NULL, strstr(text, "in_messages:\t2\n"));
@@ -309,17 +301,8 @@ TEST_F(p, nonblock_and_deadlines)
 	EXPECT_LE(deadline, now_ns());
 }
 
-static volatile sig_atomic_t ticks;
-
-static void on_tick(int sig)
-{
-	ticks++;
-}
-
 TEST_F(p, signals_restart_without_stretching)
 {
-	struct sigaction sa = { .sa_handler = on_tick };
-	struct itimerval it = { { 0, 10000 }, { 0, 10000 } };
 	ipcdev_pipe *a, *b;
 	uint64_t start;
 	char buf[4];
@@ -327,9 +310,7 @@ TEST_F(p, signals_restart_without_stretching)
 	int ret;
 
 	ASSERT_EQ(0, ipcdev_pipe_create(&a, &b, 1, NULL));
-	sigemptyset(&sa.sa_mask);
-	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
-	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+	ASSERT_EQ(0, start_ticks(10000, 0));
 	start = now_ns();
 	ret = ipcdev_pipe_recv(a, buf, &len, 150 * NSEC_PER_MSEC);
 	EXPECT_EQ(-ETIMEDOUT, ret);
@@ -337,9 +318,8 @@ TEST_F(p, signals_restart_without_stretching)
 	start = now_ns();
 	EXPECT_EQ(0, ipcdev_pipe_poll(a, 150 * NSEC_PER_MSEC));
 	EXPECT_LE(start + 150 * NSEC_PER_MSEC, now_ns());
-	memset(&it, 0, sizeof(it));
-	setitimer(ITIMER_REAL, &it, NULL);
-	EXPECT_LT(0, ticks);
+	stop_ticks();
+	EXPECT_LT(0, *tick_count());
 	ipcdev_pipe_close(a);
 	ipcdev_pipe_close(b);
 }

@@ -90,18 +90,9 @@ TEST(api_rejects_bad_arguments)
 	ipcdev_queue_close(q);
 }
 
-static volatile sig_atomic_t ticks;
-
-static void on_tick(int sig)
-{
-	ticks++;
-}
-
 /* The library restarts after EINTR with the deadline it computed once. */
 TEST(api_restarts_after_signals_without_stretching)
 {
-	struct sigaction sa = { .sa_handler = on_tick };
-	struct itimerval it = { { 0, 10000 }, { 0, 10000 } };
 	uint64_t start, end;
 	ipcdev_queue *q;
 	char buf[4];
@@ -109,17 +100,14 @@ TEST(api_restarts_after_signals_without_stretching)
 	int ret;
 
 	ASSERT_EQ(0, ipcdev_queue_create(&q, 0));
-	sigemptyset(&sa.sa_mask);
-	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
-	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+	ASSERT_EQ(0, start_ticks(10000, 0));
 	start = now_ns();
 	ret = ipcdev_queue_get(q, buf, &len, 200 * NSEC_PER_MSEC);
 	end = now_ns();
-	memset(&it, 0, sizeof(it));
-	setitimer(ITIMER_REAL, &it, NULL);
+	stop_ticks();
 	EXPECT_EQ(-ETIMEDOUT, ret);
 	EXPECT_LE(start + 200 * NSEC_PER_MSEC, end);
-	EXPECT_LT(0, ticks);
+	EXPECT_LT(0, *tick_count());
 	ipcdev_queue_close(q);
 }
 

@@ -647,13 +647,6 @@ TEST_F(q, each_message_goes_to_exactly_one_blocked_getter)
 	EXPECT_EQ(0, st.messages);
 }
 
-static volatile sig_atomic_t alarms;
-
-static void on_alarm(int sig)
-{
-	alarms++;
-}
-
 /*
  * Signals every 20 ms during a 300 ms get: the raw call returns EINTR
  * (no SA_RESTART), and restarting it with the same absolute deadline ends
@@ -662,41 +655,31 @@ static void on_alarm(int sig)
  */
 TEST_F(q, signals_interrupt_and_restart_without_stretching)
 {
-	struct sigaction sa = { .sa_handler = on_alarm };
-	struct itimerval it = { { 0, 20000 }, { 0, 20000 } };
 	uint64_t len, deadline;
 	int ret, eintr = 0;
 	char buf[4];
 
-	sigemptyset(&sa.sa_mask);
-	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
-	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+	ASSERT_EQ(0, start_ticks(20000, 0));
 	deadline = now_ns() + 300 * NSEC_PER_MSEC;
 	do {
 		len = sizeof(buf);
 		ret = raw_get(self->fd, buf, &len, NULL, 0, deadline);
 		eintr += ret == -EINTR;
 	} while (ret == -EINTR);
-	memset(&it, 0, sizeof(it));
-	setitimer(ITIMER_REAL, &it, NULL);
+	stop_ticks();
 	EXPECT_EQ(-ETIMEDOUT, ret);
 	EXPECT_LE(deadline, now_ns());
 	EXPECT_LT(0, eintr);
 
 	/* With SA_RESTART the kernel restarts the call by itself. */
-	sa.sa_flags = SA_RESTART;
-	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
-	it.it_value.tv_usec = it.it_interval.tv_usec = 20000;
-	alarms = 0;
-	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+	ASSERT_EQ(0, start_ticks(20000, SA_RESTART));
 	deadline = now_ns() + 300 * NSEC_PER_MSEC;
 	len = sizeof(buf);
 	ret = raw_get(self->fd, buf, &len, NULL, 0, deadline);
-	memset(&it, 0, sizeof(it));
-	setitimer(ITIMER_REAL, &it, NULL);
+	stop_ticks();
 	EXPECT_EQ(-ETIMEDOUT, ret);
 	EXPECT_LE(deadline, now_ns());
-	EXPECT_LT(0, alarms);
+	EXPECT_LT(0, *tick_count());
 }
 
 TEST_F(q, stat_counts_are_exact)
@@ -1099,19 +1082,11 @@ TEST_F(q, reopen_gives_own_endpoint_subset_only)
 
 TEST_F(q, fdinfo_shows_the_counts)
 {
-	char path[64], text[1024];
-	ssize_t n;
-	int fd;
+	char text[1024];
 
 	ASSERT_EQ(0, raw_put(self->fd, "abc", 3, 0, 0, 0));
 	ASSERT_EQ(0, raw_put(self->fd, "de", 2, 0, 0, 0));
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", self->fd);
-	fd = open(path, O_RDONLY);
-	ASSERT_LE(0, fd);
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	ASSERT_LT(0, n);
-	text[n] = 0;
+	ASSERT_LT(0, read_fdinfo(self->fd, text, sizeof(text)));
 	EXPECT_NE(NULL, strstr(text, "ipcq-type:\tqueue\n"));
 	EXPECT_NE(NULL, strstr(text, "messages:\t2\n"));
 	EXPECT_NE(NULL, strstr(text, "bytes:\t5\n"));

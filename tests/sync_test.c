@@ -899,17 +899,8 @@ TEST_F(s, destroy_by_other_user_is_eperm)
 	close(sem);
 }
 
-static volatile sig_atomic_t ticks;
-
-static void on_tick(int sig)
-{
-	ticks++;
-}
-
 TEST_F(s, signals_restart_without_stretching)
 {
-	struct sigaction sa = { .sa_handler = on_tick };
-	struct itimerval it = { { 0, 10000 }, { 0, 10000 } };
 	ipcdev_sem *sem;
 	ipcdev_lock *l;
 	ipcdev_cond *c;
@@ -918,9 +909,7 @@ TEST_F(s, signals_restart_without_stretching)
 	ASSERT_EQ(0, ipcdev_sem_create(&sem, 0, 0));
 	ASSERT_EQ(0, ipcdev_lock_create(&l));
 	ASSERT_EQ(0, ipcdev_cond_create(&c, l));
-	sigemptyset(&sa.sa_mask);
-	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
-	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+	ASSERT_EQ(0, start_ticks(10000, 0));
 	start = now_ns();
 	EXPECT_EQ(-ETIMEDOUT, ipcdev_sem_acquire(sem, 150 * NSEC_PER_MSEC));
 	EXPECT_LE(start + 150 * NSEC_PER_MSEC, now_ns());
@@ -929,9 +918,8 @@ TEST_F(s, signals_restart_without_stretching)
 	EXPECT_EQ(-ETIMEDOUT, ipcdev_cond_wait(c, 150 * NSEC_PER_MSEC));
 	EXPECT_LE(start + 150 * NSEC_PER_MSEC, now_ns());
 	EXPECT_EQ(0, ipcdev_lock_release(l));
-	memset(&it, 0, sizeof(it));
-	setitimer(ITIMER_REAL, &it, NULL);
-	EXPECT_LT(0, ticks);
+	stop_ticks();
+	EXPECT_LT(0, *tick_count());
 	ipcdev_cond_close(c);
 	ipcdev_lock_close(l);
 	ipcdev_sem_close(sem);
@@ -997,22 +985,15 @@ TEST_F(s, wait_any_and_all)
 
 TEST_F(s, fdinfo_and_reopen)
 {
-	char path[64], text[1024];
+	char text[1024];
 	struct ipcq_reopen ro = { 0 };
 	struct ipcq_sync_stat st;
-	int sem, fd, again;
-	ssize_t n;
+	int sem, again;
 
 	sem = raw_sync(self->dev, IPCQ_TYPE_SEM, NULL, IPCQ_SYNC_UNDO, 0, 4, 0);
 	ASSERT_LE(0, sem);
 	ASSERT_EQ(0, sop(sem, IPCQ_IOC_SEM_ACQUIRE, 0, 0, FOREVER));
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", sem);
-	fd = open(path, O_RDONLY);
-	ASSERT_LE(0, fd);
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	ASSERT_LT(0, n);
-	text[n] = 0;
+	ASSERT_LT(0, read_fdinfo(sem, text, sizeof(text)));
 	EXPECT_NE(NULL, strstr(text, "ipcq-type:\tsemaphore\n"));
 	EXPECT_NE(NULL, strstr(text, "value:\t3\n"));
 	EXPECT_NE(NULL, strstr(text, "held:\t1\n"));
