@@ -76,7 +76,10 @@ FIXTURE_TEARDOWN(fault)
 		close(nth_fd);
 }
 
-/* Creating (anonymous and named), opening by name, pipes, sync objects. */
+/*
+ * Creating (anonymous and named), opening by name, pipes, sync objects,
+ * listing names.
+ */
 TEST_F(fault, create_and_open_paths)
 {
 	unsigned int n, path;
@@ -85,7 +88,7 @@ TEST_F(fault, create_and_open_paths)
 
 	if (nth_fd < 0)
 		SKIP(return, "no fault injection in this kernel");
-	for (path = 0; path < 5; path++) {
+	for (path = 0; path < 6; path++) {
 		for (n = 1; n < 500; n++) {
 			arm(n);
 			switch (path) {
@@ -107,6 +110,16 @@ TEST_F(fault, create_and_open_paths)
 				fds[0] = ret ? -1 : (int)pc.fds[0];
 				fds[1] = ret ? -1 : (int)pc.fds[1];
 				break;
+			case 5: {
+				struct ipcq_object_info infos[4];
+				struct ipcq_list l = {
+					.entries = (uintptr_t)infos,
+					.max_entries = 4,
+				};
+
+				ret = xioctl(self->dev, IPCQ_IOC_LIST, &l);
+				break;
+			}
 			default: {
 				struct ipcq_sync_open so = {
 					.name = (uintptr_t)self->name,

@@ -210,6 +210,7 @@ TEST_F(s, ops_check_kind_and_arguments)
 	EXPECT_EQ(-EINVAL, xioctl(ev, IPCQ_IOC_EVENT_SET, &op));
 	EXPECT_EQ(-EFAULT, xioctl(ev, IPCQ_IOC_EVENT_SET, NULL));
 	EXPECT_EQ(-EFAULT, xioctl(ev, IPCQ_IOC_SYNC_STAT, NULL));
+	EXPECT_EQ(-EFAULT, xioctl(ev, IPCQ_IOC_SYNC_REOPEN, NULL));
 	close(ev);
 	close(sem);
 }
