@@ -6,7 +6,9 @@
  * object base: refcount, owner, permissions, per-user accounting, fds,
  * sleeping with a deadline), registry.c (names per IPC namespace),
  * queue.c (message queues), pipe.c (two-ended connections over queues),
- * sync.c (semaphores, locks, events, conditions, barriers), debugfs.c
+ * ring.c (the memory a ring queue shares with its users and the kernel's
+ * side of the slot protocol), sync.c (semaphores, locks, events,
+ * conditions, barriers), debugfs.c
  * (/sys/kernel/debug/ipcq: every object, module counters and limits).
  *
  * Lock order, outermost first; a lock is never taken while one of a later
@@ -14,7 +16,10 @@
  *   1. ipcq_registry_lock (mutex, registry.c): the name hash, the list of
  *      namespaces, ipcq_object.{ns, hash_node, ns_node}.
  *   2. ipcq_queue.lock (spinlock, queue.c): every mutable field of a
- *      queue. Never held across user memory access or allocation.
+ *      queue, and the kernel's own operations on its ring (users work on
+ *      the ring lock-free). Never held across user memory access or
+ *      allocation. mmap_lock is never taken under it; the ring's mmap
+ *      handler takes no ipcq lock.
  *      ipcq_sync.lock (spinlock, sync.c): a sync object's state. A
  *      condition's lock nests inside the lock of the Lock it is bound to.
  *   3. ipcq_objects_lock (mutex, object.c): the list of all objects, for
@@ -124,6 +129,8 @@ struct poll_table_struct;
 struct ipcq_queue_attr {
 	u64 capacity;			/* 0: no count limit */
 	u64 max_msg_size;
+	u32 ring_slots;			/* 0: no ring */
+	u32 slot_size;
 	umode_t mode;
 };
 
@@ -137,6 +144,36 @@ long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg);
 __poll_t ipcq_queue_poll_roles(struct ipcq_queue *q, struct file *file,
 			       u32 roles, struct poll_table_struct *wait);
 void ipcq_queue_counts(struct ipcq_queue *q, struct ipcq_queue_stat *st);
+
+/* ring.c */
+struct ipcq_ring;
+struct vm_area_struct;
+
+struct ipcq_ring_count {
+	u64 msgs;			/* FULL slots holding a message */
+	u64 bytes;			/* their payload bytes */
+	u64 writing;			/* slots claimed by a put */
+	u64 reading;			/* slots claimed by a get */
+};
+
+size_t ipcq_ring_bytes(u32 slots, u32 slot_size);
+struct ipcq_ring *ipcq_ring_new(u32 slots, u32 slot_size);
+void ipcq_ring_free(struct ipcq_ring *r);
+u32 ipcq_ring_slots(const struct ipcq_ring *r);
+u32 ipcq_ring_slot_size(const struct ipcq_ring *r);
+void ipcq_ring_set_status(struct ipcq_ring *r, u32 route, bool get_wake,
+			  bool put_wake);
+bool ipcq_ring_push(struct ipcq_ring *r, const void *data, u32 len);
+int ipcq_ring_first(struct ipcq_ring *r, u64 *posp, u32 *lenp);
+int ipcq_ring_take(struct ipcq_ring *r, u64 pos, void *buf, bool peek);
+void ipcq_ring_count(struct ipcq_ring *r, struct ipcq_ring_count *c);
+u64 ipcq_ring_drop(struct ipcq_ring *r);
+bool ipcq_ring_reclaim(struct ipcq_ring *r, u32 owner);
+u64 ipcq_ring_fold_gets(struct ipcq_ring *r);
+int ipcq_ring_owner_new(struct ipcq_ring *r);
+void ipcq_ring_owner_free(struct ipcq_ring *r, u32 owner);
+void ipcq_ring_fill_info(struct ipcq_ring *r, struct ipcq_ring_info *info);
+int ipcq_ring_mmap(struct ipcq_ring *r, struct vm_area_struct *vma);
 
 /* pipe.c */
 long ipcq_pipe_create(struct ipcq_pipe_create __user *uarg);

@@ -199,6 +199,7 @@ long ipcq_pipe_create(struct ipcq_pipe_create __user *uarg)
 		return -EINVAL;
 	if (arg.max_msg_size > max_msg_size)
 		return -EINVAL;
+	memset(&attr, 0, sizeof(attr));
 	attr.capacity = arg.capacity;
 	attr.max_msg_size = arg.max_msg_size ?: max_msg_size;
 	attr.mode = 0600;

@@ -20,10 +20,29 @@
  * the full -> not-full edge; a waiter leaving while the state it waited for
  * still holds passes the wake-up on, so none is lost. Endpoint loss and
  * shutdown wake everyone. Wake-ups happen after the lock is dropped.
+ *
+ * A ring queue (IPCQ_OPEN_RING) also has a ring its users map (ring.c):
+ * priority-0 messages that fit a slot travel there without system calls.
+ * The rbtree then holds the messages the kernel keeps: those with a
+ * priority, those longer than a slot, those that found no room in the
+ * ring of a queue without count limit, and everything put while any of
+ * these is kept, so FIFO order holds across both. While the kernel keeps
+ * messages (or a put waits in it, or the queue is shut down or broken) the
+ * route word in the ring's status page sends users through the ioctls.
+ * A get delivers, in order: kept messages with a priority (or put back
+ * after a failed copy-out), the ring's messages, the other kept ones.
+ * Waits work as above; users that change the ring ask for wake-ups
+ * (IPCQ_IOC_RING_WAKE) only when the status page says someone waits.
+ *
+ * Counting tasks (JoinableQueue): unfinished = messages queued + taken,
+ * where taken counts gets minus task_done calls (users of the ring add
+ * their gets to a counter the kernel folds in), so a message dropped by
+ * an immediate shutdown is finished with no bookkeeping of its own.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/lockdep.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/poll.h>
@@ -36,6 +55,13 @@
 #include <linux/wait.h>
 
 #include "ipcq.h"
+
+/*
+ * Arrival numbers start in the middle of the u64 range: messages a ring
+ * queue puts back after a failed copy-out are numbered down from below
+ * it, so they go first again.
+ */
+#define IPCQ_SEQ_BASE		(1ULL << 63)
 
 struct ipcq_qmsg {
 	struct rb_node node;
@@ -59,15 +85,17 @@ struct ipcq_queue {
 	u64 capacity;			/* 0: no count limit */
 	u64 max_msg_size;
 	u64 max_bytes;
+	struct ipcq_ring *ring;		/* NULL: no ring */
 
 	spinlock_t lock;		/* guards every field below */
-	struct rb_root_cached msgs;
-	u64 next_seq;
-	u64 nr_msgs;
+	struct rb_root_cached msgs;	/* kept messages */
+	u64 next_seq, front_seq;
+	u64 nr_msgs;			/* kept messages */
 	u64 nr_bytes;
-	u64 unfinished;
+	s64 taken;			/* gets minus task_done calls */
 	u32 producers, consumers;
 	u32 putters, getters, joiners;
+	u32 ring_putters, ring_getters;	/* puts, gets in the kernel (ring) */
 	bool had_producer, had_consumer;
 	bool shutdown;
 	bool drained;			/* shut down with IMMEDIATE */
@@ -101,10 +129,56 @@ static struct ipcq_qmsg *ipcq_queue_head(struct ipcq_queue *q)
 	return n ? rb_entry(n, struct ipcq_qmsg, node) : NULL;
 }
 
-static bool ipcq_queue_full(struct ipcq_queue *q)
+/* What the queue holds: kept messages plus the ring's. */
+static void ipcq_queue_tally(struct ipcq_queue *q, struct ipcq_ring_count *c)
 {
 	lockdep_assert_held(&q->lock);
-	return q->capacity && q->nr_msgs >= q->capacity;
+	if (q->ring)
+		ipcq_ring_count(q->ring, c);
+	else
+		memset(c, 0, sizeof(*c));
+	c->msgs += q->nr_msgs;
+	c->bytes += q->nr_bytes;
+}
+
+static bool ipcq_queue_full(struct ipcq_queue *q)
+{
+	struct ipcq_ring_count c;
+
+	lockdep_assert_held(&q->lock);
+	if (!q->capacity)
+		return false;
+	if (!q->ring)
+		return q->nr_msgs >= q->capacity;
+	/* Slots claimed by users count until their put or get is done. */
+	ipcq_queue_tally(q, &c);
+	return c.msgs + c.writing + c.reading >= q->capacity;
+}
+
+static bool ipcq_queue_has_msg(struct ipcq_queue *q)
+{
+	u64 pos;
+	u32 len;
+
+	lockdep_assert_held(&q->lock);
+	/* A corrupt slot counts: a get reports it. */
+	return q->nr_msgs ||
+	       (q->ring && ipcq_ring_first(q->ring, &pos, &len) != -ENOENT);
+}
+
+/* JoinableQueue's count: see the comment at the top. */
+static u64 ipcq_queue_unfinished(struct ipcq_queue *q)
+{
+	struct ipcq_ring_count c;
+	s64 n;
+
+	lockdep_assert_held(&q->lock);
+	ipcq_queue_tally(q, &c);
+	if (q->ring)
+		q->taken += ipcq_ring_fold_gets(q->ring);
+	/* A slot being read counts until its reader's gets are folded in. */
+	n = c.msgs + c.reading + q->taken;
+	return n > 0 ? n : 0;
 }
 
 static bool ipcq_queue_eof(struct ipcq_queue *q)
@@ -117,6 +191,29 @@ static bool ipcq_queue_broken(struct ipcq_queue *q)
 {
 	lockdep_assert_held(&q->lock);
 	return q->had_consumer && !q->consumers;
+}
+
+/*
+ * Tells the ring's users, through its status page, where to go and
+ * whether to wake anyone, then orders that before the caller's next look
+ * at the ring: either a user sees the new words, or we see its slot.
+ */
+static void ipcq_queue_publish(struct ipcq_queue *q)
+{
+	u32 route = 0;
+
+	lockdep_assert_held(&q->lock);
+	if (!q->ring)
+		return;
+	if (q->nr_msgs || q->ring_putters || q->shutdown ||
+	    ipcq_queue_broken(q))
+		route |= IPCQ_ROUTE_PUT;
+	if (q->nr_msgs || q->drained)
+		route |= IPCQ_ROUTE_GET;
+	ipcq_ring_set_status(q->ring, route,
+			     q->ring_getters || waitqueue_active(&q->get_wq),
+			     q->ring_putters || waitqueue_active(&q->put_wq));
+	smp_mb();
 }
 
 /* Inserts @m by its (prio, seq) key: new messages and returning ones. */
@@ -217,12 +314,20 @@ long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg)
 	m->prio = arg.priority;
 
 	spin_lock(&q->lock);
+	if (q->ring) {
+		/* Users' puts come here too while this one is in. */
+		q->ring_putters++;
+		ipcq_queue_publish(q);
+	}
 	for (;;) {
+		struct ipcq_ring_count c;
+
+		ipcq_queue_tally(q, &c);
 		if (q->shutdown) {
 			ret = -ESHUTDOWN;
 		} else if (ipcq_queue_broken(q)) {
 			ret = -EPIPE;
-		} else if (q->nr_bytes + m->len > q->max_bytes) {
+		} else if (c.bytes + m->len > q->max_bytes) {
 			ret = -ENOBUFS;
 		} else if (!ipcq_queue_full(q)) {
 			ret = 0;
@@ -243,11 +348,18 @@ long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg)
 		break;
 	}
 	if (!ret) {
-		wake_getters = q->nr_msgs == 0;
+		wake_getters = q->ring || q->nr_msgs == 0;
 		m->seq = q->next_seq++;
-		ipcq_queue_link(q, m);
-		q->unfinished++;
-		m = NULL;
+		/* Into the ring when that keeps FIFO order, else kept. */
+		if (!q->ring || q->nr_msgs || m->prio ||
+		    !ipcq_ring_push(q->ring, m->data, m->len)) {
+			ipcq_queue_link(q, m);
+			m = NULL;
+		}
+	}
+	if (q->ring) {
+		q->ring_putters--;
+		ipcq_queue_publish(q);
 	}
 	/* Pass the turn on to the next putter while there is room. */
 	wake_putter = q->putters && !ipcq_queue_full(q) && !q->shutdown;
@@ -261,12 +373,58 @@ long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg)
 	return ret;
 }
 
+/*
+ * Takes (or with @peek copies) the ring's next message into @bounce,
+ * which becomes the message to deliver. 0 with *@mp set; -EMSGSIZE with
+ * @arg->len set (nothing taken); -ENOENT if the ring has none; -EBADMSG
+ * if it held a corrupt one (gone now); -EAGAIN if users keep taking the
+ * message found first, after dropping and retaking the lock.
+ */
+static int ipcq_queue_take_ring(struct ipcq_queue *q, struct ipcq_qmsg **bounce,
+				struct ipcq_msg *arg, u64 buflen, bool peek,
+				struct ipcq_qmsg **mp)
+{
+	unsigned int lost = 0;
+	u64 pos;
+	u32 len;
+	int ret;
+
+	lockdep_assert_held(&q->lock);
+	for (;;) {
+		ret = ipcq_ring_first(q->ring, &pos, &len);
+		if (ret)
+			return ret;
+		arg->len = len;
+		arg->priority = 0;
+		if (len > buflen)
+			return -EMSGSIZE;
+		ret = ipcq_ring_take(q->ring, pos, (*bounce)->data, peek);
+		if (ret >= 0)
+			break;
+		if (ret != -EAGAIN)
+			return ret;
+		/* Users took it first; bounded under the lock, then yield. */
+		if (++lost % 16 == 0) {
+			spin_unlock(&q->lock);
+			cond_resched();
+			spin_lock(&q->lock);
+			if (signal_pending(current))
+				return -ERESTARTSYS;
+		}
+	}
+	(*bounce)->len = ret;
+	(*bounce)->prio = 0;
+	*mp = *bounce;
+	*bounce = NULL;
+	return 0;
+}
+
 /* Get to userspace; the caller has checked that it may. */
 long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg)
 {
-	bool wake_putters = false, wake_getter, peek;
+	bool wake_putters = false, wake_getter, peek, from_ring = false;
 	bool detached = false, held = false;
-	struct ipcq_qmsg *m = NULL;
+	struct ipcq_qmsg *m = NULL, *bounce = NULL;
 	struct ipcq_msg arg;
 	u64 buflen;
 	long ret;
@@ -277,10 +435,40 @@ long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg)
 		return -EINVAL;
 	peek = arg.flags & IPCQ_MSG_PEEK;
 	buflen = arg.len;
+	if (q->ring) {
+		/* Room to copy a ring message out of the lock. */
+		bounce = kvmalloc(struct_size(bounce, data,
+					      ipcq_ring_slot_size(q->ring)),
+				  GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
+				  __GFP_NOWARN);
+		if (!bounce)
+			return -ENOMEM;
+		refcount_set(&bounce->ref, 1);
+	}
 
 	spin_lock(&q->lock);
+	if (q->ring) {
+		q->ring_getters++;
+		ipcq_queue_publish(q);
+	}
 	for (;;) {
 		m = ipcq_queue_head(q);
+		if (q->ring && q->drained)
+			ipcq_ring_drop(q->ring);	/* puts that raced it */
+		if (q->ring && (!m || (!m->prio && m->seq >= IPCQ_SEQ_BASE))) {
+			/* The ring's messages go before kept ones of prio 0. */
+			ret = ipcq_queue_take_ring(q, &bounce, &arg, buflen,
+						   peek, &m);
+			if (!ret) {
+				from_ring = true;
+				break;
+			}
+			if (ret != -ENOENT) {
+				m = NULL;
+				break;
+			}
+			m = ipcq_queue_head(q);	/* the lock may have dropped */
+		}
 		if (m) {
 			ret = 0;
 		} else if (q->shutdown) {
@@ -293,13 +481,22 @@ long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg)
 			ret = ipcq_queue_wait(q, &q->get_wq, &q->getters,
 					      arg.deadline, true);
 			/* As in put: re-judge unless only the wait failed. */
-			if (!ret || q->nr_msgs || q->shutdown ||
+			if (!ret || ipcq_queue_has_msg(q) || q->shutdown ||
 			    ipcq_queue_eof(q))
 				continue;
 		}
 		break;
 	}
-	if (m) {
+	if (from_ring) {
+		/* @m is our private copy; the ring slot is free already. */
+		if (peek) {
+			held = true;
+		} else {
+			detached = true;
+			wake_putters = true;
+			q->taken++;
+		}
+	} else if (m) {
 		arg.len = m->len;
 		arg.priority = m->prio;
 		if (m->len > buflen) {
@@ -308,24 +505,30 @@ long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg)
 			 * here on (another getter may take it at once).
 			 */
 			ret = -EMSGSIZE;
+			m = NULL;
 		} else if (peek) {
 			refcount_inc(&m->ref);
 			held = true;
 		} else {
-			wake_putters = ipcq_queue_full(q);
+			wake_putters = q->ring || ipcq_queue_full(q);
 			ipcq_queue_unlink(q, m);
 			detached = true;
+			q->taken++;
 		}
 	}
+	if (q->ring)
+		q->ring_getters--;
+	ipcq_queue_publish(q);
 	/* Pass the turn on to the next getter while messages remain. */
-	wake_getter = q->getters && q->nr_msgs;
+	wake_getter = q->getters && ipcq_queue_has_msg(q);
 	spin_unlock(&q->lock);
 
+	kvfree(bounce);
 	if (wake_putters)
 		wake_up_poll(&q->put_wq, EPOLLOUT | EPOLLWRNORM);
 	if (wake_getter)
 		wake_up_poll(&q->get_wq, EPOLLIN | EPOLLRDNORM);
-	if (!m)
+	if (!m && ret != -EMSGSIZE)
 		return ret;
 
 	/* What was done to the message decides what to undo, not ret. */
@@ -349,17 +552,21 @@ long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg)
 	/*
 	 * The copy-out faulted: back to where it was, nothing lost, unless
 	 * an immediate shutdown dropped everything meanwhile: then it is
-	 * dropped as that shutdown would have.
+	 * dropped as that shutdown would have. A ring queue puts it first,
+	 * as its place in the ring is gone.
 	 */
 	spin_lock(&q->lock);
-	wake_getter = !q->nr_msgs;
+	q->taken--;
+	wake_getter = true;
 	if (q->drained) {
-		q->unfinished -= min_t(u64, q->unfinished, 1);
 		wake_getter = false;
 	} else {
+		if (q->ring)
+			m->seq = q->front_seq--;
 		ipcq_queue_link(q, m);
 		m = NULL;
 	}
+	ipcq_queue_publish(q);
 	spin_unlock(&q->lock);
 	ipcq_qmsg_put(m);
 	if (wake_getter)
@@ -367,25 +574,35 @@ long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg)
 	return ret;
 }
 
+static u32 ipcq_queue_state(struct ipcq_queue *q)
+{
+	lockdep_assert_held(&q->lock);
+	return (q->shutdown ? IPCQ_STATE_SHUTDOWN : 0) |
+	       (READ_ONCE(q->obj.ns) ? IPCQ_STATE_NAMED : 0) |
+	       (q->ring ? IPCQ_STATE_RING : 0);
+}
+
 static void ipcq_queue_fill_stat(struct ipcq_queue *q, struct file *file,
 				 struct ipcq_queue_stat *st)
 {
+	struct ipcq_ring_count c;
+
 	lockdep_assert_held(&q->lock);
 	memset(st, 0, sizeof(*st));
+	ipcq_queue_tally(q, &c);
 	st->endpoint = ipcq_file_roles(file);
-	st->messages = q->nr_msgs;
-	st->bytes = q->nr_bytes;
+	st->messages = c.msgs;
+	st->bytes = c.bytes;
 	st->capacity = q->capacity;
 	st->max_msg_size = q->max_msg_size;
 	st->max_bytes = q->max_bytes;
-	st->unfinished = q->unfinished;
+	st->unfinished = ipcq_queue_unfinished(q);
 	st->putters = q->putters;
 	st->getters = q->getters;
 	st->joiners = q->joiners;
 	st->producers = q->producers;
 	st->consumers = q->consumers;
-	st->state = (q->shutdown ? IPCQ_STATE_SHUTDOWN : 0) |
-		    (READ_ONCE(q->obj.ns) ? IPCQ_STATE_NAMED : 0);
+	st->state = ipcq_queue_state(q);
 }
 
 static long ipcq_queue_stat(struct ipcq_queue *q, struct file *file,
@@ -406,6 +623,7 @@ static long ipcq_queue_task_done(struct ipcq_queue *q,
 {
 	struct ipcq_task_done arg;
 	bool wake = false;
+	u64 unfinished;
 	long ret = 0;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
@@ -414,11 +632,12 @@ static long ipcq_queue_task_done(struct ipcq_queue *q,
 		return -EINVAL;
 
 	spin_lock(&q->lock);
-	if (arg.count > q->unfinished) {
+	unfinished = ipcq_queue_unfinished(q);
+	if (arg.count > unfinished) {
 		ret = -ERANGE;
 	} else {
-		q->unfinished -= arg.count;
-		wake = !q->unfinished;
+		q->taken -= arg.count;
+		wake = arg.count == unfinished;
 	}
 	spin_unlock(&q->lock);
 	if (wake)
@@ -438,14 +657,14 @@ static long ipcq_queue_join(struct ipcq_queue *q, struct ipcq_wait __user *uarg)
 
 	spin_lock(&q->lock);
 	for (;;) {
-		if (!q->unfinished) {
+		if (!ipcq_queue_unfinished(q)) {
 			ret = 0;
 		} else if (arg.flags & IPCQ_WAIT_NONBLOCK) {
 			ret = -EAGAIN;
 		} else {
 			ret = ipcq_queue_wait(q, &q->join_wq, &q->joiners,
 					      arg.deadline, false);
-			if (!ret || !q->unfinished)
+			if (!ret || !ipcq_queue_unfinished(q))
 				continue;
 		}
 		break;
@@ -469,14 +688,16 @@ static long ipcq_queue_shutdown(struct ipcq_queue *q,
 	spin_lock(&q->lock);
 	q->shutdown = true;
 	if (arg.flags & IPCQ_SHUTDOWN_IMMEDIATE) {
+		/* Dropped messages leave the count of unfinished tasks. */
 		q->drained = true;
-		/* Each dropped message counts as a finished task. */
-		q->unfinished -= min(q->unfinished, q->nr_msgs);
 		dropped = q->msgs.rb_root;
 		q->msgs = RB_ROOT_CACHED;
 		q->nr_msgs = 0;
 		q->nr_bytes = 0;
 	}
+	ipcq_queue_publish(q);
+	if (q->drained && q->ring)
+		ipcq_ring_drop(q->ring);
 	spin_unlock(&q->lock);
 
 	rbtree_postorder_for_each_entry_safe(m, tmp, &dropped, node)
@@ -499,6 +720,7 @@ void ipcq_queue_attach(struct ipcq_queue *q, u32 roles)
 		q->consumers++;
 		q->had_consumer = true;
 	}
+	ipcq_queue_publish(q);
 	spin_unlock(&q->lock);
 }
 
@@ -515,6 +737,7 @@ void ipcq_queue_detach(struct ipcq_queue *q, u32 roles)
 		wake_getters = !--q->producers;
 	if (roles & IPCQ_OPEN_CONSUMER)
 		wake_putters = !--q->consumers;
+	ipcq_queue_publish(q);
 	spin_unlock(&q->lock);
 
 	if (wake_getters)
@@ -573,6 +796,156 @@ static long ipcq_queue_reopen(struct ipcq_queue *q, struct file *file,
 	return ipcq_queue_install(q, arg.flags & roles, arg.flags);
 }
 
+/*
+ * A ring attachment: the file a ring is mapped from. It names the owner id
+ * its user claims slots with, and holds the endpoint file it came from, so
+ * that when a process dies its claims are reclaimed before its endpoint is
+ * counted out (a consumer never sees end-of-file ahead of the messages
+ * behind a dead producer's claim).
+ */
+struct ipcq_ring_file {
+	struct ipcq_queue *q;
+	struct file *endpoint;
+	u32 owner;
+};
+
+static int ipcq_ring_file_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct ipcq_ring_file *rf = file->private_data;
+
+	return ipcq_ring_mmap(rf->q->ring, vma);
+}
+
+static int ipcq_ring_file_release(struct inode *inode, struct file *file)
+{
+	struct ipcq_ring_file *rf = file->private_data;
+	struct ipcq_queue *q = rf->q;
+	bool changed;
+
+	spin_lock(&q->lock);
+	changed = ipcq_ring_reclaim(q->ring, rf->owner);
+	ipcq_queue_publish(q);
+	spin_unlock(&q->lock);
+	ipcq_ring_owner_free(q->ring, rf->owner);
+	if (changed) {
+		/* A skipped claim may unblock getters, a freed one putters. */
+		wake_up_all(&q->get_wq);
+		wake_up_all(&q->put_wq);
+	}
+	fput(rf->endpoint);
+	ipcq_object_put(&q->obj);
+	kfree(rf);
+	return 0;
+}
+
+static void ipcq_ring_file_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct ipcq_ring_file *rf = file->private_data;
+
+	ipcq_object_show_fdinfo(m, &rf->q->obj);
+	seq_printf(m, "ring-owner:\t%u\n", rf->owner);
+}
+
+static const struct file_operations ipcq_ring_fops = {
+	.owner		= THIS_MODULE,
+	.release	= ipcq_ring_file_release,
+	.mmap		= ipcq_ring_file_mmap,
+	.llseek		= no_llseek,
+	.show_fdinfo	= ipcq_ring_file_show_fdinfo,
+};
+
+static long ipcq_queue_ring_attach(struct ipcq_queue *q, struct file *file,
+				   struct ipcq_ring_info __user *uarg)
+{
+	struct ipcq_ring_info info;
+	struct ipcq_ring_file *rf;
+	struct file *rfile;
+	int fd, ret;
+
+	if (copy_from_user(&info, uarg, sizeof(info)))
+		return -EFAULT;
+	if ((info.flags & ~IPCQ_OPEN_CLOEXEC) || info.owner ||
+	    memchr_inv(&info.slots, 0, offsetof(struct ipcq_ring_info,
+						 reserved) -
+		       offsetof(struct ipcq_ring_info, slots)) ||
+	    memchr_inv(info.reserved, 0, sizeof(info.reserved)))
+		return -EINVAL;
+	if (!q->ring)
+		return -ENXIO;
+	if (!ipcq_file_roles(file))
+		return -EBADF;
+	/* Whoever maps the ring can both put and get through it. */
+	ret = ipcq_object_permission(&q->obj, MAY_READ | MAY_WRITE);
+	if (ret)
+		return ret;
+
+	rf = kzalloc(sizeof(*rf), GFP_KERNEL_ACCOUNT);
+	if (!rf)
+		return -ENOMEM;
+	ret = ipcq_ring_owner_new(q->ring);
+	if (ret < 0)
+		goto free_rf;
+	rf->owner = ret;
+	rf->q = q;
+	ipcq_ring_fill_info(q->ring, &info);
+	info.owner = rf->owner;
+
+	fd = get_unused_fd_flags(info.flags & IPCQ_OPEN_CLOEXEC ? O_CLOEXEC : 0);
+	if (fd < 0) {
+		ret = fd;
+		goto free_owner;
+	}
+	rfile = ipcq_anon_file("[ipcq-ring]", &ipcq_ring_fops, rf, O_RDWR);
+	if (IS_ERR(rfile)) {
+		ret = PTR_ERR(rfile);
+		goto put_fd;
+	}
+	/* From here the file's release undoes it all. */
+	ipcq_object_get(&q->obj);
+	rf->endpoint = get_file(file);
+	if (copy_to_user(uarg, &info, sizeof(info))) {
+		put_unused_fd(fd);
+		fput(rfile);
+		return -EFAULT;
+	}
+	fd_install(fd, rfile);
+	return fd;
+
+put_fd:
+	put_unused_fd(fd);
+free_owner:
+	ipcq_ring_owner_free(q->ring, rf->owner);
+free_rf:
+	kfree(rf);
+	return ret;
+}
+
+static long ipcq_queue_ring_wake(struct ipcq_queue *q,
+				 struct ipcq_ring_wake __user *uarg)
+{
+	const u32 known = IPCQ_WAKE_GETTERS | IPCQ_WAKE_PUTTERS;
+	struct ipcq_ring_wake arg;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (!arg.flags || (arg.flags & ~known) || arg.pad)
+		return -EINVAL;
+	if (!q->ring)
+		return -ENXIO;
+	/*
+	 * Taking the lock orders this wake-up after any waiter's last look
+	 * at the ring (made under the lock, before it sleeps): none is lost.
+	 */
+	spin_lock(&q->lock);
+	ipcq_queue_publish(q);
+	spin_unlock(&q->lock);
+	if (arg.flags & IPCQ_WAKE_GETTERS)
+		wake_up_poll(&q->get_wq, EPOLLIN | EPOLLRDNORM);
+	if (arg.flags & IPCQ_WAKE_PUTTERS)
+		wake_up_poll(&q->put_wq, EPOLLOUT | EPOLLWRNORM);
+	return 0;
+}
+
 static long ipcq_queue_ioctl(struct file *file, unsigned int cmd,
 			     unsigned long arg)
 {
@@ -598,6 +971,10 @@ static long ipcq_queue_ioctl(struct file *file, unsigned int cmd,
 		return ipcq_queue_shutdown(q, argp);
 	case IPCQ_IOC_QUEUE_REOPEN:
 		return ipcq_queue_reopen(q, file, argp);
+	case IPCQ_IOC_RING_ATTACH:
+		return ipcq_queue_ring_attach(q, file, argp);
+	case IPCQ_IOC_RING_WAKE:
+		return ipcq_queue_ring_wake(q, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -615,8 +992,10 @@ __poll_t ipcq_queue_poll_roles(struct ipcq_queue *q, struct file *file,
 		poll_wait(file, &q->put_wq, wait);
 
 	spin_lock(&q->lock);
+	/* Polling counts as waiting: ring users then ask for a wake-up. */
+	ipcq_queue_publish(q);
 	if (roles & IPCQ_OPEN_CONSUMER) {
-		if (q->nr_msgs)
+		if (ipcq_queue_has_msg(q))
 			mask |= EPOLLIN | EPOLLRDNORM;
 		/* Nothing more will come: a get will not block. */
 		if (ipcq_queue_eof(q) || q->shutdown)
@@ -673,6 +1052,10 @@ static void ipcq_queue_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "joiners:\t%u\nproducers:\t%u\nconsumers:\t%u\n",
 		   st.joiners, st.producers, st.consumers);
 	seq_printf(m, "shutdown:\t%u\n", !!(st.state & IPCQ_STATE_SHUTDOWN));
+	if (q->ring)
+		seq_printf(m, "ring:\t%u slots of %u bytes\n",
+			   ipcq_ring_slots(q->ring),
+			   ipcq_ring_slot_size(q->ring));
 }
 
 static const struct file_operations ipcq_queue_fops = {
@@ -692,6 +1075,7 @@ static void ipcq_queue_free(struct ipcq_object *obj)
 
 	rbtree_postorder_for_each_entry_safe(m, tmp, &q->msgs.rb_root, node)
 		ipcq_qmsg_put(m);
+	ipcq_ring_free(q->ring);
 	kfree(q);
 }
 
@@ -699,16 +1083,17 @@ static void ipcq_queue_info(struct ipcq_object *obj,
 			    struct ipcq_object_info *info)
 {
 	struct ipcq_queue *q = ipcq_queue_of(obj);
+	struct ipcq_ring_count c;
 
 	spin_lock(&q->lock);
-	info->value = q->nr_msgs;
-	info->bytes = q->nr_bytes;
+	ipcq_queue_tally(q, &c);
+	info->value = c.msgs;
+	info->bytes = c.bytes;
 	info->capacity = q->capacity;
 	info->waiters = q->putters + q->getters + q->joiners;
 	info->producers = q->producers;
 	info->consumers = q->consumers;
-	info->state = (q->shutdown ? IPCQ_STATE_SHUTDOWN : 0) |
-		      (READ_ONCE(q->obj.ns) ? IPCQ_STATE_NAMED : 0);
+	info->state = ipcq_queue_state(q);
 	spin_unlock(&q->lock);
 }
 
@@ -726,9 +1111,18 @@ static struct ipcq_object *ipcq_queue_create(void *arg)
 	q = kzalloc(sizeof(*q), GFP_KERNEL_ACCOUNT);
 	if (!q)
 		return ERR_PTR(-ENOMEM);
+	if (attr->ring_slots) {
+		q->ring = ipcq_ring_new(attr->ring_slots, attr->slot_size);
+		if (IS_ERR(q->ring)) {
+			ret = PTR_ERR(q->ring);
+			kfree(q);
+			return ERR_PTR(ret);
+		}
+	}
 	ret = ipcq_object_init(&q->obj, IPCQ_TYPE_QUEUE, &ipcq_queue_ops,
 			       attr->mode);
 	if (ret) {
+		ipcq_ring_free(q->ring);
 		kfree(q);
 		return ERR_PTR(ret);
 	}
@@ -737,6 +1131,8 @@ static struct ipcq_object *ipcq_queue_create(void *arg)
 	q->max_bytes = READ_ONCE(ipcq_max_queue_bytes);
 	spin_lock_init(&q->lock);
 	q->msgs = RB_ROOT_CACHED;
+	q->next_seq = IPCQ_SEQ_BASE;
+	q->front_seq = IPCQ_SEQ_BASE - 1;
 	init_waitqueue_head(&q->put_wq);
 	init_waitqueue_head(&q->get_wq);
 	init_waitqueue_head(&q->join_wq);
@@ -774,7 +1170,7 @@ long ipcq_queue_open(struct ipcq_queue_open __user *uarg)
 {
 	const u32 roles = IPCQ_OPEN_PRODUCER | IPCQ_OPEN_CONSUMER;
 	const u32 known = roles | IPCQ_OPEN_CREATE | IPCQ_OPEN_EXCL |
-			  IPCQ_OPEN_CLOEXEC;
+			  IPCQ_OPEN_CLOEXEC | IPCQ_OPEN_RING;
 	unsigned int max_msg_size = READ_ONCE(ipcq_max_msg_size);
 	struct ipcq_queue_attr attr;
 	struct ipcq_queue_open arg;
@@ -794,9 +1190,32 @@ long ipcq_queue_open(struct ipcq_queue_open __user *uarg)
 	if (arg.max_msg_size > max_msg_size)
 		return -EINVAL;
 
+	memset(&attr, 0, sizeof(attr));
 	attr.capacity = arg.capacity;
 	attr.max_msg_size = arg.max_msg_size ?: max_msg_size;
 	attr.mode = arg.mode & ~current_umask();
+	if (!(arg.flags & IPCQ_OPEN_RING)) {
+		if (arg.slot_size)
+			return -EINVAL;
+	} else {
+		u64 max_bytes = READ_ONCE(ipcq_max_queue_bytes);
+
+		if (arg.capacity > IPCQ_RING_SLOTS_MAX ||
+		    arg.slot_size > IPCQ_RING_SLOT_MAX)
+			return -EINVAL;
+		attr.ring_slots = arg.capacity ?: IPCQ_RING_SLOTS_DEFAULT;
+		/*
+		 * The ring alone never holds more than max_queue_bytes, so
+		 * its users need no byte count: a default slot shrinks to
+		 * fit, a slot size asked for must fit.
+		 */
+		if (arg.slot_size && arg.slot_size * attr.ring_slots > max_bytes)
+			return -EINVAL;
+		attr.slot_size = min_t(u64, arg.slot_size ?: IPCQ_RING_SLOT_DEFAULT,
+				       attr.max_msg_size);
+		attr.slot_size = min_t(u64, attr.slot_size,
+				       div_u64(max_bytes, attr.ring_slots));
+	}
 
 	if (!arg.name) {
 		/* Anonymous: always new; names and create flags make no sense. */

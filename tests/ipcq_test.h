@@ -55,6 +55,18 @@ static inline int dev_open(void)
 	return open("/dev/ipcq", O_RDWR | O_CLOEXEC);
 }
 
+/*
+ * Built as *_ring_test, a queue suite runs every case again on ring
+ * queues: the same promises hold whichever path a message takes.
+ */
+#ifdef IPCQ_TEST_RING
+#define TEST_QUEUE_FLAGS	IPCQ_OPEN_RING
+#define TEST_QUEUE_STATE	IPCQ_STATE_RING
+#else
+#define TEST_QUEUE_FLAGS	0
+#define TEST_QUEUE_STATE	0
+#endif
+
 /* Raw IPCQ_IOC_QUEUE_OPEN; returns the fd or -errno. */
 static inline int raw_queue_open(int dev, const char *name, uint32_t flags,
 				 uint32_t mode, uint64_t capacity,
@@ -65,7 +77,7 @@ static inline int raw_queue_open(int dev, const char *name, uint32_t flags,
 	memset(&arg, 0, sizeof(arg));
 	arg.name = (uintptr_t)name;
 	arg.name_len = name ? strlen(name) : 0;
-	arg.flags = flags;
+	arg.flags = flags | TEST_QUEUE_FLAGS;
 	arg.mode = mode;
 	arg.capacity = capacity;
 	arg.max_msg_size = max_msg_size;

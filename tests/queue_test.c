@@ -92,7 +92,7 @@ TEST_F(q, anonymous_queue_stat_defaults)
 	EXPECT_EQ(0, st.joiners);
 	EXPECT_EQ(1, st.producers);
 	EXPECT_EQ(1, st.consumers);
-	EXPECT_EQ(0, st.state);
+	EXPECT_EQ(TEST_QUEUE_STATE, st.state);
 	EXPECT_EQ(BOTH, st.endpoint);
 	EXPECT_EQ(0, st.pad);
 	EXPECT_EQ(0, st.reserved[0]);
@@ -116,7 +116,7 @@ TEST_F(q, open_rejects_bad_arguments)
 	char long_name[IPCQ_NAME_MAX + 2];
 
 	/* Unknown flag bits, no role, EXCL without CREATE. */
-	EXPECT_EQ(-EINVAL, raw_queue_open(self->dev, NULL, BOTH | (1U << 5),
+	EXPECT_EQ(-EINVAL, raw_queue_open(self->dev, NULL, BOTH | (1U << 6),
 					  0, 0, 0));
 	EXPECT_EQ(-EINVAL, raw_queue_open(self->dev, NULL, 1U << 31, 0, 0, 0));
 	EXPECT_EQ(-EINVAL, raw_queue_open(self->dev, NULL, IPCQ_OPEN_CREATE,
@@ -138,12 +138,17 @@ TEST_F(q, open_rejects_bad_arguments)
 	arg.flags = BOTH;
 	arg.pad = 1;
 	EXPECT_EQ(-EINVAL, xioctl(self->dev, IPCQ_IOC_QUEUE_OPEN, &arg));
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 2; i++) {
 		memset(&arg, 0, sizeof(arg));
 		arg.flags = BOTH;
 		arg.reserved[i] = 1;
 		EXPECT_EQ(-EINVAL, xioctl(self->dev, IPCQ_IOC_QUEUE_OPEN, &arg));
 	}
+	/* A slot size without a ring. */
+	memset(&arg, 0, sizeof(arg));
+	arg.flags = BOTH;
+	arg.slot_size = 64;
+	EXPECT_EQ(-EINVAL, xioctl(self->dev, IPCQ_IOC_QUEUE_OPEN, &arg));
 	/* Anonymous with a length, named with none. */
 	memset(&arg, 0, sizeof(arg));
 	arg.flags = BOTH;
@@ -201,7 +206,7 @@ TEST_F(q, named_create_open_exclusive_unlink)
 	ASSERT_EQ(0, raw_stat(b, &st));
 	EXPECT_EQ(2, st.capacity);
 	EXPECT_EQ(64, st.max_msg_size);
-	EXPECT_EQ(IPCQ_STATE_NAMED, st.state);
+	EXPECT_EQ(IPCQ_STATE_NAMED | TEST_QUEUE_STATE, st.state);
 	EXPECT_EQ(2, st.producers);
 
 	/* Both files are the same queue. */
@@ -987,7 +992,7 @@ TEST_F(q, shutdown_wakes_everyone_then_drains)
 	/* After shutdown: put fails, get drains, then fails; twice is fine. */
 	EXPECT_EQ(-ESHUTDOWN, raw_put(full, "c", 1, 0, 0, 0));
 	ASSERT_EQ(0, raw_stat(full, &st));
-	EXPECT_EQ(IPCQ_STATE_SHUTDOWN, st.state);
+	EXPECT_EQ(IPCQ_STATE_SHUTDOWN | TEST_QUEUE_STATE, st.state);
 	EXPECT_EQ(0, raw_get(full, buf, &len, NULL, 0, 0));
 	EXPECT_EQ('a', buf[0]);
 	EXPECT_EQ(-ESHUTDOWN, raw_get(full, buf, &len, NULL, 0,

@@ -44,6 +44,7 @@
 						 * conditions, barriers
 						 */
 #define IPCQ_FEATURE_LIST	((__u64)1 << 4)	/* IPCQ_IOC_LIST */
+#define IPCQ_FEATURE_RING	((__u64)1 << 5)	/* IPCQ_OPEN_RING queues */
 
 /* Deadline meaning "block until the call can complete". */
 #define IPCQ_DEADLINE_FOREVER	(~(__u64)0)
@@ -107,6 +108,7 @@ struct ipcq_api {
 #define IPCQ_OPEN_CREATE	(1U << 2)	/* create the named queue if missing */
 #define IPCQ_OPEN_EXCL		(1U << 3)	/* with CREATE: EEXIST if it exists */
 #define IPCQ_OPEN_CLOEXEC	(1U << 4)	/* the new fd is close-on-exec */
+#define IPCQ_OPEN_RING		(1U << 5)	/* create with a shared ring */
 
 /**
  * struct ipcq_queue_open - argument of IPCQ_IOC_QUEUE_OPEN
@@ -123,7 +125,16 @@ struct ipcq_api {
  *                no count limit (SimpleQueue); ignored when opening.
  * @max_msg_size: in: largest message in bytes, 0 for the module's
  *                max_msg_size; ignored when opening an existing queue.
+ * @slot_size:    in: with IPCQ_OPEN_RING, payload bytes per ring slot,
+ *                0 for IPCQ_RING_SLOT_DEFAULT (capped at @max_msg_size);
+ *                must be zero without IPCQ_OPEN_RING.
  * @reserved:     in: must be zero.
+ *
+ * IPCQ_OPEN_RING (feature IPCQ_FEATURE_RING) gives the queue it creates a
+ * ring that its users map (see IPCQ_IOC_RING_ATTACH); ignored when an
+ * existing queue is opened. The ring has @capacity slots, or
+ * IPCQ_RING_SLOTS_DEFAULT when @capacity is 0 (the queue still has no
+ * count limit: what does not fit is kept by the kernel).
  *
  * Returns the new queue fd. Anonymous queues are always created and live
  * as long as a file refers to them; named queues live in the caller's IPC
@@ -133,7 +144,10 @@ struct ipcq_api {
  * above the module limit; ENAMETOOLONG @name_len > IPCQ_NAME_MAX; ENOENT no
  * such queue without CREATE; EEXIST it exists with CREATE|EXCL; EACCES the
  * mode bits deny a requested endpoint; ENOSPC the owner has
- * max_objects_per_user objects; ENOMEM; EMFILE; EFAULT.
+ * max_objects_per_user objects; ENOMEM; EMFILE; EFAULT. With
+ * IPCQ_OPEN_RING, EINVAL also when @capacity is above IPCQ_RING_SLOTS_MAX,
+ * @slot_size above IPCQ_RING_SLOT_MAX, or the ring would be larger than
+ * the module's max_queue_bytes.
  */
 struct ipcq_queue_open {
 	__u64 name;
@@ -143,7 +157,8 @@ struct ipcq_queue_open {
 	__u32 pad;
 	__u64 capacity;
 	__u64 max_msg_size;
-	__u64 reserved[3];
+	__u64 slot_size;
+	__u64 reserved[2];
 };
 
 /**
@@ -208,6 +223,7 @@ struct ipcq_msg {
 /* Bits of struct ipcq_queue_stat.state. */
 #define IPCQ_STATE_SHUTDOWN	(1U << 0)	/* shutdown was called */
 #define IPCQ_STATE_NAMED	(1U << 1)	/* reachable by name */
+#define IPCQ_STATE_RING		(1U << 2)	/* has a ring (IPCQ_OPEN_RING) */
 
 /**
  * struct ipcq_queue_stat - argument of IPCQ_IOC_QUEUE_STAT, all out
@@ -555,6 +571,166 @@ struct ipcq_list {
 };
 
 /*
+ * Rings (IPCQ_FEATURE_RING): a queue created with IPCQ_OPEN_RING keeps its
+ * priority-0 messages that fit a slot in a ring its users map, so that a
+ * put or get costs no system call while the ring is neither full nor
+ * empty. The kernel takes part through the ioctls and keeps every queue
+ * promise (counts, end-of-file, EPIPE, shutdown, deadlines, poll).
+ *
+ * Two regions are mapped from the file IPCQ_IOC_RING_ATTACH returns, at
+ * the mmap offsets and sizes struct ipcq_ring_info gives:
+ *  - the status region, read-only (PROT_WRITE fails with EPERM, and it
+ *    cannot be made writable): words the kernel writes, at the offsets
+ *    off_route, off_get_wake and off_put_wake, each a __u32;
+ *  - the ring region, read-write and MAP_SHARED only: three __u64 hints
+ *    (off_head: next position to get, off_tail: next position to put,
+ *    off_gets: messages taken from the ring by its users) and the slots at
+ *    off_slots, slot_stride bytes apart. A slot is a __u64 control word,
+ *    a __u32 length at slot_off_len and the payload at slot_off_data.
+ * Nothing in the ring region is trusted by the kernel: it reads each
+ * value once, bounds it, and a process that scribbles there damages only
+ * the messages of that queue (gets then fail with EBADMSG).
+ *
+ * Positions count up from 0; position p lives in slot p % slots. The
+ * control word of a slot packs a position, a state and an owner:
+ */
+#define IPCQ_RING_POS_BITS	46
+#define IPCQ_RING_POS_MASK	((((__u64)1) << IPCQ_RING_POS_BITS) - 1)
+#define IPCQ_RING_CTL(pos, state, owner) \
+	((((__u64)(pos) & IPCQ_RING_POS_MASK) << 18) | \
+	 ((__u64)(state) << 16) | ((__u64)(owner) & 0xffff))
+#define IPCQ_RING_CTL_POS(ctl)		((ctl) >> 18)
+#define IPCQ_RING_CTL_STATE(ctl)	((__u32)((ctl) >> 16) & 3)
+#define IPCQ_RING_CTL_OWNER(ctl)	((__u32)(ctl) & 0xffff)
+/*
+ * States, with the owner field's meaning:
+ *   EMPTY(p):   free for the put of position p (owner 0). A slot starts
+ *               as EMPTY(its index).
+ *   WRITING(p): claimed by the put of p (owner: the claimer's id). The
+ *               only transition to it is a compare-and-swap from EMPTY(p).
+ *   FULL(p):    holds the message of position p (owner: IPCQ_RING_SKIP if
+ *               it holds none and is to be passed over). Set by a release
+ *               store once length and payload are written: the commit.
+ *   READING(p): claimed by a get (owner: the claimer's id), by a
+ *               compare-and-swap from FULL(p). The get then adds 1 to the
+ *               gets hint, copies the message and stores EMPTY(p + slots).
+ * A put scans from the tail hint for EMPTY(p); a slot still holding a
+ * position below p means the ring is full. A get scans from the head hint
+ * for FULL(p), passing over positions already READING or consumed, and
+ * stops at EMPTY(p) or WRITING(p): messages are seen in claim order.
+ * Both advance their hint past what they took. Owner 0 is the kernel.
+ *
+ * Before a put claims and again after it has claimed, it reads the route
+ * word: with IPCQ_ROUTE_PUT set, the put must go through
+ * IPCQ_IOC_QUEUE_PUT instead (committing a slot it claimed as FULL with
+ * owner IPCQ_RING_SKIP). With IPCQ_ROUTE_GET set, a get must go through
+ * IPCQ_IOC_QUEUE_GET. The kernel sets them while it keeps messages outside
+ * the ring (a priority, longer than a slot, or no room in the ring of a
+ * queue without count limit: FIFO order is kept across both), while a put
+ * waits in the kernel, after shutdown, and once no consumer is left.
+ * After a commit, a put that finds the get_wake word nonzero calls
+ * IPCQ_IOC_RING_WAKE with IPCQ_WAKE_GETTERS; after freeing a slot, a get
+ * that finds put_wake nonzero calls it with IPCQ_WAKE_PUTTERS. A full
+ * barrier separates the commit (the free) from that read, as the kernel
+ * separates setting the word from looking at the ring.
+ *
+ * When the file of an attachment is released (its last mapping gone and
+ * fd closed, or its process dead), the kernel turns the slots its owner
+ * had claimed for writing into skipped ones and frees the slots it had
+ * claimed for reading: a dying producer never shows a torn message and
+ * never wedges the ring.
+ */
+#define IPCQ_RING_EMPTY		0
+#define IPCQ_RING_WRITING	1
+#define IPCQ_RING_FULL		2
+#define IPCQ_RING_READING	3
+#define IPCQ_RING_SKIP		1	/* owner field of a FULL slot */
+
+/* Bits of the route word. */
+#define IPCQ_ROUTE_PUT		(1U << 0)	/* puts go through the kernel */
+#define IPCQ_ROUTE_GET		(1U << 1)	/* gets go through the kernel */
+
+#define IPCQ_RING_SLOTS_DEFAULT	256		/* slots when capacity is 0 */
+#define IPCQ_RING_SLOTS_MAX	65536
+#define IPCQ_RING_SLOT_DEFAULT	240		/* payload bytes per slot */
+#define IPCQ_RING_SLOT_MAX	65536
+
+/* mmap offsets of the regions (also given by struct ipcq_ring_info). */
+#define IPCQ_RING_OFF_STATUS	0ULL
+#define IPCQ_RING_OFF_RING	0x10000000ULL
+
+/**
+ * struct ipcq_ring_info - argument of IPCQ_IOC_RING_ATTACH
+ * @flags:          in: IPCQ_OPEN_CLOEXEC or 0.
+ * @owner:          out: this attachment's owner id, 1..65535, for the
+ *                  control words of the slots it claims.
+ * @slots:          out: number of slots.
+ * @slot_size:      out: payload bytes per slot.
+ * @slot_stride:    out: bytes from one slot to the next.
+ * @slot_off_len:   out: offset of the __u32 length in a slot.
+ * @slot_off_data:  out: offset of the payload in a slot.
+ * @off_head:       out: offset of the head hint in the ring region.
+ * @off_tail:       out: offset of the tail hint in the ring region.
+ * @off_gets:       out: offset of the gets counter in the ring region.
+ * @off_slots:      out: offset of slot 0 in the ring region.
+ * @off_route:      out: offset of the route word in the status region.
+ * @off_get_wake:   out: offset of the get_wake word in the status region.
+ * @off_put_wake:   out: offset of the put_wake word in the status region.
+ * @status_offset:  out: mmap offset of the status region.
+ * @status_size:    out: its size in bytes (whole pages).
+ * @ring_offset:    out: mmap offset of the ring region.
+ * @ring_size:      out: its size in bytes (whole pages).
+ * @reserved:       in: must be zero; out: zero.
+ *
+ * Called on a producer or consumer file of a ring queue. Returns a new
+ * fd, the attachment, to mmap the regions from (the regions must be
+ * mapped whole, at their offsets; the mapping keeps the attachment and
+ * the queue alive). The caller needs read and write permission on the
+ * queue: the ring cannot tell producers from consumers.
+ * Errors: ENXIO the queue has no ring; EBADF an observer file; EACCES no
+ * read and write permission; EUSERS 65535 attachments exist; EINVAL bad
+ * flags or reserved; EMFILE; ENOMEM; EFAULT.
+ */
+struct ipcq_ring_info {
+	__u32 flags;
+	__u32 owner;
+	__u32 slots;
+	__u32 slot_size;
+	__u32 slot_stride;
+	__u32 slot_off_len;
+	__u32 slot_off_data;
+	__u32 off_head;
+	__u32 off_tail;
+	__u32 off_gets;
+	__u32 off_slots;
+	__u32 off_route;
+	__u32 off_get_wake;
+	__u32 off_put_wake;
+	__u64 status_offset;
+	__u64 status_size;
+	__u64 ring_offset;
+	__u64 ring_size;
+	__u64 reserved[2];
+};
+
+/* Flags of struct ipcq_ring_wake. */
+#define IPCQ_WAKE_GETTERS	(1U << 0)	/* a ring put committed */
+#define IPCQ_WAKE_PUTTERS	(1U << 1)	/* a ring get freed a slot */
+
+/**
+ * struct ipcq_ring_wake - argument of IPCQ_IOC_RING_WAKE
+ * @flags:    in: IPCQ_WAKE_* bits, at least one.
+ * @pad:      in: must be zero.
+ *
+ * On a queue fd: wakes a caller blocked in get (put) and every poller, to
+ * look at the ring again. Errors: ENXIO no ring; EINVAL.
+ */
+struct ipcq_ring_wake {
+	__u32 flags;
+	__u32 pad;
+};
+
+/*
  * ioctl numbers. Ranges, so each concept has room to grow:
  *   0x00-0x0f  device (/dev/ipcq) ioctls
  *   0x10-0x2f  message queues
@@ -578,6 +754,10 @@ struct ipcq_list {
 #define IPCQ_IOC_QUEUE_JOIN	_IOW(IPCQ_IOC_MAGIC, 0x14, struct ipcq_wait)
 #define IPCQ_IOC_QUEUE_SHUTDOWN	_IOW(IPCQ_IOC_MAGIC, 0x15, struct ipcq_shutdown)
 #define IPCQ_IOC_QUEUE_REOPEN	_IOW(IPCQ_IOC_MAGIC, 0x16, struct ipcq_reopen)
+
+/* On a queue fd of a ring queue; see struct ipcq_ring_info. */
+#define IPCQ_IOC_RING_ATTACH	_IOWR(IPCQ_IOC_MAGIC, 0x60, struct ipcq_ring_info)
+#define IPCQ_IOC_RING_WAKE	_IOW(IPCQ_IOC_MAGIC, 0x61, struct ipcq_ring_wake)
 
 /*
  * On a pipe end fd. Send and receive take struct ipcq_msg with the

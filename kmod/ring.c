@@ -1,0 +1,496 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Rings: the memory a ring queue shares with its users, and the kernel's
+ * side of the slot protocol described in include/uapi/linux/ipcq.h.
+ *
+ * Two regions: a status page only the kernel writes (users map it
+ * read-only, without VM_MAYWRITE), and the ring region of hints and slots
+ * that users write freely. Everything the kernel relies on (sizes, page
+ * arrays, owner ids, the kernel-kept messages, counts) lives in struct
+ * ipcq_ring and struct ipcq_queue, never in shared memory. Every word read
+ * from the ring region is read once, bounded, and its worst value costs
+ * only that queue's messages: each scan is bounded by the slot count and
+ * each copy by the slot size.
+ *
+ * The callers (queue.c) serialise the kernel's own ring operations with
+ * the queue lock; users run concurrently, lock-free, with compare-and-swap
+ * on the control words. Pages are allocated one by one (charged to the
+ * creator's memory cgroup), vmapped for the kernel, and inserted into user
+ * mappings; a mapping holds its attachment file, which holds the queue, so
+ * the pages outlive every mapping.
+ */
+#include <linux/atomic.h>
+#include <linux/highmem.h>
+#include <linux/idr.h>
+#include <linux/math64.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+#include <linux/version.h>
+
+#include "ipcq.h"
+
+/* Layout; handed to users through struct ipcq_ring_info. */
+#define RING_OFF_HEAD		0
+#define RING_OFF_TAIL		64
+#define RING_OFF_GETS		128
+#define RING_OFF_SLOTS		192
+#define SLOT_OFF_CTL		0
+#define SLOT_OFF_LEN		8
+#define SLOT_OFF_DATA		16
+#define STATUS_OFF_ROUTE	0
+#define STATUS_OFF_GET_WAKE	4
+#define STATUS_OFF_PUT_WAKE	8
+
+struct ipcq_ring {
+	u32 slots;
+	u32 slot_size;
+	u32 stride;
+	struct page **pages;		/* the ring region */
+	unsigned int nr_pages;
+	void *mem;			/* its kernel mapping */
+	struct page *status_page;
+	u32 *status;			/* its kernel mapping */
+	u64 gets_seen;			/* the gets hint, when last folded */
+	struct ida owners;
+};
+
+static u64 *ring_word(struct ipcq_ring *r, size_t off)
+{
+	return (u64 *)((char *)r->mem + off);
+}
+
+static u64 *ring_ctl(struct ipcq_ring *r, u64 pos)
+{
+	u32 idx;
+
+	div_u64_rem(pos, r->slots, &idx);
+	return ring_word(r, RING_OFF_SLOTS + (size_t)idx * r->stride);
+}
+
+static u32 *ring_len(u64 *ctl)
+{
+	return (u32 *)((char *)ctl + SLOT_OFF_LEN);
+}
+
+static void *ring_data(u64 *ctl)
+{
+	return (char *)ctl + SLOT_OFF_DATA;
+}
+
+/* Signed distance from position @b to the position field @a, mod 2^46. */
+static s64 ring_diff(u64 a, u64 b)
+{
+	return (s64)((a - b) << (64 - IPCQ_RING_POS_BITS)) >>
+	       (64 - IPCQ_RING_POS_BITS);
+}
+
+static size_t ring_region_size(u32 slots, u32 stride)
+{
+	return PAGE_ALIGN(RING_OFF_SLOTS + (size_t)slots * stride);
+}
+
+/* Bytes of the ring region, or 0 if @slots x @slot_size is too large. */
+size_t ipcq_ring_bytes(u32 slots, u32 slot_size)
+{
+	if (!slots || slots > IPCQ_RING_SLOTS_MAX ||
+	    slot_size > IPCQ_RING_SLOT_MAX)
+		return 0;
+	return ring_region_size(slots, ALIGN(SLOT_OFF_DATA + slot_size, 64));
+}
+
+struct ipcq_ring *ipcq_ring_new(u32 slots, u32 slot_size)
+{
+	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO;
+	struct ipcq_ring *r;
+	unsigned int i;
+	u64 pos;
+
+	if (!ipcq_ring_bytes(slots, slot_size))
+		return ERR_PTR(-EINVAL);
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	r->slots = slots;
+	r->slot_size = slot_size;
+	r->stride = ALIGN(SLOT_OFF_DATA + slot_size, 64);
+	r->nr_pages = ring_region_size(slots, r->stride) >> PAGE_SHIFT;
+	ida_init(&r->owners);
+
+	r->pages = kvcalloc(r->nr_pages, sizeof(*r->pages), GFP_KERNEL_ACCOUNT);
+	if (!r->pages)
+		goto fail;
+	for (i = 0; i < r->nr_pages; i++) {
+		r->pages[i] = alloc_page(gfp);
+		if (!r->pages[i])
+			goto fail;
+	}
+	r->mem = vmap(r->pages, r->nr_pages, VM_MAP, PAGE_KERNEL);
+	if (!r->mem)
+		goto fail;
+	r->status_page = alloc_page(gfp);
+	if (!r->status_page)
+		goto fail;
+	r->status = page_address(r->status_page);
+
+	for (pos = 0; pos < slots; pos++)
+		WRITE_ONCE(*ring_ctl(r, pos),
+			   IPCQ_RING_CTL(pos, IPCQ_RING_EMPTY, 0));
+	return r;
+fail:
+	ipcq_ring_free(r);
+	return ERR_PTR(-ENOMEM);
+}
+
+void ipcq_ring_free(struct ipcq_ring *r)
+{
+	unsigned int i;
+
+	if (!r)
+		return;
+	if (r->status_page)
+		__free_page(r->status_page);
+	if (r->mem)
+		vunmap(r->mem);
+	for (i = 0; r->pages && i < r->nr_pages && r->pages[i]; i++)
+		__free_page(r->pages[i]);
+	kvfree(r->pages);
+	ida_destroy(&r->owners);
+	kfree(r);
+}
+
+u32 ipcq_ring_slot_size(const struct ipcq_ring *r)
+{
+	return r->slot_size;
+}
+
+u32 ipcq_ring_slots(const struct ipcq_ring *r)
+{
+	return r->slots;
+}
+
+/* Publishes the kernel's view; the caller orders it with its own reads. */
+void ipcq_ring_set_status(struct ipcq_ring *r, u32 route, bool get_wake,
+			  bool put_wake)
+{
+	WRITE_ONCE(r->status[STATUS_OFF_ROUTE / 4], route);
+	WRITE_ONCE(r->status[STATUS_OFF_GET_WAKE / 4], get_wake);
+	WRITE_ONCE(r->status[STATUS_OFF_PUT_WAKE / 4], put_wake);
+}
+
+/* Moves a position hint forward to @pos, never back. */
+static void ring_advance(u64 *hint, u64 pos)
+{
+	u64 old = READ_ONCE(*hint);
+
+	if (ring_diff(pos, old) > 0)
+		cmpxchg64(hint, old, pos);
+}
+
+/*
+ * Kernel put: claims the first free slot from the tail hint, writes @len
+ * bytes of @data and commits. False when no slot is free (or the hints
+ * are too damaged to find one).
+ */
+bool ipcq_ring_push(struct ipcq_ring *r, const void *data, u32 len)
+{
+	u64 *tail = ring_word(r, RING_OFF_TAIL);
+	u64 pos = READ_ONCE(*tail);
+	u32 i;
+
+	if (len > r->slot_size)
+		return false;
+	for (i = 0; i < 2 * r->slots; i++) {
+		u64 *ctl = ring_ctl(r, pos);
+		u64 cur = READ_ONCE(*ctl);
+		s64 d = ring_diff(IPCQ_RING_CTL_POS(cur), pos);
+
+		if (d < 0)
+			return false;	/* an older lap is still here: full */
+		if (d > 0 || IPCQ_RING_CTL_STATE(cur) != IPCQ_RING_EMPTY) {
+			pos++;
+			continue;
+		}
+		if (cmpxchg64(ctl, cur, IPCQ_RING_CTL(pos, IPCQ_RING_WRITING,
+						      0)) != cur)
+			continue;
+		WRITE_ONCE(*ring_len(ctl), len);
+		memcpy(ring_data(ctl), data, len);
+		smp_store_release(ctl, IPCQ_RING_CTL(pos, IPCQ_RING_FULL, 0));
+		ring_advance(tail, pos + 1);
+		return true;
+	}
+	return false;
+}
+
+/* Frees the slot of @pos that the kernel claimed for reading. */
+static void ring_release(struct ipcq_ring *r, u64 *ctl, u64 pos)
+{
+	smp_store_release(ctl, IPCQ_RING_CTL(pos + r->slots,
+					     IPCQ_RING_EMPTY, 0));
+	ring_advance(ring_word(r, RING_OFF_HEAD), pos + 1);
+}
+
+/*
+ * Finds the next message from the head hint, passing over (and freeing)
+ * skipped slots: 0 with its position and length, -ENOENT when the ring
+ * has none ready, -EBADMSG when the next one is corrupt (its slot is
+ * freed, so the next call moves on).
+ */
+int ipcq_ring_first(struct ipcq_ring *r, u64 *posp, u32 *lenp)
+{
+	u64 pos = READ_ONCE(*ring_word(r, RING_OFF_HEAD));
+	u32 i;
+
+	for (i = 0; i < 2 * r->slots; i++) {
+		u64 *ctl = ring_ctl(r, pos);
+		u64 cur = smp_load_acquire(ctl);
+		s64 d = ring_diff(IPCQ_RING_CTL_POS(cur), pos);
+		u32 len;
+
+		if (d < 0)
+			return -ENOENT;
+		if (d > 0 || IPCQ_RING_CTL_STATE(cur) == IPCQ_RING_READING) {
+			pos++;
+			continue;
+		}
+		if (IPCQ_RING_CTL_STATE(cur) != IPCQ_RING_FULL)
+			return -ENOENT;	/* EMPTY or WRITING: not yet */
+		len = READ_ONCE(*ring_len(ctl));
+		if (IPCQ_RING_CTL_OWNER(cur) != IPCQ_RING_SKIP &&
+		    len <= r->slot_size) {
+			*posp = pos;
+			*lenp = len;
+			return 0;
+		}
+		/* Skipped or corrupt: take it out of the way. */
+		if (cmpxchg64(ctl, cur, IPCQ_RING_CTL(pos, IPCQ_RING_READING,
+						      0)) != cur)
+			continue;
+		ring_release(r, ctl, pos);
+		if (IPCQ_RING_CTL_OWNER(cur) != IPCQ_RING_SKIP)
+			return -EBADMSG;
+		pos++;
+	}
+	return -ENOENT;
+}
+
+/*
+ * Copies the message of @pos found by ipcq_ring_first() into @buf (room
+ * for slot_size bytes) and, unless @peek, takes it out of the ring.
+ * Returns its length, or -EAGAIN if a user got there first (look again),
+ * or -EBADMSG if it turned corrupt (it is gone).
+ */
+int ipcq_ring_take(struct ipcq_ring *r, u64 pos, void *buf, bool peek)
+{
+	u64 *ctl = ring_ctl(r, pos);
+	u64 cur = smp_load_acquire(ctl);
+	u32 len;
+
+	if (IPCQ_RING_CTL_STATE(cur) != IPCQ_RING_FULL ||
+	    ring_diff(IPCQ_RING_CTL_POS(cur), pos) ||
+	    IPCQ_RING_CTL_OWNER(cur) == IPCQ_RING_SKIP)
+		return -EAGAIN;
+	if (peek) {
+		len = READ_ONCE(*ring_len(ctl));
+		if (len > r->slot_size)
+			return -EAGAIN;
+		memcpy(buf, ring_data(ctl), len);
+		smp_rmb();	/* the copy before the re-check */
+		return READ_ONCE(*ctl) == cur ? len : -EAGAIN;
+	}
+	if (cmpxchg64(ctl, cur, IPCQ_RING_CTL(pos, IPCQ_RING_READING, 0)) != cur)
+		return -EAGAIN;
+	len = READ_ONCE(*ring_len(ctl));
+	if (len <= r->slot_size)
+		memcpy(buf, ring_data(ctl), len);
+	ring_release(r, ctl, pos);
+	return len <= r->slot_size ? len : -EBADMSG;
+}
+
+/* Counts what the slots hold; O(slots), for the slow paths only. */
+void ipcq_ring_count(struct ipcq_ring *r, struct ipcq_ring_count *c)
+{
+	u32 i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < r->slots; i++) {
+		u64 *ctl = ring_ctl(r, i);
+		u64 cur = READ_ONCE(*ctl);
+
+		switch (IPCQ_RING_CTL_STATE(cur)) {
+		case IPCQ_RING_FULL:
+			if (IPCQ_RING_CTL_OWNER(cur) == IPCQ_RING_SKIP)
+				break;
+			c->msgs++;
+			c->bytes += min(READ_ONCE(*ring_len(ctl)), r->slot_size);
+			break;
+		case IPCQ_RING_WRITING:
+			c->writing++;
+			break;
+		case IPCQ_RING_READING:
+			c->reading++;
+			break;
+		}
+	}
+}
+
+/* Empties the ring (immediate shutdown); returns the messages dropped. */
+u64 ipcq_ring_drop(struct ipcq_ring *r)
+{
+	u64 dropped = 0;
+	u32 i;
+
+	for (i = 0; i < r->slots; i++) {
+		u64 *ctl = ring_ctl(r, i);
+		u64 cur = READ_ONCE(*ctl);
+		u64 pos = IPCQ_RING_CTL_POS(cur);
+
+		if (IPCQ_RING_CTL_STATE(cur) != IPCQ_RING_FULL ||
+		    cmpxchg64(ctl, cur, IPCQ_RING_CTL(pos, IPCQ_RING_READING,
+						      0)) != cur)
+			continue;
+		if (IPCQ_RING_CTL_OWNER(cur) != IPCQ_RING_SKIP)
+			dropped++;
+		/* @pos is the control word's 46 bits: leave the hints be. */
+		smp_store_release(ctl, IPCQ_RING_CTL(pos + r->slots,
+						     IPCQ_RING_EMPTY, 0));
+	}
+	return dropped;
+}
+
+/*
+ * The attachment @owner is gone: what it claimed for writing is skipped,
+ * what it claimed for reading is freed. True if a slot changed.
+ */
+bool ipcq_ring_reclaim(struct ipcq_ring *r, u32 owner)
+{
+	bool changed = false;
+	u32 i;
+
+	for (i = 0; i < r->slots; i++) {
+		u64 *ctl = ring_ctl(r, i);
+		u64 cur = READ_ONCE(*ctl);
+		u64 pos = IPCQ_RING_CTL_POS(cur);
+		u64 new;
+
+		if (IPCQ_RING_CTL_OWNER(cur) != owner)
+			continue;
+		if (IPCQ_RING_CTL_STATE(cur) == IPCQ_RING_WRITING)
+			new = IPCQ_RING_CTL(pos, IPCQ_RING_FULL, IPCQ_RING_SKIP);
+		else if (IPCQ_RING_CTL_STATE(cur) == IPCQ_RING_READING)
+			new = IPCQ_RING_CTL(pos + r->slots, IPCQ_RING_EMPTY, 0);
+		else
+			continue;
+		if (cmpxchg64(ctl, cur, new) == cur)
+			changed = true;
+	}
+	return changed;
+}
+
+/*
+ * Messages users took from the ring since the last call, by their gets
+ * counter: a hint, so a liar skews only this queue's task counts.
+ */
+u64 ipcq_ring_fold_gets(struct ipcq_ring *r)
+{
+	u64 now = READ_ONCE(*ring_word(r, RING_OFF_GETS));
+	u64 delta = now - r->gets_seen;
+
+	r->gets_seen = now;
+	return delta;
+}
+
+int ipcq_ring_owner_new(struct ipcq_ring *r)
+{
+	int id = ida_alloc_range(&r->owners, 1, 0xffff, GFP_KERNEL);
+
+	return id == -ENOSPC ? -EUSERS : id;
+}
+
+void ipcq_ring_owner_free(struct ipcq_ring *r, u32 owner)
+{
+	ida_free(&r->owners, owner);
+}
+
+void ipcq_ring_fill_info(struct ipcq_ring *r, struct ipcq_ring_info *info)
+{
+	info->slots = r->slots;
+	info->slot_size = r->slot_size;
+	info->slot_stride = r->stride;
+	info->slot_off_len = SLOT_OFF_LEN;
+	info->slot_off_data = SLOT_OFF_DATA;
+	info->off_head = RING_OFF_HEAD;
+	info->off_tail = RING_OFF_TAIL;
+	info->off_gets = RING_OFF_GETS;
+	info->off_slots = RING_OFF_SLOTS;
+	info->off_route = STATUS_OFF_ROUTE;
+	info->off_get_wake = STATUS_OFF_GET_WAKE;
+	info->off_put_wake = STATUS_OFF_PUT_WAKE;
+	info->status_offset = IPCQ_RING_OFF_STATUS;
+	info->status_size = PAGE_SIZE;
+	info->ring_offset = IPCQ_RING_OFF_RING;
+	info->ring_size = (u64)r->nr_pages << PAGE_SHIFT;
+}
+
+/* A fault means the pages were zapped (MADV_DONTNEED): nothing to refill. */
+static vm_fault_t ipcq_ring_fault(struct vm_fault *vmf)
+{
+	return VM_FAULT_SIGBUS;
+}
+
+static const struct vm_operations_struct ipcq_ring_vm_ops = {
+	.fault = ipcq_ring_fault,
+};
+
+static void ring_vma_flags(struct vm_area_struct *vma, vm_flags_t set,
+			   vm_flags_t clear)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_mod(vma, set, clear);
+#else
+	vma->vm_flags = (vma->vm_flags | set) & ~clear;
+#endif
+}
+
+/*
+ * Maps one region, whole: the status page read-only for good, the ring
+ * region shared and writable. EINVAL wrong offset, size or a private
+ * ring mapping; EPERM a writable status mapping.
+ */
+int ipcq_ring_mmap(struct ipcq_ring *r, struct vm_area_struct *vma)
+{
+	u64 off = (u64)vma->vm_pgoff << PAGE_SHIFT;
+	size_t size = vma->vm_end - vma->vm_start;
+	struct page **pages;
+	unsigned long i, n;
+	int ret;
+
+	if (off == IPCQ_RING_OFF_STATUS) {
+		if (size != PAGE_SIZE)
+			return -EINVAL;
+		if (vma->vm_flags & VM_WRITE)
+			return -EPERM;
+		ring_vma_flags(vma, 0, VM_MAYWRITE);
+		pages = &r->status_page;
+		n = 1;
+	} else if (off == IPCQ_RING_OFF_RING) {
+		if (size != (size_t)r->nr_pages << PAGE_SHIFT ||
+		    !(vma->vm_flags & VM_SHARED))
+			return -EINVAL;
+		pages = r->pages;
+		n = r->nr_pages;
+	} else {
+		return -EINVAL;
+	}
+	ring_vma_flags(vma, VM_DONTEXPAND | VM_DONTDUMP, 0);
+	vma->vm_ops = &ipcq_ring_vm_ops;
+	for (i = 0; i < n; i++) {
+		ret = vm_insert_page(vma, vma->vm_start + i * PAGE_SIZE,
+				     pages[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
