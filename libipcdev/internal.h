@@ -35,4 +35,15 @@ int ipcdev__own(int fd, atomic_ulong *gen, unsigned long reopen_cmd,
 int ipcdev__unlink(const char *name, uint32_t type);
 int ipcdev__close(int fd, void *handle);
 
+/* ring.c: the ring of an IPCQ_OPEN_RING queue, mapped. */
+#include <stdbool.h>
+struct ipcdev__ring;
+int ipcdev__ring_attach(int fd, struct ipcdev__ring **out);
+void ipcdev__ring_detach(struct ipcdev__ring *r);
+/* 1 done through the ring, 0 go through the kernel, or -errno. */
+int ipcdev__ring_put(struct ipcdev__ring *r, int fd, const void *buf,
+		     size_t len, bool may_wait);
+int ipcdev__ring_get(struct ipcdev__ring *r, int fd, void *buf, size_t *len,
+		     bool may_wait);
+
 #endif /* IPCDEV_INTERNAL_H */

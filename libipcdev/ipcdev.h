@@ -79,6 +79,8 @@ int ipcdev_device_fd(void);
 #define IPCDEV_EXCL		IPCQ_OPEN_EXCL		/* must not exist */
 /* Neither producer nor consumer: stat, shutdown, join (tools). */
 #define IPCDEV_OBSERVER		(1U << 16)
+/* Creating: give the queue a ring, for puts and gets without syscalls. */
+#define IPCDEV_RING		IPCQ_OPEN_RING
 
 /* A queue handle; one per open queue file. */
 typedef struct ipcdev_queue ipcdev_queue;
@@ -87,17 +89,28 @@ typedef struct ipcdev_queue ipcdev_queue;
 struct ipcdev_queue_attr {
 	uint64_t maxsize;	/* most messages; 0: no count limit */
 	uint64_t max_msg_size;	/* largest message; 0: module's limit */
+	uint64_t slot_size;	/* IPCDEV_RING: bytes per slot; 0: default */
 };
 
 /* Queue(maxsize): a new anonymous queue, producer and consumer. */
 int ipcdev_queue_create(ipcdev_queue **q, uint64_t maxsize);
+/*
+ * Queue(maxsize) with a ring: priority-0 messages of up to @slot_size
+ * bytes (0: IPCQ_RING_SLOT_DEFAULT) go through memory shared with the
+ * other processes, without system calls while the queue is neither full
+ * nor empty. The ring has @maxsize slots (0: IPCQ_RING_SLOTS_DEFAULT, the
+ * queue then has no count limit). Everything else works as in any queue.
+ * -EOPNOTSUPP: the kernel module has no rings.
+ */
+int ipcdev_queue_create_ring(ipcdev_queue **q, uint64_t maxsize,
+			     size_t slot_size);
 /* SimpleQueue(): an anonymous queue without count limit. */
 int ipcdev_simplequeue_create(ipcdev_queue **q);
 /* JoinableQueue(maxsize): every queue counts tasks; this is Queue. */
 int ipcdev_joinablequeue_create(ipcdev_queue **q, uint64_t maxsize);
 /* A named queue; flags: IPCDEV_PRODUCER/CONSUMER (none: both) or
- * IPCDEV_OBSERVER, CREATE, EXCL; mode and attr apply when this call
- * creates it (attr may be NULL).
+ * IPCDEV_OBSERVER, CREATE, EXCL, RING; mode, attr and RING apply when this
+ * call creates it (attr may be NULL).
  */
 int ipcdev_queue_open(ipcdev_queue **q, const char *name, unsigned int flags,
 		      unsigned int mode, const struct ipcdev_queue_attr *attr);

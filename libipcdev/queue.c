@@ -7,6 +7,10 @@
  * its own with the same roles, at the same fd number: each process then
  * counts as a producer or consumer by itself, so its exit, even by
  * SIGKILL, is seen by the peers at once.
+ *
+ * A handle on a ring queue (IPCDEV_RING) also maps the queue's ring, with
+ * an attachment of its own (taken again in a child after fork), and puts
+ * and gets priority-0 messages there without system calls (ring.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,6 +27,7 @@ struct ipcdev_queue {
 	int fd;
 	unsigned int roles;
 	atomic_ulong fork_gen;	/* generation the file was made ours in */
+	struct ipcdev__ring *ring;	/* NULL: no ring, or not mappable */
 };
 
 static const unsigned int all_roles = IPCDEV_PRODUCER | IPCDEV_CONSUMER;
@@ -37,6 +42,13 @@ static int queue_new(ipcdev_queue **qp, int fd, unsigned int roles)
 	q->fd = fd;
 	q->roles = roles;
 	atomic_init(&q->fork_gen, ipcdev__fork_generation());
+	/*
+	 * Any failure (no ring: ENXIO; no read and write permission: EACCES)
+	 * leaves the handle on the ioctl path, which keeps every promise.
+	 */
+	q->ring = NULL;
+	if (roles)
+		ipcdev__ring_attach(fd, &q->ring);
 	*qp = q;
 	return 0;
 }
@@ -44,8 +56,18 @@ static int queue_new(ipcdev_queue **qp, int fd, unsigned int roles)
 /* In a child after fork: take a file of our own (see the top comment). */
 static int queue_own(ipcdev_queue *q)
 {
-	return ipcdev__own(q->fd, &q->fork_gen, IPCQ_IOC_QUEUE_REOPEN,
-			   q->roles);
+	bool forked = atomic_load_explicit(&q->fork_gen, memory_order_relaxed) !=
+		      ipcdev__fork_generation();
+	int ret = ipcdev__own(q->fd, &q->fork_gen, IPCQ_IOC_QUEUE_REOPEN,
+			      q->roles);
+
+	/* The inherited mapping claims slots in the parent's name. */
+	if (!ret && forked && q->ring) {
+		ipcdev__ring_detach(q->ring);
+		q->ring = NULL;
+		ipcdev__ring_attach(q->fd, &q->ring);
+	}
+	return ret;
 }
 
 static int queue_open_raw(ipcdev_queue **qp, const char *name,
@@ -82,6 +104,7 @@ static int queue_open_raw(ipcdev_queue **qp, const char *name,
 	if (attr) {
 		arg.capacity = attr->maxsize;
 		arg.max_msg_size = attr->max_msg_size;
+		arg.slot_size = attr->slot_size;
 	}
 	fd = ipcdev__ioctl(dev, IPCQ_IOC_QUEUE_OPEN, &arg);
 	if (fd < 0)
@@ -99,6 +122,20 @@ int ipcdev_queue_create(ipcdev_queue **q, uint64_t maxsize)
 	return queue_open_raw(q, NULL, all_roles, 0600, &attr);
 }
 
+int ipcdev_queue_create_ring(ipcdev_queue **q, uint64_t maxsize,
+			     size_t slot_size)
+{
+	struct ipcdev_queue_attr attr = {
+		.maxsize = maxsize,
+		.slot_size = slot_size,
+	};
+	int ret = ipcdev__require(IPCQ_FEATURE_RING);
+
+	if (ret)
+		return ret;
+	return queue_open_raw(q, NULL, all_roles | IPCDEV_RING, 0600, &attr);
+}
+
 int ipcdev_simplequeue_create(ipcdev_queue **q)
 {
 	return ipcdev_queue_create(q, 0);
@@ -113,7 +150,7 @@ int ipcdev_queue_open(ipcdev_queue **q, const char *name, unsigned int flags,
 		      unsigned int mode, const struct ipcdev_queue_attr *attr)
 {
 	if (!name || (flags & ~(all_roles | IPCDEV_CREATE | IPCDEV_EXCL |
-				IPCDEV_OBSERVER)) ||
+				IPCDEV_OBSERVER | IPCDEV_RING)) ||
 	    ((flags & IPCDEV_OBSERVER) && (flags & all_roles)))
 		return -EINVAL;
 	return queue_open_raw(q, name, flags, mode, attr);
@@ -161,7 +198,11 @@ int ipcdev_queue_unlink(const char *name)
 
 int ipcdev_queue_close(ipcdev_queue *q)
 {
-	return q ? ipcdev__close(q->fd, q) : -EINVAL;
+	if (!q)
+		return -EINVAL;
+	/* Unmapped first: the attachment goes before the endpoint. */
+	ipcdev__ring_detach(q->ring);
+	return ipcdev__close(q->fd, q);
 }
 
 int ipcdev_queue_fd(const ipcdev_queue *q)
@@ -188,6 +229,15 @@ int ipcdev_queue_put_prio(ipcdev_queue *q, const void *buf, size_t len,
 {
 	struct ipcq_msg msg;
 
+	if (q && q->ring && !prio && (q->roles & IPCDEV_PRODUCER)) {
+		int ret = queue_own(q);
+
+		if (!ret && q->ring)
+			ret = ipcdev__ring_put(q->ring, q->fd, buf, len,
+					       timeout_ns != IPCDEV_NOWAIT);
+		if (ret)
+			return ret < 0 ? ret : 0;
+	}
 	memset(&msg, 0, sizeof(msg));
 	msg.buf = (uintptr_t)buf;
 	msg.len = len;
@@ -215,6 +265,18 @@ static int queue_get_flags(ipcdev_queue *q, void *buf, size_t *len,
 
 	if (!len)
 		return -EINVAL;
+	if (q && q->ring && !(flags & IPCQ_MSG_PEEK) &&
+	    (q->roles & IPCDEV_CONSUMER)) {
+		ret = queue_own(q);
+		if (!ret && q->ring)
+			ret = ipcdev__ring_get(q->ring, q->fd, buf, len,
+					       timeout_ns != IPCDEV_NOWAIT);
+		if (ret) {
+			if (ret > 0 && prio)
+				*prio = 0;
+			return ret < 0 ? ret : 0;
+		}
+	}
 	memset(&msg, 0, sizeof(msg));
 	msg.buf = (uintptr_t)buf;
 	msg.len = *len;

@@ -12,6 +12,14 @@
 #include "kselftest_harness.h"
 #include "ipcq_test.h"
 
+#ifdef IPCQ_TEST_RING
+/* queue_process_ring_test: every queue of this suite has a ring. */
+#define ipcdev_queue_create(q, maxsize) ipcdev_queue_create_ring(q, maxsize, 0)
+#define ipcdev_simplequeue_create(q) ipcdev_queue_create_ring(q, 0, 0)
+#define ipcdev_joinablequeue_create(q, maxsize) \
+	ipcdev_queue_create_ring(q, maxsize, 0)
+#endif
+
 TEST(api_put_get_sizes_and_counts)
 {
 	struct ipcq_queue_stat st;
@@ -447,7 +455,8 @@ TEST(named_queue_between_unrelated_processes)
 		_exit(ipcdev_queue_put(p, "by name", 7, IPCDEV_FOREVER) ? 2 : 0);
 	}
 	ASSERT_EQ(0, ipcdev_queue_open(&cons, name, IPCDEV_CONSUMER |
-				       IPCDEV_CREATE | IPCDEV_EXCL, 0600, NULL));
+				       IPCDEV_CREATE | IPCDEV_EXCL |
+				       TEST_QUEUE_FLAGS, 0600, NULL));
 	ASSERT_EQ(1, write(go[1], "g", 1));
 	EXPECT_EQ(0, ipcdev_queue_get(cons, buf, &len, 10 * NSEC_PER_SEC));
 	EXPECT_EQ(7, len);

@@ -132,7 +132,7 @@ TEST_F_TIMEOUT(st, queue_under_kills_and_signal_storms, 300)
 	/* The parent only observes: it is neither producer nor consumer. */
 	ASSERT_EQ(0, ipcdev_queue_open(&obs, name, IPCDEV_OBSERVER |
 				       IPCDEV_CREATE | IPCDEV_EXCL, 0600,
-				       &(struct ipcdev_queue_attr){ 32, 0 }));
+				       &(struct ipcdev_queue_attr){ .maxsize = 32 }));
 	for (i = 0; i < P; i++) {
 		id_of[i] = next_id++;
 		prods[i] = fork();

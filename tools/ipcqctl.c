@@ -285,7 +285,9 @@ static int cmd_create(const char *tname, const char *name,
 		      const struct create_opts *o)
 {
 	const unsigned int flags = IPCDEV_CREATE | IPCDEV_EXCL;
-	struct ipcdev_queue_attr attr = { o->maxsize, o->max_msg_size };
+	struct ipcdev_queue_attr attr = {
+		.maxsize = o->maxsize, .max_msg_size = o->max_msg_size,
+	};
 	ipcdev_barrier *b;
 	ipcdev_event *e;
 	ipcdev_queue *q;
