@@ -874,10 +874,15 @@ static long ipcq_queue_ring_attach(struct ipcq_queue *q, struct file *file,
 		return -ENXIO;
 	if (!ipcq_file_roles(file))
 		return -EBADF;
-	/* Whoever maps the ring can both put and get through it. */
-	ret = ipcq_object_permission(&q->obj, MAY_READ | MAY_WRITE);
-	if (ret)
-		return ret;
+	/*
+	 * Whoever maps the ring can both put and get through it: a file
+	 * that may not do both needs the permission to.
+	 */
+	if (ipcq_file_roles(file) != (IPCQ_OPEN_PRODUCER | IPCQ_OPEN_CONSUMER)) {
+		ret = ipcq_object_permission(&q->obj, MAY_READ | MAY_WRITE);
+		if (ret)
+			return ret;
+	}
 
 	rf = kzalloc(sizeof(*rf), GFP_KERNEL_ACCOUNT);
 	if (!rf)

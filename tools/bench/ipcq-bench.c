@@ -9,10 +9,21 @@
  *                 sequences must all arrive once); messages/s and bytes/s
  *   semaphores    uncontended acquire+release, and two processes contending
  *
+ *   syscalls      per message, 64-byte streaming 1x1, producer and
+ *                 consumer loops counted apart (perf tracepoint
+ *                 raw_syscalls:sys_enter), in an extra run of the cell
+ *
+ * ipcq appears twice: its queue on the ioctl path ("ipcq-queue") and the
+ * same queue with a shared ring ("ipcq-ring", ipcdev_queue_create_ring),
+ * where puts and gets need no system call while the ring is neither full
+ * nor empty.
+ *
  * Every cell is run REPS times, the mechanisms interleaved within each
  * repetition; the tables show the median with min-max, and ratios against
  * ipcq's queue (ioctl path). Context switches per message (getrusage, both
- * sides) stand in for wake-ups. Lines starting "csv," carry every number.
+ * sides) stand in for wake-ups. The report ends with the benchmark issue's
+ * goals, judged on this run's medians. Lines starting "csv," carry every
+ * number.
  *
  * Usage: ipcq-bench [-r REPS] [-q] (-q: fewer iterations, for a smoke run)
  */
@@ -20,6 +31,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <linux/perf_event.h>
 #include <mqueue.h>
 #include <semaphore.h>
 #include <signal.h>
@@ -31,6 +43,7 @@
 #include <sys/eventfd.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/msg.h>
 #include <sys/resource.h>
 #include <sys/sem.h>
@@ -203,6 +216,34 @@ static void q_teardown(struct link *l)
 	if (l->q[1])
 		ipcdev_queue_close(l->q[1]);
 	l->q[0] = l->q[1] = NULL;
+}
+
+/*
+ * ipcq queue with a ring: the queue of q_setup (capacity 64, so the two
+ * differ only in the path a message takes), with 64 slots each holding one
+ * message of the size measured, so that every message can use the ring.
+ * A size no slot can take has no ring row (n/a, said once on stderr)
+ * rather than a row that silently measures the ioctl path.
+ */
+static int qr_setup(struct link *l)
+{
+	static size_t said;
+	int ret = -EMSGSIZE;
+
+	if (l->size <= IPCQ_RING_SLOT_MAX) {
+		ret = ipcdev_queue_create_ring(&l->q[0], 64, l->size);
+		if (!ret)
+			ret = ipcdev_queue_create_ring(&l->q[1], 64, l->size);
+	}
+	if (ret) {
+		if (said != l->size)
+			fprintf(stderr, "# ipcq-ring: no ring for %zu-byte messages: %s\n",
+				l->size, strerror(-ret));
+		said = l->size;
+		q_teardown(l);
+		return -1;
+	}
+	return 0;
 }
 
 /* ipcq pipe (duplex): end 0 in the parent, end 1 in the child. */
@@ -562,6 +603,8 @@ static void nop_close_end(struct link *l, int dir, int sender)
 static const struct mech mechs[] = {
 	{ "ipcq-queue", 1, q_setup, q_send, q_recv, q_close_end, q_teardown,
 	  q_teardown },
+	{ "ipcq-ring", 1, qr_setup, q_send, q_recv, q_close_end, q_teardown,
+	  q_teardown },
 	{ "ipcq-pipe", 0, p_setup, p_send, p_recv, p_close_end, p_teardown },
 	{ "pipe", 0, pipe_setup, fd_send, fd_recv, fd_close_end, fd_teardown },
 	{ "unix-stream", 0, stream_setup, fd_send, fd_recv, fd_close_end,
@@ -612,6 +655,123 @@ static long csw_children(void)
 
 	getrusage(RUSAGE_CHILDREN, &ru);
 	return ru.ru_nvcsw + ru.ru_nivcsw;
+}
+
+/*
+ * Syscall counting: a perf counter on the tracepoint raw_syscalls:sys_enter,
+ * opened by each producer and consumer on itself just before its loop and
+ * read just after it, so fork, setup and exit are not counted. Counting
+ * needs no sampling, so root or perf_event_paranoid is not in the way, but
+ * the tracepoint must exist: when it does not, the report says why instead
+ * of giving a number.
+ */
+static int sc_id = -1;			/* the tracepoint's id, or -1 */
+static char sc_why[160] = "not tried";	/* why sc_id is -1 */
+
+static int sc_read_id(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int id;
+
+	if (!f)
+		return -errno;
+	if (fscanf(f, "%d", &id) != 1 || id < 0)
+		id = -EINVAL;
+	fclose(f);
+	return id;
+}
+
+static int sc_open(void)
+{
+	struct perf_event_attr a;
+	int fd;
+
+	memset(&a, 0, sizeof(a));
+	a.type = PERF_TYPE_TRACEPOINT;
+	a.size = sizeof(a);
+	a.config = (uint64_t)sc_id;
+	fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1,
+			  PERF_FLAG_FD_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * Syscalls since sc_open(), without the read(2) that asks: its own entry
+ * is counted before it can answer. -errno if the counter failed.
+ */
+static int64_t sc_close(int fd)
+{
+	uint64_t v;
+	ssize_t n;
+
+	if (fd < 0)
+		return fd;
+	n = read(fd, &v, sizeof(v));
+	close(fd);
+	if (n != (ssize_t)sizeof(v))
+		return n < 0 ? -errno : -EIO;
+	return (int64_t)v - 1;
+}
+
+static void sc_init(void)
+{
+	static const char *const paths[] = {
+		"/sys/kernel/tracing/events/raw_syscalls/sys_enter/id",
+		"/sys/kernel/debug/tracing/events/raw_syscalls/sys_enter/id",
+	};
+	int64_t n;
+	int id = -ENOENT, fd, i;
+
+	for (i = 0; i < 2 && id < 0; i++)
+		id = sc_read_id(paths[i]);
+	/* A guest may have no tracefs mounted yet: mount it and look again. */
+	if (id < 0 && mount("tracefs", "/sys/kernel/tracing", "tracefs", 0,
+			    NULL) == 0)
+		id = sc_read_id(paths[0]);
+	if (id < 0) {
+		snprintf(sc_why, sizeof(sc_why),
+			 "no tracepoint raw_syscalls:sys_enter (%s: %s)",
+			 paths[0], strerror(-id));
+		return;
+	}
+	sc_id = id;
+	/* Check the counter against a known number of syscalls. */
+	fd = sc_open();
+	if (fd < 0) {
+		snprintf(sc_why, sizeof(sc_why), "perf_event_open: %s",
+			 strerror(-fd));
+		sc_id = -1;
+		return;
+	}
+	for (i = 0; i < 100; i++)
+		syscall(SYS_getppid);
+	n = sc_close(fd);
+	if (n != 100) {
+		snprintf(sc_why, sizeof(sc_why),
+			 "self-test counted %lld syscalls for 100", (long long)n);
+		sc_id = -1;
+		return;
+	}
+	snprintf(sc_why, sizeof(sc_why),
+		 "tracepoint raw_syscalls:sys_enter, id %d, self-test 100/100",
+		 sc_id);
+}
+
+/* Counted syscalls of one streaming run, per message. */
+struct syscount {
+	int err;		/* 0, or the errno that stopped counting */
+	double producer, consumer;
+};
+
+/* Adds a child's count (or its error) to the run's, in shared memory. */
+static void sc_add(int64_t n, _Atomic uint64_t *sum, _Atomic uint64_t *err)
+{
+	uint64_t none = 0;
+
+	if (n < 0)
+		atomic_compare_exchange_strong(err, &none, (uint64_t)-n);
+	else
+		atomic_fetch_add(sum, (uint64_t)n);
 }
 
 /* Ping-pong: returns 0 and fills out[] with percentiles in us. */
@@ -672,17 +832,21 @@ static int round_trip(const struct mech *m, size_t size, int iters,
 /*
  * Streaming: @np producers each send @count messages to @nc consumers.
  * Consumers check every message and count; returns messages/s, or -1.
+ * With @sc, every producer and consumer counts its syscalls (sc_open).
  */
 #define DUMMY_PRODUCER 0xffffu
 
 static double stream(const struct mech *m, size_t size, int np, int nc,
-		     int count, double *csw_per_msg)
+		     int count, double *csw_per_msg, struct syscount *sc)
 {
 	_Atomic uint64_t *got = shared_alloc(4096);
 	_Atomic uint64_t *errors = got + 1;
 	/* Per producer: messages received and the sum of their sequences. */
 	_Atomic uint64_t *per_count = got + 2;
 	_Atomic uint64_t *per_sum = per_count + MAX_PARTIES;
+	/* Syscalls of all producers, of all consumers; the first errno. */
+	_Atomic uint64_t *sc_sum = per_sum + MAX_PARTIES;
+	_Atomic uint64_t *sc_err = sc_sum + 2;
 	static unsigned char buf[MAX_MSG];
 	pid_t pids[2 * MAX_PARTIES];
 	long csw0 = csw_children();
@@ -693,15 +857,19 @@ static double stream(const struct mech *m, size_t size, int np, int nc,
 	memset(&l, 0, sizeof(l));
 	l.fd[0] = l.fd[1] = l.fd[2] = l.fd[3] = -1;
 	l.size = size;
-	if (m->setup(&l))
+	if (m->setup(&l)) {
+		munmap(got, 4096);
 		return -1;
+	}
 	t0 = now_ns();
 	for (i = 0; i < np + nc; i++) {
 		pids[i] = fork();
 		if (pids[i] == 0) {
-			int producer = i < np;
+			int producer = i < np, scfd = -1;
 
 			m->close_end(&l, 0, producer);
+			if (sc)
+				scfd = sc_open();
 			if (producer) {
 				for (k = 0; k < count; k++) {
 					msg_fill(buf, size, (uint32_t)k,
@@ -709,6 +877,8 @@ static double stream(const struct mech *m, size_t size, int np, int nc,
 					if (m->send(&l, 0, buf, size))
 						_exit(1);
 				}
+				if (sc)
+					sc_add(sc_close(scfd), &sc_sum[0], sc_err);
 				_exit(0);
 			}
 			/* Consumers stop at a shared total: not every
@@ -745,6 +915,8 @@ static double stream(const struct mech *m, size_t size, int np, int nc,
 					break;
 				}
 			}
+			if (sc)
+				sc_add(sc_close(scfd), &sc_sum[1], sc_err);
 			_exit(0);
 		}
 	}
@@ -771,6 +943,11 @@ static double stream(const struct mech *m, size_t size, int np, int nc,
 		return -1;
 	}
 	*csw_per_msg = (double)(csw_children() - csw0) / (double)total;
+	if (sc) {
+		sc->err = (int)atomic_load(sc_err);
+		sc->producer = (double)atomic_load(&sc_sum[0]) / (double)total;
+		sc->consumer = (double)atomic_load(&sc_sum[1]) / (double)total;
+	}
 	munmap(got, 4096);
 	return (double)total * 1e9 / (double)t0;
 }

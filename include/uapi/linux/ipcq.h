@@ -591,8 +591,10 @@ struct ipcq_list {
  * value once, bounds it, and a process that scribbles there damages only
  * the messages of that queue (gets then fail with EBADMSG).
  *
- * Positions count up from 0; position p lives in slot p % slots. The
- * control word of a slot packs a position, a state and an owner:
+ * Positions are __u64 counting up from 0 (the hints hold them whole);
+ * position p lives in slot p % slots. The control word of a slot packs
+ * the low IPCQ_RING_POS_BITS of a position (compared modulo 2^46), a
+ * state and an owner:
  */
 #define IPCQ_RING_POS_BITS	46
 #define IPCQ_RING_POS_MASK	((((__u64)1) << IPCQ_RING_POS_BITS) - 1)
@@ -685,10 +687,10 @@ struct ipcq_list {
  * Called on a producer or consumer file of a ring queue. Returns a new
  * fd, the attachment, to mmap the regions from (the regions must be
  * mapped whole, at their offsets; the mapping keeps the attachment and
- * the queue alive). The caller needs read and write permission on the
- * queue: the ring cannot tell producers from consumers.
- * Errors: ENXIO the queue has no ring; EBADF an observer file; EACCES no
- * read and write permission; EUSERS 65535 attachments exist; EINVAL bad
+ * the queue alive). The ring cannot tell producers from consumers: a
+ * file that is not both needs read and write permission on the queue.
+ * Errors: ENXIO the queue has no ring; EBADF an observer file; EACCES
+ * neither both roles nor read and write permission; EUSERS 65535 attachments exist; EINVAL bad
  * flags or reserved; EMFILE; ENOMEM; EFAULT.
  */
 struct ipcq_ring_info {
