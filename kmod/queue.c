@@ -41,6 +41,7 @@
  */
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/ktime.h>
 #include <linux/lockdep.h>
 #include <linux/math64.h>
 #include <linux/mm.h>
@@ -61,7 +62,7 @@
  * queue puts back after a failed copy-out are numbered down from below
  * it, so they go first again.
  */
-#define IPCQ_SEQ_BASE		(1ULL << 63)
+#define IPCQ_SEQ_BASE		BIT_ULL(63)
 
 struct ipcq_qmsg {
 	struct rb_node node;
@@ -200,6 +201,7 @@ static bool ipcq_queue_broken(struct ipcq_queue *q)
  */
 static void ipcq_queue_publish(struct ipcq_queue *q)
 {
+	bool get_wake, put_wake;
 	u32 route = 0;
 
 	lockdep_assert_held(&q->lock);
@@ -210,9 +212,16 @@ static void ipcq_queue_publish(struct ipcq_queue *q)
 		route |= IPCQ_ROUTE_PUT;
 	if (q->nr_msgs || q->drained)
 		route |= IPCQ_ROUTE_GET;
-	ipcq_ring_set_status(q->ring, route,
-			     q->ring_getters || waitqueue_active(&q->get_wq),
-			     q->ring_putters || waitqueue_active(&q->put_wq));
+	/*
+	 * Pollers and sleepers are on the wait queues before they look at
+	 * the ring under our lock (which we hold), so the unlocked
+	 * waitqueue_active() sees them; a stale "yes" costs one wake-up.
+	 */
+	get_wake = q->ring_getters || waitqueue_active(&q->get_wq);
+	/* The same holds for the putters' wait queue. */
+	put_wake = q->ring_putters || waitqueue_active(&q->put_wq);
+	ipcq_ring_set_status(q->ring, route, get_wake, put_wake);
+	/* Words out before we look at the slots; pairs with the users'. */
 	smp_mb();
 }
 
@@ -374,16 +383,19 @@ long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg)
 }
 
 /*
- * Takes (or with @peek copies) the ring's next message into @bounce,
- * which becomes the message to deliver. 0 with *@mp set; -EMSGSIZE with
- * @arg->len set (nothing taken); -ENOENT if the ring has none; -EBADMSG
- * if it held a corrupt one (gone now); -EAGAIN if users keep taking the
- * message found first, after dropping and retaking the lock.
+ * Takes (or with IPCQ_MSG_PEEK copies) the ring's next message into
+ * @bounce, which becomes the message to deliver. 0 with *@mp set;
+ * -EMSGSIZE with @arg->len set (nothing taken); -ENOENT if the ring has
+ * none; -EBADMSG if it held a corrupt one (gone now). While users keep
+ * taking the message found first, it retries, every 16th time after
+ * letting the CPU go, until a signal, the deadline or, with NONBLOCK,
+ * at once: -ERESTARTSYS, -ETIMEDOUT, -EAGAIN.
  */
 static int ipcq_queue_take_ring(struct ipcq_queue *q, struct ipcq_qmsg **bounce,
-				struct ipcq_msg *arg, u64 buflen, bool peek,
+				struct ipcq_msg *arg, u64 buflen,
 				struct ipcq_qmsg **mp)
 {
+	bool peek = arg->flags & IPCQ_MSG_PEEK;
 	unsigned int lost = 0;
 	u64 pos;
 	u32 len;
@@ -405,13 +417,21 @@ static int ipcq_queue_take_ring(struct ipcq_queue *q, struct ipcq_qmsg **bounce,
 			return ret;
 		/* Users took it first; bounded under the lock, then yield. */
 		if (++lost % 16 == 0) {
+			if (arg->flags & IPCQ_MSG_NONBLOCK)
+				return -EAGAIN;
 			spin_unlock(&q->lock);
 			cond_resched();
 			spin_lock(&q->lock);
 			if (signal_pending(current))
 				return -ERESTARTSYS;
+			if (ktime_get_ns() >= arg->deadline)
+				return -ETIMEDOUT;
 		}
 	}
+	/* A scribbler may have grown it since it was measured. */
+	if (ret > buflen)
+		return -EBADMSG;
+	arg->len = ret;
 	(*bounce)->len = ret;
 	(*bounce)->prio = 0;
 	*mp = *bounce;
@@ -458,7 +478,7 @@ long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg)
 		if (q->ring && (!m || (!m->prio && m->seq >= IPCQ_SEQ_BASE))) {
 			/* The ring's messages go before kept ones of prio 0. */
 			ret = ipcq_queue_take_ring(q, &bounce, &arg, buflen,
-						   peek, &m);
+						   &m);
 			if (!ret) {
 				from_ring = true;
 				break;
@@ -864,11 +884,9 @@ static long ipcq_queue_ring_attach(struct ipcq_queue *q, struct file *file,
 
 	if (copy_from_user(&info, uarg, sizeof(info)))
 		return -EFAULT;
-	if ((info.flags & ~IPCQ_OPEN_CLOEXEC) || info.owner ||
-	    memchr_inv(&info.slots, 0, offsetof(struct ipcq_ring_info,
-						 reserved) -
-		       offsetof(struct ipcq_ring_info, slots)) ||
-	    memchr_inv(info.reserved, 0, sizeof(info.reserved)))
+	/* Every field but flags is output, so must come in as zero. */
+	if ((info.flags & ~IPCQ_OPEN_CLOEXEC) ||
+	    memchr_inv(&info.owner, 0, sizeof(info) - sizeof(info.flags)))
 		return -EINVAL;
 	if (!q->ring)
 		return -ENXIO;

@@ -217,6 +217,7 @@ bool ipcq_ring_push(struct ipcq_ring *r, const void *data, u32 len)
 			continue;
 		WRITE_ONCE(*ring_len(ctl), len);
 		memcpy(ring_data(ctl), data, len);
+		/* The commit: length and payload before FULL. */
 		smp_store_release(ctl, IPCQ_RING_CTL(pos, IPCQ_RING_FULL, 0));
 		ring_advance(tail, pos + 1);
 		return true;
@@ -227,6 +228,7 @@ bool ipcq_ring_push(struct ipcq_ring *r, const void *data, u32 len)
 /* Frees the slot of @pos that the kernel claimed for reading. */
 static void ring_release(struct ipcq_ring *r, u64 *ctl, u64 pos)
 {
+	/* Our reads of the slot before it is free for the next put. */
 	smp_store_release(ctl, IPCQ_RING_CTL(pos + r->slots,
 					     IPCQ_RING_EMPTY, 0));
 	ring_advance(ring_word(r, RING_OFF_HEAD), pos + 1);
@@ -245,6 +247,7 @@ int ipcq_ring_first(struct ipcq_ring *r, u64 *posp, u32 *lenp)
 
 	for (i = 0; i < 2 * r->slots; i++) {
 		u64 *ctl = ring_ctl(r, pos);
+		/* Pairs with the commit: FULL before length and payload. */
 		u64 cur = smp_load_acquire(ctl);
 		s64 d = ring_diff(IPCQ_RING_CTL_POS(cur), pos);
 		u32 len;
@@ -285,6 +288,7 @@ int ipcq_ring_first(struct ipcq_ring *r, u64 *posp, u32 *lenp)
 int ipcq_ring_take(struct ipcq_ring *r, u64 pos, void *buf, bool peek)
 {
 	u64 *ctl = ring_ctl(r, pos);
+	/* Pairs with the commit: FULL before length and payload. */
 	u64 cur = smp_load_acquire(ctl);
 	u32 len;
 
@@ -353,7 +357,10 @@ u64 ipcq_ring_drop(struct ipcq_ring *r)
 			continue;
 		if (IPCQ_RING_CTL_OWNER(cur) != IPCQ_RING_SKIP)
 			dropped++;
-		/* @pos is the control word's 46 bits: leave the hints be. */
+		/*
+		 * Released as in ring_release(); @pos is the control word's
+		 * 46 bits, so the hints are left as they are.
+		 */
 		smp_store_release(ctl, IPCQ_RING_CTL(pos + r->slots,
 						     IPCQ_RING_EMPTY, 0));
 	}
@@ -447,7 +454,8 @@ static const struct vm_operations_struct ipcq_ring_vm_ops = {
 static void ring_vma_flags(struct vm_area_struct *vma, vm_flags_t set,
 			   vm_flags_t clear)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+/* vm_flags became read-only, with helpers to change it, in 6.3. */
+#if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
 	vm_flags_mod(vma, set, clear);
 #else
 	vma->vm_flags = (vma->vm_flags | set) & ~clear;
