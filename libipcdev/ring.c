@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -57,14 +58,23 @@ static inline void cpu_relax(void)
 #endif
 }
 
-/* Spinning only pays when the other side can run at the same time. */
+/*
+ * Spinning only pays when the other side can run at the same time: not
+ * when this process may use one CPU only (the peer then waits for our
+ * time slice to end). The budget's adaptation covers the rest.
+ */
 static bool spin_useful(void)
 {
-	static int ncpu;
+	static _Atomic int ncpu;
+	int n = atomic_load_explicit(&ncpu, memory_order_relaxed);
 
-	if (!ncpu)
-		ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	return ncpu > 1;
+	if (!n) {
+		cpu_set_t set;
+
+		n = sched_getaffinity(0, sizeof(set), &set) ? 1 : CPU_COUNT(&set);
+		atomic_store_explicit(&ncpu, n, memory_order_relaxed);
+	}
+	return n > 1;
 }
 
 static _Atomic uint64_t *slot_ctl(struct ipcdev__ring *r, uint64_t pos)

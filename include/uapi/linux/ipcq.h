@@ -208,8 +208,9 @@ struct ipcq_unlink {
  * its last producer is gone. Errors: EBADF not a consumer file; ESHUTDOWN
  * shut down and empty; EMSGSIZE buffer too small (the message stays
  * queued, @len tells its size); EAGAIN empty with NONBLOCK; ETIMEDOUT
- * empty past @deadline; EFAULT (the message stays queued); EINVAL.
- * Interrupted calls restart (the deadline is absolute).
+ * empty past @deadline; EFAULT (the message stays queued); EBADMSG the
+ * next message of a ring queue was corrupt (it is dropped); ENOMEM;
+ * EINVAL. Interrupted calls restart (the deadline is absolute).
  */
 struct ipcq_msg {
 	__u64 buf;
