@@ -659,8 +659,8 @@ struct ipcq_list {
 #define IPCQ_RING_SLOT_MAX	65536
 
 /* mmap offsets of the regions (also given by struct ipcq_ring_info). */
-#define IPCQ_RING_OFF_STATUS	0ULL
-#define IPCQ_RING_OFF_RING	0x10000000ULL
+#define IPCQ_RING_OFF_STATUS	((__u64)0)
+#define IPCQ_RING_OFF_RING	((__u64)0x10000000)
 
 /**
  * struct ipcq_ring_info - argument of IPCQ_IOC_RING_ATTACH
