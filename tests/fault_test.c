@@ -85,10 +85,14 @@ TEST_F(fault, create_and_open_paths)
 	unsigned int n, path;
 	int ret, fds[2] = { -1, -1 };
 	struct ipcq_pipe_create pc;
+	int ring_fd;
 
 	if (nth_fd < 0)
 		SKIP(return, "no fault injection in this kernel");
-	for (path = 0; path < 6; path++) {
+	ring_fd = raw_queue_open(self->dev, NULL, 3 | IPCQ_OPEN_RING, 0600, 4,
+				 0);
+	ASSERT_LE(0, ring_fd);
+	for (path = 0; path < 8; path++) {
 		for (n = 1; n < 500; n++) {
 			arm(n);
 			switch (path) {
@@ -110,6 +114,18 @@ TEST_F(fault, create_and_open_paths)
 				fds[0] = ret ? -1 : (int)pc.fds[0];
 				fds[1] = ret ? -1 : (int)pc.fds[1];
 				break;
+			case 6:
+				ret = raw_queue_open(self->dev, NULL, 3 |
+						     IPCQ_OPEN_RING, 0600, 4, 0);
+				break;
+			case 7: {
+				struct ipcq_ring_info info = {
+					.flags = IPCQ_OPEN_CLOEXEC,
+				};
+
+				ret = xioctl(ring_fd, IPCQ_IOC_RING_ATTACH, &info);
+				break;
+			}
 			case 5: {
 				struct ipcq_object_info infos[4];
 				struct ipcq_list l = {
@@ -158,25 +174,26 @@ TEST_F(fault, create_and_open_paths)
 		TH_LOG("path %u: %u fault points, each failed cleanly", path,
 		       n - 1);
 	}
+	close(ring_fd);
 }
 
-/* put and get: a failed put queues nothing, a failed get loses nothing. */
-TEST_F(fault, put_and_get_paths)
+/*
+ * put and get: a failed put queues nothing, a failed get loses nothing.
+ * @size 64 on a ring queue goes through the ring, 8192 is kept.
+ */
+static void put_get_paths(struct __test_metadata *_metadata, int q,
+			  size_t size)
 {
 	struct ipcq_queue_stat st;
 	char msg[8192], out[8192];
 	uint64_t len;
 	unsigned int n;
-	int q, ret, queued = 0, got = 0;
+	int ret, queued = 0, got = 0;
 
-	if (nth_fd < 0)
-		SKIP(return, "no fault injection in this kernel");
-	q = raw_queue_open(self->dev, NULL, 3, 0, 0, 0);
-	ASSERT_LE(0, q);
-	memset(msg, 0x3c, sizeof(msg));
+	memset(msg, 0x3c, size);
 	for (n = 1; n < 500; n++) {
 		arm(n);
-		ret = raw_put(q, msg, sizeof(msg), 0, 0, 0);
+		ret = raw_put(q, msg, size, 0, 0, 0);
 		if (!fired()) {
 			ASSERT_EQ(0, ret);
 			queued++;
@@ -194,7 +211,7 @@ TEST_F(fault, put_and_get_paths)
 		if (!fired()) {
 			/* Nothing failed: this get went through. */
 			ASSERT_EQ(0, ret);
-			ASSERT_EQ(0, memcmp(out, msg, sizeof(msg)));
+			ASSERT_EQ(0, memcmp(out, msg, size));
 			got++;
 			break;
 		}
@@ -209,10 +226,34 @@ TEST_F(fault, put_and_get_paths)
 	while (got < queued) {
 		len = sizeof(out);
 		ASSERT_EQ(0, raw_get(q, out, &len, NULL, IPCQ_MSG_NONBLOCK, 0));
-		ASSERT_EQ(sizeof(msg), len);
+		ASSERT_EQ(size, len);
 		ASSERT_EQ(0, memcmp(out, msg, len));
 		got++;
 	}
+}
+
+TEST_F(fault, put_and_get_paths)
+{
+	int q;
+
+	if (nth_fd < 0)
+		SKIP(return, "no fault injection in this kernel");
+	q = raw_queue_open(self->dev, NULL, 3, 0, 0, 0);
+	ASSERT_LE(0, q);
+	put_get_paths(_metadata, q, 8192);
+	close(q);
+}
+
+TEST_F(fault, ring_put_and_get_paths)
+{
+	int q;
+
+	if (nth_fd < 0)
+		SKIP(return, "no fault injection in this kernel");
+	q = raw_queue_open(self->dev, NULL, 3 | IPCQ_OPEN_RING, 0600, 0, 0);
+	ASSERT_LE(0, q);
+	put_get_paths(_metadata, q, 64);	/* through the ring */
+	put_get_paths(_metadata, q, 8192);	/* kept by the kernel */
 	close(q);
 }
 

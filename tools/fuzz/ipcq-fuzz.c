@@ -72,7 +72,7 @@ static const unsigned long cmds[] = {
 	IPCQ_IOC_EVENT_CLEAR, IPCQ_IOC_EVENT_WAIT, IPCQ_IOC_COND_WAIT,
 	IPCQ_IOC_COND_NOTIFY, IPCQ_IOC_BARRIER_WAIT, IPCQ_IOC_BARRIER_ABORT,
 	IPCQ_IOC_BARRIER_RESET, IPCQ_IOC_SYNC_DESTROY, IPCQ_IOC_SYNC_REOPEN,
-	IPCQ_IOC_SYNC_STAT,
+	IPCQ_IOC_SYNC_STAT, IPCQ_IOC_RING_ATTACH, IPCQ_IOC_RING_WAKE,
 };
 #define NCMD (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -141,12 +141,20 @@ static void fill_arg(unsigned long cmd, unsigned char *buf, size_t size,
 			a->name = (uintptr_t)name;
 			a->name_len = (uint32_t)strlen(name);
 		}
-		a->flags = (uint32_t)(rnd() % 32);
+		a->flags = (uint32_t)(rnd() % 64);	/* RING included */
 		a->mode = rnd() % 2 ? 0666 : (uint32_t)rnd();
 		a->capacity = rnd() % 8;
 		a->max_msg_size = rnd() % 4 ? rnd() % 256 : rnd();
+		if (a->flags & IPCQ_OPEN_RING)
+			a->slot_size = rnd() % 4 ? rnd() % 128 : rnd();
 		break;
 	}
+	case IPCQ_IOC_RING_ATTACH:
+		((struct ipcq_ring_info *)buf)->flags = (uint32_t)(rnd() % 2) << 4;
+		break;
+	case IPCQ_IOC_RING_WAKE:
+		((struct ipcq_ring_wake *)buf)->flags = (uint32_t)(rnd() % 4);
+		break;
 	case IPCQ_IOC_SYNC_OPEN: {
 		struct ipcq_sync_open *a = (void *)buf;
 
@@ -248,6 +256,48 @@ static void count(struct counters *c, long ret)
 	c->by_errno[e < NERR ? e : NERR - 1]++;
 }
 
+/*
+ * Maps the ring of a new attachment and writes garbage over it, the way
+ * a buggy process could; the mapping stays for a while, so the kernel
+ * and other fuzzing processes meet a damaged ring.
+ */
+static void *mapped[4];
+static size_t mapped_size[4];
+
+static void scribble_ring(int fd, const struct ipcq_ring_info *info)
+{
+	int slot = (int)(rnd() % 4), i;
+	uint64_t *ring;
+
+	if (info->ring_size == 0 || info->ring_size > (64u << 20))
+		return;
+	ring = mmap(NULL, info->ring_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		    fd, (off_t)info->ring_offset);
+	if (ring == MAP_FAILED)
+		return;
+	for (i = (int)(rnd() % 32); i > 0; i--)
+		ring[rnd() % (info->ring_size / 8)] =
+			rnd() % 2 ? rnd() : rnd() % 1024;
+	if (mapped[slot])
+		munmap(mapped[slot], mapped_size[slot]);
+	mapped[slot] = ring;
+	mapped_size[slot] = info->ring_size;
+}
+
+/* mmap with whatever offset, size and protection on whatever fd. */
+static void wild_mmap(void)
+{
+	static const off_t offs[] = { 0, 0x10000000, 4096, 0x10001000 };
+	size_t size = (rnd() % 4 + 1) * 4096;
+	int prot = rnd() % 2 ? PROT_READ : PROT_READ | PROT_WRITE;
+	void *p = mmap(NULL, size, prot,
+		       rnd() % 4 ? MAP_SHARED : MAP_PRIVATE, pick_fd(),
+		       offs[rnd() % 4]);
+
+	if (p != MAP_FAILED)
+		munmap(p, size);
+}
+
 static void one_op(struct counters *c, unsigned char *buf, unsigned char *data)
 {
 	unsigned long cmd;
@@ -255,7 +305,10 @@ static void one_op(struct counters *c, unsigned char *buf, unsigned char *data)
 	long ret;
 	int fd;
 
-	switch (rnd() % 20) {
+	switch (rnd() % 24) {
+	case 4:
+		wild_mmap();
+		return;
 	case 0:
 		add_fd(open("/dev/ipcq", O_RDWR | O_CLOEXEC));
 		return;
@@ -319,6 +372,11 @@ static void one_op(struct counters *c, unsigned char *buf, unsigned char *data)
 		if (cmd == IPCQ_IOC_QUEUE_OPEN || cmd == IPCQ_IOC_SYNC_OPEN ||
 		    cmd == IPCQ_IOC_QUEUE_REOPEN || cmd == IPCQ_IOC_SYNC_REOPEN)
 			add_fd((int)ret);
+		if (cmd == IPCQ_IOC_RING_ATTACH) {
+			if (arg == buf)
+				scribble_ring((int)ret, (void *)buf);
+			add_fd((int)ret);
+		}
 		if (cmd == IPCQ_IOC_PIPE_CREATE && arg == buf) {
 			add_fd((int)((struct ipcq_pipe_create *)buf)->fds[0]);
 			add_fd((int)((struct ipcq_pipe_create *)buf)->fds[1]);
