@@ -277,6 +277,31 @@ TEST_F(intro, ipcqctl_create_ls_stat_put_get_rm)
 	EXPECT_NE(NULL, strstr(r.err, "No such file"));
 }
 
+TEST_F(intro, ipcqctl_ring_queue)
+{
+	struct run r;
+
+	ASSERT_EQ(0, CTL(&r, NULL, "create", "queue", self->name, "--ring",
+			 "--slot-size", "32", "--maxsize", "8"))
+		TH_LOG("%s", r.err);
+	ASSERT_EQ(0, CTL(&r, NULL, "--json", "stat", self->name));
+	EXPECT_NE(NULL, strstr(r.out, "ring")) TH_LOG("%s", r.out);
+	/* Through the ring, then kept (too long for a slot), in order. */
+	ASSERT_EQ(0, CTL(&r, NULL, "put", self->name, "short"));
+	ASSERT_EQ(0, CTL(&r, NULL, "put", self->name,
+			 "a message longer than the thirty-two byte slot"));
+	ASSERT_EQ(0, CTL(&r, NULL, "get", self->name));
+	EXPECT_STREQ("short", r.out);
+	ASSERT_EQ(0, CTL(&r, NULL, "get", self->name));
+	EXPECT_STREQ("a message longer than the thirty-two byte slot", r.out);
+	ASSERT_EQ(0, CTL(&r, NULL, "rm", self->name));
+	EXPECT_EQ(2, CTL(&r, NULL, "create", "queue", self->name,
+			 "--slot-size", "32"));
+	EXPECT_EQ(2, CTL(&r, NULL, "create", "lock", self->name, "--ring"));
+	EXPECT_EQ(1, CTL(&r, NULL, "create", "queue", self->name, "--ring",
+			 "--slot-size", "100000"));
+}
+
 TEST_F(intro, ipcqctl_sync_objects_and_json_list)
 {
 	struct run r;

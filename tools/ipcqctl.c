@@ -132,6 +132,7 @@ static void print_state(const struct ipcq_object_info *o, char *buf,
 {
 	static const struct { uint32_t bit; const char *name; } qbits[] = {
 		{ IPCQ_STATE_SHUTDOWN, "shutdown" },
+		{ IPCQ_STATE_RING, "ring" },
 	}, sbits[] = {
 		{ IPCQ_SYNC_LOCKED, "locked" },
 		{ IPCQ_SYNC_OWNER_DEAD, "owner-dead" },
@@ -141,7 +142,7 @@ static void print_state(const struct ipcq_object_info *o, char *buf,
 		{ IPCQ_SYNC_BROKEN, "broken" },
 		{ IPCQ_SYNC_DESTROYED, "destroyed" },
 	};
-	unsigned int i, n = o->type == IPCQ_TYPE_QUEUE ? 1 : 7;
+	unsigned int i, n = o->type == IPCQ_TYPE_QUEUE ? 2 : 7;
 	size_t used = 0;
 
 	buf[0] = 0;
@@ -277,8 +278,8 @@ static int cmd_watch(const char *name, uint32_t type, int64_t interval_ms,
 
 struct create_opts {
 	uint32_t mode;
-	uint64_t maxsize, max_msg_size, value, parties;
-	int bounded, undo;
+	uint64_t maxsize, max_msg_size, slot_size, value, parties;
+	int bounded, undo, ring;
 };
 
 static int cmd_create(const char *tname, const char *name,
@@ -287,6 +288,7 @@ static int cmd_create(const char *tname, const char *name,
 	const unsigned int flags = IPCDEV_CREATE | IPCDEV_EXCL;
 	struct ipcdev_queue_attr attr = {
 		.maxsize = o->maxsize, .max_msg_size = o->max_msg_size,
+		.slot_size = o->slot_size,
 	};
 	ipcdev_barrier *b;
 	ipcdev_event *e;
@@ -300,14 +302,18 @@ static int cmd_create(const char *tname, const char *name,
 		return 2;
 	if ((o->bounded || o->undo) && type != IPCQ_TYPE_SEM)
 		return usage("--bounded and --undo are for semaphores");
-	if ((o->maxsize || o->max_msg_size) && type != IPCQ_TYPE_QUEUE)
-		return usage("--maxsize and --max-msg-size are for queues");
+	if ((o->maxsize || o->max_msg_size || o->ring) &&
+	    type != IPCQ_TYPE_QUEUE)
+		return usage("--maxsize, --max-msg-size and --ring are for queues");
+	if (o->slot_size && !o->ring)
+		return usage("--slot-size needs --ring");
 	switch (type) {
 	case IPCQ_TYPE_QUEUE:
 		/* Not an endpoint: creating must not count as a producer or
 		 * consumer that came and went (that would mean EOF/EPIPE).
 		 */
-		ret = ipcdev_queue_open(&q, name, flags | IPCDEV_OBSERVER,
+		ret = ipcdev_queue_open(&q, name, flags | IPCDEV_OBSERVER |
+					(o->ring ? IPCDEV_RING : 0),
 					o->mode, &attr);
 		if (!ret)
 			ipcdev_queue_close(q);
@@ -462,6 +468,8 @@ int main(int argc, char **argv)
 		{ "mode", required_argument, NULL, 'm' },
 		{ "maxsize", required_argument, NULL, 's' },
 		{ "max-msg-size", required_argument, NULL, 'M' },
+		{ "ring", no_argument, NULL, 'r' },
+		{ "slot-size", required_argument, NULL, 'S' },
 		{ "value", required_argument, NULL, 'v' },
 		{ "parties", required_argument, NULL, 'p' },
 		{ "bounded", no_argument, NULL, 'b' },
@@ -493,6 +501,9 @@ int main(int argc, char **argv)
 		case 'u':
 			co.undo = 1;
 			continue;
+		case 'r':
+			co.ring = 1;
+			continue;
 		case 'k':
 			peek = 1;
 			continue;
@@ -521,6 +532,9 @@ int main(int argc, char **argv)
 			break;
 		case 'M':
 			co.max_msg_size = (uint64_t)v;
+			break;
+		case 'S':
+			co.slot_size = (uint64_t)v;
 			break;
 		case 'v':
 			co.value = (uint64_t)v;
