@@ -48,10 +48,12 @@ KSFT_STAMP := $(BUILD)/linux-src/.extracted
 CHECKPATCH := $(LINUX_SRC)/scripts/checkpatch.pl
 
 TEST_SRCS := $(wildcard tests/*_test.c)
-# The queue suites run again on ring queues (IPCQ_OPEN_RING).
-RING_VARIANTS := queue_ring_test queue_process_ring_test
+# The queue suites run again on ring queues (IPCQ_OPEN_RING), the sync
+# suites with shared semaphores (IPCQ_SYNC_SHARED).
+VARIANTS := queue_ring_test queue_process_ring_test sync_shared_test \
+	    sync_process_shared_test
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS)) \
-	     $(addprefix $(BUILD)/tests/,$(RING_VARIANTS))
+	     $(addprefix $(BUILD)/tests/,$(VARIANTS))
 TEST_CFLAGS := $(CFLAGS) $(WARNINGS) -Wno-missing-prototypes \
 	       -Wno-sign-compare -Wno-shadow \
 	       $(INCLUDES) -I$(LINUX_SRC)/tools/testing/selftests -Itests
@@ -120,6 +122,10 @@ $(BUILD)/tests/%: tests/%.c $(KSFT_STAMP) $(LIB_A) $(wildcard tests/*.h)
 $(BUILD)/tests/%_ring_test: tests/%_test.c $(KSFT_STAMP) $(LIB_A) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -DIPCQ_TEST_RING -static -o $@ $< $(LIB_A) -lpthread
+
+$(BUILD)/tests/%_shared_test: tests/%_test.c $(KSFT_STAMP) $(LIB_A) $(wildcard tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -DIPCQ_TEST_SHARED -static -o $@ $< $(LIB_A) -lpthread
 
 demos: $(DEMO_BINS) $(BUILD)/demo/run-all
 

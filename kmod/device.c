@@ -35,7 +35,8 @@ MODULE_PARM_DESC(max_objects_per_user,
 static u64 ipcq_features(u32 api_version)
 {
 	return IPCQ_FEATURE_API | IPCQ_FEATURE_QUEUE | IPCQ_FEATURE_PIPE |
-	       IPCQ_FEATURE_SYNC | IPCQ_FEATURE_LIST | IPCQ_FEATURE_RING;
+	       IPCQ_FEATURE_SYNC | IPCQ_FEATURE_LIST | IPCQ_FEATURE_RING |
+	       IPCQ_FEATURE_SEM_SHARED;
 }
 
 static long ipcq_ioctl_api(struct ipcq_api __user *uarg)
@@ -141,6 +142,7 @@ static int __init ipcq_init(void)
 	BUILD_BUG_ON(sizeof(struct ipcq_list) != 32);
 	BUILD_BUG_ON(sizeof(struct ipcq_ring_info) != 104);
 	BUILD_BUG_ON(sizeof(struct ipcq_ring_wake) != 8);
+	BUILD_BUG_ON(sizeof(struct ipcq_sem_share) != 72);
 
 	ret = misc_register(&ipcq_misc);
 	if (!ret)

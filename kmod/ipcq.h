@@ -174,6 +174,9 @@ int ipcq_ring_owner_new(struct ipcq_ring *r);
 void ipcq_ring_owner_free(struct ipcq_ring *r, u32 owner);
 void ipcq_ring_fill_info(struct ipcq_ring *r, struct ipcq_ring_info *info);
 int ipcq_ring_mmap(struct ipcq_ring *r, struct vm_area_struct *vma);
+struct page;
+int ipcq_map_shared(struct vm_area_struct *vma, struct page *ro,
+		    struct page **rw, unsigned long n);
 
 /* pipe.c */
 long ipcq_pipe_create(struct ipcq_pipe_create __user *uarg);

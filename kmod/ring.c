@@ -463,16 +463,18 @@ static void ring_vma_flags(struct vm_area_struct *vma, vm_flags_t set,
 }
 
 /*
- * Maps one region, whole: the status page read-only for good, the ring
- * region shared and writable. EINVAL wrong offset, size or a private
- * ring mapping; EPERM a writable status mapping.
+ * Maps one of the two regions of shared memory of an object, whole: the
+ * status page @ro at IPCQ_RING_OFF_STATUS, read-only for good, or the
+ * @n pages @rw at IPCQ_RING_OFF_RING, shared and writable. EINVAL wrong
+ * offset, size or a private writable mapping; EPERM a writable status.
  */
-int ipcq_ring_mmap(struct ipcq_ring *r, struct vm_area_struct *vma)
+int ipcq_map_shared(struct vm_area_struct *vma, struct page *ro,
+		    struct page **rw, unsigned long n)
 {
 	u64 off = (u64)vma->vm_pgoff << PAGE_SHIFT;
 	size_t size = vma->vm_end - vma->vm_start;
 	struct page **pages;
-	unsigned long i, n;
+	unsigned long i;
 	int ret;
 
 	if (off == IPCQ_RING_OFF_STATUS) {
@@ -481,14 +483,12 @@ int ipcq_ring_mmap(struct ipcq_ring *r, struct vm_area_struct *vma)
 		if (vma->vm_flags & VM_WRITE)
 			return -EPERM;
 		ring_vma_flags(vma, 0, VM_MAYWRITE);
-		pages = &r->status_page;
+		pages = &ro;
 		n = 1;
 	} else if (off == IPCQ_RING_OFF_RING) {
-		if (size != (size_t)r->nr_pages << PAGE_SHIFT ||
-		    !(vma->vm_flags & VM_SHARED))
+		if (size != n << PAGE_SHIFT || !(vma->vm_flags & VM_SHARED))
 			return -EINVAL;
-		pages = r->pages;
-		n = r->nr_pages;
+		pages = rw;
 	} else {
 		return -EINVAL;
 	}
@@ -501,4 +501,9 @@ int ipcq_ring_mmap(struct ipcq_ring *r, struct vm_area_struct *vma)
 			return ret;
 	}
 	return 0;
+}
+
+int ipcq_ring_mmap(struct ipcq_ring *r, struct vm_area_struct *vma)
+{
+	return ipcq_map_shared(vma, r->status_page, r->pages, r->nr_pages);
 }

@@ -17,10 +17,22 @@
  * Waiting: acquirers of semaphores and locks sleep exclusively on wq (a
  * unit wakes one); events, barriers and pollers sleep non-exclusively.
  * A condition keeps its own list of waiters and wakes them one by one.
+ *
+ * A semaphore created with IPCQ_SYNC_SHARED keeps its value in a page its
+ * users map (ipcq_map_shared(), the same regions as a ring's): they
+ * acquire and release by compare-and-swap without system calls, and the
+ * kernel works on the same word the same way. The value is a hint to us:
+ * read once, bounded by max. A status page only the kernel writes tells
+ * users to go through the ioctls (destroyed) and when someone waits, so
+ * that a release asks for a wake-up only then. UNDO is not offered with
+ * it: a unit taken in shared memory cannot be tied to its taker without a
+ * second store that a dying process may never make.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/ktime.h>
 #include <linux/lockdep.h>
+#include <linux/mm.h>
 #include <linux/pid.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
@@ -43,8 +55,12 @@ struct ipcq_sync {
 	bool destroyed;
 	union {
 		struct {
-			u64 value;
+			u64 value;		/* unless shared */
 			u64 max;
+			u64 *shared;		/* SHARED: the value's word */
+			u32 *status;		/* SHARED: route, wake words */
+			struct page *pages[2];	/* SHARED: status, value */
+			u32 acquirers;		/* SHARED: in acquire */
 		} sem;
 		struct {
 			struct pid *owner;	/* holding thread; NULL: free */
@@ -133,12 +149,141 @@ static int ipcq_sync_sleep(struct ipcq_sync *s, u64 deadline, bool exclusive,
 
 /* Semaphores. */
 
+#define SEM_STATUS_ROUTE	0	/* __u32 indices in the status page */
+#define SEM_STATUS_WAKE		1
+#define SEM_OFF_VALUE		0	/* in the value page */
+
+/* The value; a shared one is a hint, bounded by max. */
+static u64 ipcq_sem_value(struct ipcq_sync *s)
+{
+	if (!s->sem.shared)
+		return s->sem.value;
+	return min_t(u64, READ_ONCE(*s->sem.shared), s->sem.max);
+}
+
+/*
+ * Tells a shared semaphore's users whether to go through the ioctls and
+ * whether to ask for wake-ups, then orders that before our next look at
+ * the value: either a releaser sees the wake word, or we see its unit.
+ */
+static void ipcq_sem_publish(struct ipcq_sync *s)
+{
+	bool wake;
+
+	lockdep_assert_held(&s->lock);
+	if (!s->sem.shared)
+		return;
+	WRITE_ONCE(s->sem.status[SEM_STATUS_ROUTE], s->destroyed);
+	/*
+	 * Sleepers and pollers are on wq before they look at the value under
+	 * our lock (which we hold); a stale "yes" costs one wake-up.
+	 */
+	wake = s->sem.acquirers || waitqueue_active(&s->wq);
+	WRITE_ONCE(s->sem.status[SEM_STATUS_WAKE], wake);
+	/* The words out before we read the value; pairs with the users'. */
+	smp_mb();
+}
+
+/* One unit from the shared value: 1 taken, 0 none, -EAGAIN contended. */
+static int ipcq_sem_take_shared(struct ipcq_sync *s)
+{
+	u64 *p = s->sem.shared;
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		u64 v = READ_ONCE(*p);
+
+		if (!v)
+			return 0;
+		if (v > s->sem.max)	/* only by scribbling: bound it */
+			cmpxchg64(p, v, s->sem.max);
+		else if (cmpxchg64(p, v, v - 1) == v)
+			return 1;
+	}
+	return -EAGAIN;
+}
+
+/* Adds @count to the shared value: 0, -EOVERFLOW, or -ERESTARTSYS. */
+static long ipcq_sem_add_shared(struct ipcq_sync *s, u64 count)
+{
+	u64 *p = s->sem.shared;
+	unsigned int i;
+
+	for (i = 1;; i++) {
+		u64 v = READ_ONCE(*p);
+		u64 cur = min(v, s->sem.max);
+
+		if (count > s->sem.max - cur)
+			return -EOVERFLOW;
+		if (cmpxchg64(p, v, cur + count) == v)
+			return 0;
+		/* Users (or a scribbler) keep changing it: let go now and then. */
+		if (i % 64 == 0) {
+			cond_resched();
+			if (signal_pending(current))
+				return -ERESTARTSYS;
+		}
+	}
+}
+
+static long ipcq_sem_acquire_shared(struct ipcq_sync *s,
+				    const struct ipcq_sync_op *op)
+{
+	bool pass_on;
+	long ret;
+	int got;
+
+	spin_lock(&s->lock);
+	s->sem.acquirers++;
+	ipcq_sem_publish(s);
+	for (;;) {
+		if (s->destroyed) {
+			ret = -EIDRM;
+			break;
+		}
+		got = ipcq_sem_take_shared(s);
+		if (got > 0) {
+			ret = 0;
+			break;
+		}
+		if (got < 0) {
+			/* Contended: yield, then look again. */
+			spin_unlock(&s->lock);
+			cond_resched();
+			spin_lock(&s->lock);
+			ret = signal_pending(current) ? -ERESTARTSYS :
+			      ktime_get_ns() >= op->deadline ? -ETIMEDOUT : 0;
+			if (ret)
+				break;
+			continue;
+		}
+		if (op->flags & IPCQ_SYNC_NONBLOCK) {
+			ret = -EAGAIN;
+			break;
+		}
+		ret = ipcq_sync_sleep(s, op->deadline, true, false);
+		/* Re-judge unless only the wait failed. */
+		if (ret && !ipcq_sem_value(s) && !s->destroyed)
+			break;
+	}
+	s->sem.acquirers--;
+	/* A unit we were woken for but did not take goes to the next. */
+	pass_on = ipcq_sem_value(s) && s->waiters;
+	ipcq_sem_publish(s);
+	spin_unlock(&s->lock);
+	if (pass_on)
+		wake_up(&s->wq);
+	return ret;
+}
+
 static long ipcq_sem_acquire(struct ipcq_sync *s, struct ipcq_sync_file *f,
 			     const struct ipcq_sync_op *op)
 {
 	bool pass_on;
 	long ret;
 
+	if (s->sem.shared)
+		return ipcq_sem_acquire_shared(s, op);
 	spin_lock(&s->lock);
 	for (;;) {
 		if (s->destroyed) {
@@ -181,6 +326,19 @@ static void ipcq_sem_wake(struct ipcq_sync *s, u64 count)
 	wake_up_nr(&s->wq, count > INT_MAX ? INT_MAX : (int)count);
 }
 
+/*
+ * Wakes up to @count acquirers after units were added to a shared value.
+ * Taking the lock first orders this after any acquirer's last look at the
+ * value (made under the lock, before it sleeps): no wake-up is lost.
+ */
+static void ipcq_sem_wake_shared(struct ipcq_sync *s, u64 count)
+{
+	spin_lock(&s->lock);
+	ipcq_sem_publish(s);
+	spin_unlock(&s->lock);
+	ipcq_sem_wake(s, count);
+}
+
 static long ipcq_sem_release(struct ipcq_sync *s, struct ipcq_sync_file *f,
 			     const struct ipcq_sync_op *op)
 {
@@ -188,6 +346,14 @@ static long ipcq_sem_release(struct ipcq_sync *s, struct ipcq_sync_file *f,
 
 	if (!op->count)
 		return -EINVAL;
+	if (s->sem.shared) {
+		if (READ_ONCE(s->destroyed))
+			return -EIDRM;
+		ret = ipcq_sem_add_shared(s, op->count);
+		if (!ret)
+			ipcq_sem_wake_shared(s, op->count);
+		return ret;
+	}
 	spin_lock(&s->lock);
 	if (s->destroyed) {
 		ret = -EIDRM;
@@ -573,6 +739,8 @@ static long ipcq_sync_destroy(struct ipcq_sync *s)
 	ipcq_registry_forget(&s->obj);
 	spin_lock(&s->lock);
 	s->destroyed = true;
+	if (s->obj.type == IPCQ_TYPE_SEM)
+		ipcq_sem_publish(s);
 	if (s->obj.type == IPCQ_TYPE_COND) {
 		list_for_each_entry_safe(w, tmp, &s->cond.waiters, node) {
 			list_del_init(&w->node);
@@ -600,7 +768,7 @@ static void ipcq_sync_fill_stat(struct ipcq_sync *s, struct ipcq_sync_file *f,
 		st->state |= IPCQ_SYNC_NAMED;
 	switch (s->obj.type) {
 	case IPCQ_TYPE_SEM:
-		st->value = s->sem.value;
+		st->value = ipcq_sem_value(s);
 		st->max = s->sem.max;
 		st->held = f->held;
 		break;
@@ -636,6 +804,35 @@ static void ipcq_sync_fill_stat(struct ipcq_sync *s, struct ipcq_sync_file *f,
 
 static long ipcq_sync_reopen(struct ipcq_sync *s, struct ipcq_reopen __user *uarg);
 
+static long ipcq_sem_share(struct ipcq_sync *s,
+			   struct ipcq_sem_share __user *uarg)
+{
+	struct ipcq_sem_share sh;
+
+	if (!s->sem.shared)
+		return -ENXIO;
+	memset(&sh, 0, sizeof(sh));
+	sh.status_offset = IPCQ_RING_OFF_STATUS;
+	sh.status_size = PAGE_SIZE;
+	sh.value_offset = IPCQ_RING_OFF_RING;
+	sh.value_size = PAGE_SIZE;
+	sh.off_value = SEM_OFF_VALUE;
+	sh.off_route = SEM_STATUS_ROUTE * sizeof(u32);
+	sh.off_wake = SEM_STATUS_WAKE * sizeof(u32);
+	sh.max = s->sem.max;
+	return copy_to_user(uarg, &sh, sizeof(sh)) ? -EFAULT : 0;
+}
+
+static int ipcq_sync_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct ipcq_sync_file *f = file->private_data;
+	struct ipcq_sync *s = f->s;
+
+	if (s->obj.type != IPCQ_TYPE_SEM || !s->sem.shared)
+		return -ENODEV;
+	return ipcq_map_shared(vma, s->sem.pages[0], &s->sem.pages[1], 1);
+}
+
 static long ipcq_sync_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
@@ -653,6 +850,14 @@ static long ipcq_sync_ioctl(struct file *file, unsigned int cmd,
 		return copy_to_user(argp, &st, sizeof(st)) ? -EFAULT : 0;
 	case IPCQ_IOC_SYNC_REOPEN:
 		return ipcq_sync_reopen(s, argp);
+	case IPCQ_IOC_SEM_SHARE:
+		if (s->obj.type != IPCQ_TYPE_SEM)
+			return -ENOTTY;
+		return ipcq_sem_share(s, argp);
+	case IPCQ_IOC_SEM_WAKE:
+		want = IPCQ_TYPE_SEM;
+		counts = true;
+		break;
 	case IPCQ_IOC_SEM_ACQUIRE:
 		want = IPCQ_TYPE_SEM;
 		waits = true;
@@ -710,6 +915,13 @@ static long ipcq_sync_ioctl(struct file *file, unsigned int cmd,
 		return ipcq_sem_acquire(s, f, &op);
 	case IPCQ_IOC_SEM_RELEASE:
 		return ipcq_sem_release(s, f, &op);
+	case IPCQ_IOC_SEM_WAKE:
+		if (!s->sem.shared)
+			return -ENXIO;
+		if (!op.count)
+			return -EINVAL;
+		ipcq_sem_wake_shared(s, op.count);
+		return 0;
 	case IPCQ_IOC_LOCK_ACQUIRE:
 		return ipcq_lock_acquire(s, f, &op);
 	case IPCQ_IOC_LOCK_RELEASE:
@@ -750,7 +962,9 @@ static __poll_t ipcq_sync_poll(struct file *file, poll_table *wait)
 	} else {
 		switch (s->obj.type) {
 		case IPCQ_TYPE_SEM:
-			if (s->sem.value)
+			/* Polling counts as waiting: releasers then wake. */
+			ipcq_sem_publish(s);
+			if (ipcq_sem_value(s))
 				mask |= EPOLLIN | EPOLLRDNORM;
 			break;
 		case IPCQ_TYPE_LOCK:
@@ -822,6 +1036,7 @@ static const struct file_operations ipcq_sync_fops = {
 	.owner		= THIS_MODULE,
 	.release	= ipcq_sync_release,
 	.poll		= ipcq_sync_poll,
+	.mmap		= ipcq_sync_mmap,
 	.unlocked_ioctl	= ipcq_sync_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= no_llseek,
@@ -877,6 +1092,15 @@ static long ipcq_sync_reopen(struct ipcq_sync *s, struct ipcq_reopen __user *uar
 	return ipcq_sync_install(s, arg.flags & IPCQ_OPEN_CLOEXEC);
 }
 
+/* The pages of a shared semaphore, if any (sem.pages is zeroed if not). */
+static void ipcq_sem_free_pages(struct ipcq_sync *s)
+{
+	if (s->sem.pages[0])
+		__free_page(s->sem.pages[0]);
+	if (s->sem.pages[1])
+		__free_page(s->sem.pages[1]);
+}
+
 static void ipcq_sync_free(struct ipcq_object *obj)
 {
 	struct ipcq_sync *s = ipcq_sync_of(obj);
@@ -885,6 +1109,8 @@ static void ipcq_sync_free(struct ipcq_object *obj)
 		put_pid(s->lk.owner);
 	if (s->obj.type == IPCQ_TYPE_COND)
 		ipcq_object_put(&s->cond.lock->obj);
+	if (s->obj.type == IPCQ_TYPE_SEM)
+		ipcq_sem_free_pages(s);
 	kfree(s);
 }
 
@@ -924,8 +1150,22 @@ static struct ipcq_object *ipcq_sync_create(void *arg)
 	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 	if (!s)
 		return ERR_PTR(-ENOMEM);
+	if (attr->flags & IPCQ_SYNC_SHARED) {
+		/* Status page, value page; both charged to the creator. */
+		s->sem.pages[0] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		s->sem.pages[1] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		if (!s->sem.pages[0] || !s->sem.pages[1]) {
+			ipcq_sem_free_pages(s);
+			kfree(s);
+			return ERR_PTR(-ENOMEM);
+		}
+		s->sem.status = page_address(s->sem.pages[0]);
+		s->sem.shared = (u64 *)((char *)page_address(s->sem.pages[1]) +
+					SEM_OFF_VALUE);
+	}
 	ret = ipcq_object_init(&s->obj, attr->type, &ipcq_sync_ops, attr->mode);
 	if (ret) {
+		ipcq_sem_free_pages(s);
 		kfree(s);
 		return ERR_PTR(ret);
 	}
@@ -937,6 +1177,8 @@ static struct ipcq_object *ipcq_sync_create(void *arg)
 		s->sem.value = attr->value;
 		s->sem.max = attr->flags & IPCQ_SYNC_BOUNDED ?
 			     attr->value : IPCQ_SEM_VALUE_MAX;
+		if (s->sem.shared)
+			WRITE_ONCE(*s->sem.shared, attr->value);
 		break;
 	case IPCQ_TYPE_EVENT:
 		s->event.set = attr->value;
@@ -979,7 +1221,7 @@ long ipcq_sync_open(struct ipcq_sync_open __user *uarg)
 {
 	const u32 known = IPCQ_OPEN_CREATE | IPCQ_OPEN_EXCL | IPCQ_OPEN_CLOEXEC |
 			  IPCQ_SYNC_BOUNDED | IPCQ_SYNC_UNDO |
-			  IPCQ_SYNC_RECURSIVE;
+			  IPCQ_SYNC_RECURSIVE | IPCQ_SYNC_SHARED;
 	struct ipcq_sync_attr attr = { 0 };
 	struct ipcq_sync_open arg;
 	struct ipcq_object *obj;
@@ -997,11 +1239,13 @@ long ipcq_sync_open(struct ipcq_sync_open __user *uarg)
 		return -EINVAL;
 
 	kind = arg.flags & (IPCQ_SYNC_BOUNDED | IPCQ_SYNC_UNDO |
-			    IPCQ_SYNC_RECURSIVE);
+			    IPCQ_SYNC_RECURSIVE | IPCQ_SYNC_SHARED);
 	switch (arg.type) {
 	case IPCQ_TYPE_SEM:
 		value_ok = arg.value <= IPCQ_SEM_VALUE_MAX &&
-			   !(kind & IPCQ_SYNC_RECURSIVE);
+			   !(kind & IPCQ_SYNC_RECURSIVE) &&
+			   (kind & (IPCQ_SYNC_UNDO | IPCQ_SYNC_SHARED)) !=
+			   (IPCQ_SYNC_UNDO | IPCQ_SYNC_SHARED);
 		break;
 	case IPCQ_TYPE_LOCK:
 		value_ok = !arg.value && !(kind & ~IPCQ_SYNC_RECURSIVE);

@@ -45,5 +45,8 @@ int ipcdev__ring_put(struct ipcdev__ring *r, int fd, const void *buf,
 		     size_t len, bool may_wait);
 int ipcdev__ring_get(struct ipcdev__ring *r, int fd, void *buf, size_t *len,
 		     bool may_wait);
+/* Adaptive spinning around @try while it answers -EAGAIN (ring.c). */
+int ipcdev__spin(_Atomic unsigned int *budget, bool may_wait,
+		 int (*try)(void *), void *arg);
 
 #endif /* IPCDEV_INTERNAL_H */

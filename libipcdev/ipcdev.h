@@ -206,6 +206,8 @@ typedef struct ipcdev_barrier ipcdev_barrier;
 /* Semaphore flags. */
 #define IPCDEV_SEM_BOUNDED	IPCQ_SYNC_BOUNDED	/* BoundedSemaphore */
 #define IPCDEV_SEM_UNDO		IPCQ_SYNC_UNDO		/* undo on death */
+/* Value in shared memory: acquire/release without syscalls; not with UNDO. */
+#define IPCDEV_SEM_SHARED	IPCQ_SYNC_SHARED
 
 int ipcdev_sem_create(ipcdev_sem **s, uint64_t value, unsigned int flags);
 int ipcdev_sem_open(ipcdev_sem **s, const char *name, unsigned int flags,

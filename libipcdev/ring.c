@@ -326,42 +326,70 @@ static int ring_get_once(struct ipcdev__ring *r, int fd, void *buf,
 }
 
 /*
- * Runs @once; while it finds the ring full (empty), spins if that may
- * pay off. -EAGAIN from @once means "full/empty": answered with 0 here,
- * so the caller goes to the kernel (to wait, or to learn why).
+ * Calls @try until it answers something other than -EAGAIN, spinning a
+ * while when that may pay off (another CPU can change what it waits
+ * for), for as long as *@budget says; the budget halves when spinning
+ * was in vain and doubles when it paid. Returns @try's last answer.
  */
-#define RING_SPIN(r, may_wait, call)					\
-	({								\
-		int ret_ = (call);					\
-		if (ret_ == -EAGAIN && (may_wait) && spin_useful()) {	\
-			unsigned int budget_ = atomic_load_explicit(	\
-				&(r)->spin, memory_order_relaxed);	\
-			unsigned int n_;				\
-			for (n_ = 0; n_ < budget_ && ret_ == -EAGAIN; n_++) { \
-				cpu_relax();				\
-				ret_ = (call);				\
-			}						\
-			budget_ = ret_ == -EAGAIN ? budget_ / 2 : budget_ * 2; \
-			if (budget_ < SPIN_MIN)				\
-				budget_ = SPIN_MIN;			\
-			if (budget_ > SPIN_MAX)				\
-				budget_ = SPIN_MAX;			\
-			atomic_store_explicit(&(r)->spin, budget_,	\
-					      memory_order_relaxed);	\
-		}							\
-		ret_ == -EAGAIN ? 0 : ret_;				\
-	})
+int ipcdev__spin(_Atomic unsigned int *budget, bool may_wait,
+		 int (*try)(void *), void *arg)
+{
+	unsigned int b, n;
+	int ret = try(arg);
 
+	if (ret != -EAGAIN || !may_wait || !spin_useful())
+		return ret;
+	b = atomic_load_explicit(budget, memory_order_relaxed);
+	for (n = 0; n < b && ret == -EAGAIN; n++) {
+		cpu_relax();
+		ret = try(arg);
+	}
+	b = ret == -EAGAIN ? b / 2 : b * 2;
+	b = b < SPIN_MIN ? SPIN_MIN : b > SPIN_MAX ? SPIN_MAX : b;
+	atomic_store_explicit(budget, b, memory_order_relaxed);
+	return ret;
+}
+
+struct xfer {
+	struct ipcdev__ring *r;
+	int fd;
+	void *buf;
+	size_t len;
+	size_t *lenp;
+};
+
+static int put_try(void *arg)
+{
+	struct xfer *x = arg;
+
+	return ring_put_once(x->r, x->fd, x->buf, x->len);
+}
+
+static int get_try(void *arg)
+{
+	struct xfer *x = arg;
+
+	return ring_get_once(x->r, x->fd, x->buf, x->lenp);
+}
+
+/* -EAGAIN (full, empty) becomes 0: the kernel waits, or says why. */
 int ipcdev__ring_put(struct ipcdev__ring *r, int fd, const void *buf,
 		     size_t len, bool may_wait)
 {
+	struct xfer x = { .r = r, .fd = fd, .buf = (void *)buf, .len = len };
+	int ret;
+
 	if (len > r->slot_size)
 		return 0;
-	return RING_SPIN(r, may_wait, ring_put_once(r, fd, buf, len));
+	ret = ipcdev__spin(&r->spin, may_wait, put_try, &x);
+	return ret == -EAGAIN ? 0 : ret;
 }
 
 int ipcdev__ring_get(struct ipcdev__ring *r, int fd, void *buf, size_t *len,
 		     bool may_wait)
 {
-	return RING_SPIN(r, may_wait, ring_get_once(r, fd, buf, len));
+	struct xfer x = { .r = r, .fd = fd, .buf = buf, .lenp = len };
+	int ret = ipcdev__spin(&r->spin, may_wait, get_try, &x);
+
+	return ret == -EAGAIN ? 0 : ret;
 }

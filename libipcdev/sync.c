@@ -7,6 +7,10 @@
  * queues, the first call in a child after fork() swaps the inherited file
  * for one of the child's own, so that semaphore undo and lock owner death
  * work per process.
+ *
+ * A shared semaphore (IPCDEV_SEM_SHARED) is mapped by every handle:
+ * acquire and release are a compare-and-swap on its value, and a system
+ * call only to sleep, or to wake someone the kernel says is waiting.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,6 +19,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "ipcdev.h"
@@ -24,9 +29,56 @@ struct ipcdev_sync {
 	int fd;
 	uint32_t type;
 	atomic_ulong fork_gen;
+	/* A shared semaphore's pages, mapped; NULL for any other object. */
+	void *status_map;
+	void *value_map;
+	const _Atomic uint32_t *route;
+	const _Atomic uint32_t *wake;
+	_Atomic uint64_t *value;
+	uint64_t max;
+	_Atomic unsigned int spin;
 };
 
 #define SYNC(p) ((struct ipcdev_sync *)(void *)(p))
+
+static void sem_map(struct ipcdev_sync *s)
+{
+	struct ipcq_sem_share sh;
+	void *st, *val;
+
+	if (ipcdev__ioctl(s->fd, IPCQ_IOC_SEM_SHARE, &sh))
+		return;
+	if (sh.off_route + 4 > sh.status_size ||
+	    sh.off_wake + 4 > sh.status_size ||
+	    sh.off_value + 8 > sh.value_size)
+		return;
+	st = mmap(NULL, sh.status_size, PROT_READ, MAP_SHARED, s->fd,
+		  (off_t)sh.status_offset);
+	if (st == MAP_FAILED)
+		return;
+	val = mmap(NULL, sh.value_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   s->fd, (off_t)sh.value_offset);
+	if (val == MAP_FAILED) {
+		munmap(st, sh.status_size);
+		return;
+	}
+	s->route = (const void *)((char *)st + sh.off_route);
+	s->wake = (const void *)((char *)st + sh.off_wake);
+	s->value = (void *)((char *)val + sh.off_value);
+	s->max = sh.max;
+	atomic_init(&s->spin, 1024);
+	s->status_map = st;
+	s->value_map = val;
+}
+
+static void sem_unmap(struct ipcdev_sync *s)
+{
+	if (!s->status_map)
+		return;
+	/* One page each (ipcq(4)); unmapped before the file goes. */
+	munmap(s->status_map, (size_t)sysconf(_SC_PAGESIZE));
+	munmap(s->value_map, (size_t)sysconf(_SC_PAGESIZE));
+}
 
 static int sync_open(struct ipcdev_sync **out, uint32_t type, const char *name,
 		     unsigned int flags, unsigned int mode, uint64_t value,
@@ -69,6 +121,10 @@ static int sync_open(struct ipcdev_sync **out, uint32_t type, const char *name,
 	s->fd = fd;
 	s->type = type;
 	atomic_init(&s->fork_gen, ipcdev__fork_generation());
+	s->status_map = s->value_map = NULL;
+	/* Any failure (not shared: ENXIO) leaves the handle on the ioctls. */
+	if (type == IPCQ_TYPE_SEM)
+		sem_map(s);
 	*out = s;
 	return 0;
 }
@@ -115,7 +171,10 @@ static int sync_stat(struct ipcdev_sync *s, struct ipcq_sync_stat *st)
 
 static int sync_close(struct ipcdev_sync *s)
 {
-	return s ? ipcdev__close(s->fd, s) : -EINVAL;
+	if (!s)
+		return -EINVAL;
+	sem_unmap(s);
+	return ipcdev__close(s->fd, s);
 }
 
 static int sync_fd(const struct ipcdev_sync *s)
@@ -131,9 +190,12 @@ static int named_flags_ok(const char *name, unsigned int flags,
 
 /* Semaphore and BoundedSemaphore. */
 
+static const unsigned int sem_flags = IPCDEV_SEM_BOUNDED | IPCDEV_SEM_UNDO |
+				      IPCDEV_SEM_SHARED;
+
 int ipcdev_sem_create(ipcdev_sem **s, uint64_t value, unsigned int flags)
 {
-	if (flags & ~(IPCDEV_SEM_BOUNDED | IPCDEV_SEM_UNDO))
+	if (flags & ~sem_flags)
 		return -EINVAL;
 	return sync_open((struct ipcdev_sync **)s, IPCQ_TYPE_SEM, NULL, flags,
 			 0600, value, 0);
@@ -142,20 +204,72 @@ int ipcdev_sem_create(ipcdev_sem **s, uint64_t value, unsigned int flags)
 int ipcdev_sem_open(ipcdev_sem **s, const char *name, unsigned int flags,
 		    unsigned int mode, uint64_t value)
 {
-	if (!named_flags_ok(name, flags, IPCDEV_SEM_BOUNDED | IPCDEV_SEM_UNDO))
+	if (!named_flags_ok(name, flags, sem_flags))
 		return -EINVAL;
 	return sync_open((struct ipcdev_sync **)s, IPCQ_TYPE_SEM, name, flags,
 			 mode, value, 0);
 }
 
+/* A unit from a shared value: 0 taken, -EAGAIN none, 1 ask the kernel. */
+static int sem_take(void *arg)
+{
+	struct ipcdev_sync *s = arg;
+	uint64_t v;
+
+	if (atomic_load_explicit(s->route, memory_order_acquire))
+		return 1;
+	v = atomic_load_explicit(s->value, memory_order_relaxed);
+	while (v > 0 && v <= s->max)
+		if (atomic_compare_exchange_weak_explicit(s->value, &v, v - 1,
+							  memory_order_acquire,
+							  memory_order_relaxed))
+			return 0;
+	/* None, or above max (scribbled): the kernel judges. */
+	return v ? 1 : -EAGAIN;
+}
+
 int ipcdev_sem_acquire(ipcdev_sem *s, int64_t timeout_ns)
 {
-	return sync_op(SYNC(s), IPCQ_IOC_SEM_ACQUIRE, 0, 1, timeout_ns);
+	struct ipcdev_sync *sy = SYNC(s);
+
+	if (sy && sy->status_map &&
+	    !ipcdev__spin(&sy->spin, timeout_ns != IPCDEV_NOWAIT, sem_take, sy))
+		return 0;
+	return sync_op(sy, IPCQ_IOC_SEM_ACQUIRE, 0, 1, timeout_ns);
+}
+
+/* Adds @n to a shared value: 0 done, 1 ask the kernel (it says why). */
+static int sem_give(struct ipcdev_sync *s, uint64_t n)
+{
+	struct ipcq_sync_op op;
+	uint64_t v;
+
+	if (!n || atomic_load_explicit(s->route, memory_order_acquire))
+		return 1;
+	v = atomic_load_explicit(s->value, memory_order_relaxed);
+	do {
+		if (v > s->max || n > s->max - v)
+			return 1;
+	} while (!atomic_compare_exchange_weak_explicit(s->value, &v, v + n,
+							memory_order_release,
+							memory_order_relaxed));
+	/* Pairs with the kernel's barrier between the wake word and its look. */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(s->wake, memory_order_relaxed)) {
+		memset(&op, 0, sizeof(op));
+		op.count = n;
+		ipcdev__ioctl(s->fd, IPCQ_IOC_SEM_WAKE, &op);
+	}
+	return 0;
 }
 
 int ipcdev_sem_release(ipcdev_sem *s, uint64_t n)
 {
-	return sync_op(SYNC(s), IPCQ_IOC_SEM_RELEASE, n, 0, 0);
+	struct ipcdev_sync *sy = SYNC(s);
+
+	if (sy && sy->status_map && !sem_give(sy, n))
+		return 0;
+	return sync_op(sy, IPCQ_IOC_SEM_RELEASE, n, 0, 0);
 }
 
 int64_t ipcdev_sem_get_value(ipcdev_sem *s)

@@ -67,6 +67,22 @@ static inline int dev_open(void)
 #define TEST_QUEUE_STATE	0
 #endif
 
+/*
+ * Built as *_shared_test, a sync suite runs every case again with its
+ * semaphores shared (IPCQ_SYNC_SHARED) wherever that may be (not UNDO).
+ */
+#ifdef IPCQ_TEST_SHARED
+static inline unsigned int test_sem_flags(unsigned int flags)
+{
+	return flags & IPCDEV_SEM_UNDO ? flags : flags | IPCDEV_SEM_SHARED;
+}
+#define ipcdev_sem_create(s, value, flags) \
+	ipcdev_sem_create(s, value, test_sem_flags(flags))
+#define ipcdev_sem_open(s, name, flags, mode, value) \
+	ipcdev_sem_open(s, name, (flags) & IPCDEV_CREATE ? \
+			test_sem_flags(flags) : (flags), mode, value)
+#endif
+
 /* Raw IPCQ_IOC_QUEUE_OPEN; returns the fd or -errno. */
 static inline int raw_queue_open(int dev, const char *name, uint32_t flags,
 				 uint32_t mode, uint64_t capacity,

@@ -24,6 +24,11 @@ static int raw_sync(int dev, uint32_t type, const char *name, uint32_t flags,
 	arg.name_len = name ? strlen(name) : 0;
 	arg.type = type;
 	arg.flags = flags;
+#ifdef IPCQ_TEST_SHARED
+	/* sync_shared_test: every semaphore that may be shared is. */
+	if (type == IPCQ_TYPE_SEM && !(flags & IPCQ_SYNC_UNDO))
+		arg.flags |= IPCQ_SYNC_SHARED;
+#endif
 	arg.mode = mode;
 	arg.value = value;
 	arg.lock_fd = lock_fd;

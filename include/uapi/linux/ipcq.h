@@ -45,6 +45,7 @@
 						 */
 #define IPCQ_FEATURE_LIST	((__u64)1 << 4)	/* IPCQ_IOC_LIST */
 #define IPCQ_FEATURE_RING	((__u64)1 << 5)	/* IPCQ_OPEN_RING queues */
+#define IPCQ_FEATURE_SEM_SHARED	((__u64)1 << 6)	/* IPCQ_SYNC_SHARED semaphores */
 
 /* Deadline meaning "block until the call can complete". */
 #define IPCQ_DEADLINE_FOREVER	(~(__u64)0)
@@ -411,6 +412,10 @@ struct ipcq_pipe_stat {
 						 * returned when it is released
 						 */
 #define IPCQ_SYNC_RECURSIVE	(1U << 10)	/* lock: an RLock */
+#define IPCQ_SYNC_SHARED	(1U << 11)	/* sem: its value lives in memory
+						 * its users map; not with UNDO
+						 * (see IPCQ_IOC_SEM_SHARE)
+						 */
 
 /* Largest semaphore value. */
 #define IPCQ_SEM_VALUE_MAX	(~(__u64)0 >> 1)
@@ -444,6 +449,46 @@ struct ipcq_sync_open {
 	__u32 lock_fd;
 	__u32 pad;
 	__u64 value;
+	__u64 reserved[2];
+};
+
+/**
+ * struct ipcq_sem_share - argument of IPCQ_IOC_SEM_SHARE, all out
+ * @status_offset: mmap offset of the status region (one page, read-only).
+ * @status_size:   its size.
+ * @value_offset:  mmap offset of the value region (read-write, shared).
+ * @value_size:    its size.
+ * @off_value:     offset of the __u64 value in the value region.
+ * @off_route:     offset of a __u32 in the status region: nonzero when
+ *                 every operation must go through the ioctls (destroyed).
+ * @off_wake:      offset of a __u32 in the status region: nonzero while a
+ *                 caller waits in the kernel or polls.
+ * @pad:           zero.
+ * @max:           the largest value (the initial one if BOUNDED).
+ * @reserved:      zero.
+ *
+ * A semaphore created with IPCQ_SYNC_SHARED keeps its value in a page its
+ * users map, so that an acquire that finds a unit and a release that
+ * nobody waits for cost no system call: acquire is a compare-and-swap of
+ * value to value - 1 when value is 1..max; release a compare-and-swap to
+ * value + n when that stays within max, followed by a full barrier and a
+ * look at the wake word: when nonzero, IPCQ_IOC_SEM_WAKE with count n.
+ * Anything else (no unit, a release past max, a value above max, the
+ * route word set) goes through IPCQ_IOC_SEM_ACQUIRE/RELEASE, which work on
+ * the same value. The value is a hint to the kernel: it bounds what it
+ * reads, and a process that scribbles over it damages only that
+ * semaphore. Errors: ENXIO the semaphore is not shared.
+ */
+struct ipcq_sem_share {
+	__u64 status_offset;
+	__u64 status_size;
+	__u64 value_offset;
+	__u64 value_size;
+	__u32 off_value;
+	__u32 off_route;
+	__u32 off_wake;
+	__u32 pad;
+	__u64 max;
 	__u64 reserved[2];
 };
 
@@ -822,5 +867,12 @@ struct ipcq_ring_wake {
 #define IPCQ_IOC_SYNC_DESTROY	_IOW(IPCQ_IOC_MAGIC, 0x4d, struct ipcq_sync_op)
 #define IPCQ_IOC_SYNC_REOPEN	_IOW(IPCQ_IOC_MAGIC, 0x4e, struct ipcq_reopen)
 #define IPCQ_IOC_SYNC_STAT	_IOR(IPCQ_IOC_MAGIC, 0x4f, struct ipcq_sync_stat)
+/*
+ * On a semaphore of IPCQ_SYNC_SHARED (ENXIO otherwise): SEM_SHARE hands
+ * out the layout to map it (struct ipcq_sem_share); SEM_WAKE wakes up to
+ * @count waiters after a release made in the shared page.
+ */
+#define IPCQ_IOC_SEM_SHARE	_IOR(IPCQ_IOC_MAGIC, 0x50, struct ipcq_sem_share)
+#define IPCQ_IOC_SEM_WAKE	_IOW(IPCQ_IOC_MAGIC, 0x51, struct ipcq_sync_op)
 
 #endif /* _UAPI_LINUX_IPCQ_H */
