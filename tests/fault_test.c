@@ -92,7 +92,7 @@ TEST_F(fault, create_and_open_paths)
 	ring_fd = raw_queue_open(self->dev, NULL, 3 | IPCQ_OPEN_RING, 0600, 4,
 				 0);
 	ASSERT_LE(0, ring_fd);
-	for (path = 0; path < 8; path++) {
+	for (path = 0; path < 9; path++) {
 		for (n = 1; n < 500; n++) {
 			arm(n);
 			switch (path) {
@@ -124,6 +124,16 @@ TEST_F(fault, create_and_open_paths)
 				};
 
 				ret = xioctl(ring_fd, IPCQ_IOC_RING_ATTACH, &info);
+				break;
+			}
+			case 8: {
+				struct ipcq_sync_open so = {
+					.type = IPCQ_TYPE_SEM,
+					.flags = IPCQ_SYNC_SHARED,
+					.mode = 0600, .value = 1,
+				};
+
+				ret = xioctl(self->dev, IPCQ_IOC_SYNC_OPEN, &so);
 				break;
 			}
 			case 5: {
