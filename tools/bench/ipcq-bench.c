@@ -626,6 +626,7 @@ static const struct mech mechs[] = {
 
 static const size_t sizes[] = { 8, 64, 1024, 16384, 65536 };
 #define NSIZE (sizeof(sizes) / sizeof(sizes[0]))
+#define S64 1		/* sizes[S64] == 64, the size of the goals */
 
 /* Results: [mech][size][rep][stat]. */
 enum { P50, P90, P99, P999, MAX, NLAT };
@@ -633,6 +634,9 @@ static double lat[NMECH][NSIZE][16][NLAT];
 static double tput[NMECH][3][16];	/* 64 B, 1x1 2x2 4x4 */
 static double tput_size[NMECH][NSIZE][16];	/* 1x1 by size */
 static double csw[NMECH][3][16];
+/* Syscalls per message, 64 B 1x1: [mech][producer, consumer][rep]. */
+static double scalls[NMECH][2][16];
+static int scalls_err[NMECH];	/* an errno that kept a count from us */
 static uint64_t stream_errors;
 
 static int cmp_u64(const void *a, const void *b)
@@ -664,9 +668,16 @@ static long csw_children(void)
  * needs no sampling, so root or perf_event_paranoid is not in the way, but
  * the tracepoint must exist: when it does not, the report says why instead
  * of giving a number.
+ *
+ * The first counter turns static keys on (the tracepoint's, perf's
+ * context-switch hooks) and the last one off, each time by patching kernel
+ * text, and QEMU's TCG was seen to wedge a guest for good when a vCPU ran
+ * through the code being patched: it kept executing a stale int3. So a
+ * keeper counter on the parent holds the keys on while the children open
+ * and close theirs, and both switches happen while nothing else runs.
  */
 static int sc_id = -1;			/* the tracepoint's id, or -1 */
-static char sc_why[160] = "not tried";	/* why sc_id is -1 */
+static char sc_why[160] = "not tried";	/* why sc_id is -1, or what it is */
 
 static int sc_read_id(const char *path)
 {
@@ -695,32 +706,40 @@ static int sc_open(void)
 	return fd < 0 ? -errno : fd;
 }
 
+/* The count so far, including the read(2) that asks, or -errno. */
+static int64_t sc_read(int fd)
+{
+	uint64_t v;
+	ssize_t n = read(fd, &v, sizeof(v));
+
+	if (n != (ssize_t)sizeof(v))
+		return n < 0 ? -errno : -EIO;
+	return (int64_t)v;
+}
+
 /*
  * Syscalls since sc_open(), without the read(2) that asks: its own entry
  * is counted before it can answer. -errno if the counter failed.
  */
 static int64_t sc_close(int fd)
 {
-	uint64_t v;
-	ssize_t n;
+	int64_t n;
 
 	if (fd < 0)
 		return fd;
-	n = read(fd, &v, sizeof(v));
+	n = sc_read(fd);
 	close(fd);
-	if (n != (ssize_t)sizeof(v))
-		return n < 0 ? -errno : -EIO;
-	return (int64_t)v - 1;
+	return n < 0 ? n : n - 1;
 }
 
+/* Finds the tracepoint; opens nothing yet (see above). */
 static void sc_init(void)
 {
 	static const char *const paths[] = {
 		"/sys/kernel/tracing/events/raw_syscalls/sys_enter/id",
 		"/sys/kernel/debug/tracing/events/raw_syscalls/sys_enter/id",
 	};
-	int64_t n;
-	int id = -ENOENT, fd, i;
+	int id = -ENOENT, i;
 
 	for (i = 0; i < 2 && id < 0; i++)
 		id = sc_read_id(paths[i]);
@@ -735,26 +754,42 @@ static void sc_init(void)
 		return;
 	}
 	sc_id = id;
-	/* Check the counter against a known number of syscalls. */
-	fd = sc_open();
+	snprintf(sc_why, sizeof(sc_why),
+		 "perf counter on tracepoint raw_syscalls:sys_enter (id %d)",
+		 sc_id);
+}
+
+/*
+ * Opens the keeper counter and checks it against a known number of
+ * syscalls: the fd, or -1 with sc_id -1 and sc_why saying why.
+ */
+static int sc_keeper_open(void)
+{
+	int64_t before, after;
+	int fd = sc_open(), i;
+
 	if (fd < 0) {
 		snprintf(sc_why, sizeof(sc_why), "perf_event_open: %s",
 			 strerror(-fd));
 		sc_id = -1;
-		return;
+		return -1;
 	}
+	before = sc_read(fd);
 	for (i = 0; i < 100; i++)
 		syscall(SYS_getppid);
-	n = sc_close(fd);
-	if (n != 100) {
+	after = sc_read(fd);
+	/* 100 getppid and the second read. */
+	if (before < 0 || after < 0 || after - before != 101) {
 		snprintf(sc_why, sizeof(sc_why),
-			 "self-test counted %lld syscalls for 100", (long long)n);
+			 "self-test counted %lld syscalls for 101",
+			 (long long)(after - before));
 		sc_id = -1;
-		return;
+		close(fd);
+		return -1;
 	}
-	snprintf(sc_why, sizeof(sc_why),
-		 "tracepoint raw_syscalls:sys_enter, id %d, self-test 100/100",
-		 sc_id);
+	strncat(sc_why, ", self-test 101/101",
+		sizeof(sc_why) - strlen(sc_why) - 1);
+	return fd;
 }
 
 /* Counted syscalls of one streaming run, per message. */
@@ -953,13 +988,14 @@ static double stream(const struct mech *m, size_t size, int np, int nc,
 }
 
 /* Semaphores. */
-enum { SEM_IPCQ, SEM_POSIX, SEM_SYSV, NSEM };
-static const char *const sem_names[NSEM] = { "ipcq-sem", "posix-sem_t",
-					     "sysv-semop" };
+enum { SEM_IPCQ, SEM_SHARED, SEM_POSIX, SEM_SYSV, NSEM };
+static const char *const sem_names[NSEM] = { "ipcq-sem", "ipcq-sem-shared",
+					     "posix-sem_t", "sysv-semop" };
 static double sem_unc[NSEM][16], sem_con[NSEM][16];
 
 struct semset {
 	ipcdev_sem *ipcq;
+	ipcdev_sem *shared;	/* IPCDEV_SEM_SHARED: no syscall uncontended */
 	sem_t *posix;
 	int sysv;
 };
@@ -970,11 +1006,15 @@ static void sem_op(struct semset *s, int kind, int acquire)
 
 	switch (kind) {
 	case SEM_IPCQ:
+	case SEM_SHARED: {
+		ipcdev_sem *sem = kind == SEM_IPCQ ? s->ipcq : s->shared;
+
 		if (acquire)
-			ipcdev_sem_acquire(s->ipcq, IPCDEV_FOREVER);
+			ipcdev_sem_acquire(sem, IPCDEV_FOREVER);
 		else
-			ipcdev_sem_release(s->ipcq, 1);
+			ipcdev_sem_release(sem, 1);
 		break;
+	}
 	case SEM_POSIX:
 		if (acquire)
 			sem_wait(s->posix);
@@ -991,7 +1031,9 @@ static int sem_setup(struct semset *s)
 	union { int val; } arg = { 1 };
 
 	s->posix = shared_alloc(sizeof(sem_t));
-	if (ipcdev_sem_create(&s->ipcq, 1, 0) || sem_init(s->posix, 1, 1))
+	if (ipcdev_sem_create(&s->ipcq, 1, 0) ||
+	    ipcdev_sem_create(&s->shared, 1, IPCDEV_SEM_SHARED) ||
+	    sem_init(s->posix, 1, 1))
 		return -1;
 	s->sysv = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
 	if (s->sysv < 0 || semctl(s->sysv, 0, SETVAL, arg) < 0)
@@ -1002,6 +1044,7 @@ static int sem_setup(struct semset *s)
 static void sem_teardown(struct semset *s)
 {
 	ipcdev_sem_close(s->ipcq);
+	ipcdev_sem_close(s->shared);
 	sem_destroy(s->posix);
 	munmap(s->posix, sizeof(sem_t));
 	semctl(s->sysv, 0, IPC_RMID);
@@ -1074,6 +1117,33 @@ static void stats(const double *v, int n, double *med, double *lo, double *hi)
 	*hi = tmp[m - 1];
 }
 
+/*
+ * What one now_ns() costs. Every round-trip sample includes about one
+ * call, which matters next to the shared-memory rows: a guest whose TSC
+ * is unusable (TCG) reads an hpet or acpi_pm clocksource, which the vDSO
+ * cannot, so each call is a syscall and an emulated device read.
+ */
+static double clock_ns;
+static char clocksource[32] = "unknown";
+
+static void measure_clock(void)
+{
+	FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource",
+			"r");
+	uint64_t t0;
+	int i;
+
+	if (f) {
+		if (fscanf(f, "%31s", clocksource) != 1)
+			strcpy(clocksource, "unknown");
+		fclose(f);
+	}
+	t0 = now_ns();
+	for (i = 0; i < 1000; i++)
+		now_ns();
+	clock_ns = (double)(now_ns() - t0) / 1001;
+}
+
 static void header(void)
 {
 	struct utsname u;
@@ -1102,7 +1172,236 @@ static void header(void)
 	       load[0], load[1], load[2]);
 	printf("# %d repetitions per cell, mechanisms interleaved; median (min-max)\n",
 	       reps);
+	measure_clock();
+	printf("# clock: clocksource %s, %.0f ns per clock_gettime; each round-trip sample includes about one\n",
+	       clocksource, clock_ns);
 	printf("csv,kind,mechanism,size,parties,stat,median,min,max\n");
+}
+
+/*
+ * Syscalls per message, 64 B 1x1, every mechanism, REPS times, in runs of
+ * their own after all timed ones: while a syscall tracepoint is in use,
+ * every syscall of every process takes the slow path, a tax on exactly
+ * the mechanisms the ring is compared with.
+ */
+static void count_syscalls(int count)
+{
+	unsigned int mi;
+	int keeper, r;
+
+	for (mi = 0; mi < NMECH; mi++)
+		for (r = 0; r < reps; r++)
+			scalls[mi][0][r] = scalls[mi][1][r] = -1;
+	if (sc_id < 0)
+		return;
+	keeper = sc_keeper_open();
+	if (keeper < 0)
+		return;
+	for (r = 0; r < reps; r++) {
+		for (mi = 0; mi < NMECH; mi++) {
+			struct syscount sc = { 0 };
+			double c;
+
+			/* err -1: the run itself failed. */
+			if (stream(&mechs[mi], 64, 1, 1, count, &c, &sc) < 0 &&
+			    !sc.err)
+				sc.err = -1;
+			if (sc.err) {
+				scalls_err[mi] = sc.err;
+				continue;
+			}
+			scalls[mi][0][r] = sc.producer;
+			scalls[mi][1][r] = sc.consumer;
+		}
+	}
+	close(keeper);
+	/* perf turns its context-switch hooks off a second later: idle. */
+	sleep(2);
+	fprintf(stderr, "# syscall counts done\n");
+}
+
+static int mech_index(const char *name)
+{
+	unsigned int mi;
+
+	for (mi = 0; mi < NMECH; mi++)
+		if (!strcmp(mechs[mi].name, name))
+			return (int)mi;
+	abort();
+}
+
+/* Medians over the repetitions, -1 if no repetition gave a number. */
+static double med_of(const double *v)
+{
+	double med, lo, hi;
+
+	stats(v, reps, &med, &lo, &hi);
+	return med;
+}
+
+static double lat_p50(int mi, int s)
+{
+	double v[16];
+	int r;
+
+	for (r = 0; r < reps; r++)
+		v[r] = lat[mi][s][r][P50];
+	return med_of(v);
+}
+
+/* Syscalls per message, producer plus consumer, of each repetition. */
+static void scalls_total(int mi, double v[16])
+{
+	int r;
+
+	for (r = 0; r < reps; r++)
+		v[r] = scalls[mi][0][r] < 0 || scalls[mi][1][r] < 0 ? -1 :
+		       scalls[mi][0][r] + scalls[mi][1][r];
+}
+
+static const char *scalls_why(int mi)
+{
+	static char why[128];
+
+	if (sc_id < 0)
+		return sc_why;
+	if (scalls_err[mi] < 0)
+		return "the run failed";
+	snprintf(why, sizeof(why), "counter failed: %s",
+		 strerror(scalls_err[mi]));
+	return why;
+}
+
+static void print_syscalls(void)
+{
+	static const char *const side[] = { "producer", "consumer" };
+	unsigned int mi;
+	int r, k;
+
+	printf("\n## Syscalls per message, 64 B streaming 1x1 (producer and consumer loops)\n");
+	printf("# counted: %s%s\n", sc_id < 0 ? "n/a, " : "", sc_why);
+	if (sc_id >= 0)
+		printf("# in extra runs of the cell: the tracepoint slows every syscall, so they give no msg/s\n");
+	printf("%-12s %28s %10s %10s\n", "mechanism",
+	       "total median (min-max)", "producer", "consumer");
+	for (mi = 0; mi < NMECH; mi++) {
+		double v[16], med, lo, hi, sd[2];
+		char cell[64];
+		int missing = 0;
+
+		scalls_total((int)mi, v);
+		for (r = 0; r < reps; r++)
+			missing += v[r] < 0;
+		stats(v, reps, &med, &lo, &hi);
+		if (med < 0) {
+			printf("%-12s n/a: %s\n", mechs[mi].name,
+			       scalls_why((int)mi));
+			continue;
+		}
+		printf("csv,syscalls_per_msg,%s,64,1x1,total,%.5f,%.5f,%.5f\n",
+		       mechs[mi].name, med, lo, hi);
+		snprintf(cell, sizeof(cell), "%.4f (%.4f-%.4f)", med, lo, hi);
+		for (k = 0; k < 2; k++) {
+			stats(scalls[mi][k], reps, &sd[k], &lo, &hi);
+			printf("csv,syscalls_per_msg,%s,64,1x1,%s,%.5f,%.5f,%.5f\n",
+			       mechs[mi].name, side[k], sd[k], lo, hi);
+		}
+		printf("%-12s %28s %10.4f %10.4f", mechs[mi].name, cell, sd[0],
+		       sd[1]);
+		if (missing)
+			printf("  (%d of %d runs not counted: %s)", missing,
+			       reps, scalls_why((int)mi));
+		printf("\n");
+	}
+}
+
+/* One goal line; @ok: 1 met, 0 missed, -1 not measured. */
+static void goal(const char *what, const char *target, const char *measured,
+		 int ok)
+{
+	printf("%s: goal: %s, measured: %s, %s\n", what, target, measured,
+	       ok < 0 ? "not judged" : ok ? "met" : "missed");
+}
+
+/*
+ * A goal on a ratio of two medians: @num / @den at least (@at_least) or
+ * at most @limit; @unit names the medians' unit for the record.
+ */
+static void goal_ratio(const char *what, const char *target, double num,
+		       double den, const char *unit, double limit,
+		       int at_least)
+{
+	char m[128];
+	double x = num / den;
+
+	if (num <= 0 || den <= 0) {
+		goal(what, target, "n/a (a mechanism gave no number)", -1);
+		return;
+	}
+	snprintf(m, sizeof(m), "%.2fx (%.*f vs %.*f %s)", x,
+		 num < 100 ? 1 : 0, num, den < 100 ? 1 : 0, den, unit);
+	goal(what, target, m, at_least ? x >= limit : x <= limit);
+}
+
+static void print_goals(void)
+{
+	int ring = mech_index("ipcq-ring"), queue = mech_index("ipcq-queue");
+	int pipe_ = mech_index("pipe"), mq = mech_index("posix-mq");
+	int spin = mech_index("spin-ring");
+	double v[16], sc, pm, cm;
+	char m[256];
+
+	printf("\n## Goals of the benchmark issue, 64-byte messages, medians of this run\n");
+	printf("# ring path (ipcq-ring)\n");
+	goal_ratio("ring streaming 1x1 vs pipe", ">= 10x pipe's msg/s",
+		   med_of(tput[ring][0]), med_of(tput[pipe_][0]), "msg/s", 10,
+		   1);
+	goal_ratio("ring streaming 1x1 vs POSIX mq", ">= 20x posix-mq's msg/s",
+		   med_of(tput[ring][0]), med_of(tput[mq][0]), "msg/s", 20, 1);
+	goal_ratio("ring round trip p50 vs spin ring",
+		   "within 2x spin-ring's p50", lat_p50(ring, S64),
+		   lat_p50(spin, S64), "us", 2, 0);
+	/* Only an estimate, so a note and not the judged number. */
+	if (lat_p50(ring, S64) > 0 && lat_p50(spin, S64) > clock_ns / 1000)
+		printf("#   note: both p50s include about one clock_gettime (%.2f us here); without it roughly %.1f vs %.1f us, %.2fx (estimate, not judged)\n",
+		       clock_ns / 1000, lat_p50(ring, S64) - clock_ns / 1000,
+		       lat_p50(spin, S64) - clock_ns / 1000,
+		       (lat_p50(ring, S64) - clock_ns / 1000) /
+		       (lat_p50(spin, S64) - clock_ns / 1000));
+	scalls_total(ring, v);
+	sc = med_of(v);
+	pm = med_of(scalls[ring][0]);
+	cm = med_of(scalls[ring][1]);
+	if (sc < 0) {
+		snprintf(m, sizeof(m), "n/a (%s)", scalls_why(ring));
+		goal("ring syscalls per message, 1x1", "<= 0.01", m, -1);
+	} else {
+		snprintf(m, sizeof(m), "%.4f (producer %.4f, consumer %.4f)",
+			 sc, pm, cm);
+		goal("ring syscalls per message, 1x1", "<= 0.01", m,
+		     sc <= 0.01);
+	}
+	printf("# ioctl path (ipcq-queue, ipcq-sem)\n");
+	goal_ratio("queue round trip p50 vs pipe", "no slower than pipe (<= 1x)",
+		   lat_p50(queue, S64), lat_p50(pipe_, S64), "us", 1, 0);
+	goal_ratio("queue round trip p50 vs POSIX mq",
+		   "1.3x faster (posix-mq p50 / ipcq p50 >= 1.3)",
+		   lat_p50(mq, S64), lat_p50(queue, S64), "us", 1.3, 1);
+	goal_ratio("semaphore uncontended vs sem_t", "within 2x of sem_t",
+		   med_of(sem_unc[SEM_IPCQ]), med_of(sem_unc[SEM_POSIX]), "ns",
+		   2, 0);
+	goal_ratio("semaphore uncontended vs SysV",
+		   "20x faster (semop ns / ipcq ns >= 20)",
+		   med_of(sem_unc[SEM_SYSV]), med_of(sem_unc[SEM_IPCQ]), "ns",
+		   20, 1);
+	printf("# shared semaphore (IPCDEV_SEM_SHARED: value in a mapped page)\n");
+	goal_ratio("shared semaphore uncontended vs sem_t", "within 2x of sem_t",
+		   med_of(sem_unc[SEM_SHARED]), med_of(sem_unc[SEM_POSIX]),
+		   "ns", 2, 0);
+	goal_ratio("shared semaphore uncontended vs SysV",
+		   "20x faster (semop ns / ipcq ns >= 20)",
+		   med_of(sem_unc[SEM_SYSV]), med_of(sem_unc[SEM_SHARED]),
+		   "ns", 20, 1);
 }
 
 int main(int argc, char **argv)
@@ -1128,6 +1427,8 @@ int main(int argc, char **argv)
 		setrlimit(RLIMIT_MSGQUEUE, &rl);
 	}
 	header();
+	sc_init();
+	printf("# syscall counting: %s%s\n", sc_id < 0 ? "n/a, " : "", sc_why);
 
 	for (r = 0; r < reps; r++) {
 		for (s = 0; s < (int)NSIZE; s++) {
@@ -1144,8 +1445,9 @@ int main(int argc, char **argv)
 				double c;
 
 				tput_size[mi][s][r] = stream(&mechs[mi], sizes[s],
-							     1, 1, count, &c);
-				if (s == 1) {
+							     1, 1, count, &c,
+							     NULL);
+				if (s == S64) {
 					tput[mi][0][r] = tput_size[mi][s][r];
 					csw[mi][0][r] = c;
 				}
@@ -1160,7 +1462,7 @@ int main(int argc, char **argv)
 
 				tput[mi][n][r] = mechs[mi].multi ?
 					stream(&mechs[mi], 64, parties, parties,
-					       count, &c) : -1;
+					       count, &c, NULL) : -1;
 				csw[mi][n][r] = c;
 			}
 		}
@@ -1174,6 +1476,7 @@ int main(int argc, char **argv)
 		}
 		fprintf(stderr, "# repetition %d/%d done\n", r + 1, reps);
 	}
+	count_syscalls(quick ? 500 : 20000);
 
 	printf("\n## Round-trip latency, us (two processes, ping-pong)\n");
 	printf("# last column: p50 / ipcq-queue p50 (below 1: faster than ipcq)\n");
@@ -1268,9 +1571,11 @@ int main(int argc, char **argv)
 		}
 	}
 
+	print_syscalls();
+
 	printf("\n## Semaphores: ns per acquire+release\n");
 	printf("# x/ipcq: time / ipcq-sem time (below 1: faster than ipcq)\n");
-	printf("%-12s %24s %9s %24s %9s\n", "mechanism", "uncontended (min-max)",
+	printf("%-16s %24s %9s %24s %9s\n", "mechanism", "uncontended (min-max)",
 	       "x/ipcq", "2 procs contending", "x/ipcq");
 	{
 		double ub, cb, um, cm;
@@ -1288,10 +1593,11 @@ int main(int argc, char **argv)
 			snprintf(c2, sizeof(c2), "%.0f (%.0f-%.0f)", cm, lo, hi);
 			printf("csv,sem_ns,%s,0,2,contended,%.1f,%.1f,%.1f\n",
 			       sem_names[k], cm, lo, hi);
-			printf("%-12s %24s %9.2f %24s %9.2f\n", sem_names[k], c1,
+			printf("%-16s %24s %9.2f %24s %9.2f\n", sem_names[k], c1,
 			       um / ub, c2, cm / cb);
 		}
 	}
+	print_goals();
 	printf("\nstream check errors: %llu\n", (unsigned long long)stream_errors);
 	return stream_errors ? 1 : 0;
 }
