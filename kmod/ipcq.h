@@ -41,6 +41,7 @@
 #include <linux/fs.h>
 #include <linux/list.h>
 #include <linux/refcount.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/ipcq.h>
@@ -99,6 +100,7 @@ bool ipcq_object_may_unlink(struct ipcq_object *obj);
 int ipcq_name_from_user(struct ipcq_name *name, u64 uptr, u32 len);
 int ipcq_sleep_until(u64 deadline);
 int ipcq_sleep(u64 deadline, bool killable);
+int ipcq_relax_locked(spinlock_t *lock, u64 deadline);
 void ipcq_objects_exit(void);
 void ipcq_object_fill_info(struct ipcq_object *obj,
 			   struct ipcq_object_info *info,

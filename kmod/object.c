@@ -243,6 +243,24 @@ int ipcq_sleep(u64 deadline, bool killable)
 	return 0;
 }
 
+/*
+ * For a caller that keeps losing a compare-and-swap on shared memory to
+ * its users (or to a scribbler) while holding @lock: lets the CPU go with
+ * the lock dropped, then says whether to stop: -ERESTARTSYS on a signal,
+ * -ETIMEDOUT past @deadline, 0 to try again. Returns with @lock held.
+ */
+int ipcq_relax_locked(spinlock_t *lock, u64 deadline)
+{
+	spin_unlock(lock);
+	cond_resched();
+	spin_lock(lock);
+	if (signal_pending(current))
+		return -ERESTARTSYS;
+	if (ktime_get_ns() >= deadline)
+		return -ETIMEDOUT;
+	return 0;
+}
+
 void ipcq_objects_exit(void)
 {
 	/* Every object is gone: the module's files and names are. */

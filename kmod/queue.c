@@ -41,7 +41,6 @@
  */
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/ktime.h>
 #include <linux/lockdep.h>
 #include <linux/math64.h>
 #include <linux/mm.h>
@@ -142,6 +141,16 @@ static void ipcq_queue_tally(struct ipcq_queue *q, struct ipcq_ring_count *c)
 	c->bytes += q->nr_bytes;
 }
 
+/*
+ * Full, by a tally of @q just taken. Slots claimed by ring users count
+ * until their put or get is done (a queue without ring has none).
+ */
+static bool ipcq_queue_full_by(struct ipcq_queue *q,
+			       const struct ipcq_ring_count *c)
+{
+	return q->capacity && c->msgs + c->writing + c->reading >= q->capacity;
+}
+
 static bool ipcq_queue_full(struct ipcq_queue *q)
 {
 	struct ipcq_ring_count c;
@@ -149,11 +158,8 @@ static bool ipcq_queue_full(struct ipcq_queue *q)
 	lockdep_assert_held(&q->lock);
 	if (!q->capacity)
 		return false;
-	if (!q->ring)
-		return q->nr_msgs >= q->capacity;
-	/* Slots claimed by users count until their put or get is done. */
 	ipcq_queue_tally(q, &c);
-	return c.msgs + c.writing + c.reading >= q->capacity;
+	return ipcq_queue_full_by(q, &c);
 }
 
 static bool ipcq_queue_has_msg(struct ipcq_queue *q)
@@ -338,7 +344,7 @@ long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg)
 			ret = -EPIPE;
 		} else if (c.bytes + m->len > q->max_bytes) {
 			ret = -ENOBUFS;
-		} else if (!ipcq_queue_full(q)) {
+		} else if (!ipcq_queue_full_by(q, &c)) {
 			ret = 0;
 		} else if (arg.flags & IPCQ_MSG_NONBLOCK) {
 			ret = -EAGAIN;
@@ -419,13 +425,9 @@ static int ipcq_queue_take_ring(struct ipcq_queue *q, struct ipcq_qmsg **bounce,
 		if (++lost % 16 == 0) {
 			if (arg->flags & IPCQ_MSG_NONBLOCK)
 				return -EAGAIN;
-			spin_unlock(&q->lock);
-			cond_resched();
-			spin_lock(&q->lock);
-			if (signal_pending(current))
-				return -ERESTARTSYS;
-			if (ktime_get_ns() >= arg->deadline)
-				return -ETIMEDOUT;
+			ret = ipcq_relax_locked(&q->lock, arg->deadline);
+			if (ret)
+				return ret;
 		}
 	}
 	/* A scribbler may have grown it since it was measured. */

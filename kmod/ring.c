@@ -86,6 +86,12 @@ static s64 ring_diff(u64 a, u64 b)
 	       (64 - IPCQ_RING_POS_BITS);
 }
 
+/* Slots start on their own cache lines. */
+static u32 ring_stride(u32 slot_size)
+{
+	return ALIGN(SLOT_OFF_DATA + slot_size, 64);
+}
+
 static size_t ring_region_size(u32 slots, u32 stride)
 {
 	return PAGE_ALIGN(RING_OFF_SLOTS + (size_t)slots * stride);
@@ -97,7 +103,7 @@ size_t ipcq_ring_bytes(u32 slots, u32 slot_size)
 	if (!slots || slots > IPCQ_RING_SLOTS_MAX ||
 	    slot_size > IPCQ_RING_SLOT_MAX)
 		return 0;
-	return ring_region_size(slots, ALIGN(SLOT_OFF_DATA + slot_size, 64));
+	return ring_region_size(slots, ring_stride(slot_size));
 }
 
 struct ipcq_ring *ipcq_ring_new(u32 slots, u32 slot_size)
@@ -114,7 +120,7 @@ struct ipcq_ring *ipcq_ring_new(u32 slots, u32 slot_size)
 		return ERR_PTR(-ENOMEM);
 	r->slots = slots;
 	r->slot_size = slot_size;
-	r->stride = ALIGN(SLOT_OFF_DATA + slot_size, 64);
+	r->stride = ring_stride(slot_size);
 	r->nr_pages = ring_region_size(slots, r->stride) >> PAGE_SHIFT;
 	ida_init(&r->owners);
 

@@ -30,7 +30,6 @@
  */
 #include <linux/file.h>
 #include <linux/fs.h>
-#include <linux/ktime.h>
 #include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/pid.h>
@@ -248,11 +247,7 @@ static long ipcq_sem_acquire_shared(struct ipcq_sync *s,
 		}
 		if (got < 0) {
 			/* Contended: yield, then look again. */
-			spin_unlock(&s->lock);
-			cond_resched();
-			spin_lock(&s->lock);
-			ret = signal_pending(current) ? -ERESTARTSYS :
-			      ktime_get_ns() >= op->deadline ? -ETIMEDOUT : 0;
+			ret = ipcq_relax_locked(&s->lock, op->deadline);
 			if (ret)
 				break;
 			continue;
