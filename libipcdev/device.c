@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -326,4 +327,30 @@ int ipcdev__close(int fd, void *handle)
 
 	free(handle);
 	return ret;
+}
+
+/*
+ * Maps the two regions of an object's shared memory from @fd: @ro_size
+ * bytes at @ro_off read-only, @rw_size at @rw_off read-write, both shared.
+ * 0 with both mapped, or -errno with neither.
+ */
+int ipcdev__map_shared(int fd, uint64_t ro_off, size_t ro_size,
+		       uint64_t rw_off, size_t rw_size, void **ro, void **rw)
+{
+	void *r, *w;
+	int ret;
+
+	r = mmap(NULL, ro_size, PROT_READ, MAP_SHARED, fd, (off_t)ro_off);
+	if (r == MAP_FAILED)
+		return -errno;
+	w = mmap(NULL, rw_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 (off_t)rw_off);
+	if (w == MAP_FAILED) {
+		ret = -errno;
+		munmap(r, ro_size);
+		return ret;
+	}
+	*ro = r;
+	*rw = w;
+	return 0;
 }

@@ -34,6 +34,8 @@ int ipcdev__own(int fd, atomic_ulong *gen, unsigned long reopen_cmd,
 		uint32_t flags);
 int ipcdev__unlink(const char *name, uint32_t type);
 int ipcdev__close(int fd, void *handle);
+int ipcdev__map_shared(int fd, uint64_t ro_off, size_t ro_size,
+		       uint64_t rw_off, size_t rw_size, void **ro, void **rw);
 
 /* ring.c: the ring of an IPCQ_OPEN_RING queue, mapped. */
 #include <stdbool.h>

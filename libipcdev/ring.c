@@ -145,19 +145,11 @@ int ipcdev__ring_attach(int fd, struct ipcdev__ring **out)
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		goto out;
-	r->status_map = mmap(NULL, info.status_size, PROT_READ, MAP_SHARED,
-			     rfd, (off_t)info.status_offset);
-	if (r->status_map == MAP_FAILED) {
-		ret = -errno;
+	ret = ipcdev__map_shared(rfd, info.status_offset, info.status_size,
+				 info.ring_offset, info.ring_size,
+				 &r->status_map, &r->ring_map);
+	if (ret)
 		goto out_free;
-	}
-	r->ring_map = mmap(NULL, info.ring_size, PROT_READ | PROT_WRITE,
-			   MAP_SHARED, rfd, (off_t)info.ring_offset);
-	if (r->ring_map == MAP_FAILED) {
-		ret = -errno;
-		munmap(r->status_map, info.status_size);
-		goto out_free;
-	}
 	/* The mappings hold the attachment now. */
 	close(rfd);
 	r->status_size = info.status_size;

@@ -52,16 +52,9 @@ static void sem_map(struct ipcdev_sync *s)
 	    sh.off_wake + 4 > sh.status_size ||
 	    sh.off_value + 8 > sh.value_size)
 		return;
-	st = mmap(NULL, sh.status_size, PROT_READ, MAP_SHARED, s->fd,
-		  (off_t)sh.status_offset);
-	if (st == MAP_FAILED)
+	if (ipcdev__map_shared(s->fd, sh.status_offset, sh.status_size,
+			       sh.value_offset, sh.value_size, &st, &val))
 		return;
-	val = mmap(NULL, sh.value_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   s->fd, (off_t)sh.value_offset);
-	if (val == MAP_FAILED) {
-		munmap(st, sh.status_size);
-		return;
-	}
 	s->route = (const void *)((char *)st + sh.off_route);
 	s->wake = (const void *)((char *)st + sh.off_wake);
 	s->value = (void *)((char *)val + sh.off_value);
