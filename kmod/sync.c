@@ -915,6 +915,8 @@ static long ipcq_sync_ioctl(struct file *file, unsigned int cmd,
 			return -ENXIO;
 		if (!op.count)
 			return -EINVAL;
+		if (READ_ONCE(s->destroyed))
+			return -EIDRM;
 		ipcq_sem_wake_shared(s, op.count);
 		return 0;
 	case IPCQ_IOC_LOCK_ACQUIRE:

@@ -274,6 +274,7 @@ TEST(bounds_and_destroy_hold_on_the_fast_path)
 	EXPECT_EQ(0, ipcdev_sem_destroy(s));
 	EXPECT_EQ(-EIDRM, ipcdev_sem_acquire(s, IPCDEV_NOWAIT));
 	EXPECT_EQ(-EIDRM, ipcdev_sem_release(s, 1));
+	EXPECT_EQ(-EIDRM, sem_op(ipcdev_sem_fd(s), IPCQ_IOC_SEM_WAKE, 1, 0));
 	ipcdev_sem_close(s);
 }
 

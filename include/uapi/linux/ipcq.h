@@ -869,8 +869,9 @@ struct ipcq_ring_wake {
 #define IPCQ_IOC_SYNC_STAT	_IOR(IPCQ_IOC_MAGIC, 0x4f, struct ipcq_sync_stat)
 /*
  * On a semaphore of IPCQ_SYNC_SHARED (ENXIO otherwise): SEM_SHARE hands
- * out the layout to map it (struct ipcq_sem_share); SEM_WAKE wakes up to
- * @count waiters after a release made in the shared page.
+ * out the layout to map it (struct ipcq_sem_share), also once destroyed,
+ * as SYNC_STAT does; SEM_WAKE wakes up to @count waiters after a release
+ * made in the shared page (EINVAL for count 0, EIDRM once destroyed).
  */
 #define IPCQ_IOC_SEM_SHARE	_IOR(IPCQ_IOC_MAGIC, 0x50, struct ipcq_sem_share)
 #define IPCQ_IOC_SEM_WAKE	_IOW(IPCQ_IOC_MAGIC, 0x51, struct ipcq_sync_op)
