@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -238,6 +239,61 @@ TEST_F(ring, create_and_attach_reject_bad_arguments)
 	EXPECT_EQ(-EFAULT, xioctl(self->fd, IPCQ_IOC_RING_WAKE, NULL));
 	wake.pad = 0;
 	EXPECT_EQ(0, xioctl(self->fd, IPCQ_IOC_RING_WAKE, &wake));
+}
+
+/* No fd left: EMFILE, and the owner id the call took is given back. */
+TEST_F(ring, attach_without_fds_is_emfile)
+{
+	struct rlimit old, lim;
+	struct ipcq_ring_info info;
+	int fd;
+
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &old));
+	fd = dup(0);
+	ASSERT_LE(0, fd);
+	lim.rlim_cur = fd;
+	lim.rlim_max = old.rlim_max;
+	close(fd);
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &lim));
+	EXPECT_EQ(-EMFILE, ring_attach(self->fd, &info));
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &old));
+	fd = ring_attach(self->fd, &info);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(1, info.owner);
+	close(fd);
+}
+
+/* 65535 attachments take a while on a debug kernel. */
+TEST_F_TIMEOUT(ring, attach_runs_out_of_owner_ids_with_eusers, 240)
+{
+	struct rlimit old, lim;
+	struct ipcq_ring_info info;
+	int *fds, n, fd, i, ret;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root to open 65536 files");
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &old));
+	lim.rlim_cur = lim.rlim_max = 70000;
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &lim));
+	fds = calloc(0x10000, sizeof(*fds));
+	ASSERT_NE(NULL, fds);
+	for (n = 0; n < 0x10000; n++) {
+		ret = ring_attach(self->fd, &info);
+		if (ret < 0)
+			break;
+		fds[n] = ret;
+	}
+	EXPECT_EQ(0xffff, n);
+	EXPECT_EQ(-EUSERS, ret);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	free(fds);
+	/* Every id came back. */
+	fd = ring_attach(self->fd, &info);
+	EXPECT_LE(0, fd);
+	EXPECT_EQ(1, info.owner);
+	close(fd);
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &old));
 }
 
 TEST_F(ring, attach_needs_read_and_write_permission)
