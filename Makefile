@@ -117,7 +117,7 @@ tests: $(TEST_BINS)
 # Static, so the VM needs no shared libraries.
 $(BUILD)/tests/%: tests/%.c $(KSFT_STAMP) $(LIB_A) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -static -o $@ $< $(LIB_A) -lpthread
+	$(CC) $(TEST_CFLAGS) -static -o $@ $< $(LIB_A) -luring -lpthread
 
 $(BUILD)/tests/%_ring_test: tests/%_test.c $(KSFT_STAMP) $(LIB_A) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
@@ -135,7 +135,7 @@ $(BUILD)/demo/run-all: tools/demo/run-all
 
 $(BUILD)/demo/%: tools/demo/%.c $(LIB_A) $(wildcard tools/demo/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -static -o $@ $< $(LIB_A) -lpthread
+	$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -static -o $@ $< $(LIB_A) -luring -lpthread
 
 # Static, so the VM can run it; installed programs link the shared library.
 $(IPCQCTL): tools/ipcqctl.c $(LIB_A)
@@ -155,7 +155,7 @@ $(BENCH): tools/bench/ipcq-bench.c $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARNINGS) -Wno-missing-prototypes \
 		-Wno-missing-field-initializers $(INCLUDES) -static \
-		-o $@ $< $(LIB_A) -lpthread -lrt
+		-o $@ $< $(LIB_A) -luring -lpthread -lrt
 
 # Static checks that need no VM.
 lint: lint-uapi lint-checkpatch lint-symbols lint-install

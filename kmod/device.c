@@ -36,7 +36,8 @@ static u64 ipcq_features(u32 api_version)
 {
 	return IPCQ_FEATURE_API | IPCQ_FEATURE_QUEUE | IPCQ_FEATURE_PIPE |
 	       IPCQ_FEATURE_SYNC | IPCQ_FEATURE_LIST | IPCQ_FEATURE_RING |
-	       IPCQ_FEATURE_SEM_SHARED;
+	       IPCQ_FEATURE_SEM_SHARED |
+	       (IS_ENABLED(CONFIG_IO_URING) ? IPCQ_FEATURE_URING : 0);
 }
 
 static long ipcq_ioctl_api(struct ipcq_api __user *uarg)
@@ -143,6 +144,7 @@ static int __init ipcq_init(void)
 	BUILD_BUG_ON(sizeof(struct ipcq_ring_info) != 104);
 	BUILD_BUG_ON(sizeof(struct ipcq_ring_wake) != 8);
 	BUILD_BUG_ON(sizeof(struct ipcq_sem_share) != 72);
+	BUILD_BUG_ON(sizeof(struct ipcq_uring_cmd) != 16);
 
 	ret = misc_register(&ipcq_misc);
 	if (!ret)
@@ -157,6 +159,7 @@ static void __exit ipcq_exit(void)
 	misc_deregister(&ipcq_misc);
 	ipcq_registry_exit();
 	ipcq_objects_exit();
+	ipcq_uring_exit();
 }
 
 module_init(ipcq_init);

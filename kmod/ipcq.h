@@ -8,7 +8,7 @@
  * queue.c (message queues), pipe.c (two-ended connections over queues),
  * ring.c (the memory a ring queue shares with its users and the kernel's
  * side of the slot protocol), sync.c (semaphores, locks, events,
- * conditions, barriers), debugfs.c
+ * conditions, barriers), uring.c (io_uring commands), debugfs.c
  * (/sys/kernel/debug/ipcq: every object, module counters and limits).
  *
  * Lock order, outermost first; a lock is never taken while one of a later
@@ -25,7 +25,11 @@
  *   3. ipcq_objects_lock (mutex, object.c): the list of all objects, for
  *      debugfs; object locks nest inside it.
  *   4. ipcq_users_lock (spinlock, object.c): per-user object counts.
- *   5. wait queue head locks, taken inside prepare_to_wait()/wake_up().
+ *   5. wait queue head locks, taken inside prepare_to_wait()/wake_up();
+ *      an io_uring command's park site (uring.c) is guarded by its wait
+ *      queue's lock.
+ *   ipcq_calls_lock (spinlock, uring.c): the parked io_uring commands;
+ *      taken with no ipcq lock held, takes only io_uring's own.
  * Wake-ups are issued after dropping the object's lock. Message memory is
  * allocated and filled before the object's lock is taken and freed after
  * it is dropped.
@@ -141,8 +145,11 @@ struct ipcq_queue *ipcq_queue_new(const struct ipcq_queue_attr *attr);
 struct ipcq_object *ipcq_queue_object(struct ipcq_queue *q);
 void ipcq_queue_attach(struct ipcq_queue *q, u32 roles);
 void ipcq_queue_detach(struct ipcq_queue *q, u32 roles);
-long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg);
-long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg);
+struct ipcq_call;
+long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
+		    struct ipcq_call *call);
+long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
+		    struct ipcq_call *call);
 __poll_t ipcq_queue_poll_roles(struct ipcq_queue *q, struct file *file,
 			       u32 roles, struct poll_table_struct *wait);
 void ipcq_queue_counts(struct ipcq_queue *q, struct ipcq_queue_stat *st);
@@ -185,6 +192,35 @@ long ipcq_pipe_create(struct ipcq_pipe_create __user *uarg);
 
 /* sync.c */
 long ipcq_sync_open(struct ipcq_sync_open __user *uarg);
+
+/* uring.c */
+struct io_uring_cmd;
+struct ipcq_call;
+
+/*
+ * The ioctl dispatcher of an object file. @call is NULL for an ioctl; for
+ * an io_uring command (uring.c), an operation that would sleep parks
+ * @call with ipcq_park() instead and returns its answer.
+ */
+typedef long (*ipcq_dispatch_fn)(struct file *file, unsigned int cmd,
+				  unsigned long arg, struct ipcq_call *call);
+
+/*
+ * Per exclusive wait queue that io_uring commands park on, guarded by
+ * that wait queue's lock: a woken command not yet run, and the wake-ups
+ * held back meanwhile (see uring.c: they keep parked commands in order).
+ */
+struct ipcq_park_site {
+	bool busy;
+	unsigned int deferred;
+};
+
+int ipcq_park(struct ipcq_call *call, spinlock_t *lock,
+	      struct wait_queue_head *wq, u32 *waiters,
+	      struct ipcq_park_site *site, u64 deadline);
+int ipcq_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags,
+		   ipcq_dispatch_fn dispatch);
+void ipcq_uring_exit(void);
 
 /* debugfs.c */
 void ipcq_debugfs_init(void);

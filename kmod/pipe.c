@@ -57,8 +57,9 @@ static void ipcq_pipe_stat_fill(struct ipcq_pipe_end *end,
 	st->max_bytes = qs.max_bytes;
 }
 
-static long ipcq_pipe_ioctl(struct file *file, unsigned int cmd,
-			    unsigned long arg)
+/* The pipe end's operations, for ioctl(2) (@call NULL) and io_uring. */
+static long ipcq_pipe_dispatch(struct file *file, unsigned int cmd,
+			       unsigned long arg, struct ipcq_call *call)
 {
 	struct ipcq_pipe_end *end = file->private_data;
 	void __user *argp = (void __user *)arg;
@@ -68,11 +69,11 @@ static long ipcq_pipe_ioctl(struct file *file, unsigned int cmd,
 	case IPCQ_IOC_PIPE_SEND:
 		if (!end->out)
 			return -EBADF;
-		return ipcq_queue_put(end->out, argp);
+		return ipcq_queue_put(end->out, argp, call);
 	case IPCQ_IOC_PIPE_RECV:
 		if (!end->in)
 			return -EBADF;
-		return ipcq_queue_get(end->in, argp);
+		return ipcq_queue_get(end->in, argp, call);
 	case IPCQ_IOC_PIPE_STAT:
 		ipcq_pipe_stat_fill(end, &st);
 		if (copy_to_user(argp, &st, sizeof(st)))
@@ -81,6 +82,18 @@ static long ipcq_pipe_ioctl(struct file *file, unsigned int cmd,
 	default:
 		return -ENOTTY;
 	}
+}
+
+static long ipcq_pipe_ioctl(struct file *file, unsigned int cmd,
+			    unsigned long arg)
+{
+	return ipcq_pipe_dispatch(file, cmd, arg, NULL);
+}
+
+static int ipcq_pipe_uring_cmd(struct io_uring_cmd *cmd,
+			       unsigned int issue_flags)
+{
+	return ipcq_uring_cmd(cmd, issue_flags, ipcq_pipe_dispatch);
 }
 
 static __poll_t ipcq_pipe_poll(struct file *file, poll_table *wait)
@@ -145,6 +158,7 @@ static const struct file_operations ipcq_pipe_fops = {
 	.poll		= ipcq_pipe_poll,
 	.unlocked_ioctl	= ipcq_pipe_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
+	.uring_cmd	= ipcq_pipe_uring_cmd,
 	.llseek		= no_llseek,
 	.show_fdinfo	= ipcq_pipe_show_fdinfo,
 };

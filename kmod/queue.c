@@ -103,6 +103,8 @@ struct ipcq_queue {
 	wait_queue_head_t put_wq;	/* putters, EPOLLOUT pollers */
 	wait_queue_head_t get_wq;	/* getters, EPOLLIN pollers */
 	wait_queue_head_t join_wq;	/* joiners */
+	struct ipcq_park_site put_site;	/* io_uring puts on put_wq */
+	struct ipcq_park_site get_site;	/* io_uring gets on get_wq */
 };
 
 static const struct file_operations ipcq_queue_fops;
@@ -296,8 +298,12 @@ static bool ipcq_msg_args_valid(const struct ipcq_msg *arg, u32 flags)
 	return !(arg->flags & ~flags) && !arg->reserved[0] && !arg->reserved[1];
 }
 
-/* Put from userspace; the caller has checked that it may. */
-long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg)
+/*
+ * Put from userspace; the caller has checked that it may. An io_uring
+ * @call parks where a thread would sleep.
+ */
+long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
+		    struct ipcq_call *call)
 {
 	bool wake_getters = false, wake_putter = false;
 	struct ipcq_msg arg;
@@ -348,6 +354,9 @@ long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg)
 			ret = 0;
 		} else if (arg.flags & IPCQ_MSG_NONBLOCK) {
 			ret = -EAGAIN;
+		} else if (call) {
+			ret = ipcq_park(call, &q->lock, &q->put_wq, &q->putters,
+					&q->put_site, arg.deadline);
 		} else {
 			ret = ipcq_queue_wait(q, &q->put_wq, &q->putters,
 					      arg.deadline, true);
@@ -441,8 +450,9 @@ static int ipcq_queue_take_ring(struct ipcq_queue *q, struct ipcq_qmsg **bounce,
 	return 0;
 }
 
-/* Get to userspace; the caller has checked that it may. */
-long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg)
+/* Get to userspace; the caller has checked that it may. As put for @call. */
+long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
+		    struct ipcq_call *call)
 {
 	bool wake_putters = false, wake_getter, peek, from_ring = false;
 	bool detached = false, held = false;
@@ -499,6 +509,9 @@ long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg)
 			ret = IPCQ_GET_EOF;
 		} else if (arg.flags & IPCQ_MSG_NONBLOCK) {
 			ret = -EAGAIN;
+		} else if (call) {
+			ret = ipcq_park(call, &q->lock, &q->get_wq, &q->getters,
+					&q->get_site, arg.deadline);
 		} else {
 			ret = ipcq_queue_wait(q, &q->get_wq, &q->getters,
 					      arg.deadline, true);
@@ -667,7 +680,8 @@ static long ipcq_queue_task_done(struct ipcq_queue *q,
 	return ret;
 }
 
-static long ipcq_queue_join(struct ipcq_queue *q, struct ipcq_wait __user *uarg)
+static long ipcq_queue_join(struct ipcq_queue *q, struct ipcq_wait __user *uarg,
+			    struct ipcq_call *call)
 {
 	struct ipcq_wait arg;
 	long ret;
@@ -683,6 +697,9 @@ static long ipcq_queue_join(struct ipcq_queue *q, struct ipcq_wait __user *uarg)
 			ret = 0;
 		} else if (arg.flags & IPCQ_WAIT_NONBLOCK) {
 			ret = -EAGAIN;
+		} else if (call) {
+			ret = ipcq_park(call, &q->lock, &q->join_wq,
+					&q->joiners, NULL, arg.deadline);
 		} else {
 			ret = ipcq_queue_wait(q, &q->join_wq, &q->joiners,
 					      arg.deadline, false);
@@ -971,8 +988,9 @@ static long ipcq_queue_ring_wake(struct ipcq_queue *q,
 	return 0;
 }
 
-static long ipcq_queue_ioctl(struct file *file, unsigned int cmd,
-			     unsigned long arg)
+/* The queue file's operations, for ioctl(2) (@call NULL) and io_uring. */
+static long ipcq_queue_dispatch(struct file *file, unsigned int cmd,
+				unsigned long arg, struct ipcq_call *call)
 {
 	struct ipcq_queue *q = file->private_data;
 	void __user *argp = (void __user *)arg;
@@ -981,17 +999,17 @@ static long ipcq_queue_ioctl(struct file *file, unsigned int cmd,
 	case IPCQ_IOC_QUEUE_PUT:
 		if (!(file->f_mode & FMODE_WRITE))
 			return -EBADF;
-		return ipcq_queue_put(q, argp);
+		return ipcq_queue_put(q, argp, call);
 	case IPCQ_IOC_QUEUE_GET:
 		if (!(file->f_mode & FMODE_READ))
 			return -EBADF;
-		return ipcq_queue_get(q, argp);
+		return ipcq_queue_get(q, argp, call);
 	case IPCQ_IOC_QUEUE_STAT:
 		return ipcq_queue_stat(q, file, argp);
 	case IPCQ_IOC_QUEUE_TASK_DONE:
 		return ipcq_queue_task_done(q, argp);
 	case IPCQ_IOC_QUEUE_JOIN:
-		return ipcq_queue_join(q, argp);
+		return ipcq_queue_join(q, argp, call);
 	case IPCQ_IOC_QUEUE_SHUTDOWN:
 		return ipcq_queue_shutdown(q, argp);
 	case IPCQ_IOC_QUEUE_REOPEN:
@@ -1003,6 +1021,18 @@ static long ipcq_queue_ioctl(struct file *file, unsigned int cmd,
 	default:
 		return -ENOTTY;
 	}
+}
+
+static long ipcq_queue_ioctl(struct file *file, unsigned int cmd,
+			     unsigned long arg)
+{
+	return ipcq_queue_dispatch(file, cmd, arg, NULL);
+}
+
+static int ipcq_queue_uring_cmd(struct io_uring_cmd *cmd,
+				unsigned int issue_flags)
+{
+	return ipcq_uring_cmd(cmd, issue_flags, ipcq_queue_dispatch);
 }
 
 /* Readiness of @q for a file with @roles; see ipcq(4). */
@@ -1089,6 +1119,7 @@ static const struct file_operations ipcq_queue_fops = {
 	.poll		= ipcq_queue_poll,
 	.unlocked_ioctl	= ipcq_queue_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
+	.uring_cmd	= ipcq_queue_uring_cmd,
 	.llseek		= no_llseek,
 	.show_fdinfo	= ipcq_queue_show_fdinfo,
 };

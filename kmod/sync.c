@@ -50,6 +50,7 @@ struct ipcq_sync {
 
 	spinlock_t lock;		/* guards everything below */
 	wait_queue_head_t wq;
+	struct ipcq_park_site site;	/* io_uring acquires on wq */
 	u32 waiters;
 	bool destroyed;
 	union {
@@ -226,7 +227,8 @@ static long ipcq_sem_add_shared(struct ipcq_sync *s, u64 count)
 }
 
 static long ipcq_sem_acquire_shared(struct ipcq_sync *s,
-				    const struct ipcq_sync_op *op)
+				    const struct ipcq_sync_op *op,
+				    struct ipcq_call *call)
 {
 	bool pass_on;
 	long ret;
@@ -256,6 +258,11 @@ static long ipcq_sem_acquire_shared(struct ipcq_sync *s,
 			ret = -EAGAIN;
 			break;
 		}
+		if (call) {
+			ret = ipcq_park(call, &s->lock, &s->wq, &s->waiters,
+					&s->site, op->deadline);
+			break;
+		}
 		ret = ipcq_sync_sleep(s, op->deadline, true, false);
 		/* Re-judge unless only the wait failed. */
 		if (ret && !ipcq_sem_value(s) && !s->destroyed)
@@ -271,14 +278,16 @@ static long ipcq_sem_acquire_shared(struct ipcq_sync *s,
 	return ret;
 }
 
+/* Acquires a unit; an io_uring @call parks where a thread would sleep. */
 static long ipcq_sem_acquire(struct ipcq_sync *s, struct ipcq_sync_file *f,
-			     const struct ipcq_sync_op *op)
+			     const struct ipcq_sync_op *op,
+			     struct ipcq_call *call)
 {
 	bool pass_on;
 	long ret;
 
 	if (s->sem.shared)
-		return ipcq_sem_acquire_shared(s, op);
+		return ipcq_sem_acquire_shared(s, op, call);
 	spin_lock(&s->lock);
 	for (;;) {
 		if (s->destroyed) {
@@ -290,6 +299,9 @@ static long ipcq_sem_acquire(struct ipcq_sync *s, struct ipcq_sync_file *f,
 			ret = 0;
 		} else if (op->flags & IPCQ_SYNC_NONBLOCK) {
 			ret = -EAGAIN;
+		} else if (call) {
+			ret = ipcq_park(call, &s->lock, &s->wq, &s->waiters,
+					&s->site, op->deadline);
 		} else {
 			ret = ipcq_sync_sleep(s, op->deadline, true, false);
 			/* Re-judge unless only the wait failed. */
@@ -504,7 +516,8 @@ static long ipcq_event_set(struct ipcq_sync *s, bool set)
 	return ret;
 }
 
-static long ipcq_event_wait(struct ipcq_sync *s, const struct ipcq_sync_op *op)
+static long ipcq_event_wait(struct ipcq_sync *s, const struct ipcq_sync_op *op,
+			    struct ipcq_call *call)
 {
 	long ret;
 
@@ -516,6 +529,9 @@ static long ipcq_event_wait(struct ipcq_sync *s, const struct ipcq_sync_op *op)
 			ret = 0;
 		} else if (op->flags & IPCQ_SYNC_NONBLOCK) {
 			ret = -EAGAIN;
+		} else if (call) {
+			ret = ipcq_park(call, &s->lock, &s->wq, &s->waiters,
+					NULL, op->deadline);
 		} else {
 			ret = ipcq_sync_sleep(s, op->deadline, false, false);
 			if (!ret || s->event.set || s->destroyed)
@@ -828,8 +844,9 @@ static int ipcq_sync_mmap(struct file *file, struct vm_area_struct *vma)
 	return ipcq_map_shared(vma, s->sem.pages[0], &s->sem.pages[1], 1);
 }
 
-static long ipcq_sync_ioctl(struct file *file, unsigned int cmd,
-			    unsigned long arg)
+/* The sync file's operations, for ioctl(2) (@call NULL) and io_uring. */
+static long ipcq_sync_dispatch(struct file *file, unsigned int cmd,
+			       unsigned long arg, struct ipcq_call *call)
 {
 	struct ipcq_sync_file *f = file->private_data;
 	struct ipcq_sync *s = f->s;
@@ -907,7 +924,7 @@ static long ipcq_sync_ioctl(struct file *file, unsigned int cmd,
 
 	switch (cmd) {
 	case IPCQ_IOC_SEM_ACQUIRE:
-		return ipcq_sem_acquire(s, f, &op);
+		return ipcq_sem_acquire(s, f, &op, call);
 	case IPCQ_IOC_SEM_RELEASE:
 		return ipcq_sem_release(s, f, &op);
 	case IPCQ_IOC_SEM_WAKE:
@@ -930,7 +947,7 @@ static long ipcq_sync_ioctl(struct file *file, unsigned int cmd,
 	case IPCQ_IOC_EVENT_CLEAR:
 		return ipcq_event_set(s, false);
 	case IPCQ_IOC_EVENT_WAIT:
-		return ipcq_event_wait(s, &op);
+		return ipcq_event_wait(s, &op, call);
 	case IPCQ_IOC_COND_WAIT:
 		return ipcq_cond_wait(s, &op);
 	case IPCQ_IOC_COND_NOTIFY:
@@ -944,6 +961,18 @@ static long ipcq_sync_ioctl(struct file *file, unsigned int cmd,
 	default:
 		return ipcq_sync_destroy(s);
 	}
+}
+
+static long ipcq_sync_ioctl(struct file *file, unsigned int cmd,
+			    unsigned long arg)
+{
+	return ipcq_sync_dispatch(file, cmd, arg, NULL);
+}
+
+static int ipcq_sync_uring_cmd(struct io_uring_cmd *cmd,
+			       unsigned int issue_flags)
+{
+	return ipcq_uring_cmd(cmd, issue_flags, ipcq_sync_dispatch);
 }
 
 static __poll_t ipcq_sync_poll(struct file *file, poll_table *wait)
@@ -1036,6 +1065,7 @@ static const struct file_operations ipcq_sync_fops = {
 	.mmap		= ipcq_sync_mmap,
 	.unlocked_ioctl	= ipcq_sync_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
+	.uring_cmd	= ipcq_sync_uring_cmd,
 	.llseek		= no_llseek,
 	.show_fdinfo	= ipcq_sync_show_fdinfo,
 };

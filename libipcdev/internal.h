@@ -37,6 +37,10 @@ int ipcdev__close(int fd, void *handle);
 int ipcdev__map_shared(int fd, uint64_t ro_off, size_t ro_size,
 		       uint64_t rw_off, size_t rw_size, void **ro, void **rw);
 
+/* Handles' fds, owned by this process (for uring.c); -errno. */
+int ipcdev__queue_fd(ipcdev_queue *q);
+int ipcdev__sync_fd(void *handle, uint32_t type);
+
 /* ring.c: the ring of an IPCQ_OPEN_RING queue, mapped. */
 #include <stdbool.h>
 struct ipcdev__ring;

@@ -308,6 +308,91 @@ int ipcdev_wait(const int *fds, int *ready, unsigned int n,
  */
 int ipcdev_list(struct ipcq_object_info **infos, size_t *n);
 
+/*
+ * io_uring (kernel feature IPCQ_FEATURE_URING): put, get, send, recv,
+ * acquire, release, wait and join as io_uring commands, so one thread can
+ * serve many objects through one ring with no thread per blocking call.
+ * The functions below fill an SQE the caller got from its ring (liburing's
+ * io_uring_get_sqe()), keeping its user_data, and decode the completion.
+ * An operation waits in the kernel, not in a thread, for as long as the
+ * blocking call would; its @op (and the buffer) must stay valid until its
+ * completion has been decoded. @timeout_ns is as for the blocking calls,
+ * turned into a deadline when the SQE is prepared.
+ *
+ * ipcdev_uring_probe() says whether this works here: 0; -ENOSYS when the
+ * kernel has no io_uring or a seccomp filter hides it; -EPERM when it is
+ * disabled (sysctl kernel.io_uring_disabled, seccomp, LSM); -EOPNOTSUPP
+ * when the module or io_uring lacks the commands; -ENOENT without the
+ * module. The blocking API never depends on io_uring.
+ *
+ * A parked operation is cancelled with ipcdev_uring_prep_cancel() (not
+ * IORING_OP_ASYNC_CANCEL, which does not reach driver commands), and ends
+ * by itself with -ECANCELED when its ring is closed or its thread exits.
+ */
+struct io_uring_sqe;
+struct io_uring_cqe;
+
+/* The argument of one asynchronous operation; see above for its life. */
+struct ipcdev_uring_op {
+	union {
+		struct ipcq_msg msg;
+		struct ipcq_sync_op sync;
+		struct ipcq_wait wait;
+	} arg;
+	uint32_t cmd_op;		/* the ioctl number it carries */
+	uint32_t pad;
+};
+
+int ipcdev_uring_probe(void);
+
+int ipcdev_uring_prep_put(struct io_uring_sqe *sqe, ipcdev_queue *q,
+			  struct ipcdev_uring_op *op, const void *buf,
+			  size_t len, int64_t timeout_ns);
+int ipcdev_uring_prep_put_prio(struct io_uring_sqe *sqe, ipcdev_queue *q,
+			       struct ipcdev_uring_op *op, const void *buf,
+			       size_t len, unsigned int prio,
+			       int64_t timeout_ns);
+int ipcdev_uring_prep_get(struct io_uring_sqe *sqe, ipcdev_queue *q,
+			  struct ipcdev_uring_op *op, void *buf, size_t len,
+			  int64_t timeout_ns);
+int ipcdev_uring_prep_join(struct io_uring_sqe *sqe, ipcdev_queue *q,
+			   struct ipcdev_uring_op *op, int64_t timeout_ns);
+int ipcdev_uring_prep_send(struct io_uring_sqe *sqe, ipcdev_pipe *p,
+			   struct ipcdev_uring_op *op, const void *buf,
+			   size_t len, int64_t timeout_ns);
+int ipcdev_uring_prep_recv(struct io_uring_sqe *sqe, ipcdev_pipe *p,
+			   struct ipcdev_uring_op *op, void *buf, size_t len,
+			   int64_t timeout_ns);
+int ipcdev_uring_prep_acquire(struct io_uring_sqe *sqe, ipcdev_sem *s,
+			      struct ipcdev_uring_op *op, int64_t timeout_ns);
+int ipcdev_uring_prep_release(struct io_uring_sqe *sqe, ipcdev_sem *s,
+			      struct ipcdev_uring_op *op, uint64_t n);
+int ipcdev_uring_prep_wait(struct io_uring_sqe *sqe, ipcdev_event *e,
+			   struct ipcdev_uring_op *op, int64_t timeout_ns);
+int ipcdev_uring_prep_set(struct io_uring_sqe *sqe, ipcdev_event *e,
+			  struct ipcdev_uring_op *op);
+
+/*
+ * Cancels parked operations of the ring @sqe belongs to, through any ipcq
+ * object @fd: the one whose user_data is @user_data, every such one with
+ * IPCDEV_CANCEL_ALL, or every parked one with IPCDEV_CANCEL_ANY. Its
+ * completion: how many were cancelled, or -ENOENT.
+ */
+#define IPCDEV_CANCEL_ALL	IPCQ_CANCEL_ALL
+#define IPCDEV_CANCEL_ANY	IPCQ_CANCEL_ANY
+int ipcdev_uring_prep_cancel(struct io_uring_sqe *sqe, int fd,
+			     uint64_t user_data, unsigned int flags);
+
+/*
+ * The operation's result as the blocking call returns it (0, IPCDEV_EOF,
+ * or -errno; -ECANCELED if cancelled). For get and recv, *len (if not
+ * NULL) is the message's size, also with -EMSGSIZE; *prio (if not NULL)
+ * its priority.
+ */
+int ipcdev_uring_result(const struct io_uring_cqe *cqe,
+			const struct ipcdev_uring_op *op, size_t *len,
+			unsigned int *prio);
+
 #ifdef __cplusplus
 }
 #endif

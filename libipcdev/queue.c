@@ -210,6 +210,17 @@ int ipcdev_queue_fd(const ipcdev_queue *q)
 	return q ? q->fd : -EINVAL;
 }
 
+/* The fd to act through, made this process's own after fork (uring.c). */
+int ipcdev__queue_fd(ipcdev_queue *q)
+{
+	int ret;
+
+	if (!q)
+		return -EINVAL;
+	ret = queue_own(q);
+	return ret ? ret : q->fd;
+}
+
 /* One put or get, restarted after signals with the same deadline. */
 static int queue_xfer(ipcdev_queue *q, unsigned long cmd,
 		      struct ipcq_msg *msg, int64_t timeout_ns)

@@ -175,6 +175,18 @@ static int sync_fd(const struct ipcdev_sync *s)
 	return s ? s->fd : -EINVAL;
 }
 
+/* As ipcdev__queue_fd(), for a sync object of @type (uring.c). */
+int ipcdev__sync_fd(void *handle, uint32_t type)
+{
+	struct ipcdev_sync *s = handle;
+	int ret;
+
+	if (!s || s->type != type)
+		return -EINVAL;
+	ret = sync_own(s);
+	return ret ? ret : s->fd;
+}
+
 static int named_flags_ok(const char *name, unsigned int flags,
 			  unsigned int extra)
 {

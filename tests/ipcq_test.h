@@ -318,16 +318,16 @@ static inline int recv_fd(int sock)
 }
 
 /*
- * Makes every later ioctl(2) of this process fail with EPERM (seccomp),
- * to prove that a fast path needs none. 0, or -1 with errno.
+ * Makes every later call of system call @nr by this process fail with
+ * @err (seccomp). 0, or -1 with errno.
  */
-static inline int forbid_ioctl(void)
+static inline int forbid_syscall(int nr, int err)
 {
 	struct sock_filter filter[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 			 offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | err),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog prog = {
@@ -338,6 +338,15 @@ static inline int forbid_ioctl(void)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		return -1;
 	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/*
+ * Makes every later ioctl(2) of this process fail with EPERM, to prove
+ * that a fast path needs none. 0, or -1 with errno.
+ */
+static inline int forbid_ioctl(void)
+{
+	return forbid_syscall(__NR_ioctl, EPERM);
 }
 
 #endif /* IPCQ_TEST_H */

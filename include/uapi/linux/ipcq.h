@@ -46,6 +46,9 @@
 #define IPCQ_FEATURE_LIST	((__u64)1 << 4)	/* IPCQ_IOC_LIST */
 #define IPCQ_FEATURE_RING	((__u64)1 << 5)	/* IPCQ_OPEN_RING queues */
 #define IPCQ_FEATURE_SEM_SHARED	((__u64)1 << 6)	/* IPCQ_SYNC_SHARED semaphores */
+#define IPCQ_FEATURE_URING	((__u64)1 << 7)	/* io_uring commands, see
+						 * struct ipcq_uring_cmd
+						 */
 
 /* Deadline meaning "block until the call can complete". */
 #define IPCQ_DEADLINE_FOREVER	(~(__u64)0)
@@ -779,12 +782,69 @@ struct ipcq_ring_wake {
 };
 
 /*
+ * io_uring commands (feature IPCQ_FEATURE_URING).
+ *
+ * An IORING_OP_URING_CMD on a queue, pipe end or synchronisation object
+ * fd carries an ioctl number in sqe->cmd_op and a struct ipcq_uring_cmd in
+ * the first 16 bytes of sqe->cmd. Accepted: IPCQ_IOC_QUEUE_PUT, _GET and
+ * _JOIN; IPCQ_IOC_PIPE_SEND and _RECV; IPCQ_IOC_SEM_ACQUIRE and _RELEASE;
+ * IPCQ_IOC_EVENT_WAIT, _SET and _CLEAR; IPCQ_URING_CANCEL. The command
+ * reads and writes @arg exactly as the ioctl does, with the same checks,
+ * limits and errors; cqe->res is the ioctl's return value (0,
+ * IPCQ_GET_EOF or a negative errno). Any other cmd_op fails with
+ * EOPNOTSUPP (those that return fds or whose owner is a thread: locks,
+ * conditions, barriers), as does a ring set up with IORING_SETUP_IOPOLL.
+ *
+ * Where the ioctl would sleep, the command is parked on the object's wait
+ * list instead and completes when the ioctl would return: no thread waits
+ * for it. Parked commands are woken in the order they were parked. The
+ * argument and the buffer it names must stay valid until the command's
+ * completion: a get writes the message and @len when it completes. The
+ * deadline in the argument ends the wait as for the ioctl (ETIMEDOUT).
+ * A parked command ends with ECANCELED when IPCQ_URING_CANCEL names it,
+ * when its io_uring instance is torn down, or when the task that
+ * submitted it exits or execs. IORING_OP_ASYNC_CANCEL does not reach
+ * driver commands (io_uring only searches its own poll, timeout and
+ * worker lists): use IPCQ_URING_CANCEL. A command interrupted while
+ * contending for a ring or a shared semaphore completes with EINTR.
+ *
+ * Readiness (poll, epoll, IORING_OP_POLL_ADD) is as for the ioctls.
+ */
+
+/* Flags of struct ipcq_uring_cmd for IPCQ_URING_CANCEL. */
+#define IPCQ_CANCEL_ALL		(1U << 0)	/* every match, not the first */
+#define IPCQ_CANCEL_ANY		(1U << 1)	/* match any user_data */
+
+/**
+ * struct ipcq_uring_cmd - the command in sqe->cmd
+ * @arg:   the ioctl's argument: user address of its struct. For
+ *         IPCQ_URING_CANCEL, the user_data of the command to cancel.
+ * @flags: IPCQ_URING_CANCEL: IPCQ_CANCEL_* bits; otherwise zero.
+ * @pad:   must be zero.
+ *
+ * IPCQ_URING_CANCEL, on any ipcq object fd, ends with ECANCELED the
+ * parked commands of the same io_uring instance whose user_data is @arg
+ * (the first one parked, or every one with IPCQ_CANCEL_ALL; with
+ * IPCQ_CANCEL_ANY, every parked command of that instance). Its own
+ * cqe->res is the number of commands cancelled, or ENOENT for none.
+ * Errors of every command: EINVAL bad flags or pad, EOPNOTSUPP.
+ */
+struct ipcq_uring_cmd {
+	__u64 arg;
+	__u32 flags;
+	__u32 pad;
+};
+
+#define IPCQ_URING_CANCEL	_IOW(IPCQ_IOC_MAGIC, 0x70, struct ipcq_uring_cmd)
+
+/*
  * ioctl numbers. Ranges, so each concept has room to grow:
  *   0x00-0x0f  device (/dev/ipcq) ioctls
  *   0x10-0x2f  message queues
  *   0x30-0x3f  pipes
  *   0x40-0x5f  synchronisation objects
  *   0x60-0x6f  rings
+ *   0x70-0x7f  io_uring commands (never ioctls)
  */
 /* On /dev/ipcq. */
 #define IPCQ_IOC_API		_IOWR(IPCQ_IOC_MAGIC, 0x00, struct ipcq_api)
