@@ -145,7 +145,7 @@ $(IPCQCTL): tools/ipcqctl.c $(LIB_A)
 $(FUZZ): tools/fuzz/ipcq-fuzz.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARNINGS) -Wno-missing-prototypes $(INCLUDES) \
-		-static -o $@ $<
+		-static -o $@ $< -luring
 
 $(BUILD)/tools/ipcqctl.dyn: tools/ipcqctl.c $(LIB_SO)
 	@mkdir -p $(dir $@)

@@ -2,7 +2,8 @@
 /*
  * /sys/kernel/debug/ipcq: "objects" lists every live object of every IPC
  * namespace (anonymous ones too, and the queues behind pipes); "stats"
- * shows module-wide counters and the limits in force. Root only, as
+ * shows module-wide counters and the limits in force; "uring" lists the
+ * io_uring commands in progress. Root only, as
  * debugfs is; ipcqctl shows the caller's own namespace without it.
  */
 #include <linux/debugfs.h>
@@ -32,6 +33,13 @@ static int ipcq_debugfs_stats_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(ipcq_debugfs_stats);
 
+static int ipcq_debugfs_uring_show(struct seq_file *m, void *unused)
+{
+	ipcq_uring_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(ipcq_debugfs_uring);
+
 void ipcq_debugfs_init(void)
 {
 	/* debugfs is optional: failures here leave the module working. */
@@ -40,6 +48,8 @@ void ipcq_debugfs_init(void)
 			    &ipcq_debugfs_objects_fops);
 	debugfs_create_file("stats", 0400, ipcq_debugfs_dir, NULL,
 			    &ipcq_debugfs_stats_fops);
+	debugfs_create_file("uring", 0400, ipcq_debugfs_dir, NULL,
+			    &ipcq_debugfs_uring_fops);
 }
 
 void ipcq_debugfs_exit(void)

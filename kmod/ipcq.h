@@ -221,6 +221,8 @@ int ipcq_park(struct ipcq_call *call, spinlock_t *lock,
 int ipcq_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags,
 		   ipcq_dispatch_fn dispatch);
 void ipcq_uring_exit(void);
+struct seq_file;
+void ipcq_uring_show(struct seq_file *m);
 
 /* debugfs.c */
 void ipcq_debugfs_init(void);

@@ -44,6 +44,7 @@
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/sched.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/version.h>
@@ -349,6 +350,21 @@ static bool ipcq_uring_op_allowed(unsigned int op)
 	}
 }
 
+/*
+ * An answer given at once. io_uring reads a handler's -EAGAIN as "retry
+ * in a worker thread", and 6.1 drops a positive return (IPCQ_GET_EOF, a
+ * cancel count) on the floor when the command ran in a worker, so those
+ * two are posted as the completion here instead.
+ */
+static int ipcq_uring_answer(struct io_uring_cmd *cmd, int ret,
+			     unsigned int issue_flags)
+{
+	if (ret <= 0 && ret != -EAGAIN)
+		return ret;
+	io_uring_cmd_done(cmd, ret, 0, issue_flags);
+	return -EIOCBQUEUED;
+}
+
 /* file_operations.uring_cmd of every object file, with its dispatcher. */
 int ipcq_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags,
 		   ipcq_dispatch_fn dispatch)
@@ -378,7 +394,8 @@ int ipcq_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags,
 	if (cmd->cmd_op == IPCQ_URING_CANCEL) {
 		if (flags & ~(IPCQ_CANCEL_ALL | IPCQ_CANCEL_ANY))
 			return -EINVAL;
-		return ipcq_uring_cancel(cmd, arg, flags);
+		return ipcq_uring_answer(cmd, ipcq_uring_cancel(cmd, arg, flags),
+					 issue_flags);
 	}
 	if (flags)
 		return -EINVAL;
@@ -408,7 +425,34 @@ int ipcq_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags,
 	if (ret == -EIOCBQUEUED)
 		return -EIOCBQUEUED;
 	ipcq_call_free(call);
-	return ipcq_call_result(ret);
+	return ipcq_uring_answer(cmd, ipcq_call_result(ret), issue_flags);
+}
+
+static const char *const ipcq_call_states[] = {
+	[IPCQ_CALL_RUNNING] = "running",
+	[IPCQ_CALL_ARMED] = "parked",
+	[IPCQ_CALL_WOKEN] = "woken",
+	[IPCQ_CALL_EXPIRED] = "expired",
+	[IPCQ_CALL_CANCELED] = "canceled",
+};
+
+/* debugfs "uring": every command in progress. */
+void ipcq_uring_show(struct seq_file *m)
+{
+	struct ipcq_call *call;
+
+	seq_puts(m, "state\tcmd_op\tpid\tuser_data\tring_dying\n");
+	spin_lock(&ipcq_calls_lock);
+	list_for_each_entry(call, &ipcq_calls, node) {
+		struct io_kiocb *req = ipcq_req(call->cmd);
+
+		seq_printf(m, "%s\t%#x\t%d\t%llu\t%d\n",
+			   ipcq_call_states[atomic_read(&call->state)],
+			   call->op, task_pid_nr(req->task),
+			   req->cqe.user_data,
+			   percpu_ref_is_dying(&req->ctx->refs));
+	}
+	spin_unlock(&ipcq_calls_lock);
 }
 
 /* Module exit: no file is open, so no call is parked. */

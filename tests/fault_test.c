@@ -8,6 +8,8 @@
  * Skipped on kernels without fault injection.
  */
 #define _GNU_SOURCE
+#include <liburing.h>
+
 #include "kselftest_harness.h"
 #include "ipcq_test.h"
 
@@ -265,6 +267,145 @@ TEST_F(fault, ring_put_and_get_paths)
 	put_get_paths(_metadata, q, 64);	/* through the ring */
 	put_get_paths(_metadata, q, 8192);	/* kept by the kernel */
 	close(q);
+}
+
+/* Fills the ring's next SQE with an ipcq command on @fd. */
+static void prep_cmd(struct io_uring *r, int fd, uint32_t cmd_op, void *arg)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(r);
+	struct ipcq_uring_cmd cmd = { .arg = (uintptr_t)arg };
+
+	if (!sqe)
+		abort();
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->fd = fd;
+	sqe->cmd_op = cmd_op;
+	memcpy(sqe->cmd, &cmd, sizeof(cmd));
+}
+
+/*
+ * Submits what is prepared with the n-th fallible call failing; a submit
+ * the fault stopped is made again without. Returns the completion's res.
+ */
+static int submit_armed(struct io_uring *r, unsigned int n, bool *hit)
+{
+	struct io_uring_cqe *cqe;
+	int ret, res;
+
+	arm(n);
+	ret = io_uring_submit(r);
+	*hit = fired();
+	while (ret != 1) {
+		if (ret != -ENOMEM && ret != -EAGAIN && ret != -EFAULT && ret)
+			return -1000 + ret;
+		ret = io_uring_submit(r);
+	}
+	if (io_uring_wait_cqe(r, &cqe))
+		return -2000;
+	res = cqe->res;
+	io_uring_cqe_seen(r, cqe);
+	return res;
+}
+
+/*
+ * io_uring commands: a put and a get completed at once, and a get parked
+ * then completed by a put (the fault may hit the put or the get's retry
+ * in task work). A failed command queues or loses nothing.
+ */
+TEST_F(fault, uring_paths)
+{
+	struct ipcq_queue_stat st;
+	struct io_uring ring;
+	struct ipcq_msg m;
+	char msg[256], out[256];
+	unsigned int n, path;
+	uint64_t len;
+	bool hit, put_hit;
+	int q, ret;
+
+	if (nth_fd < 0)
+		SKIP(return, "no fault injection in this kernel");
+	ASSERT_EQ(0, io_uring_queue_init(8, &ring, 0));
+	for (path = 0; path < 2; path++) {
+		q = raw_queue_open(self->dev, NULL, 3 | (path ? IPCQ_OPEN_RING :
+							 0), 0600, 0, 0);
+		ASSERT_LE(0, q);
+		memset(msg, 0x5a, sizeof(msg));
+		for (n = 1; n < 500; n++) {
+			memset(&m, 0, sizeof(m));
+			m.buf = (uintptr_t)msg;
+			m.len = 64;
+			m.deadline = IPCQ_DEADLINE_FOREVER;
+			prep_cmd(&ring, q, IPCQ_IOC_QUEUE_PUT, &m);
+			ret = submit_armed(&ring, n, &put_hit);
+			EXPECT_TRUE(acceptable(ret)) TH_LOG("put n %u: %d", n, ret);
+			ASSERT_EQ(0, raw_stat(q, &st));
+			ASSERT_EQ(ret == 0, st.messages) TH_LOG("put n %u", n);
+			if (ret)
+				ASSERT_EQ(0, raw_put(q, msg, 64, 0, 0, 0));
+			memset(&m, 0, sizeof(m));
+			m.buf = (uintptr_t)out;
+			m.len = sizeof(out);
+			m.deadline = IPCQ_DEADLINE_FOREVER;
+			prep_cmd(&ring, q, IPCQ_IOC_QUEUE_GET, &m);
+			ret = submit_armed(&ring, n, &hit);
+			EXPECT_TRUE(acceptable(ret)) TH_LOG("get n %u: %d", n, ret);
+			ASSERT_EQ(0, raw_stat(q, &st));
+			ASSERT_EQ(ret != 0, st.messages) TH_LOG("get n %u", n);
+			if (ret) {
+				len = sizeof(out);
+				ASSERT_EQ(0, raw_get(q, out, &len, NULL,
+						     IPCQ_MSG_NONBLOCK, 0));
+			}
+			ASSERT_EQ(0, memcmp(out, msg, 64));
+			if (!hit && !put_hit)
+				break;
+		}
+		EXPECT_LT(1, n) TH_LOG("path %u: no fault point", path);
+		TH_LOG("uring put/get path %u: %u fault points", path, n);
+
+		/* Parked get, then a put with the fault armed. */
+		for (n = 1; n < 500; n++) {
+			struct io_uring_cqe *cqe;
+			int res;
+
+			memset(&m, 0, sizeof(m));
+			m.buf = (uintptr_t)out;
+			m.len = sizeof(out);
+			m.deadline = IPCQ_DEADLINE_FOREVER;
+			prep_cmd(&ring, q, IPCQ_IOC_QUEUE_GET, &m);
+			ASSERT_EQ(1, io_uring_submit(&ring));
+			arm(n);
+			/* The retry runs as task work when the put returns. */
+			ret = raw_put(q, msg, 64, 0, 0, 0);
+			hit = fired();
+			EXPECT_TRUE(acceptable(ret)) TH_LOG("put n %u: %d", n, ret);
+			if (ret)
+				ASSERT_EQ(0, raw_put(q, msg, 64, 0, 0, 0));
+			ASSERT_EQ(0, io_uring_wait_cqe(&ring, &cqe));
+			res = cqe->res;
+			io_uring_cqe_seen(&ring, cqe);
+			EXPECT_TRUE(acceptable(res)) TH_LOG("get n %u: %d", n, res);
+			ASSERT_EQ(0, raw_stat(q, &st));
+			ASSERT_EQ(res != 0, st.messages) TH_LOG("parked n %u", n);
+			if (res) {
+				len = sizeof(out);
+				ASSERT_EQ(0, raw_get(q, out, &len, NULL,
+						     IPCQ_MSG_NONBLOCK, 0));
+			}
+			ASSERT_EQ(0, memcmp(out, msg, 64));
+			if (!hit)
+				break;
+		}
+		EXPECT_LT(1, n) TH_LOG("parked path %u: no fault point", path);
+		TH_LOG("uring parked get path %u: %u fault points", path, n);
+		ASSERT_EQ(0, raw_stat(q, &st));
+		EXPECT_EQ(0, st.getters);
+		EXPECT_EQ(0, st.messages);
+		close(q);
+	}
+	io_uring_queue_exit(&ring);
 }
 
 TEST_HARNESS_MAIN

@@ -6,6 +6,9 @@
  * pointers are valid, NULL, unmapped, kernel addresses, misaligned or
  * read-only; unknown command numbers and sizes are mixed in. Files are
  * closed, duplicated, passed to children that get SIGKILLed mid-call.
+ * The same commands also go through io_uring (IORING_OP_URING_CMD), with
+ * mutated command fields, cancels, rings torn down with commands parked
+ * and children killed with commands parked.
  *
  * The fuzzer checks nothing itself beyond "the kernel answered": the VM
  * runner fails the run on any kernel splat, and the module must unload
@@ -17,6 +20,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -30,6 +34,7 @@
 #include <unistd.h>
 
 #include <linux/ipcq.h>
+#include <liburing.h>
 
 #define POOL 48
 #define NERR 140
@@ -298,6 +303,78 @@ static void wild_mmap(void)
 		munmap(p, size);
 }
 
+/*
+ * io_uring: a batch of commands on random files, their arguments in an
+ * arena that later batches reuse while earlier commands may still be
+ * parked (legal: the kernel copies in and out with checks). Completions
+ * are reaped without waiting; the ring is torn down now and then.
+ */
+#define URING_SLOTS 64
+static struct io_uring uring;
+static bool uring_up;
+static unsigned char *uring_arena;
+
+static void uring_op(struct counters *c, unsigned char *data, bool die)
+{
+	struct io_uring_cqe *cqe;
+	unsigned int i, n = 1 + (unsigned int)(rnd() % 8);
+
+	if (!uring_up) {
+		if (!uring_arena)
+			uring_arena = malloc(URING_SLOTS * 1024);
+		if (!uring_arena || io_uring_queue_init(64, &uring, 0))
+			return;
+		uring_up = true;
+	}
+	for (i = 0; i < n; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&uring);
+		unsigned char *arg = uring_arena + (rnd() % URING_SLOTS) * 1024;
+		struct ipcq_uring_cmd cmd = { 0 };
+		unsigned long op = cmds[rnd() % NCMD];
+
+		if (!sqe)
+			break;
+		fill_arg(op, arg, _IOC_SIZE(op), data);
+		cmd.arg = rnd() % 6 ? (uintptr_t)arg :
+			  (uintptr_t)hostile_ptr(arg);
+		switch (rnd() % 12) {
+		case 0:
+			op = IPCQ_URING_CANCEL;
+			cmd.arg = rnd() % 16;
+			cmd.flags = (uint32_t)(rnd() % 5);
+			break;
+		case 1:
+			cmd.flags = (uint32_t)rnd();
+			break;
+		case 2:
+			cmd.pad = (uint32_t)rnd();
+			break;
+		case 3:
+			op = (unsigned long)rnd();
+			break;
+		}
+		memset(sqe, 0, sizeof(*sqe));
+		sqe->opcode = IORING_OP_URING_CMD;
+		sqe->fd = pick_fd();
+		sqe->cmd_op = (uint32_t)op;
+		sqe->user_data = rnd() % 16;
+		if (rnd() % 8 == 0)
+			sqe->flags |= IOSQE_ASYNC;
+		memcpy(sqe->cmd, &cmd, sizeof(cmd));
+	}
+	io_uring_submit(&uring);
+	while (io_uring_peek_cqe(&uring, &cqe) == 0) {
+		count(c, cqe->res > 0 ? 0 : cqe->res);
+		io_uring_cqe_seen(&uring, cqe);
+	}
+	if (die)
+		return;
+	if (rnd() % 16 == 0) {
+		io_uring_queue_exit(&uring);
+		uring_up = false;
+	}
+}
+
 static void one_op(struct counters *c, unsigned char *buf, unsigned char *data)
 {
 	unsigned long cmd;
@@ -309,6 +386,28 @@ static void one_op(struct counters *c, unsigned char *buf, unsigned char *data)
 	case 4:
 		wild_mmap();
 		return;
+	case 5:
+	case 6:
+		uring_op(c, data, false);
+		return;
+	case 7: {
+		/* A child killed with io_uring commands parked. */
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			static struct counters mine;	/* not the shared ones */
+
+			uring_up = false;
+			for (;;)
+				uring_op(&mine, data, true);
+		}
+		if (pid > 0) {
+			usleep((useconds_t)(rnd() % 3000));
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+		return;
+	}
 	case 0:
 		add_fd(open("/dev/ipcq", O_RDWR | O_CLOEXEC));
 		return;
