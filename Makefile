@@ -26,7 +26,7 @@ CXX	?= c++
 CFLAGS	?= -O2 -g
 
 VERSION_MAJOR := 0
-VERSION := $(VERSION_MAJOR).1.0
+VERSION := $(VERSION_MAJOR).2.0
 SONAME := libipcdev.so.$(VERSION_MAJOR)
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \

@@ -207,14 +207,14 @@ typedef long (*ipcq_dispatch_fn)(struct file *file, unsigned int cmd,
 
 /*
  * Per exclusive wait queue that io_uring commands park on, guarded by
- * that wait queue's lock: a woken command not yet run, and the wake-ups
- * held back meanwhile (see uring.c: they keep parked commands in order).
+ * that wait queue's lock: the woken commands not yet run, at most one per
+ * task (see uring.c: that keeps each task's parked commands in order).
  */
 struct ipcq_park_site {
-	bool busy;
-	unsigned int deferred;
+	struct list_head busy;
 };
 
+void ipcq_park_site_init(struct ipcq_park_site *site);
 int ipcq_park(struct ipcq_call *call, spinlock_t *lock,
 	      struct wait_queue_head *wq, u32 *waiters,
 	      struct ipcq_park_site *site, u64 deadline);

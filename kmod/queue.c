@@ -1192,6 +1192,8 @@ static struct ipcq_object *ipcq_queue_create(void *arg)
 	init_waitqueue_head(&q->put_wq);
 	init_waitqueue_head(&q->get_wq);
 	init_waitqueue_head(&q->join_wq);
+	ipcq_park_site_init(&q->put_site);
+	ipcq_park_site_init(&q->get_site);
 	ipcq_object_publish(&q->obj);
 	return &q->obj;
 }

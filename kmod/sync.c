@@ -1199,6 +1199,7 @@ static struct ipcq_object *ipcq_sync_create(void *arg)
 	s->flags = attr->flags;
 	spin_lock_init(&s->lock);
 	init_waitqueue_head(&s->wq);
+	ipcq_park_site_init(&s->site);
 	switch (attr->type) {
 	case IPCQ_TYPE_SEM:
 		s->sem.value = attr->value;

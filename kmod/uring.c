@@ -18,13 +18,14 @@
  * work; the task work unparks and either tries again or completes.
  *
  * Order. io_uring runs a task's pending task work newest first, so two
- * calls of one wait queue fired together would try in reverse. Each
- * exclusive wait queue therefore has a site (struct ipcq_park_site) that
- * lets one fired call at a time be pending: a wake-up finding the site
- * busy is taken (counted as delivered) and deferred, and re-issued when
- * the pending call starts. A call that tries and finds nothing parks
- * again at the head, keeping its place. So parked gets complete in the
- * order they were parked.
+ * calls of one task and one wait queue fired together would try in
+ * reverse. Each exclusive wait queue therefore has a site (struct
+ * ipcq_park_site) listing its fired calls not yet run, at most one per
+ * task: a wake-up for another call of a task already listed is taken
+ * (counted as delivered) and deferred, and re-issued when the listed call
+ * starts. Calls of other tasks are not held up. A call that tries and
+ * finds nothing parks again at the head, keeping its place. So parked
+ * gets complete in the order they were parked.
  *
  * Teardown. Kernels from 6.7 let a command be marked cancelable: io_uring
  * then calls us with IO_URING_F_CANCEL when its ring goes away or its task
@@ -53,7 +54,14 @@
 
 #include "ipcq.h"
 
+/*
+ * From 6.7 a command can be marked cancelable (and the uring_cmd API
+ * lives in <linux/io_uring/cmd.h>); 6.1 needs the watchdog. The 6.1
+ * build also needs the four-argument io_uring_cmd_done() of 6.1.y
+ * stable (Debian's 6.1.0-56 has it).
+ */
 #if KERNEL_VERSION(6, 7, 0) <= LINUX_VERSION_CODE
+#include <linux/io_uring/cmd.h>
 #define IPCQ_URING_CANCELABLE	1
 #else
 #define IPCQ_URING_CANCELABLE	0
@@ -83,10 +91,16 @@ struct ipcq_call {
 	u32 *waiters;
 	struct ipcq_park_site *site;	/* NULL: a non-exclusive wait */
 	bool parked;			/* on wq and counted in *waiters */
+	struct task_struct *task;	/* runs its task work (not a reference:
+					 * io_uring holds one while it exists)
+					 */
+	struct list_head busy_node;	/* on site->busy while fired, not run */
+	unsigned int deferred;		/* wake-ups held back meanwhile */
 	bool again;			/* parks at the head: keeps its place */
 	struct hrtimer timer;		/* the deadline */
 
 	struct list_head node;		/* ipcq_calls */
+	pid_t pid;			/* the thread that issued it, for debugfs */
 };
 
 static LIST_HEAD(ipcq_calls);
@@ -107,6 +121,11 @@ static struct ipcq_call *ipcq_call_of(struct io_uring_cmd *cmd)
 
 static void ipcq_call_work(struct io_uring_cmd *cmd, unsigned int issue_flags);
 
+void ipcq_park_site_init(struct ipcq_park_site *site)
+{
+	INIT_LIST_HEAD(&site->busy);
+}
+
 /* Fires @call for @why if it is still parked; the caller may not sleep. */
 static bool ipcq_call_fire(struct ipcq_call *call, int why)
 {
@@ -123,18 +142,25 @@ static int ipcq_call_wake(struct wait_queue_entry *wait, unsigned int mode,
 {
 	struct ipcq_call *call = container_of(wait, struct ipcq_call, wait);
 	struct ipcq_park_site *site = call->site;
+	struct ipcq_call *busy;
 
 	if (atomic_read(&call->state) != IPCQ_CALL_ARMED)
 		return 0;		/* leaving: pass the wake-up on */
-	if (site && site->busy) {
-		/* Another woken call has not tried yet: this one waits. */
-		site->deferred++;
-		return 1;
+	if (site) {
+		list_for_each_entry(busy, &site->busy, busy_node) {
+			if (busy->task != call->task)
+				continue;
+			/* Its task has a woken call not run yet: wait. */
+			busy->deferred++;
+			return 1;
+		}
 	}
 	if (!ipcq_call_fire(call, IPCQ_CALL_WOKEN))
 		return 0;
-	if (site)
-		site->busy = true;
+	if (site) {
+		call->deferred = 0;
+		list_add_tail(&call->busy_node, &site->busy);
+	}
 	list_del_init(&wait->entry);
 	return 1;
 }
@@ -243,10 +269,10 @@ static void ipcq_call_work(struct io_uring_cmd *cmd, unsigned int issue_flags)
 
 	ipcq_call_unpark(call);
 	if (why == IPCQ_CALL_WOKEN && site) {
-		/* Our turn has come: let the next woken call be pending. */
+		/* Our turn has come: our task's next call may be woken. */
 		spin_lock_irqsave(&wq->lock, flags);
-		site->busy = false;
-		swap(deferred, site->deferred);
+		list_del(&call->busy_node);
+		deferred = call->deferred;
 		spin_unlock_irqrestore(&wq->lock, flags);
 		if (deferred)
 			wake_up_nr(wq, min_t(unsigned int, deferred, INT_MAX));
@@ -409,6 +435,8 @@ int ipcq_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags,
 	call->dispatch = dispatch;
 	call->op = cmd->cmd_op;
 	call->arg = arg;
+	call->pid = task_pid_nr(current);
+	call->task = ipcq_req(cmd)->task;
 	atomic_set(&call->state, IPCQ_CALL_RUNNING);
 	hrtimer_init(&call->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	call->timer.function = ipcq_call_timer_fn;
@@ -448,8 +476,7 @@ void ipcq_uring_show(struct seq_file *m)
 
 		seq_printf(m, "%s\t%#x\t%d\t%llu\t%d\n",
 			   ipcq_call_states[atomic_read(&call->state)],
-			   call->op, task_pid_nr(req->task),
-			   req->cqe.user_data,
+			   call->op, call->pid, req->cqe.user_data,
 			   percpu_ref_is_dying(&req->ctx->refs));
 	}
 	spin_unlock(&ipcq_calls_lock);

@@ -24,7 +24,7 @@ extern "C" {
 
 /* Library version, also returned at run time by ipcdev_version(). */
 #define IPCDEV_VERSION_MAJOR	0
-#define IPCDEV_VERSION_MINOR	1
+#define IPCDEV_VERSION_MINOR	2
 #define IPCDEV_VERSION_PATCH	0
 
 /* What the running kernel module offers; filled by ipcdev_query(). */

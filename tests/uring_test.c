@@ -71,7 +71,10 @@ static int next_cqe(struct io_uring *r, uint64_t *user_data, unsigned int ms)
 	struct io_uring_cqe *cqe;
 	int res;
 
-	if (io_uring_wait_cqe_timeout(r, &cqe, &ts))
+	do
+		res = io_uring_wait_cqe_timeout(r, &cqe, &ts);
+	while (res == -EINTR);	/* stopped and continued, say */
+	if (res)
 		return -1000;
 	res = cqe->res;
 	if (user_data)
@@ -804,6 +807,70 @@ TEST_F(uring, semaphore)
 TEST_F(uring, shared_semaphore)
 {
 	sem_parked(_metadata, &self->ring, IPCDEV_SEM_SHARED);
+}
+
+/*
+ * Order is kept per task, not across them: a process stopped with a woken
+ * acquire does not hold up another process's parked acquire.
+ */
+TEST(stopped_process_holds_up_no_other)
+{
+	int dev = dev_open();
+	int sem = sync_new(dev, IPCQ_TYPE_SEM, 0, 0);
+	int ready[2], i;
+	uint64_t ud;
+	pid_t pid;
+
+	ASSERT_GE(sem, 0);
+	ASSERT_EQ(pipe(ready), 0);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		static struct ipcq_sync_op op;
+		struct io_uring r;
+		char c = 'r';
+
+		if (io_uring_queue_init(4, &r, 0))
+			_exit(1);
+		sync_op_init(&op, IPCQ_DEADLINE_FOREVER, 0, 0);
+		prep_raw(sqe_of(&r), sem, IPCQ_IOC_SEM_ACQUIRE, (uintptr_t)&op,
+			 0, 0, 1);
+		if (io_uring_submit(&r) != 1 || write(ready[1], &c, 1) != 1)
+			_exit(2);
+		_exit(next_cqe(&r, NULL, 20000) == 0 ? 0 : 3);
+	}
+	{
+		static struct ipcq_sync_op op;
+		struct io_uring r;
+		int status;
+		char c;
+
+		ASSERT_EQ(read(ready[0], &c, 1), 1);
+		ASSERT_TRUE(wait_for(sync_waiters(sem) == 1, 5000));
+		ASSERT_EQ(io_uring_queue_init(4, &r, 0), 0);
+		sync_op_init(&op, IPCQ_DEADLINE_FOREVER, 0, 0);
+		prep_raw(sqe_of(&r), sem, IPCQ_IOC_SEM_ACQUIRE, (uintptr_t)&op,
+			 0, 0, 2);
+		ASSERT_EQ(io_uring_submit(&r), 1);
+		ASSERT_EQ(sync_waiters(sem), 2);
+		/* The child's acquire, parked first, is woken while stopped. */
+		ASSERT_EQ(kill(pid, SIGSTOP), 0);
+		ASSERT_EQ(waitpid(pid, &status, WUNTRACED), pid);
+		ASSERT_TRUE(WIFSTOPPED(status));
+		struct ipcq_sync_op rel;
+
+		sync_op_init(&rel, 0, 0, 2);
+		ASSERT_EQ(xioctl(sem, IPCQ_IOC_SEM_RELEASE, &rel), 0);
+		ASSERT_EQ(next_cqe(&r, &ud, 10000), 0);
+		ASSERT_EQ(ud, 2);
+		ASSERT_EQ(kill(pid, SIGCONT), 0);
+		ASSERT_EQ(child_status(pid), 0);
+		io_uring_queue_exit(&r);
+	}
+	for (i = 0; i < 2; i++)
+		close(ready[i]);
+	close(sem);
+	close(dev);
 }
 
 /* Events wake every parked waiter; join waits for task_done. */
