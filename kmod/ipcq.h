@@ -29,7 +29,7 @@
  *      an io_uring command's park site (uring.c) is guarded by its wait
  *      queue's lock.
  *   ipcq_calls_lock (spinlock, uring.c): the parked io_uring commands;
- *      taken with no ipcq lock held, takes only io_uring's own.
+ *      nests inside an object's lock, takes only io_uring's own.
  * Wake-ups are issued after dropping the object's lock. Message memory is
  * allocated and filled before the object's lock is taken and freed after
  * it is dropped.

@@ -34,9 +34,10 @@
  * apart while any is parked and cancels those whose ring is dying or
  * whose task is cancelling its io_uring requests (exit, exec).
  *
- * Locks: ipcq_calls_lock (the list of parked calls) nests inside no ipcq
- * lock and takes none; the wake function runs under the wait queue's
- * lock and takes no lock but io_uring's own.
+ * Locks: ipcq_calls_lock (the list of calls that have parked) nests
+ * inside an object's lock (ipcq_park()) and takes none of ours; the wake
+ * function runs under the wait queue's lock and takes no lock but
+ * io_uring's own.
  */
 #include <linux/atomic.h>
 #include <linux/hrtimer.h>
@@ -99,7 +100,7 @@ struct ipcq_call {
 	bool again;			/* parks at the head: keeps its place */
 	struct hrtimer timer;		/* the deadline */
 
-	struct list_head node;		/* ipcq_calls */
+	struct list_head node;		/* ipcq_calls, once parked */
 	pid_t pid;			/* the thread that issued it, for debugfs */
 };
 
@@ -205,6 +206,18 @@ int ipcq_park(struct ipcq_call *call, spinlock_t *lock,
 	spin_unlock_irqrestore(&wq->lock, flags);
 	(*waiters)++;
 	call->parked = true;
+	/* Only its owner adds or removes it; others just walk the list. */
+	if (list_empty(&call->node)) {
+		spin_lock(&ipcq_calls_lock);
+		list_add_tail(&call->node, &ipcq_calls);
+		spin_unlock(&ipcq_calls_lock);
+	}
+	/*
+	 * Armed before its timer starts, so an early expiry is not lost.
+	 * Whoever fires it from here unparks it under @lock, which we hold
+	 * until the timer is set up.
+	 */
+	atomic_set_release(&call->state, IPCQ_CALL_ARMED);
 	if (deadline != IPCQ_DEADLINE_FOREVER)
 		hrtimer_start(&call->timer,
 			      deadline > KTIME_MAX ? KTIME_MAX : (ktime_t)deadline,
@@ -212,7 +225,6 @@ int ipcq_park(struct ipcq_call *call, spinlock_t *lock,
 #if !IPCQ_URING_CANCELABLE
 	schedule_delayed_work(&ipcq_watchdog, msecs_to_jiffies(IPCQ_WATCHDOG_MS));
 #endif
-	atomic_set_release(&call->state, IPCQ_CALL_ARMED);
 	return -EIOCBQUEUED;
 }
 
@@ -223,8 +235,9 @@ static void ipcq_call_unpark(struct ipcq_call *call)
 
 	if (!call->parked)
 		return;
-	hrtimer_cancel(&call->timer);
 	spin_lock(call->lock);
+	/* Its callback takes no lock of ours: safe to wait for it here. */
+	hrtimer_cancel(&call->timer);
 	spin_lock_irqsave(&call->wq->lock, flags);
 	list_del_init(&call->wait.entry);
 	spin_unlock_irqrestore(&call->wq->lock, flags);
@@ -244,9 +257,11 @@ static int ipcq_call_result(long ret)
 
 static void ipcq_call_free(struct ipcq_call *call)
 {
-	spin_lock(&ipcq_calls_lock);
-	list_del(&call->node);
-	spin_unlock(&ipcq_calls_lock);
+	if (!list_empty(&call->node)) {
+		spin_lock(&ipcq_calls_lock);
+		list_del(&call->node);
+		spin_unlock(&ipcq_calls_lock);
+	}
 	kfree(call);
 }
 
@@ -441,9 +456,7 @@ int ipcq_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags,
 	hrtimer_init(&call->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	call->timer.function = ipcq_call_timer_fn;
 	*(struct ipcq_call **)cmd->pdu = call;
-	spin_lock(&ipcq_calls_lock);
-	list_add_tail(&call->node, &ipcq_calls);
-	spin_unlock(&ipcq_calls_lock);
+	INIT_LIST_HEAD(&call->node);
 #if IPCQ_URING_CANCELABLE
 	io_uring_cmd_mark_cancelable(cmd, issue_flags);
 #endif
