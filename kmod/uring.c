@@ -323,6 +323,7 @@ static int ipcq_uring_cancel(struct io_uring_cmd *cmd, u64 user_data,
 	list_for_each_entry(call, &ipcq_calls, node) {
 		struct io_kiocb *req = ipcq_req(call->cmd);
 
+		/* Off the list only under our lock: its request is alive. */
 		if (req->ctx != ctx)
 			continue;
 		if (!(flags & IPCQ_CANCEL_ANY) && req->cqe.user_data != user_data)
@@ -337,7 +338,30 @@ static int ipcq_uring_cancel(struct io_uring_cmd *cmd, u64 user_data,
 	return n ?: -ENOENT;
 }
 
-#if !IPCQ_URING_CANCELABLE
+#if IPCQ_URING_CANCELABLE
+/*
+ * io_uring's own cancel (ring teardown, task exit). Looked up in the list
+ * rather than through the pdu: a call answered at once may be freed.
+ */
+static void ipcq_uring_cancel_cmd(struct io_uring_cmd *cmd)
+{
+	struct ipcq_call *call;
+
+	spin_lock(&ipcq_calls_lock);
+	list_for_each_entry(call, &ipcq_calls, node) {
+		if (call->cmd == cmd) {
+			ipcq_call_fire(call, IPCQ_CALL_CANCELED);
+			break;
+		}
+	}
+	spin_unlock(&ipcq_calls_lock);
+}
+
+/* Never scheduled: io_uring tells us itself. */
+static void ipcq_watchdog_fn(struct work_struct *work)
+{
+}
+#else
 /* Whether io_uring is waiting for @call to go: ring torn down, task exiting. */
 static bool ipcq_call_abandoned(struct ipcq_call *call)
 {
@@ -365,10 +389,6 @@ static void ipcq_watchdog_fn(struct work_struct *work)
 	if (again)
 		schedule_delayed_work(&ipcq_watchdog,
 				      msecs_to_jiffies(IPCQ_WATCHDOG_MS));
-}
-#else
-static void ipcq_watchdog_fn(struct work_struct *work)
-{
 }
 #endif
 
@@ -400,7 +420,8 @@ static bool ipcq_uring_op_allowed(unsigned int op)
 static int ipcq_uring_answer(struct io_uring_cmd *cmd, int ret,
 			     unsigned int issue_flags)
 {
-	if (ret <= 0 && ret != -EAGAIN)
+	/* A command marked cancelable must end through io_uring_cmd_done(). */
+	if (!IPCQ_URING_CANCELABLE && ret <= 0 && ret != -EAGAIN)
 		return ret;
 	io_uring_cmd_done(cmd, ret, 0, issue_flags);
 	return -EIOCBQUEUED;
@@ -420,7 +441,7 @@ int ipcq_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags,
 	BUILD_BUG_ON(sizeof(call) > sizeof(cmd->pdu));
 #if IPCQ_URING_CANCELABLE
 	if (issue_flags & IO_URING_F_CANCEL) {
-		ipcq_call_fire(ipcq_call_of(cmd), IPCQ_CALL_CANCELED);
+		ipcq_uring_cancel_cmd(cmd);
 		return 0;
 	}
 #endif

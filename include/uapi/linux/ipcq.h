@@ -797,7 +797,8 @@ struct ipcq_ring_wake {
  *
  * Where the ioctl would sleep, the command is parked on the object's wait
  * list instead and completes when the ioctl would return: no thread waits
- * for it. Parked commands are woken in the order they were parked. The
+ * for it. Commands one thread parked on one object are tried in the
+ * order they were parked (other threads' commands are not held up). The
  * argument and the buffer it names must stay valid until the command's
  * completion: a get writes the message and @len when it completes. The
  * deadline in the argument ends the wait as for the ioctl (ETIMEDOUT).
