@@ -12,6 +12,9 @@
  *   syscalls      per message, 64-byte streaming 1x1, producer and
  *                 consumer loops counted apart (perf tracepoint
  *                 raw_syscalls:sys_enter), in an extra run of the cell
+ *   io_uring      64-byte queue messages put and got asynchronously,
+ *                 batched through one io_uring per process, against the
+ *                 blocking API: 1x1, and one thread serving 16 queues
  *
  * ipcq appears twice: its queue on the ioctl path ("ipcq-queue") and the
  * same queue with a shared ring ("ipcq-ring", ipcdev_queue_create_ring),
@@ -25,14 +28,18 @@
  * goals, judged on this run's medians. Lines starting "csv," carry every
  * number.
  *
- * Usage: ipcq-bench [-r REPS] [-q] (-q: fewer iterations, for a smoke run)
+ * Usage: ipcq-bench [-r REPS] [-q] [-u]
+ *   -q: fewer iterations, for a smoke run
+ *   -u: only the io_uring cells (they run their own baselines)
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <linux/perf_event.h>
+#include <liburing.h>
 #include <mqueue.h>
+#include <poll.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -62,6 +69,7 @@
 
 static int reps = 5;
 static int quick;
+static int only_uring;	/* -u */
 
 static uint64_t now_ns(void)
 {
@@ -987,6 +995,469 @@ static double stream(const struct mech *m, size_t size, int np, int nc,
 	return (double)total * 1e9 / (double)t0;
 }
 
+/*
+ * io_uring: queue messages put and got as io_uring commands
+ * (ipcdev_uring_prep_put/get, liburing), one ring per process, against
+ * the blocking API on the same queues (capacity 64), 64-byte messages
+ * checked as in stream(): content, queue, and every sequence once. Each
+ * cell's blocking baseline runs in the same harness, next to it, so that
+ * each side's CPU time per message (CLOCK_PROCESS_CPUTIME_ID around its
+ * loop) can be shown too: with one vCPU per side, the side that needs
+ * more bounds msg/s.
+ *
+ *   1x1  producer process -> consumer process, one queue. "ipcq-queue":
+ *        blocking ipcdev_queue_put/get, as in stream(). "ipcq-uring": the
+ *        producer puts in batches of URING_BATCH (one
+ *        io_uring_submit_and_wait per batch, returning once the whole
+ *        batch has completed, parked puts included); the consumer keeps
+ *        URING_BATCH gets in flight and re-arms each as it completes.
+ *   16q  one consumer thread serving FANIN_QUEUES queues, fed by one
+ *        producer process putting message k into queue k % 16 with
+ *        blocking puts, the same in both rows. "poll+get_nowait": poll(2)
+ *        on the queues' fds, then ipcdev_queue_get_nowait() on each ready
+ *        queue until -EAGAIN (what one thread has without io_uring).
+ *        "ipcq-uring": one ring with one get parked per queue.
+ *
+ * Every get armed is met by a message, so no command is left parked
+ * when a process exits.
+ */
+#define URING_BATCH	32
+#define FANIN_QUEUES	16
+#define UR_SIZE		64
+
+enum { UR_QUEUE, UR_1X1, UR_POLL, UR_FANIN, NUR };
+static const struct {
+	const char *name, *cell;	/* mechanism and parties, as in the CSV */
+	int uring;			/* needs io_uring */
+} ur_rows[NUR] = {
+	{ "ipcq-queue", "1x1", 0 },
+	{ "ipcq-uring", "1x1", 1 },
+	{ "poll+get_nowait", "16q", 0 },
+	{ "ipcq-uring", "16q", 1 },
+};
+static int uring_err = -ENOSYS;	/* ipcdev_uring_probe() */
+static double ur_tput[NUR][16], ur_csw[NUR][16];
+static double ur_cpu[NUR][2][16];	/* CPU ns per message of each loop */
+static double ur_scalls[NUR][2][16];	/* [cell][producer, consumer][rep] */
+static int ur_scalls_err[NUR];
+
+/* One cell's outcome, in shared memory; filled by the consumer. */
+struct ur_run {
+	_Atomic uint64_t got, errors, seqsum;
+	/* As in stream(): syscalls of the producer, of the consumer; errno. */
+	_Atomic uint64_t sc_sum[2], sc_err;
+	_Atomic uint64_t cpu_ns[2];	/* CPU time of each loop */
+};
+
+static uint64_t cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Blocking producer, message k into qs[k % nq]. */
+static int blk_produce(ipcdev_queue **qs, int nq, int total,
+		       struct ur_run *run, int counting)
+{
+	unsigned char buf[UR_SIZE];
+	int k, scfd = -1, ret = 0;
+	uint64_t c0 = cpu_now();
+
+	if (counting)
+		scfd = sc_open();
+	for (k = 0; k < total && !ret; k++) {
+		msg_fill(buf, UR_SIZE, (uint32_t)k, (uint32_t)(k % nq));
+		ret = ipcdev_queue_put(qs[k % nq], buf, UR_SIZE, IPCDEV_FOREVER);
+	}
+	if (counting)
+		sc_add(sc_close(scfd), &run->sc_sum[0], &run->sc_err);
+	atomic_store(&run->cpu_ns[0], cpu_now() - c0);
+	return ret ? -1 : 0;
+}
+
+/* Each child holds an endpoint of its own kind only, as in stream(). */
+static void ur_endpoint(ipcdev_queue **q, int producer)
+{
+	ipcdev_queue *mine;
+
+	if (ipcdev_queue_endpoint(*q, producer ? IPCDEV_PRODUCER :
+				  IPCDEV_CONSUMER, &mine) == 0) {
+		ipcdev_queue_close(*q);
+		*q = mine;
+	}
+}
+
+/* Checks a message got from queue @qi and adds its sequence to *@seqsum. */
+static void ur_check(const unsigned char *buf, size_t len, int qi,
+		     uint64_t *errors, uint64_t *seqsum)
+{
+	uint32_t h[2];
+
+	if (len != UR_SIZE || !msg_ok(buf, len)) {
+		(*errors)++;
+		return;
+	}
+	memcpy(h, buf, sizeof(h));
+	if (h[1] != (uint32_t)qi)
+		(*errors)++;
+	*seqsum += h[0];
+}
+
+/* Submits what is queued and waits for @wait_nr completions. */
+static int ur_submit_wait(struct io_uring *ring, unsigned int wait_nr)
+{
+	int ret;
+
+	do
+		ret = io_uring_submit_and_wait(ring, wait_nr);
+	while (ret == -EINTR);
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * Producer: @total messages, message k into qs[k % nq], URING_BATCH puts
+ * per submission, each batch waited for. 0, or -1 if any put failed.
+ */
+static int ur_produce(ipcdev_queue **qs, int nq, int total,
+		      struct ur_run *run, int counting)
+{
+	static unsigned char bufs[URING_BATCH][UR_SIZE];
+	static struct ipcdev_uring_op ops[URING_BATCH];
+	struct io_uring_cqe *cqes[URING_BATCH];
+	struct io_uring ring;
+	int sent = 0, scfd = -1, i, n, done, ret = 0;
+	uint64_t c0;
+
+	if (io_uring_queue_init(URING_BATCH, &ring, 0))
+		return -1;
+	c0 = cpu_now();
+	if (counting)
+		scfd = sc_open();
+	while (sent < total && !ret) {
+		n = total - sent < URING_BATCH ? total - sent : URING_BATCH;
+		for (i = 0; i < n && !ret; i++) {
+			struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+			int k = sent + i;
+
+			msg_fill(bufs[i], UR_SIZE, (uint32_t)k,
+				 (uint32_t)(k % nq));
+			if (!sqe) {
+				ret = -1;
+				break;
+			}
+			sqe->user_data = (uint64_t)i;
+			ret = ipcdev_uring_prep_put(sqe, qs[k % nq], &ops[i],
+						    bufs[i], UR_SIZE,
+						    IPCDEV_FOREVER);
+		}
+		if (ret || ur_submit_wait(&ring, (unsigned int)n)) {
+			ret = -1;
+			break;
+		}
+		for (done = 0; done < n && !ret;) {
+			unsigned int got = io_uring_peek_batch_cqe(&ring, cqes,
+							(unsigned int)(n - done));
+			unsigned int j;
+
+			if (!got) {
+				if (ur_submit_wait(&ring, 1))
+					ret = -1;
+				continue;
+			}
+			for (j = 0; j < got; j++)
+				if (cqes[j]->user_data >= (uint64_t)n ||
+				    ipcdev_uring_result(cqes[j],
+						&ops[cqes[j]->user_data],
+						NULL, NULL))
+					ret = -1;
+			io_uring_cq_advance(&ring, got);
+			done += (int)got;
+		}
+		sent += n;
+	}
+	if (counting)
+		sc_add(sc_close(scfd), &run->sc_sum[0], &run->sc_err);
+	atomic_store(&run->cpu_ns[0], cpu_now() - c0);
+	io_uring_queue_exit(&ring);
+	return ret ? -1 : 0;
+}
+
+/*
+ * io_uring consumer: @per gets in flight on each of the @nq queues (slot
+ * s serves queue s % nq), each re-armed as it completes until its queue's
+ * share of @total is asked for. 0 once all arrived, or -1.
+ */
+static int ur_consume(ipcdev_queue **qs, int nq, int per, int total,
+		      struct ur_run *run, int counting)
+{
+	static unsigned char bufs[URING_BATCH][UR_SIZE];
+	static struct ipcdev_uring_op ops[URING_BATCH];
+	struct io_uring_cqe *cqes[URING_BATCH];
+	uint64_t errors = 0, seqsum = 0;
+	int left[FANIN_QUEUES], nslots = nq * per, got = 0, scfd = -1;
+	int s, ret = 0;
+	struct io_uring ring;
+	uint64_t c0;
+
+	if (nslots > URING_BATCH || nq > FANIN_QUEUES ||
+	    io_uring_queue_init(URING_BATCH, &ring, 0))
+		return -1;
+	for (s = 0; s < nq; s++)
+		left[s] = total / nq;
+	c0 = cpu_now();
+	if (counting)
+		scfd = sc_open();
+	for (s = 0; s < nslots && !ret; s++) {
+		struct io_uring_sqe *sqe;
+
+		if (!left[s % nq])
+			continue;
+		left[s % nq]--;
+		sqe = io_uring_get_sqe(&ring);
+		if (!sqe) {
+			ret = -1;
+			break;
+		}
+		sqe->user_data = (uint64_t)s;
+		ret = ipcdev_uring_prep_get(sqe, qs[s % nq], &ops[s], bufs[s],
+					    UR_SIZE, IPCDEV_FOREVER);
+	}
+	while (got < total && !ret) {
+		unsigned int n, j;
+
+		if (ur_submit_wait(&ring, 1)) {
+			ret = -1;
+			break;
+		}
+		n = io_uring_peek_batch_cqe(&ring, cqes, URING_BATCH);
+		for (j = 0; j < n && !ret; j++) {
+			size_t len = 0;
+			struct io_uring_sqe *sqe;
+
+			s = (int)cqes[j]->user_data;
+			/* Any failure would leave a slot unarmed: stop. */
+			if (s < 0 || s >= nslots ||
+			    ipcdev_uring_result(cqes[j], &ops[s], &len, NULL)) {
+				ret = -1;
+				break;
+			}
+			ur_check(bufs[s], len, s % nq, &errors, &seqsum);
+			got++;
+			if (!left[s % nq])
+				continue;
+			left[s % nq]--;
+			sqe = io_uring_get_sqe(&ring);
+			if (!sqe) {
+				ret = -1;
+				break;
+			}
+			sqe->user_data = (uint64_t)s;
+			ret = ipcdev_uring_prep_get(sqe, qs[s % nq], &ops[s],
+						    bufs[s], UR_SIZE,
+						    IPCDEV_FOREVER);
+		}
+		io_uring_cq_advance(&ring, n);
+	}
+	if (counting)
+		sc_add(sc_close(scfd), &run->sc_sum[1], &run->sc_err);
+	atomic_store(&run->cpu_ns[1], cpu_now() - c0);
+	io_uring_queue_exit(&ring);
+	atomic_store(&run->got, (uint64_t)got);
+	atomic_store(&run->errors, errors);
+	atomic_store(&run->seqsum, seqsum);
+	return ret ? -1 : 0;
+}
+
+/* The single-thread alternative: poll(2), then drain each ready queue. */
+static int poll_consume(ipcdev_queue **qs, int nq, int total,
+			struct ur_run *run, int counting)
+{
+	struct pollfd pfd[FANIN_QUEUES];
+	unsigned char buf[UR_SIZE];
+	uint64_t errors = 0, seqsum = 0;
+	int got = 0, open = nq, scfd = -1, i, ret = 0;
+	uint64_t c0;
+
+	if (nq > FANIN_QUEUES)
+		return -1;
+	for (i = 0; i < nq; i++) {
+		pfd[i].fd = ipcdev_queue_fd(qs[i]);
+		pfd[i].events = POLLIN;
+	}
+	c0 = cpu_now();
+	if (counting)
+		scfd = sc_open();
+	while (got < total && open && !ret) {
+		if (poll(pfd, (nfds_t)nq, -1) < 0) {
+			if (errno != EINTR)
+				ret = -1;
+			continue;
+		}
+		for (i = 0; i < nq && !ret; i++) {
+			if (!pfd[i].revents)
+				continue;
+			for (;;) {
+				size_t len = sizeof(buf);
+				int r = ipcdev_queue_get_nowait(qs[i], buf, &len);
+
+				if (r == -EAGAIN)
+					break;
+				if (r == IPCDEV_EOF) {
+					/* No producer left: poll no more. */
+					pfd[i].fd = -1;
+					open--;
+					break;
+				}
+				if (r) {
+					ret = -1;
+					break;
+				}
+				ur_check(buf, len, i, &errors, &seqsum);
+				got++;
+			}
+		}
+	}
+	if (counting)
+		sc_add(sc_close(scfd), &run->sc_sum[1], &run->sc_err);
+	atomic_store(&run->cpu_ns[1], cpu_now() - c0);
+	atomic_store(&run->got, (uint64_t)got);
+	atomic_store(&run->errors, errors);
+	atomic_store(&run->seqsum, seqsum);
+	return ret || got < total ? -1 : 0;
+}
+
+/* The blocking API: ipcdev_queue_get() until all arrived. */
+static int blk_consume(ipcdev_queue *q, int total, struct ur_run *run,
+		       int counting)
+{
+	unsigned char buf[UR_SIZE];
+	uint64_t errors = 0, seqsum = 0, c0 = cpu_now();
+	int got = 0, scfd = -1, ret = 0;
+
+	if (counting)
+		scfd = sc_open();
+	while (got < total) {
+		size_t len = sizeof(buf);
+
+		ret = ipcdev_queue_get(q, buf, &len, IPCDEV_FOREVER);
+		if (ret)
+			break;
+		ur_check(buf, len, 0, &errors, &seqsum);
+		got++;
+	}
+	if (counting)
+		sc_add(sc_close(scfd), &run->sc_sum[1], &run->sc_err);
+	atomic_store(&run->cpu_ns[1], cpu_now() - c0);
+	atomic_store(&run->got, (uint64_t)got);
+	atomic_store(&run->errors, errors);
+	atomic_store(&run->seqsum, seqsum);
+	return ret ? -1 : 0;
+}
+
+/*
+ * One io_uring cell: messages/s from the first fork to the last exit, as
+ * stream() times it, or -1. With @sc, both loops count their syscalls.
+ */
+static double ur_cell(int cell, int total, double *csw_per_msg,
+		      double cpu[2], struct syscount *sc)
+{
+	struct ur_run *run = shared_alloc(4096);
+	ipcdev_queue *qs[FANIN_QUEUES] = { NULL };
+	int nq = cell <= UR_1X1 ? 1 : FANIN_QUEUES, i, k, status, fail = 0;
+	long csw0 = csw_children();
+	uint64_t t0, errors;
+	pid_t pids[2];
+
+	for (i = 0; i < nq && !fail; i++)
+		fail = ipcdev_queue_create(&qs[i], 64) != 0;
+	if (fail || total % nq) {
+		for (i = 0; i < nq; i++)
+			if (qs[i])
+				ipcdev_queue_close(qs[i]);
+		munmap(run, 4096);
+		return -1;
+	}
+	t0 = now_ns();
+	for (i = 0; i < 2; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			int producer = i == 0, ret;
+
+			for (k = 0; k < nq; k++)
+				ur_endpoint(&qs[k], producer);
+			if (producer && cell == UR_1X1)
+				ret = ur_produce(qs, nq, total, run, sc != NULL);
+			else if (producer)
+				ret = blk_produce(qs, nq, total, run, sc != NULL);
+			else if (cell == UR_QUEUE)
+				ret = blk_consume(qs[0], total, run, sc != NULL);
+			else if (cell == UR_POLL)
+				ret = poll_consume(qs, nq, total, run, sc != NULL);
+			else
+				ret = ur_consume(qs, nq,
+						 cell == UR_1X1 ? URING_BATCH : 1,
+						 total, run, sc != NULL);
+			_exit(ret ? 1 : 0);
+		}
+	}
+	/* No endpoint left here: a consumer that dies fails the producer. */
+	for (i = 0; i < nq; i++)
+		ipcdev_queue_close(qs[i]);
+	for (i = 0; i < 2; i++) {
+		if (pids[i] < 0 || waitpid(pids[i], &status, 0) < 0 ||
+		    !WIFEXITED(status) || WEXITSTATUS(status))
+			fail = 1;
+	}
+	t0 = now_ns() - t0;
+	errors = atomic_load(&run->errors);
+	/* Nothing lost or duplicated: every sequence 0..total-1, once. */
+	if (!fail && (atomic_load(&run->got) != (uint64_t)total ||
+		      atomic_load(&run->seqsum) !=
+		      (uint64_t)total * (uint64_t)(total - 1) / 2))
+		errors++;
+	stream_errors += errors;
+	if (fail) {
+		munmap(run, 4096);
+		return -1;
+	}
+	*csw_per_msg = (double)(csw_children() - csw0) / (double)total;
+	for (i = 0; i < 2; i++)
+		cpu[i] = (double)atomic_load(&run->cpu_ns[i]) / (double)total;
+	if (sc) {
+		sc->err = (int)atomic_load(&run->sc_err);
+		sc->producer = (double)atomic_load(&run->sc_sum[0]) / (double)total;
+		sc->consumer = (double)atomic_load(&run->sc_sum[1]) / (double)total;
+	}
+	munmap(run, 4096);
+	return (double)total * 1e9 / (double)t0;
+}
+
+/* Messages per io_uring cell: as many as streaming 1x1 at 64 B. */
+static int ur_count(int cell)
+{
+	if (cell <= UR_1X1)
+		return quick ? 500 : 20000;
+	return quick ? 512 : 20000;	/* a multiple of FANIN_QUEUES */
+}
+
+/* The io_uring cells of repetition @r, interleaved like the others. */
+static void ur_rep(int r)
+{
+	int c;
+
+	for (c = 0; c < NUR; c++) {
+		double cs = -1, cpu[2] = { -1, -1 };
+
+		ur_tput[c][r] = uring_err && ur_rows[c].uring ? -1 :
+				ur_cell(c, ur_count(c), &cs, cpu, NULL);
+		ur_csw[c][r] = cs;
+		ur_cpu[c][0][r] = cpu[0];
+		ur_cpu[c][1][r] = cpu[1];
+	}
+}
+
 /* Semaphores. */
 enum { SEM_IPCQ, SEM_SHARED, SEM_POSIX, SEM_SYSV, NSEM };
 static const char *const sem_names[NSEM] = { "ipcq-sem", "ipcq-sem-shared",
@@ -1187,21 +1658,42 @@ static void header(void)
 static void count_syscalls(int count)
 {
 	unsigned int mi;
-	int keeper, r;
+	int keeper, r, cell;
 
 	for (mi = 0; mi < NMECH; mi++)
 		for (r = 0; r < reps; r++)
 			scalls[mi][0][r] = scalls[mi][1][r] = -1;
+	for (cell = 0; cell < NUR; cell++)
+		for (r = 0; r < reps; r++)
+			ur_scalls[cell][0][r] = ur_scalls[cell][1][r] = -1;
 	if (sc_id < 0)
 		return;
 	keeper = sc_keeper_open();
 	if (keeper < 0)
 		return;
 	for (r = 0; r < reps; r++) {
+		for (cell = 0; cell < NUR; cell++) {
+			struct syscount sc = { 0 };
+			double cs, cpu[2];
+
+			if (uring_err && ur_rows[cell].uring)
+				continue;
+			if (ur_cell(cell, ur_count(cell), &cs, cpu, &sc) < 0 &&
+			    !sc.err)
+				sc.err = -1;
+			if (sc.err) {
+				ur_scalls_err[cell] = sc.err;
+				continue;
+			}
+			ur_scalls[cell][0][r] = sc.producer;
+			ur_scalls[cell][1][r] = sc.consumer;
+		}
 		for (mi = 0; mi < NMECH; mi++) {
 			struct syscount sc = { 0 };
 			double c;
 
+			if (only_uring)
+				break;
 			/* err -1: the run itself failed. */
 			if (stream(&mechs[mi], 64, 1, 1, count, &c, &sc) < 0 &&
 			    !sc.err)
@@ -1315,6 +1807,139 @@ static void print_syscalls(void)
 	}
 }
 
+/* Why an io_uring cell has no syscall count. */
+static const char *ur_scalls_why(int c)
+{
+	static char why[128];
+
+	if (sc_id < 0)
+		return sc_why;
+	if (ur_scalls_err[c] < 0)
+		return "the run failed";
+	snprintf(why, sizeof(why), "counter failed: %s",
+		 strerror(ur_scalls_err[c]));
+	return why;
+}
+
+/* "median" of @v formatted with @fmt, or "n/a" when nothing was measured. */
+static const char *ur_fmt(char *out, size_t n, const char *fmt,
+			  const double *v, double *med)
+{
+	double lo, hi;
+
+	stats(v, reps, med, &lo, &hi);
+	if (*med < 0)
+		snprintf(out, n, "n/a");
+	else
+		snprintf(out, n, fmt, *med);
+	return out;
+}
+
+/*
+ * One row of the io_uring table, @c of ur_rows, with its CSV lines: msg/s
+ * and its ratio to @base, context switches, syscalls and CPU time per
+ * message of the producer and consumer loops.
+ */
+static void ur_row(int c, double base)
+{
+	static const char *const side[] = { "producer", "consumer" };
+	const char *name = ur_rows[c].name, *cell = ur_rows[c].cell;
+	char tp_s[48], csw_s[16], sc_s[3][16], cpu_s[2][16];
+	double med, lo, hi, x, v[16];
+	int r, k;
+
+	if (uring_err && ur_rows[c].uring) {
+		printf("%-16s %4s n/a, skipped: ipcdev_uring_probe(): %s\n",
+		       name, cell, strerror(-uring_err));
+		return;
+	}
+	stats(ur_tput[c], reps, &med, &lo, &hi);
+	printf("csv,uring_msgs_per_s,%s,64,%s,median,%.0f,%.0f,%.0f\n",
+	       name, cell, med, lo, hi);
+	if (med < 0)
+		snprintf(tp_s, sizeof(tp_s), "n/a (run failed)");
+	else
+		snprintf(tp_s, sizeof(tp_s), "%.0f (%.0f-%.0f)", med, lo, hi);
+	x = base > 0 && med > 0 ? med / base : -1;
+	ur_fmt(csw_s, sizeof(csw_s), "%.2f", ur_csw[c], &med);
+	for (r = 0; r < reps; r++)
+		v[r] = ur_scalls[c][0][r] < 0 || ur_scalls[c][1][r] < 0 ? -1 :
+		       ur_scalls[c][0][r] + ur_scalls[c][1][r];
+	ur_fmt(sc_s[0], sizeof(sc_s[0]), "%.4f", v, &med);
+	if (med >= 0) {
+		stats(v, reps, &med, &lo, &hi);
+		printf("csv,uring_syscalls_per_msg,%s,64,%s,total,%.5f,%.5f,%.5f\n",
+		       name, cell, med, lo, hi);
+	}
+	for (k = 0; k < 2; k++) {
+		ur_fmt(sc_s[k + 1], sizeof(sc_s[k + 1]), "%.4f",
+		       ur_scalls[c][k], &med);
+		if (med >= 0) {
+			stats(ur_scalls[c][k], reps, &med, &lo, &hi);
+			printf("csv,uring_syscalls_per_msg,%s,64,%s,%s,%.5f,%.5f,%.5f\n",
+			       name, cell, side[k], med, lo, hi);
+		}
+		ur_fmt(cpu_s[k], sizeof(cpu_s[k]), "%.0f", ur_cpu[c][k], &med);
+		if (med >= 0) {
+			stats(ur_cpu[c][k], reps, &med, &lo, &hi);
+			printf("csv,uring_cpu_ns_per_msg,%s,64,%s,%s,%.1f,%.1f,%.1f\n",
+			       name, cell, side[k], med, lo, hi);
+		}
+	}
+	printf("%-16s %4s %24s %7.2f %7s %9s %9s %9s %8s %8s", name, cell, tp_s,
+	       x, csw_s, sc_s[0], sc_s[1], sc_s[2], cpu_s[0], cpu_s[1]);
+	if (!strcmp(sc_s[0], "n/a"))
+		printf("  (syscalls n/a: %s)", ur_scalls_why(c));
+	printf("\n");
+}
+
+static void print_uring(void)
+{
+	double base;
+	int c;
+
+	printf("\n## io_uring: batched asynchronous put/get vs the blocking API, 64 B queue messages (checked)\n");
+	if (uring_err)
+		printf("# io_uring rows n/a: ipcdev_uring_probe(): %s\n",
+		       strerror(-uring_err));
+	printf("# 1x1: producer process -> consumer process, one queue (capacity 64), %d messages.\n",
+	       ur_count(UR_1X1));
+	printf("#   ipcq-queue: blocking ipcdev_queue_put/get (the streaming 1x1 cell, run again here to time\n");
+	printf("#   each side); ipcq-uring: one ring per process, the producer submits %d puts per\n",
+	       URING_BATCH);
+	printf("#   io_uring_submit_and_wait and waits for them, the consumer keeps %d gets in flight and\n",
+	       URING_BATCH);
+	printf("#   re-arms each as it completes\n");
+	if (!only_uring) {
+		int queue = mech_index("ipcq-queue");
+		double med, lo, hi;
+
+		stats(tput[queue][0], reps, &med, &lo, &hi);
+		printf("#   (the streaming table's ipcq-queue 1x1 cell of this run: %.0f msg/s)\n",
+		       med);
+	}
+	printf("# 16q: one consumer thread serves %d queues (capacity 64 each), %d messages put round-robin by\n",
+	       FANIN_QUEUES, ur_count(UR_FANIN));
+	printf("#   one producer process with blocking ipcdev_queue_put (the same in both rows).\n");
+	printf("#   poll+get_nowait: poll(2) on the %d fds, then ipcdev_queue_get_nowait on each ready queue\n",
+	       FANIN_QUEUES);
+	printf("#   until EAGAIN; ipcq-uring: one ring, one get parked per queue, re-armed as it completes\n");
+	printf("# x/base: msg/s / msg/s of the blocking row of the same PxC (above 1: faster)\n");
+	printf("# syscalls per message (total, producer, consumer loop): from the extra counted runs; CPU ns\n");
+	printf("#   per message of each loop (CLOCK_PROCESS_CPUTIME_ID; one vCPU per side: the side needing\n");
+	printf("#   more bounds msg/s). CSV kinds: uring_msgs_per_s, uring_syscalls_per_msg, uring_cpu_ns_per_msg\n");
+	printf("%-16s %4s %24s %7s %7s %9s %9s %9s %8s %8s\n", "mechanism", "PxC",
+	       "msg/s median (min-max)", "x/base", "csw/msg", "syscalls",
+	       "sc prod", "sc cons", "cpu prod", "cpu cons");
+	for (c = 0; c < NUR; c++) {
+		double lo, hi;
+
+		if (!ur_rows[c].uring)
+			stats(ur_tput[c], reps, &base, &lo, &hi);
+		ur_row(c, base);
+	}
+}
+
 /* One goal line; @ok: 1 met, 0 missed, -1 not measured. */
 static void goal(const char *what, const char *target, const char *measured,
 		 int ok)
@@ -1411,11 +2036,13 @@ int main(int argc, char **argv)
 	struct semset ss;
 	unsigned int mi;
 
-	while ((opt = getopt(argc, argv, "r:q")) != -1) {
+	while ((opt = getopt(argc, argv, "r:qu")) != -1) {
 		if (opt == 'r')
 			reps = atoi(optarg);
 		else if (opt == 'q')
 			quick = 1;
+		else if (opt == 'u')
+			only_uring = 1;
 	}
 	if (reps < 1 || reps > 16)
 		reps = 5;
@@ -1429,8 +2056,20 @@ int main(int argc, char **argv)
 	header();
 	sc_init();
 	printf("# syscall counting: %s%s\n", sc_id < 0 ? "n/a, " : "", sc_why);
+	uring_err = ipcdev_uring_probe();
+	if (uring_err)
+		printf("# io_uring: n/a, ipcdev_uring_probe(): %s; its rows are skipped\n",
+		       strerror(-uring_err));
+	else
+		printf("# io_uring: ipcdev_uring_probe() ok\n");
 
 	for (r = 0; r < reps; r++) {
+		if (only_uring) {
+			ur_rep(r);
+			fprintf(stderr, "# repetition %d/%d done\n", r + 1,
+				reps);
+			continue;
+		}
 		for (s = 0; s < (int)NSIZE; s++) {
 			iters = quick ? 200 : sizes[s] >= 16384 ? 500 : 2000;
 			for (mi = 0; mi < NMECH; mi++)
@@ -1466,6 +2105,7 @@ int main(int argc, char **argv)
 				csw[mi][n][r] = c;
 			}
 		}
+		ur_rep(r);
 		if (sem_setup(&ss) == 0) {
 			iters = quick ? 2000 : 50000;
 			for (k = 0; k < NSEM; k++) {
@@ -1477,6 +2117,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "# repetition %d/%d done\n", r + 1, reps);
 	}
 	count_syscalls(quick ? 500 : 20000);
+	if (only_uring) {
+		print_uring();
+		printf("\nstream check errors: %llu\n",
+		       (unsigned long long)stream_errors);
+		return stream_errors ? 1 : 0;
+	}
 
 	printf("\n## Round-trip latency, us (two processes, ping-pong)\n");
 	printf("# last column: p50 / ipcq-queue p50 (below 1: faster than ipcq)\n");
@@ -1597,6 +2243,7 @@ int main(int argc, char **argv)
 			       um / ub, c2, cm / cb);
 		}
 	}
+	print_uring();
 	print_goals();
 	printf("\nstream check errors: %llu\n", (unsigned long long)stream_errors);
 	return stream_errors ? 1 : 0;
