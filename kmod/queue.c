@@ -20,6 +20,8 @@
  * the full -> not-full edge; a waiter leaving while the state it waited for
  * still holds passes the wake-up on, so none is lost. Endpoint loss and
  * shutdown wake everyone. Wake-ups happen after the lock is dropped.
+ * io_uring commands park on the same wait queues, counted as putters and
+ * getters, and are tried again when woken (uring.c).
  *
  * A ring queue (IPCQ_OPEN_RING) also has a ring its users map (ring.c):
  * priority-0 messages that fit a slot travel there without system calls.
