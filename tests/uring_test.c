@@ -27,6 +27,18 @@ static struct io_uring_sqe *sqe_of(struct io_uring *r)
 	return sqe;
 }
 
+/*
+ * Submits what is prepared: true if all @n went in. With SQPOLL,
+ * io_uring_submit() answers how many its thread has not consumed yet,
+ * anything from 0 up.
+ */
+static bool submitted(struct io_uring *r, int n)
+{
+	int ret = io_uring_submit(r);
+
+	return r->flags & IORING_SETUP_SQPOLL ? ret >= 0 : ret == n;
+}
+
 /* Fills @sqe with a raw ipcq command, all fields as given. */
 static void prep_raw(struct io_uring_sqe *sqe, int fd, uint32_t cmd_op,
 		     uint64_t arg, uint32_t flags, uint32_t pad,
@@ -50,7 +62,7 @@ static int run_raw(struct io_uring *r, int fd, uint32_t cmd_op, uint64_t arg,
 	int res;
 
 	prep_raw(sqe_of(r), fd, cmd_op, arg, flags, pad, 7);
-	if (io_uring_submit(r) != 1)
+	if (!submitted(r, 1))
 		return -1000;
 	if (io_uring_wait_cqe(r, &cqe))
 		return -1001;
@@ -148,6 +160,7 @@ FIXTURE(uring) {
 
 FIXTURE_VARIANT(uring) {
 	uint32_t queue_flags;
+	uint32_t setup_flags;	/* of the io_uring instance */
 };
 
 FIXTURE_VARIANT_ADD(uring, queue) {
@@ -158,12 +171,23 @@ FIXTURE_VARIANT_ADD(uring, ring_queue) {
 	.queue_flags = IPCQ_OPEN_RING,
 };
 
+/* Submitted by io_uring's own thread, which then runs the task work. */
+FIXTURE_VARIANT_ADD(uring, sqpoll) {
+	.setup_flags = IORING_SETUP_SQPOLL,
+};
+
+/* Task work runs only when the submitter waits for completions. */
+FIXTURE_VARIANT_ADD(uring, defer_taskrun) {
+	.setup_flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+};
+
 FIXTURE_SETUP(uring)
 {
 	self->dev = dev_open();
 	ASSERT_GE(self->dev, 0);
 	ASSERT_EQ(ipcdev_uring_probe(), 0);
-	ASSERT_EQ(io_uring_queue_init(256, &self->ring, 0), 0);
+	ASSERT_EQ(io_uring_queue_init(256, &self->ring, variant->setup_flags),
+		  0);
 }
 
 FIXTURE_TEARDOWN(uring)
@@ -335,7 +359,7 @@ TEST_F(uring, parked_gets_in_order)
 		prep_raw(sqe_of(&self->ring), q, IPCQ_IOC_QUEUE_GET,
 			 (uintptr_t)&m[i], 0, 0, i);
 	}
-	ASSERT_EQ(io_uring_submit(&self->ring), NPARK);
+	ASSERT_TRUE(submitted(&self->ring, NPARK));
 	ASSERT_TRUE(none_completes(&self->ring, 20));
 	/* Parked commands are getters, as blocked threads are. */
 	ASSERT_EQ(getters(q), NPARK);
@@ -391,7 +415,7 @@ TEST_F(uring, parked_puts_in_order)
 		prep_raw(sqe_of(&self->ring), q, IPCQ_IOC_QUEUE_PUT,
 			 (uintptr_t)&m[i], 0, 0, i);
 	}
-	ASSERT_EQ(io_uring_submit(&self->ring), 8);
+	ASSERT_TRUE(submitted(&self->ring, 8));
 	ASSERT_TRUE(none_completes(&self->ring, 20));
 	ASSERT_EQ(raw_stat(q, &st), 0);
 	EXPECT_EQ(st.putters, 8);
@@ -438,7 +462,7 @@ TEST_F(uring, deadlines)
 	sync_op_init(&op, start + 80 * NSEC_PER_MSEC, 0, 0);
 	prep_raw(sqe_of(&self->ring), sem, IPCQ_IOC_SEM_ACQUIRE,
 		 (uintptr_t)&op, 0, 0, 2);
-	ASSERT_EQ(io_uring_submit(&self->ring), 2);
+	ASSERT_TRUE(submitted(&self->ring, 2));
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(next_cqe(&self->ring, &ud, 10000), -ETIMEDOUT);
 		ASSERT_TRUE(ud == 1 || ud == 2);
@@ -453,7 +477,7 @@ TEST_F(uring, deadlines)
 	msg_init(&put, "b", 2, now_ns() + 30 * NSEC_PER_MSEC, 0);
 	prep_raw(sqe_of(&self->ring), q, IPCQ_IOC_QUEUE_PUT,
 		 (uintptr_t)&put, 0, 0, 3);
-	ASSERT_EQ(io_uring_submit(&self->ring), 1);
+	ASSERT_TRUE(submitted(&self->ring, 1));
 	ASSERT_EQ(next_cqe(&self->ring, &ud, 10000), -ETIMEDOUT);
 	uint64_t len = sizeof(buf);
 
@@ -484,7 +508,7 @@ TEST_F(uring, cancel)
 		prep_raw(sqe_of(&self->ring), q, IPCQ_IOC_QUEUE_GET,
 			 (uintptr_t)&m[i], 0, 0, i == 2 ? 11 : 10 + i - (i > 2));
 	}
-	ASSERT_EQ(io_uring_submit(&self->ring), 6);
+	ASSERT_TRUE(submitted(&self->ring, 6));
 	ASSERT_TRUE(none_completes(&self->ring, 20));
 	ASSERT_EQ(getters(q), 6);
 
@@ -492,7 +516,7 @@ TEST_F(uring, cancel)
 	sqe = sqe_of(&self->ring);
 	io_uring_prep_cancel64(sqe, 10, 0);
 	sqe->user_data = 99;
-	ASSERT_EQ(io_uring_submit(&self->ring), 1);
+	ASSERT_TRUE(submitted(&self->ring, 1));
 	ASSERT_EQ(next_cqe(&self->ring, &ud, 10000), -ENOENT);
 	ASSERT_EQ(ud, 99);
 	ASSERT_EQ(getters(q), 6);
@@ -500,7 +524,7 @@ TEST_F(uring, cancel)
 	/* The first match only. */
 	ASSERT_EQ(ipcdev_uring_prep_cancel(sqe_of(&self->ring), q,
 					   11, 0), 0);
-	ASSERT_EQ(io_uring_submit(&self->ring), 1);
+	ASSERT_TRUE(submitted(&self->ring, 1));
 	for (n = 0; n < 2; n++) {
 		res = next_cqe(&self->ring, &ud, 10000);
 		EXPECT_EQ(res, ud == 11 ? -ECANCELED : 1);
@@ -514,7 +538,7 @@ TEST_F(uring, cancel)
 	ASSERT_EQ(ipcdev_uring_prep_cancel(sqe, other, 12, IPCDEV_CANCEL_ALL),
 		  0);
 	sqe->user_data = 1000;
-	ASSERT_EQ(io_uring_submit(&self->ring), 1);
+	ASSERT_TRUE(submitted(&self->ring, 1));
 	for (n = 0; n < 2; n++) {
 		res = next_cqe(&self->ring, &ud, 10000);
 		EXPECT_EQ(res, ud == 12 ? -ECANCELED : 1);
@@ -531,7 +555,7 @@ TEST_F(uring, cancel)
 	sqe = sqe_of(&self->ring);
 	ASSERT_EQ(ipcdev_uring_prep_cancel(sqe, q, 0, IPCDEV_CANCEL_ANY), 0);
 	sqe->user_data = 2000;
-	ASSERT_EQ(io_uring_submit(&self->ring), 1);
+	ASSERT_TRUE(submitted(&self->ring, 1));
 	for (n = 0; n < 5; n++) {
 		res = next_cqe(&self->ring, &ud, 10000);
 		EXPECT_EQ(res, ud == 2000 ? 4 : -ECANCELED);
@@ -574,7 +598,7 @@ TEST_F(uring, ring_closed_while_parked)
 	sync_op_init(&op[1], IPCQ_DEADLINE_FOREVER, 0, 0);
 	prep_raw(sqe_of(&r), ev, IPCQ_IOC_EVENT_WAIT,
 		 (uintptr_t)&op[1], 0, 0, 6);
-	ASSERT_EQ(io_uring_submit(&r), 4);
+	ASSERT_TRUE(submitted(&r, 4));
 	ASSERT_TRUE(wait_for(getters(q) == 2, 5000));
 	ASSERT_EQ(sync_waiters(sem), 1);
 	ASSERT_EQ(sync_waiters(ev), 1);
@@ -694,7 +718,7 @@ TEST_F(uring, endpoint_loss_and_shutdown)
 	msg_init(&m[0], buf, sizeof(buf), IPCQ_DEADLINE_FOREVER, 0);
 	prep_raw(sqe_of(&self->ring), cons, IPCQ_IOC_QUEUE_GET,
 		 (uintptr_t)&m[0], 0, 0, 1);
-	ASSERT_EQ(io_uring_submit(&self->ring), 1);
+	ASSERT_TRUE(submitted(&self->ring, 1));
 	ASSERT_TRUE(none_completes(&self->ring, 20));
 	close(prod);	/* the last producer: end-of-file */
 	ASSERT_EQ(next_cqe(&self->ring, &ud, 10000), IPCQ_GET_EOF);
@@ -704,7 +728,7 @@ TEST_F(uring, endpoint_loss_and_shutdown)
 	msg_init(&m[1], buf, sizeof(buf), IPCQ_DEADLINE_FOREVER, 0);
 	prep_raw(sqe_of(&self->ring), q, IPCQ_IOC_QUEUE_GET,
 		 (uintptr_t)&m[1], 0, 0, 2);
-	ASSERT_EQ(io_uring_submit(&self->ring), 1);
+	ASSERT_TRUE(submitted(&self->ring, 1));
 	ASSERT_TRUE(none_completes(&self->ring, 20));
 	memset(&sd, 0, sizeof(sd));
 	ASSERT_EQ(xioctl(q, IPCQ_IOC_QUEUE_SHUTDOWN, &sd), 0);
@@ -720,7 +744,7 @@ TEST_F(uring, endpoint_loss_and_shutdown)
 	msg_init(&m[2], "b", 2, IPCQ_DEADLINE_FOREVER, 0);
 	prep_raw(sqe_of(&self->ring), prod, IPCQ_IOC_QUEUE_PUT,
 		 (uintptr_t)&m[2], 0, 0, 3);
-	ASSERT_EQ(io_uring_submit(&self->ring), 1);
+	ASSERT_TRUE(submitted(&self->ring, 1));
 	ASSERT_TRUE(none_completes(&self->ring, 20));
 	close(q);
 	ASSERT_EQ(next_cqe(&self->ring, &ud, 10000), -EPIPE);
@@ -743,7 +767,7 @@ TEST_F(uring, fault_at_completion)
 	msg_init(&m, buf, 16, IPCQ_DEADLINE_FOREVER, 0);
 	prep_raw(sqe_of(&self->ring), q, IPCQ_IOC_QUEUE_GET,
 		 (uintptr_t)&m, 0, 0, 1);
-	ASSERT_EQ(io_uring_submit(&self->ring), 1);
+	ASSERT_TRUE(submitted(&self->ring, 1));
 	ASSERT_TRUE(none_completes(&self->ring, 20));
 	ASSERT_EQ(munmap(buf, page), 0);
 	ASSERT_EQ(raw_put(q, "kept", 5, 0, 0, IPCQ_DEADLINE_FOREVER), 0);
@@ -772,7 +796,7 @@ static void sem_parked(struct __test_metadata *_metadata, struct io_uring *r,
 						    IPCDEV_FOREVER), 0);
 		ASSERT_EQ(sqe->user_data, i);
 	}
-	ASSERT_EQ(io_uring_submit(r), 3);
+	ASSERT_TRUE(submitted(r, 3));
 	ASSERT_TRUE(none_completes(r, 20));
 	/* Two units: the first two parked take them. */
 	ASSERT_EQ(ipcdev_sem_release(s, 2), 0);
@@ -790,7 +814,7 @@ static void sem_parked(struct __test_metadata *_metadata, struct io_uring *r,
 
 	sqe->user_data = 50;
 	ASSERT_EQ(ipcdev_uring_prep_release(sqe, s, &rel, 1), 0);
-	ASSERT_EQ(io_uring_submit(r), 1);
+	ASSERT_TRUE(submitted(r, 1));
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(next_cqe(r, &ud, 10000), 0);
 		EXPECT_TRUE(ud == 2 || ud == 50);
@@ -851,7 +875,7 @@ TEST(stopped_process_holds_up_no_other)
 		sync_op_init(&op, IPCQ_DEADLINE_FOREVER, 0, 0);
 		prep_raw(sqe_of(&r), sem, IPCQ_IOC_SEM_ACQUIRE, (uintptr_t)&op,
 			 0, 0, 2);
-		ASSERT_EQ(io_uring_submit(&r), 1);
+		ASSERT_TRUE(submitted(&r, 1));
 		ASSERT_EQ(sync_waiters(sem), 2);
 		/* The child's acquire, parked first, is woken while stopped. */
 		ASSERT_EQ(kill(pid, SIGSTOP), 0);
@@ -892,7 +916,7 @@ TEST_F(uring, event_and_join)
 		ASSERT_EQ(ipcdev_uring_prep_wait(sqe, e, &op[i],
 						 IPCDEV_FOREVER), 0);
 	}
-	ASSERT_EQ(io_uring_submit(&self->ring), 4);
+	ASSERT_TRUE(submitted(&self->ring, 4));
 	ASSERT_TRUE(none_completes(&self->ring, 20));
 	ASSERT_EQ(ipcdev_event_set(e), 0);
 	for (i = 0; i < 4; i++)
@@ -907,7 +931,7 @@ TEST_F(uring, event_and_join)
 
 	sqe->user_data = 77;
 	ASSERT_EQ(ipcdev_uring_prep_join(sqe, q, &op[4], IPCDEV_FOREVER), 0);
-	ASSERT_EQ(io_uring_submit(&self->ring), 1);
+	ASSERT_TRUE(submitted(&self->ring, 1));
 	ASSERT_TRUE(none_completes(&self->ring, 20));
 	ASSERT_EQ(ipcdev_queue_task_done(q), 0);
 	ASSERT_EQ(next_cqe(&self->ring, &ud, 10000), 0);
@@ -929,12 +953,12 @@ TEST_F(uring, pipe_send_recv)
 	ASSERT_EQ(ipcdev_uring_prep_recv(sqe_of(&self->ring), a,
 					 &op[0], buf, sizeof(buf),
 					 IPCDEV_FOREVER), 0);
-	ASSERT_EQ(io_uring_submit(&self->ring), 1);
+	ASSERT_TRUE(submitted(&self->ring, 1));
 	ASSERT_TRUE(none_completes(&self->ring, 20));
 	ASSERT_EQ(ipcdev_uring_prep_send(sqe_of(&self->ring), b,
 					 &op[1], "over the pipe", 14,
 					 IPCDEV_FOREVER), 0);
-	ASSERT_EQ(io_uring_submit(&self->ring), 1);
+	ASSERT_TRUE(submitted(&self->ring, 1));
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(io_uring_wait_cqe(&self->ring, &cqe), 0);
 		ASSERT_EQ(ipcdev_uring_result(cqe, &op[0], &len, NULL), 0);
@@ -945,7 +969,7 @@ TEST_F(uring, pipe_send_recv)
 	ASSERT_EQ(ipcdev_uring_prep_recv(sqe_of(&self->ring), a,
 					 &op[2], buf, sizeof(buf),
 					 IPCDEV_FOREVER), 0);
-	ASSERT_EQ(io_uring_submit(&self->ring), 1);
+	ASSERT_TRUE(submitted(&self->ring, 1));
 	ASSERT_TRUE(none_completes(&self->ring, 20));
 	ASSERT_EQ(ipcdev_pipe_close(b), 0);
 	ASSERT_EQ(io_uring_wait_cqe(&self->ring, &cqe), 0);
@@ -965,7 +989,7 @@ TEST_F(uring, poll_add)
 	sqe = sqe_of(&self->ring);
 	io_uring_prep_poll_add(sqe, q, POLLIN);
 	sqe->user_data = 5;
-	ASSERT_EQ(io_uring_submit(&self->ring), 1);
+	ASSERT_TRUE(submitted(&self->ring, 1));
 	ASSERT_TRUE(none_completes(&self->ring, 20));
 	ASSERT_EQ(raw_put(q, "p", 2, 0, 0, IPCQ_DEADLINE_FOREVER), 0);
 	ASSERT_EQ(next_cqe(&self->ring, &ud, 10000) & POLLIN, POLLIN);
@@ -995,7 +1019,7 @@ TEST_F(uring, forced_async)
 			 i);
 		sqe->flags |= IOSQE_ASYNC;
 	}
-	ASSERT_EQ(io_uring_submit(&self->ring), 8);
+	ASSERT_TRUE(submitted(&self->ring, 8));
 	ASSERT_TRUE(wait_for(getters(q) == 8, 5000));
 	for (i = 0; i < 8; i++)
 		ASSERT_EQ(raw_put(q, "w", 2, 0, 0, IPCQ_DEADLINE_FOREVER), 0);
@@ -1032,7 +1056,7 @@ TEST_F(uring, immediate_answers_from_worker)
 		 IPCQ_MSG_NONBLOCK);
 	sqe = sqe_of(&self->ring);
 	prep_raw(sqe, cons, IPCQ_IOC_QUEUE_GET, (uintptr_t)&m[1], 0, 0, 2);
-	ASSERT_EQ(io_uring_submit(&self->ring), 2);
+	ASSERT_TRUE(submitted(&self->ring, 2));
 	for (i = 0; i < 2; i++) {
 		int res = next_cqe(&self->ring, &ud, 10000);
 
@@ -1048,18 +1072,18 @@ TEST_F(uring, immediate_answers_from_worker)
 	sqe = sqe_of(&self->ring);
 	prep_raw(sqe, q, IPCQ_IOC_QUEUE_GET, (uintptr_t)&m[2], 0, 0, 3);
 	sqe->flags |= IOSQE_ASYNC;
-	ASSERT_EQ(io_uring_submit(&self->ring), 1);
+	ASSERT_TRUE(submitted(&self->ring, 1));
 	ASSERT_EQ(next_cqe(&self->ring, &ud, 10000), -EAGAIN);
 	/* A cancel count from a worker. */
 	msg_init(&m[0], buf, sizeof(buf), IPCQ_DEADLINE_FOREVER, 0);
 	prep_raw(sqe_of(&self->ring), q, IPCQ_IOC_QUEUE_GET, (uintptr_t)&m[0],
 		 0, 0, 4);
-	ASSERT_EQ(io_uring_submit(&self->ring), 1);
+	ASSERT_TRUE(submitted(&self->ring, 1));
 	ASSERT_TRUE(wait_for(getters(q) == 1, 5000));
 	sqe = sqe_of(&self->ring);
 	prep_raw(sqe, q, IPCQ_URING_CANCEL, 4, 0, 0, 5);
 	sqe->flags |= IOSQE_ASYNC;
-	ASSERT_EQ(io_uring_submit(&self->ring), 1);
+	ASSERT_TRUE(submitted(&self->ring, 1));
 	for (i = 0; i < 2; i++) {
 		int res = next_cqe(&self->ring, &ud, 10000);
 
@@ -1101,8 +1125,8 @@ TEST_F(uring, many_queues_one_ring)
 		for (n = 0; n < PERQ; n++)
 			for (j = 0; j < NQ; j++)
 				if (ipcdev_queue_put(q[(j + n) % NQ], &n,
-						     sizeof(n), IPCDEV_FOREVER))
-					_exit(1);
+						     sizeof(n), 30 * NSEC_PER_SEC))
+					_exit(1);	/* not left behind */
 		_exit(0);
 	}
 	for (i = 0; i < NQ; i++) {
@@ -1113,7 +1137,7 @@ TEST_F(uring, many_queues_one_ring)
 						sizeof(bufs[i]),
 						IPCDEV_FOREVER), 0);
 	}
-	ASSERT_EQ(io_uring_submit(&self->ring), NQ);
+	ASSERT_TRUE(submitted(&self->ring, NQ));
 	while (left) {
 		size_t len = 0;
 
@@ -1134,7 +1158,7 @@ TEST_F(uring, many_queues_one_ring)
 							&bufs[i],
 							sizeof(bufs[i]),
 							IPCDEV_FOREVER), 0);
-			ASSERT_EQ(io_uring_submit(&self->ring), 1);
+			ASSERT_TRUE(submitted(&self->ring, 1));
 		}
 	}
 	ASSERT_EQ(child_status(pid), 0);
