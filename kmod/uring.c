@@ -49,6 +49,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
 #include <linux/version.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -69,6 +70,7 @@
 #endif
 
 #define IPCQ_WATCHDOG_MS	100
+#define IPCQ_SQE128_CMD_BYTES	80	/* sqe->cmd of a 128-byte SQE */
 
 enum {
 	IPCQ_CALL_RUNNING,	/* in the dispatcher: nobody may fire it */
@@ -452,6 +454,11 @@ int ipcq_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags,
 	flags = READ_ONCE(sqe_cmd->flags);
 	pad = READ_ONCE(sqe_cmd->pad);
 	if (pad)
+		return -EINVAL;
+	/* A 128-byte SQE has 64 more command bytes: reserved, so zero. */
+	if ((issue_flags & IO_URING_F_SQE128) &&
+	    memchr_inv((const u8 *)cmd->cmd + sizeof(*sqe_cmd), 0,
+		       IPCQ_SQE128_CMD_BYTES - sizeof(*sqe_cmd)))
 		return -EINVAL;
 	if (cmd->cmd_op == IPCQ_URING_CANCEL) {
 		if (flags & ~(IPCQ_CANCEL_ALL | IPCQ_CANCEL_ANY))

@@ -313,7 +313,8 @@ int ipcdev_list(struct ipcq_object_info **infos, size_t *n);
  * acquire, release, wait and join as io_uring commands, so one thread can
  * serve many objects through one ring with no thread per blocking call.
  * The functions below fill an SQE the caller got from its ring (liburing's
- * io_uring_get_sqe()), keeping its user_data, and decode the completion.
+ * io_uring_get_sqe()), keeping its user_data, and decode the completion
+ * (64-byte SQEs: with IORING_SETUP_SQE128, zero sqe->cmd[16..79] too).
  * An operation waits in the kernel, not in a thread, for as long as the
  * blocking call would; its @op (and the buffer) must stay valid until its
  * completion has been decoded. @timeout_ns is as for the blocking calls,

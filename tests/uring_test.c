@@ -1204,6 +1204,47 @@ TEST(probe_when_forbidden)
 	ASSERT_EQ(ipcdev_queue_close(q), 0);
 }
 
+/* In 128-byte SQEs the command's other 64 bytes are reserved. */
+TEST(sqe128_reserved_bytes_must_be_zero)
+{
+	int dev = dev_open();
+	int q = queue_new(dev, BOTH, 0);
+	struct io_uring r;
+	struct ipcq_msg m;
+	char buf[8];
+	int i;
+
+	ASSERT_GE(q, 0);
+	ASSERT_EQ(io_uring_queue_init(4, &r, IORING_SETUP_SQE128), 0);
+	for (i = 0; i < 2; i++) {
+		struct io_uring_sqe *sqe = sqe_of(&r);
+		struct io_uring_cqe *cqe;
+
+		msg_init(&m, "x", 2, IPCQ_DEADLINE_FOREVER, 0);
+		prep_raw(sqe, q, IPCQ_IOC_QUEUE_PUT, (uintptr_t)&m, 0, 0, i);
+		memset(sqe->cmd + sizeof(struct ipcq_uring_cmd), 0,
+		       80 - sizeof(struct ipcq_uring_cmd));
+		if (i == 0)
+			sqe->cmd[79] = 1;
+		ASSERT_TRUE(submitted(&r, 1));
+		ASSERT_EQ(io_uring_wait_cqe(&r, &cqe), 0);
+		EXPECT_EQ(cqe->res, i == 0 ? -EINVAL : 0);
+		io_uring_cqe_seen(&r, cqe);
+	}
+	io_uring_queue_exit(&r);
+	{
+		uint64_t len = sizeof(buf);
+
+		/* Only the second put went in. */
+		ASSERT_EQ(raw_get(q, buf, &len, NULL, IPCQ_MSG_NONBLOCK, 0), 0);
+		len = sizeof(buf);
+		ASSERT_EQ(raw_get(q, buf, &len, NULL, IPCQ_MSG_NONBLOCK, 0),
+			  -EAGAIN);
+	}
+	close(q);
+	close(dev);
+}
+
 /* The helpers check what they are given. */
 TEST(helpers_reject_bad_arguments)
 {

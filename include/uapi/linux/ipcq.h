@@ -784,16 +784,17 @@ struct ipcq_ring_wake {
 /*
  * io_uring commands (feature IPCQ_FEATURE_URING).
  *
- * An IORING_OP_URING_CMD on a queue, pipe end or synchronisation object
- * fd carries an ioctl number in sqe->cmd_op and a struct ipcq_uring_cmd in
- * the first 16 bytes of sqe->cmd. Accepted: IPCQ_IOC_QUEUE_PUT, _GET and
+ * An IORING_OP_URING_CMD on a queue, pipe end or synchronisation object fd
+ * carries an ioctl number in sqe->cmd_op and a struct ipcq_uring_cmd in the
+ * first 16 bytes of sqe->cmd (in a ring of 128-byte SQEs the other 64 bytes
+ * of sqe->cmd are reserved: zero). Accepted: IPCQ_IOC_QUEUE_PUT, _GET and
  * _JOIN; IPCQ_IOC_PIPE_SEND and _RECV; IPCQ_IOC_SEM_ACQUIRE and _RELEASE;
  * IPCQ_IOC_EVENT_WAIT, _SET and _CLEAR; IPCQ_URING_CANCEL. The command
  * reads and writes @arg exactly as the ioctl does, with the same checks,
- * limits and errors; cqe->res is the ioctl's return value (0,
- * IPCQ_GET_EOF or a negative errno). Any other cmd_op fails with
- * EOPNOTSUPP (those that return fds or whose owner is a thread: locks,
- * conditions, barriers), as does a ring set up with IORING_SETUP_IOPOLL.
+ * limits and errors; cqe->res is the ioctl's return value (0, IPCQ_GET_EOF
+ * or a negative errno). Any other cmd_op fails with EOPNOTSUPP (those that
+ * return fds or whose owner is a thread: locks, conditions, barriers), as
+ * does a ring set up with IORING_SETUP_IOPOLL.
  *
  * Where the ioctl would sleep, the command is parked on the object's wait
  * list instead and completes when the ioctl would return: no thread waits
