@@ -225,14 +225,11 @@ int ipcdev__queue_fd(ipcdev_queue *q)
 static int queue_xfer(ipcdev_queue *q, unsigned long cmd,
 		      struct ipcq_msg *msg, int64_t timeout_ns)
 {
-	int ret;
+	int fd = ipcdev__queue_fd(q);
 
-	if (!q)
-		return -EINVAL;
-	ret = queue_own(q);
-	if (ret)
-		return ret;
-	return ipcdev__msg_call(q->fd, cmd, msg, timeout_ns);
+	if (fd < 0)
+		return fd;
+	return ipcdev__msg_call(fd, cmd, msg, timeout_ns);
 }
 
 int ipcdev_queue_put_prio(ipcdev_queue *q, const void *buf, size_t len,

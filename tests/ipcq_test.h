@@ -105,6 +105,20 @@ static inline int raw_queue_open(int dev, const char *name, uint32_t flags,
 	return xioctl(dev, IPCQ_IOC_QUEUE_OPEN, &arg);
 }
 
+/* Raw anonymous IPCQ_IOC_SYNC_OPEN (mode 0600, CLOEXEC); fd or -errno. */
+static inline int raw_sync_open(int dev, uint32_t type, uint32_t flags,
+				uint64_t value)
+{
+	struct ipcq_sync_open arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.type = type;
+	arg.flags = flags | IPCQ_OPEN_CLOEXEC;
+	arg.mode = 0600;
+	arg.value = value;
+	return xioctl(dev, IPCQ_IOC_SYNC_OPEN, &arg);
+}
+
 static inline int raw_unlink(int dev, const char *name)
 {
 	struct ipcq_unlink arg;

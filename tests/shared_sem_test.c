@@ -16,18 +16,6 @@
 #include "kselftest_harness.h"
 #include "ipcq_test.h"
 
-static int sem_open_raw(int dev, uint32_t type, uint32_t flags, uint64_t value)
-{
-	struct ipcq_sync_open arg;
-
-	memset(&arg, 0, sizeof(arg));
-	arg.type = type;
-	arg.flags = flags | IPCQ_OPEN_CLOEXEC;
-	arg.mode = 0600;
-	arg.value = value;
-	return xioctl(dev, IPCQ_IOC_SYNC_OPEN, &arg);
-}
-
 static int sem_op(int fd, unsigned long cmd, uint64_t count, uint32_t flags)
 {
 	struct ipcq_sync_op op;
@@ -107,24 +95,24 @@ TEST_F(sh, create_share_and_map_errors)
 	void *p;
 
 	/* Shared is for semaphores without undo. */
-	EXPECT_EQ(-EINVAL, sem_open_raw(self->dev, IPCQ_TYPE_SEM,
+	EXPECT_EQ(-EINVAL, raw_sync_open(self->dev, IPCQ_TYPE_SEM,
 					IPCQ_SYNC_SHARED | IPCQ_SYNC_UNDO, 1));
-	EXPECT_EQ(-EINVAL, sem_open_raw(self->dev, IPCQ_TYPE_LOCK,
+	EXPECT_EQ(-EINVAL, raw_sync_open(self->dev, IPCQ_TYPE_LOCK,
 					IPCQ_SYNC_SHARED, 0));
-	EXPECT_EQ(-EINVAL, sem_open_raw(self->dev, IPCQ_TYPE_EVENT,
+	EXPECT_EQ(-EINVAL, raw_sync_open(self->dev, IPCQ_TYPE_EVENT,
 					IPCQ_SYNC_SHARED, 0));
-	plain = sem_open_raw(self->dev, IPCQ_TYPE_SEM, 0, 1);
+	plain = raw_sync_open(self->dev, IPCQ_TYPE_SEM, 0, 1);
 	ASSERT_LE(0, plain);
 	EXPECT_EQ(-ENXIO, xioctl(plain, IPCQ_IOC_SEM_SHARE, &sh));
 	EXPECT_EQ(-ENXIO, sem_op(plain, IPCQ_IOC_SEM_WAKE, 1, 0));
 	EXPECT_EQ(MAP_FAILED, mmap(NULL, page, PROT_READ, MAP_SHARED, plain, 0));
 	EXPECT_EQ(ENODEV, errno);
-	lock = sem_open_raw(self->dev, IPCQ_TYPE_LOCK, 0, 0);
+	lock = raw_sync_open(self->dev, IPCQ_TYPE_LOCK, 0, 0);
 	ASSERT_LE(0, lock);
 	EXPECT_EQ(-ENOTTY, xioctl(lock, IPCQ_IOC_SEM_SHARE, &sh));
 	EXPECT_EQ(-ENOTTY, sem_op(lock, IPCQ_IOC_SEM_WAKE, 1, 0));
 
-	fd = sem_open_raw(self->dev, IPCQ_TYPE_SEM,
+	fd = raw_sync_open(self->dev, IPCQ_TYPE_SEM,
 			  IPCQ_SYNC_SHARED | IPCQ_SYNC_BOUNDED, 3);
 	ASSERT_LE(0, fd);
 	memset(&sh, POISON_BYTE, sizeof(sh));
@@ -169,7 +157,7 @@ TEST_F(sh, the_word_is_the_value_for_everyone)
 	struct mapped m;
 	int fd;
 
-	fd = sem_open_raw(self->dev, IPCQ_TYPE_SEM, IPCQ_SYNC_SHARED, 2);
+	fd = raw_sync_open(self->dev, IPCQ_TYPE_SEM, IPCQ_SYNC_SHARED, 2);
 	ASSERT_LE(0, fd);
 	pfd.fd = fd;
 	ASSERT_EQ(0, sem_map_raw(fd, &m));
@@ -283,7 +271,7 @@ TEST_F(sh, scribbled_value_is_bounded)
 	struct mapped m;
 	int fd;
 
-	fd = sem_open_raw(self->dev, IPCQ_TYPE_SEM,
+	fd = raw_sync_open(self->dev, IPCQ_TYPE_SEM,
 			  IPCQ_SYNC_SHARED | IPCQ_SYNC_BOUNDED, 4);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, sem_map_raw(fd, &m));

@@ -126,18 +126,6 @@ static void sync_op_init(struct ipcq_sync_op *op, uint64_t deadline,
 	op->count = count;
 }
 
-static int sync_new(int dev, uint32_t type, uint32_t flags, uint64_t value)
-{
-	struct ipcq_sync_open arg;
-
-	memset(&arg, 0, sizeof(arg));
-	arg.type = type;
-	arg.flags = flags | IPCQ_OPEN_CLOEXEC;
-	arg.mode = 0600;
-	arg.value = value;
-	return xioctl(dev, IPCQ_IOC_SYNC_OPEN, &arg);
-}
-
 static uint32_t getters(int q)
 {
 	struct ipcq_queue_stat st;
@@ -231,8 +219,8 @@ TEST_F(uring, errors)
 {
 	int q = queue_new(self->dev, BOTH | variant->queue_flags, 1);
 	int prod = queue_new(self->dev, IPCQ_OPEN_PRODUCER, 0);
-	int sem = sync_new(self->dev, IPCQ_TYPE_SEM, 0, 0);
-	int lock = sync_new(self->dev, IPCQ_TYPE_LOCK, 0, 0);
+	int sem = raw_sync_open(self->dev, IPCQ_TYPE_SEM, 0, 0);
+	int lock = raw_sync_open(self->dev, IPCQ_TYPE_LOCK, 0, 0);
 	struct ipcq_msg m;
 	struct ipcq_sync_op op;
 	char buf[64];
@@ -447,7 +435,7 @@ TEST_F(uring, parked_puts_in_order)
 TEST_F(uring, deadlines)
 {
 	int q = queue_new(self->dev, BOTH | variant->queue_flags, 1);
-	int sem = sync_new(self->dev, IPCQ_TYPE_SEM, 0, 0);
+	int sem = raw_sync_open(self->dev, IPCQ_TYPE_SEM, 0, 0);
 	struct ipcq_msg get, put;
 	struct ipcq_sync_op op;
 	char buf[8];
@@ -574,8 +562,8 @@ TEST_F(uring, cancel)
 TEST_F(uring, ring_closed_while_parked)
 {
 	int q = queue_new(self->dev, BOTH | variant->queue_flags, 1);
-	int sem = sync_new(self->dev, IPCQ_TYPE_SEM, 0, 0);
-	int ev = sync_new(self->dev, IPCQ_TYPE_EVENT, 0, 0);
+	int sem = raw_sync_open(self->dev, IPCQ_TYPE_SEM, 0, 0);
+	int ev = raw_sync_open(self->dev, IPCQ_TYPE_EVENT, 0, 0);
 	static struct ipcq_msg m[3];
 	static struct ipcq_sync_op op[2];
 	struct io_uring r;
@@ -625,7 +613,7 @@ static void exit_with_parked(struct __test_metadata *_metadata, int dev,
 			     uint32_t queue_flags, bool killed)
 {
 	int q = queue_new(dev, BOTH | queue_flags, 1);
-	int sem = sync_new(dev, IPCQ_TYPE_SEM, 0, 0);
+	int sem = raw_sync_open(dev, IPCQ_TYPE_SEM, 0, 0);
 	struct ipcq_queue_stat st;
 	int ready[2];
 	char c, buf[8];
@@ -840,7 +828,7 @@ TEST_F(uring, shared_semaphore)
 TEST(stopped_process_holds_up_no_other)
 {
 	int dev = dev_open();
-	int sem = sync_new(dev, IPCQ_TYPE_SEM, 0, 0);
+	int sem = raw_sync_open(dev, IPCQ_TYPE_SEM, 0, 0);
 	int ready[2], i;
 	uint64_t ud;
 	pid_t pid;

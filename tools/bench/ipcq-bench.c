@@ -1751,17 +1751,22 @@ static void scalls_total(int mi, double v[16])
 		       scalls[mi][0][r] + scalls[mi][1][r];
 }
 
-static const char *scalls_why(int mi)
+/* Why a cell whose counting ended with @err (errno, or <0) has no count. */
+static const char *scalls_err_why(int err)
 {
 	static char why[128];
 
 	if (sc_id < 0)
 		return sc_why;
-	if (scalls_err[mi] < 0)
+	if (err < 0)
 		return "the run failed";
-	snprintf(why, sizeof(why), "counter failed: %s",
-		 strerror(scalls_err[mi]));
+	snprintf(why, sizeof(why), "counter failed: %s", strerror(err));
 	return why;
+}
+
+static const char *scalls_why(int mi)
+{
+	return scalls_err_why(scalls_err[mi]);
 }
 
 static void print_syscalls(void)
@@ -1807,19 +1812,6 @@ static void print_syscalls(void)
 	}
 }
 
-/* Why an io_uring cell has no syscall count. */
-static const char *ur_scalls_why(int c)
-{
-	static char why[128];
-
-	if (sc_id < 0)
-		return sc_why;
-	if (ur_scalls_err[c] < 0)
-		return "the run failed";
-	snprintf(why, sizeof(why), "counter failed: %s",
-		 strerror(ur_scalls_err[c]));
-	return why;
-}
 
 /* "median" of @v formatted with @fmt, or "n/a" when nothing was measured. */
 static const char *ur_fmt(char *out, size_t n, const char *fmt,
@@ -1889,7 +1881,7 @@ static void ur_row(int c, double base)
 	printf("%-16s %4s %24s %7.2f %7s %9s %9s %9s %8s %8s", name, cell, tp_s,
 	       x, csw_s, sc_s[0], sc_s[1], sc_s[2], cpu_s[0], cpu_s[1]);
 	if (!strcmp(sc_s[0], "n/a"))
-		printf("  (syscalls n/a: %s)", ur_scalls_why(c));
+		printf("  (syscalls n/a: %s)", scalls_err_why(ur_scalls_err[c]));
 	printf("\n");
 }
 
