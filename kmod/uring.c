@@ -273,6 +273,26 @@ static long ipcq_call_run(struct ipcq_call *call)
 	return call->dispatch(call->cmd->file, call->op, call->arg, call);
 }
 
+/*
+ * Whether io_uring is waiting for @call to go: its ring is being torn
+ * down, or its task is exiting (or cancelling its io_uring work for
+ * exec). Such a call must take nothing: its completion would be lost.
+ */
+static bool ipcq_call_abandoned(struct ipcq_call *call)
+{
+	struct io_kiocb *req = ipcq_req(call->cmd);
+	struct task_struct *task = call->task;
+
+	if (percpu_ref_is_dying(&req->ctx->refs) ||
+	    (task->flags & PF_EXITING) || fatal_signal_pending(task))
+		return true;
+#if !IPCQ_URING_CANCELABLE
+	if (task->io_uring && atomic_read(&task->io_uring->in_idle))
+		return true;
+#endif
+	return false;
+}
+
 /* Task work of a fired call: in its submitter's task, or a kworker. */
 static void ipcq_call_work(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
@@ -295,11 +315,12 @@ static void ipcq_call_work(struct io_uring_cmd *cmd, unsigned int issue_flags)
 			wake_up_nr(wq, min_t(unsigned int, deferred, INT_MAX));
 	}
 	/*
-	 * Trying again needs the submitter's memory; io_uring falls back to
-	 * a kworker when the task is gone.
+	 * Trying again needs the submitter's memory (io_uring falls back to
+	 * a kworker when the task is gone), and someone to take the answer.
 	 */
 	if (why != IPCQ_CALL_CANCELED &&
-	    !(current->flags & (PF_EXITING | PF_KTHREAD))) {
+	    !(current->flags & (PF_EXITING | PF_KTHREAD)) &&
+	    !ipcq_call_abandoned(call)) {
 		atomic_set(&call->state, IPCQ_CALL_RUNNING);
 		call->again = true;
 		ret = ipcq_call_run(call);
@@ -364,16 +385,6 @@ static void ipcq_watchdog_fn(struct work_struct *work)
 {
 }
 #else
-/* Whether io_uring is waiting for @call to go: ring torn down, task exiting. */
-static bool ipcq_call_abandoned(struct ipcq_call *call)
-{
-	struct io_kiocb *req = ipcq_req(call->cmd);
-	struct task_struct *task = req->task;
-
-	return percpu_ref_is_dying(&req->ctx->refs) ||
-	       (task->flags & PF_EXITING) || fatal_signal_pending(task) ||
-	       (task->io_uring && atomic_read(&task->io_uring->in_idle));
-}
 
 static void ipcq_watchdog_fn(struct work_struct *work)
 {

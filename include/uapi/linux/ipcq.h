@@ -805,7 +805,7 @@ struct ipcq_ring_wake {
  * deadline in the argument ends the wait as for the ioctl (ETIMEDOUT).
  * A parked command ends with ECANCELED when IPCQ_URING_CANCEL names it,
  * when its io_uring instance is torn down, or when the task that
- * submitted it exits or execs. IORING_OP_ASYNC_CANCEL does not reach
+ * submitted it exits or execs; from then on it takes nothing. IORING_OP_ASYNC_CANCEL does not reach
  * driver commands (io_uring only searches its own poll, timeout and
  * worker lists): use IPCQ_URING_CANCEL. A command interrupted while
  * contending for a ring or a shared semaphore completes with EINTR.
