@@ -798,17 +798,17 @@ struct ipcq_ring_wake {
  *
  * Where the ioctl would sleep, the command is parked on the object's wait
  * list instead and completes when the ioctl would return: no thread waits
- * for it. Commands one thread parked on one object are tried in the
- * order they were parked (other threads' commands are not held up). The
- * argument and the buffer it names must stay valid until the command's
- * completion: a get writes the message and @len when it completes. The
- * deadline in the argument ends the wait as for the ioctl (ETIMEDOUT).
- * A parked command ends with ECANCELED when IPCQ_URING_CANCEL names it,
- * when its io_uring instance is torn down, or when the task that
- * submitted it exits or execs; from then on it takes nothing. IORING_OP_ASYNC_CANCEL does not reach
- * driver commands (io_uring only searches its own poll, timeout and
- * worker lists): use IPCQ_URING_CANCEL. A command interrupted while
- * contending for a ring or a shared semaphore completes with EINTR.
+ * for it. Commands one thread parked on one object are tried in the order
+ * they were parked (other threads' commands are not held up). The argument
+ * and the buffer it names must stay valid until the command's completion: a
+ * get writes the message and @len when it completes. The deadline in the
+ * argument ends the wait as for the ioctl (ETIMEDOUT). A parked command
+ * ends with ECANCELED when IPCQ_URING_CANCEL names it, when its io_uring
+ * instance is torn down, or when the task that submitted it exits or execs;
+ * from then on it takes nothing. IORING_OP_ASYNC_CANCEL does not reach
+ * driver commands (io_uring only searches its own poll, timeout and worker
+ * lists): use IPCQ_URING_CANCEL. A command interrupted while contending for
+ * a ring or a shared semaphore completes with EINTR.
  *
  * Readiness (poll, epoll, IORING_OP_POLL_ADD) is as for the ioctls.
  */
