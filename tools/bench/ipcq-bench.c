@@ -1089,6 +1089,18 @@ static void ur_endpoint(ipcdev_queue **q, int producer)
 	}
 }
 
+/* A consumer loop's end: its syscall count, CPU time and tallies. */
+static void ur_consumed(struct ur_run *run, int counting, int scfd,
+			uint64_t c0, int got, uint64_t errors, uint64_t seqsum)
+{
+	if (counting)
+		sc_add(sc_close(scfd), &run->sc_sum[1], &run->sc_err);
+	atomic_store(&run->cpu_ns[1], cpu_now() - c0);
+	atomic_store(&run->got, (uint64_t)got);
+	atomic_store(&run->errors, errors);
+	atomic_store(&run->seqsum, seqsum);
+}
+
 /* Checks a message got from queue @qi and adds its sequence to *@seqsum. */
 static void ur_check(const unsigned char *buf, size_t len, int qi,
 		     uint64_t *errors, uint64_t *seqsum)
@@ -1260,13 +1272,8 @@ static int ur_consume(ipcdev_queue **qs, int nq, int per, int total,
 		}
 		io_uring_cq_advance(&ring, n);
 	}
-	if (counting)
-		sc_add(sc_close(scfd), &run->sc_sum[1], &run->sc_err);
-	atomic_store(&run->cpu_ns[1], cpu_now() - c0);
+	ur_consumed(run, counting, scfd, c0, got, errors, seqsum);
 	io_uring_queue_exit(&ring);
-	atomic_store(&run->got, (uint64_t)got);
-	atomic_store(&run->errors, errors);
-	atomic_store(&run->seqsum, seqsum);
 	return ret ? -1 : 0;
 }
 
@@ -1319,12 +1326,7 @@ static int poll_consume(ipcdev_queue **qs, int nq, int total,
 			}
 		}
 	}
-	if (counting)
-		sc_add(sc_close(scfd), &run->sc_sum[1], &run->sc_err);
-	atomic_store(&run->cpu_ns[1], cpu_now() - c0);
-	atomic_store(&run->got, (uint64_t)got);
-	atomic_store(&run->errors, errors);
-	atomic_store(&run->seqsum, seqsum);
+	ur_consumed(run, counting, scfd, c0, got, errors, seqsum);
 	return ret || got < total ? -1 : 0;
 }
 
@@ -1347,12 +1349,7 @@ static int blk_consume(ipcdev_queue *q, int total, struct ur_run *run,
 		ur_check(buf, len, 0, &errors, &seqsum);
 		got++;
 	}
-	if (counting)
-		sc_add(sc_close(scfd), &run->sc_sum[1], &run->sc_err);
-	atomic_store(&run->cpu_ns[1], cpu_now() - c0);
-	atomic_store(&run->got, (uint64_t)got);
-	atomic_store(&run->errors, errors);
-	atomic_store(&run->seqsum, seqsum);
+	ur_consumed(run, counting, scfd, c0, got, errors, seqsum);
 	return ret ? -1 : 0;
 }
 
