@@ -333,10 +333,7 @@ TEST_F(fault, uring_paths)
 		ASSERT_LE(0, q);
 		memset(msg, 0x5a, sizeof(msg));
 		for (n = 1; n < 500; n++) {
-			memset(&m, 0, sizeof(m));
-			m.buf = (uintptr_t)msg;
-			m.len = 64;
-			m.deadline = IPCQ_DEADLINE_FOREVER;
+			msg_init(&m, msg, 64, IPCQ_DEADLINE_FOREVER, 0);
 			prep_cmd(&ring, q, IPCQ_IOC_QUEUE_PUT, &m);
 			ret = submit_armed(&ring, n, &put_hit);
 			EXPECT_TRUE(acceptable(ret)) TH_LOG("put n %u: %d", n, ret);
@@ -344,10 +341,7 @@ TEST_F(fault, uring_paths)
 			ASSERT_EQ(ret == 0, st.messages) TH_LOG("put n %u", n);
 			if (ret)
 				ASSERT_EQ(0, raw_put(q, msg, 64, 0, 0, 0));
-			memset(&m, 0, sizeof(m));
-			m.buf = (uintptr_t)out;
-			m.len = sizeof(out);
-			m.deadline = IPCQ_DEADLINE_FOREVER;
+			msg_init(&m, out, sizeof(out), IPCQ_DEADLINE_FOREVER, 0);
 			prep_cmd(&ring, q, IPCQ_IOC_QUEUE_GET, &m);
 			ret = submit_armed(&ring, n, &hit);
 			EXPECT_TRUE(acceptable(ret)) TH_LOG("get n %u: %d", n, ret);
@@ -370,10 +364,7 @@ TEST_F(fault, uring_paths)
 			struct io_uring_cqe *cqe;
 			int res;
 
-			memset(&m, 0, sizeof(m));
-			m.buf = (uintptr_t)out;
-			m.len = sizeof(out);
-			m.deadline = IPCQ_DEADLINE_FOREVER;
+			msg_init(&m, out, sizeof(out), IPCQ_DEADLINE_FOREVER, 0);
 			prep_cmd(&ring, q, IPCQ_IOC_QUEUE_GET, &m);
 			ASSERT_EQ(1, io_uring_submit(&ring));
 			arm(n);

@@ -130,17 +130,24 @@ static inline int raw_unlink(int dev, const char *name)
 	return xioctl(dev, IPCQ_IOC_UNLINK, &arg);
 }
 
+/* A put's or get's argument: @buf of @len bytes, the rest zero. */
+static inline void msg_init(struct ipcq_msg *m, const void *buf, size_t len,
+			    uint64_t deadline, uint32_t flags)
+{
+	memset(m, 0, sizeof(*m));
+	m->buf = (uintptr_t)buf;
+	m->len = len;
+	m->deadline = deadline;
+	m->flags = flags;
+}
+
 static inline int raw_put(int q, const void *buf, size_t len, uint32_t prio,
 			  uint32_t flags, uint64_t deadline)
 {
 	struct ipcq_msg m;
 
-	memset(&m, 0, sizeof(m));
-	m.buf = (uintptr_t)buf;
-	m.len = len;
+	msg_init(&m, buf, len, deadline, flags);
 	m.priority = prio;
-	m.flags = flags;
-	m.deadline = deadline;
 	return xioctl(q, IPCQ_IOC_QUEUE_PUT, &m);
 }
 
@@ -151,11 +158,7 @@ static inline int raw_get(int q, void *buf, uint64_t *len, uint32_t *prio,
 	struct ipcq_msg m;
 	int ret;
 
-	memset(&m, 0, sizeof(m));
-	m.buf = (uintptr_t)buf;
-	m.len = *len;
-	m.flags = flags;
-	m.deadline = deadline;
+	msg_init(&m, buf, *len, deadline, flags);
 	m.priority = 0xdeadbeef;
 	ret = xioctl(q, IPCQ_IOC_QUEUE_GET, &m);
 	*len = m.len;
@@ -329,6 +332,25 @@ static inline int recv_fd(int sock)
 		return -2;
 	memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
 	return fd;
+}
+
+/*
+ * The status page of a shared mapping (a ring's, a shared semaphore's) at
+ * @off of @fd: it maps read-only only, and never becomes writable.
+ */
+static inline void expect_status_read_only(struct __test_metadata *_metadata,
+					   int fd, uint64_t off, size_t size)
+{
+	void *p;
+
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, size, PROT_READ | PROT_WRITE,
+				   MAP_SHARED, fd, off));
+	EXPECT_EQ(EPERM, errno);
+	p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, off);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, mprotect(p, size, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(EACCES, errno);
+	munmap(p, size);
 }
 
 /*

@@ -108,16 +108,6 @@ static int queue_new(int dev, uint32_t flags, uint64_t capacity)
 			      capacity, 0);
 }
 
-static void msg_init(struct ipcq_msg *m, void *buf, size_t len,
-		     uint64_t deadline, uint32_t flags)
-{
-	memset(m, 0, sizeof(*m));
-	m->buf = (uintptr_t)buf;
-	m->len = len;
-	m->deadline = deadline;
-	m->flags = flags;
-}
-
 static void sync_op_init(struct ipcq_sync_op *op, uint64_t deadline,
 			 uint32_t flags, uint64_t count)
 {
