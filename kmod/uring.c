@@ -208,8 +208,14 @@ int ipcq_park(struct ipcq_call *call, spinlock_t *lock,
 	spin_unlock_irqrestore(&wq->lock, flags);
 	(*waiters)++;
 	call->parked = true;
-	/* Only its owner adds or removes it; others just walk the list. */
+	/*
+	 * First park: the timer and the list entry, which answers given at
+	 * once never need. Only its owner adds or removes the entry; others
+	 * just walk the list.
+	 */
 	if (list_empty(&call->node)) {
+		hrtimer_init(&call->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+		call->timer.function = ipcq_call_timer_fn;
 		spin_lock(&ipcq_calls_lock);
 		list_add_tail(&call->node, &ipcq_calls);
 		spin_unlock(&ipcq_calls_lock);
@@ -492,8 +498,6 @@ int ipcq_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags,
 	call->pid = task_pid_nr(current);
 	call->task = ipcq_req(cmd)->task;
 	atomic_set(&call->state, IPCQ_CALL_RUNNING);
-	hrtimer_init(&call->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
-	call->timer.function = ipcq_call_timer_fn;
 	*(struct ipcq_call **)cmd->pdu = call;
 	INIT_LIST_HEAD(&call->node);
 #if IPCQ_URING_CANCELABLE
