@@ -174,6 +174,8 @@ void ipcq_ring_set_status(struct ipcq_ring *r, u32 route, bool get_wake,
 			  bool put_wake);
 bool ipcq_ring_push(struct ipcq_ring *r, const void *data, u32 len);
 int ipcq_ring_first(struct ipcq_ring *r, u64 *posp, u32 *lenp);
+u64 ipcq_ring_frontier(struct ipcq_ring *r);
+bool ipcq_ring_before(u64 pos, u64 mark);
 int ipcq_ring_take(struct ipcq_ring *r, u64 pos, void *buf, bool peek);
 void ipcq_ring_count(struct ipcq_ring *r, struct ipcq_ring_count *c);
 u64 ipcq_ring_drop(struct ipcq_ring *r);

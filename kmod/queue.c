@@ -69,6 +69,10 @@ struct ipcq_qmsg {
 	struct rb_node node;
 	refcount_t ref;			/* the queue's, plus one per peeker */
 	u64 seq;			/* arrival order, kept on reinsertion */
+	u64 ring_mark;			/* ring queue, priority 0: the claim
+					 * frontier when it was put, see
+					 * ipcq_queue_next()
+					 */
 	size_t len;
 	u32 prio;
 	char data[];
@@ -166,15 +170,61 @@ static bool ipcq_queue_full(struct ipcq_queue *q)
 	return ipcq_queue_full_by(q, &c);
 }
 
+/*
+ * What a get would take next. Order: kept messages with a priority or put
+ * back after a failed copy-out; then priority 0 in order of arrival,
+ * whichever path it took. A message of priority 0 the kernel kept goes
+ * after every ring position claimed before it was put (its ring_mark):
+ * committed ones are delivered first, and a claim still being written
+ * holds it back as it holds back the ring messages behind it, until its
+ * put commits or is skipped (its owner gone).
+ */
+enum ipcq_next {
+	IPCQ_NEXT_NONE,		/* nothing to take */
+	IPCQ_NEXT_KEPT,		/* the rbtree's head */
+	IPCQ_NEXT_RING,		/* the ring's message at *@posp */
+	IPCQ_NEXT_HELD,		/* messages wait behind a pending claim */
+	IPCQ_NEXT_CORRUPT,	/* a corrupt ring message was dropped */
+};
+
+static bool ipcq_qmsg_after_ring(struct ipcq_queue *q, struct ipcq_qmsg *m)
+{
+	return q->ring && !m->prio && m->seq >= IPCQ_SEQ_BASE;
+}
+
+static enum ipcq_next ipcq_queue_next(struct ipcq_queue *q,
+				      struct ipcq_qmsg **mp, u64 *posp,
+				      u32 *lenp)
+{
+	struct ipcq_qmsg *m = ipcq_queue_head(q);
+	bool before;
+	int ret;
+
+	*mp = m;
+	if (!q->ring || (m && !ipcq_qmsg_after_ring(q, m)))
+		return m ? IPCQ_NEXT_KEPT : IPCQ_NEXT_NONE;
+	ret = ipcq_ring_first(q->ring, posp, lenp);
+	if (ret == -EBADMSG)
+		return IPCQ_NEXT_CORRUPT;
+	before = !m || ipcq_ring_before(*posp, m->ring_mark);
+	if (!ret && before)
+		return IPCQ_NEXT_RING;
+	if (ret == -EINPROGRESS && before)
+		return m ? IPCQ_NEXT_HELD : IPCQ_NEXT_NONE;
+	return m ? IPCQ_NEXT_KEPT : IPCQ_NEXT_NONE;
+}
+
+/* A get would not wait: a message (or a corrupt one) is there. */
 static bool ipcq_queue_has_msg(struct ipcq_queue *q)
 {
+	struct ipcq_qmsg *m;
+	enum ipcq_next next;
 	u64 pos;
 	u32 len;
 
 	lockdep_assert_held(&q->lock);
-	/* A corrupt slot counts: a get reports it. */
-	return q->nr_msgs ||
-	       (q->ring && ipcq_ring_first(q->ring, &pos, &len) != -ENOENT);
+	next = ipcq_queue_next(q, &m, &pos, &len);
+	return next != IPCQ_NEXT_NONE && next != IPCQ_NEXT_HELD;
 }
 
 /* JoinableQueue's count: see the comment at the top. */
@@ -379,6 +429,14 @@ long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 		/* Into the ring when that keeps FIFO order, else kept. */
 		if (!q->ring || q->nr_msgs || m->prio ||
 		    !ipcq_ring_push(q->ring, m->data, m->len)) {
+			/*
+			 * After every claim made so far. Users see the route
+			 * set above before they commit a later claim, or we
+			 * see their claim here (both sides order with a full
+			 * barrier): a later claim is committed as skipped.
+			 */
+			if (q->ring && !m->prio)
+				m->ring_mark = ipcq_ring_frontier(q->ring);
 			ipcq_queue_link(q, m);
 			m = NULL;
 		}
@@ -400,47 +458,26 @@ long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 }
 
 /*
- * Takes (or with IPCQ_MSG_PEEK copies) the ring's next message into
- * @bounce, which becomes the message to deliver. 0 with *@mp set;
- * -EMSGSIZE with @arg->len set (nothing taken); -ENOENT if the ring has
- * none; -EBADMSG if it held a corrupt one (gone now). While users keep
- * taking the message found first, it retries, every 16th time after
- * letting the CPU go, until a signal, the deadline or, with NONBLOCK,
- * at once: -ERESTARTSYS, -ETIMEDOUT, -EAGAIN.
+ * Takes (or with IPCQ_MSG_PEEK copies) the ring's message at @pos, of
+ * @len bytes, into @bounce, which becomes the message to deliver. 0 with
+ * *@mp set; -EMSGSIZE with @arg->len set (nothing taken); -EAGAIN if a
+ * user took it first (look again); -EBADMSG if it was corrupt (gone now).
  */
 static int ipcq_queue_take_ring(struct ipcq_queue *q, struct ipcq_qmsg **bounce,
-				struct ipcq_msg *arg, u64 buflen,
-				struct ipcq_qmsg **mp)
+				struct ipcq_msg *arg, u64 buflen, u64 pos,
+				u32 len, struct ipcq_qmsg **mp)
 {
-	bool peek = arg->flags & IPCQ_MSG_PEEK;
-	unsigned int lost = 0;
-	u64 pos;
-	u32 len;
 	int ret;
 
 	lockdep_assert_held(&q->lock);
-	for (;;) {
-		ret = ipcq_ring_first(q->ring, &pos, &len);
-		if (ret)
-			return ret;
-		arg->len = len;
-		arg->priority = 0;
-		if (len > buflen)
-			return -EMSGSIZE;
-		ret = ipcq_ring_take(q->ring, pos, (*bounce)->data, peek);
-		if (ret >= 0)
-			break;
-		if (ret != -EAGAIN)
-			return ret;
-		/* Users took it first; bounded under the lock, then yield. */
-		if (++lost % 16 == 0) {
-			if (arg->flags & IPCQ_MSG_NONBLOCK)
-				return -EAGAIN;
-			ret = ipcq_relax_locked(&q->lock, arg->deadline);
-			if (ret)
-				return ret;
-		}
-	}
+	arg->len = len;
+	arg->priority = 0;
+	if (len > buflen)
+		return -EMSGSIZE;
+	ret = ipcq_ring_take(q->ring, pos, (*bounce)->data,
+			     arg->flags & IPCQ_MSG_PEEK);
+	if (ret < 0)
+		return ret;
 	/* A scribbler may have grown it since it was measured. */
 	if (ret > buflen)
 		return -EBADMSG;
@@ -452,6 +489,23 @@ static int ipcq_queue_take_ring(struct ipcq_queue *q, struct ipcq_qmsg **bounce,
 	return 0;
 }
 
+/*
+ * After a failed wait, whether the state changed so that a get would not
+ * wait any more (and must answer for that rather than for the wait).
+ */
+static bool ipcq_queue_get_ready(struct ipcq_queue *q)
+{
+	struct ipcq_qmsg *m;
+	enum ipcq_next next;
+	u64 pos;
+	u32 len;
+
+	next = ipcq_queue_next(q, &m, &pos, &len);
+	if (next == IPCQ_NEXT_HELD)
+		return false;
+	return next != IPCQ_NEXT_NONE || q->shutdown || ipcq_queue_eof(q);
+}
+
 /* Get to userspace; the caller has checked that it may. As put for @call. */
 long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 		    struct ipcq_call *call)
@@ -459,6 +513,7 @@ long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 	bool wake_putters = false, wake_getter, peek, from_ring = false;
 	bool detached = false, held = false;
 	struct ipcq_qmsg *m = NULL, *bounce = NULL;
+	unsigned int lost = 0;
 	struct ipcq_msg arg;
 	u64 buflen;
 	long ret;
@@ -486,28 +541,48 @@ long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 		ipcq_queue_publish(q);
 	}
 	for (;;) {
-		m = ipcq_queue_head(q);
+		enum ipcq_next next;
+		u64 pos;
+		u32 len;
+
 		if (q->ring && q->drained)
 			ipcq_ring_drop(q->ring);	/* puts that raced it */
-		if (q->ring && (!m || (!m->prio && m->seq >= IPCQ_SEQ_BASE))) {
-			/* The ring's messages go before kept ones of prio 0. */
+		next = ipcq_queue_next(q, &m, &pos, &len);
+		if (next == IPCQ_NEXT_RING) {
 			ret = ipcq_queue_take_ring(q, &bounce, &arg, buflen,
-						   &m);
+						   pos, len, &m);
 			if (!ret) {
 				from_ring = true;
 				break;
 			}
-			if (ret != -ENOENT) {
-				m = NULL;
+			m = NULL;
+			if (ret != -EAGAIN)
 				break;
-			}
-			m = ipcq_queue_head(q);	/* the lock may have dropped */
+			/*
+			 * Users took it first: look again, bounded under the
+			 * lock, then letting the CPU go.
+			 */
+			if (++lost % 16)
+				continue;
+			ret = -EAGAIN;
+			if (arg.flags & IPCQ_MSG_NONBLOCK)
+				break;
+			ret = ipcq_relax_locked(&q->lock, arg.deadline);
+			if (ret)
+				break;
+			continue;
 		}
-		if (m) {
+		if (next == IPCQ_NEXT_KEPT) {
 			ret = 0;
-		} else if (q->shutdown) {
+			break;
+		}
+		/* Nothing to deliver now. */
+		m = NULL;
+		if (next == IPCQ_NEXT_CORRUPT) {
+			ret = -EBADMSG;
+		} else if (next == IPCQ_NEXT_NONE && q->shutdown) {
 			ret = -ESHUTDOWN;
-		} else if (ipcq_queue_eof(q)) {
+		} else if (next == IPCQ_NEXT_NONE && ipcq_queue_eof(q)) {
 			ret = IPCQ_GET_EOF;
 		} else if (arg.flags & IPCQ_MSG_NONBLOCK) {
 			ret = -EAGAIN;
@@ -518,8 +593,7 @@ long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 			ret = ipcq_queue_wait(q, &q->get_wq, &q->getters,
 					      arg.deadline, true);
 			/* As in put: re-judge unless only the wait failed. */
-			if (!ret || ipcq_queue_has_msg(q) || q->shutdown ||
-			    ipcq_queue_eof(q))
+			if (!ret || ipcq_queue_get_ready(q))
 				continue;
 		}
 		break;
@@ -1055,7 +1129,8 @@ __poll_t ipcq_queue_poll_roles(struct ipcq_queue *q, struct file *file,
 		if (ipcq_queue_has_msg(q))
 			mask |= EPOLLIN | EPOLLRDNORM;
 		/* Nothing more will come: a get will not block. */
-		if (ipcq_queue_eof(q) || q->shutdown)
+		if ((ipcq_queue_eof(q) || q->shutdown) &&
+		    ipcq_queue_get_ready(q))
 			mask |= EPOLLHUP;
 	}
 	if (roles & IPCQ_OPEN_PRODUCER) {

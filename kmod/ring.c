@@ -231,6 +231,34 @@ bool ipcq_ring_push(struct ipcq_ring *r, const void *data, u32 len)
 	return false;
 }
 
+/*
+ * The claim frontier: the first position no put has claimed yet (every
+ * position below it is claimed, committed or consumed). Found from the
+ * tail hint, which lags behind claims not yet committed.
+ */
+u64 ipcq_ring_frontier(struct ipcq_ring *r)
+{
+	u64 pos = READ_ONCE(*ring_word(r, RING_OFF_TAIL));
+	u32 i;
+
+	for (i = 0; i < 2 * r->slots; i++) {
+		u64 cur = READ_ONCE(*ring_ctl(r, pos));
+		s64 d = ring_diff(IPCQ_RING_CTL_POS(cur), pos);
+
+		/* An older lap still here (full), or free for this one. */
+		if (d < 0 || (!d && IPCQ_RING_CTL_STATE(cur) == IPCQ_RING_EMPTY))
+			break;
+		pos++;
+	}
+	return pos;
+}
+
+/* True if position @pos comes before position @mark. */
+bool ipcq_ring_before(u64 pos, u64 mark)
+{
+	return ring_diff(pos, mark) < 0;
+}
+
 /* Frees the slot of @pos that the kernel claimed for reading. */
 static void ring_release(struct ipcq_ring *r, u64 *ctl, u64 pos)
 {
@@ -242,15 +270,18 @@ static void ring_release(struct ipcq_ring *r, u64 *ctl, u64 pos)
 
 /*
  * Finds the next message from the head hint, passing over (and freeing)
- * skipped slots: 0 with its position and length, -ENOENT when the ring
- * has none ready, -EBADMSG when the next one is corrupt (its slot is
- * freed, so the next call moves on).
+ * skipped slots: 0 with its position and length; -EINPROGRESS when the
+ * next position is claimed by a put not yet committed (what follows waits
+ * for it); -ENOENT when nothing is there; -EBADMSG when the next one is
+ * corrupt (its slot is freed, so the next call moves on). *@posp is where
+ * the search stopped, for every answer but -EBADMSG.
  */
 int ipcq_ring_first(struct ipcq_ring *r, u64 *posp, u32 *lenp)
 {
 	u64 pos = READ_ONCE(*ring_word(r, RING_OFF_HEAD));
 	u32 i;
 
+	*posp = pos;
 	for (i = 0; i < 2 * r->slots; i++) {
 		u64 *ctl = ring_ctl(r, pos);
 		/* Pairs with the commit: FULL before length and payload. */
@@ -258,14 +289,17 @@ int ipcq_ring_first(struct ipcq_ring *r, u64 *posp, u32 *lenp)
 		s64 d = ring_diff(IPCQ_RING_CTL_POS(cur), pos);
 		u32 len;
 
+		*posp = pos;
 		if (d < 0)
 			return -ENOENT;
 		if (d > 0 || IPCQ_RING_CTL_STATE(cur) == IPCQ_RING_READING) {
 			pos++;
 			continue;
 		}
+		if (IPCQ_RING_CTL_STATE(cur) == IPCQ_RING_WRITING)
+			return -EINPROGRESS;
 		if (IPCQ_RING_CTL_STATE(cur) != IPCQ_RING_FULL)
-			return -ENOENT;	/* EMPTY or WRITING: not yet */
+			return -ENOENT;	/* EMPTY: not yet */
 		len = READ_ONCE(*ring_len(ctl));
 		if (IPCQ_RING_CTL_OWNER(cur) != IPCQ_RING_SKIP &&
 		    len <= r->slot_size) {

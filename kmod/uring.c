@@ -20,12 +20,15 @@
  * Order. io_uring runs a task's pending task work newest first, so two
  * calls of one task and one wait queue fired together would try in
  * reverse. Each exclusive wait queue therefore has a site (struct
- * ipcq_park_site) listing its fired calls not yet run, at most one per
- * task: a wake-up for another call of a task already listed is taken
- * (counted as delivered) and deferred, and re-issued when the listed call
- * starts. Calls of other tasks are not held up. A call that tries and
- * finds nothing parks again at the head, keeping its place. So parked
- * gets complete in the order they were parked.
+ * ipcq_park_site) listing its woken calls that have not finished trying,
+ * at most one per task: a wake-up for another call of a task already
+ * listed is taken (counted as delivered) and deferred. When the listed
+ * call completes, the deferred wake-ups are re-issued; when it finds
+ * nothing and parks again, at the head, keeping its place, they are
+ * dropped (its try, made after them, saw what they announced). A later
+ * call of the same task never tries before an earlier one has finished,
+ * and calls of other tasks are not held up. So parked gets complete in
+ * the order they were parked.
  *
  * Teardown. Kernels from 6.7 let a command be marked cancelable: io_uring
  * then calls us with IO_URING_F_CANCEL when its ring goes away or its task
@@ -196,6 +199,13 @@ int ipcq_park(struct ipcq_call *call, spinlock_t *lock,
 	call->site = site;
 	init_waitqueue_func_entry(&call->wait, ipcq_call_wake);
 	spin_lock_irqsave(&wq->lock, flags);
+	/*
+	 * A woken call that found nothing leaves its site. The wake-ups it
+	 * held back for its task's other calls announced changes its own try
+	 * has seen (made under @lock, before this park), so none of those
+	 * calls could take anything either: they are dropped, not re-issued.
+	 */
+	list_del_init(&call->busy_node);
 	if (site) {
 		call->wait.flags |= WQ_FLAG_EXCLUSIVE;
 		if (call->again)
@@ -299,30 +309,40 @@ static bool ipcq_call_abandoned(struct ipcq_call *call)
 	return false;
 }
 
+/*
+ * A woken call leaves its site: the wake-ups held back for its task's
+ * other calls are handed back (@nr more for the caller's own reasons).
+ * Its site's wait queue lock guards the list; nothing if not listed.
+ */
+static void ipcq_call_leave_site(struct ipcq_call *call, unsigned int nr)
+{
+	struct wait_queue_head *wq = call->wq;
+	unsigned long flags;
+
+	spin_lock_irqsave(&wq->lock, flags);
+	if (!list_empty(&call->busy_node)) {
+		list_del_init(&call->busy_node);
+		nr += call->deferred;
+	}
+	spin_unlock_irqrestore(&wq->lock, flags);
+	if (nr)
+		wake_up_nr(wq, min_t(unsigned int, nr, INT_MAX));
+}
+
 /* Task work of a fired call: in its submitter's task, or a kworker. */
 static void ipcq_call_work(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct ipcq_call *call = ipcq_call_of(cmd);
 	int why = atomic_read(&call->state);
-	struct ipcq_park_site *site = call->site;
-	struct wait_queue_head *wq = call->wq;
-	unsigned int deferred = 0;
+	bool woken = why == IPCQ_CALL_WOKEN && call->site;
 	long ret = -ECANCELED;
-	unsigned long flags;
 
 	ipcq_call_unpark(call);
-	if (why == IPCQ_CALL_WOKEN && site) {
-		/* Our turn has come: our task's next call may be woken. */
-		spin_lock_irqsave(&wq->lock, flags);
-		list_del(&call->busy_node);
-		deferred = call->deferred;
-		spin_unlock_irqrestore(&wq->lock, flags);
-		if (deferred)
-			wake_up_nr(wq, min_t(unsigned int, deferred, INT_MAX));
-	}
 	/*
 	 * Trying again needs the submitter's memory (io_uring falls back to
 	 * a kworker when the task is gone), and someone to take the answer.
+	 * A woken call stays on its site while it tries, so its task's later
+	 * calls cannot overtake it; parking again takes it off (ipcq_park()).
 	 */
 	if (why != IPCQ_CALL_CANCELED &&
 	    !(current->flags & (PF_EXITING | PF_KTHREAD)) &&
@@ -332,9 +352,11 @@ static void ipcq_call_work(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		ret = ipcq_call_run(call);
 		if (ret == -EIOCBQUEUED)
 			return;		/* parked again; no longer ours */
-	} else if (why == IPCQ_CALL_WOKEN && site) {
+		if (woken)
+			ipcq_call_leave_site(call, 0);
+	} else if (woken) {
 		/* The wake-up we took is not used: pass it on. */
-		wake_up(wq);
+		ipcq_call_leave_site(call, 1);
 	}
 	ipcq_call_free(call);
 	io_uring_cmd_done(cmd, ipcq_call_result(ret), 0, issue_flags);
@@ -500,6 +522,7 @@ int ipcq_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags,
 	atomic_set(&call->state, IPCQ_CALL_RUNNING);
 	*(struct ipcq_call **)cmd->pdu = call;
 	INIT_LIST_HEAD(&call->node);
+	INIT_LIST_HEAD(&call->busy_node);
 #if IPCQ_URING_CANCELABLE
 	io_uring_cmd_mark_cancelable(cmd, issue_flags);
 #endif

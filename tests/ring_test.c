@@ -493,6 +493,232 @@ TEST_F(ring, order_holds_across_ring_and_kernel)
 	ipcdev_queue_close(q);
 }
 
+/*
+ * A claim not yet committed holds back every later message of priority
+ * 0, whichever path it took: here A went into the ring behind the claim
+ * and B, too long for a slot, to the kernel. Priorities are not held.
+ */
+TEST(pending_claim_holds_back_ring_and_kept_messages)
+{
+	char big[100], buf[128];
+	struct pollfd pfd;
+	ipcdev_queue *q;
+	struct raw_ring r;
+	unsigned int prio;
+	uint64_t len;
+	size_t slen;
+	int fd;
+
+	ASSERT_EQ(0, ipcdev_queue_create_ring(&q, 0, 16));
+	fd = ipcdev_queue_fd(q);
+	ASSERT_EQ(0, raw_map(fd, &r));
+	ASSERT_TRUE(raw_claim(&r, 0));
+	memset(big, 'B', sizeof(big));
+	ASSERT_EQ(0, ipcdev_queue_put(q, "A", 1, IPCDEV_FOREVER));
+	ASSERT_EQ(IPCQ_RING_FULL,
+		  IPCQ_RING_CTL_STATE(atomic_load(raw_ctl(&r, 1))));
+	ASSERT_EQ(0, ipcdev_queue_put(q, big, sizeof(big), IPCDEV_FOREVER));
+
+	/* Neither comes out, by any path, while the claim is pending. */
+	len = sizeof(buf);
+	EXPECT_EQ(-EAGAIN, raw_get(fd, buf, &len, NULL, IPCQ_MSG_NONBLOCK, 0));
+	len = sizeof(buf);
+	EXPECT_EQ(-EAGAIN, raw_get(fd, buf, &len, NULL,
+				   IPCQ_MSG_NONBLOCK | IPCQ_MSG_PEEK, 0));
+	len = sizeof(buf);
+	EXPECT_EQ(-ETIMEDOUT, raw_get(fd, buf, &len, NULL, 0,
+				      now_ns() + 20 * NSEC_PER_MSEC));
+	slen = sizeof(buf);
+	EXPECT_EQ(-EAGAIN, ipcdev_queue_get_nowait(q, buf, &slen));
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+	/* Counted all the same: two messages are queued. */
+	EXPECT_EQ(2, ipcdev_queue_qsize(q));
+
+	/* A priority goes first, claim or not. */
+	ASSERT_EQ(0, ipcdev_queue_put_prio(q, "P", 1, 3, IPCDEV_FOREVER));
+	slen = sizeof(buf);
+	EXPECT_EQ(0, ipcdev_queue_get_prio(q, buf, &slen, &prio, 0));
+	EXPECT_EQ(3, prio);
+	EXPECT_EQ('P', buf[0]);
+
+	/* The claim commits: its message, then A, then B. */
+	raw_commit(&r, 0, "X", 1);
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	len = sizeof(buf);
+	EXPECT_EQ(0, raw_get(fd, buf, &len, NULL, IPCQ_MSG_PEEK, 0));
+	EXPECT_EQ('X', buf[0]);
+	slen = sizeof(buf);
+	EXPECT_EQ(0, ipcdev_queue_get(q, buf, &slen, 0));
+	EXPECT_EQ('X', buf[0]);
+	slen = sizeof(buf);
+	EXPECT_EQ(0, ipcdev_queue_get(q, buf, &slen, 0));
+	EXPECT_EQ(1, slen);
+	EXPECT_EQ('A', buf[0]);
+	slen = sizeof(buf);
+	EXPECT_EQ(0, ipcdev_queue_get(q, buf, &slen, 0));
+	EXPECT_EQ(sizeof(big), slen);
+	EXPECT_EQ(0, memcmp(buf, big, sizeof(big)));
+	EXPECT_EQ(0, ipcdev_queue_qsize(q));
+	raw_unmap(&r);
+	ipcdev_queue_close(q);
+}
+
+/*
+ * The same with the claimer killed: its claim is skipped, and a getter
+ * blocked behind it wakes and takes A, then B, in order.
+ */
+TEST(dead_claim_releases_held_messages_in_order)
+{
+	int ready[2];
+	char big[100], buf[128];
+	ipcdev_queue *q;
+	size_t slen;
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, ipcdev_queue_create_ring(&q, 0, 16));
+	ASSERT_EQ(0, pipe(ready));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct raw_ring r;
+
+		if (raw_map(ipcdev_queue_fd(q), &r) || !raw_claim(&r, 0))
+			_exit(10);
+		write(ready[1], "c", 1);
+		pause();	/* killed mid-put */
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(ready[0], &c, 1));
+	memset(big, 'B', sizeof(big));
+	ASSERT_EQ(0, ipcdev_queue_put(q, "A", 1, IPCDEV_FOREVER));
+	ASSERT_EQ(0, ipcdev_queue_put(q, big, sizeof(big), IPCDEV_FOREVER));
+	slen = sizeof(buf);
+	EXPECT_EQ(-EAGAIN, ipcdev_queue_get_nowait(q, buf, &slen));
+	kill(pid, SIGKILL);
+	EXPECT_EQ(128 + SIGKILL, child_status(pid));
+	slen = sizeof(buf);
+	EXPECT_EQ(0, ipcdev_queue_get(q, buf, &slen, 10 * NSEC_PER_SEC));
+	EXPECT_EQ(1, slen);
+	EXPECT_EQ('A', buf[0]);
+	slen = sizeof(buf);
+	EXPECT_EQ(0, ipcdev_queue_get(q, buf, &slen, 0));
+	EXPECT_EQ(sizeof(big), slen);
+	EXPECT_EQ(0, ipcdev_queue_qsize(q));
+	close(ready[0]);
+	close(ready[1]);
+	ipcdev_queue_close(q);
+}
+
+/*
+ * The library alone: a producer streams short messages (ring) and is
+ * stopped again and again; each time it is caught mid-put (a slot of the
+ * ring claimed, not committed), another producer puts a short message and
+ * then a long one (kept by the kernel). Every producer's messages arrive
+ * in order, every one exactly once.
+ */
+#define ORDER_ROUNDS	20
+
+struct order_msg {
+	uint32_t producer;
+	uint32_t seq;
+	char pad[200];
+};
+
+static bool ring_has_claim(struct raw_ring *r)
+{
+	uint32_t i;
+
+	for (i = 0; i < r->info.slots; i++)
+		if (IPCQ_RING_CTL_STATE(atomic_load(raw_ctl(r, i))) ==
+		    IPCQ_RING_WRITING)
+			return true;
+	return false;
+}
+
+/* Takes what is there (-EAGAIN ends it), checking each producer's order. */
+static int order_drain(ipcdev_queue *q, uint32_t next[2], int64_t timeout)
+{
+	struct order_msg m;
+	size_t len;
+	int ret;
+
+	for (;;) {
+		len = sizeof(m);
+		ret = ipcdev_queue_get(q, &m, &len, timeout);
+		if (ret)
+			return ret;
+		if (m.producer > 1 || m.seq != next[m.producer])
+			return -EPROTO;
+		next[m.producer]++;
+	}
+}
+
+TEST_F_TIMEOUT(ring, producer_stopped_mid_put_keeps_fifo, 300)
+{
+	uint32_t next[2] = { 0, 0 }, sent = 0;
+	ipcdev_queue *q, *prod, *cons;
+	unsigned int rounds = 0, stops = 0;
+	_Atomic int *stop = shared_page(4096);
+	struct order_msg m;
+	struct raw_ring r;
+	pid_t pid;
+	int status;
+
+	ASSERT_NE(NULL, stop);
+	ASSERT_EQ(0, ipcdev_queue_create_ring(&q, 0, 32));
+	ASSERT_EQ(0, ipcdev_queue_endpoint(q, IPCDEV_PRODUCER, &prod));
+	ASSERT_EQ(0, ipcdev_queue_endpoint(q, IPCDEV_CONSUMER, &cons));
+	ASSERT_EQ(0, raw_map(ipcdev_queue_fd(q), &r));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		uint32_t s = 0;
+
+		ipcdev_queue_close(cons);
+		m.producer = 0;
+		while (!atomic_load(stop)) {
+			m.seq = s++;
+			if (ipcdev_queue_put(prod, &m, 8, IPCDEV_FOREVER))
+				_exit(10);
+		}
+		_exit(0);
+	}
+	m.producer = 1;
+	memset(m.pad, 'L', sizeof(m.pad));
+	while (rounds < ORDER_ROUNDS) {
+		ASSERT_EQ(-EAGAIN, order_drain(cons, next, IPCDEV_NOWAIT))
+			TH_LOG("order broken: producer 0 at %u, 1 at %u",
+			       next[0], next[1]);
+		ASSERT_EQ(0, kill(pid, SIGSTOP));
+		ASSERT_EQ(pid, waitpid(pid, &status, WUNTRACED));
+		stops++;
+		if (ring_has_claim(&r)) {
+			rounds++;
+			m.seq = sent++;
+			ASSERT_EQ(0, ipcdev_queue_put(prod, &m, 8,
+						      IPCDEV_FOREVER));
+			m.seq = sent++;
+			ASSERT_EQ(0, ipcdev_queue_put(prod, &m, sizeof(m),
+						      IPCDEV_FOREVER));
+		}
+		ASSERT_EQ(0, kill(pid, SIGCONT));
+	}
+	atomic_store(stop, 1);
+	/* The attachment holds q's file, a producer: both go for EOF. */
+	raw_unmap(&r);
+	ipcdev_queue_close(q);
+	ipcdev_queue_close(prod);
+	ASSERT_EQ(0, child_status(pid));
+	EXPECT_EQ(IPCDEV_EOF, order_drain(cons, next, IPCDEV_FOREVER));
+	EXPECT_EQ(sent, next[1]);
+	TH_LOG("%u stops, %u mid-put, %u messages", stops, rounds,
+	       next[0] + next[1]);
+	ipcdev_queue_close(cons);
+}
+
 TEST(fast_path_makes_no_ioctl)
 {
 	pid_t pid = fork();

@@ -340,8 +340,10 @@ TEST_F(uring, parked_gets_in_order)
 	}
 	ASSERT_TRUE(submitted(&self->ring, NPARK));
 	ASSERT_TRUE(none_completes(&self->ring, 20));
-	/* Parked commands are getters, as blocked threads are. */
-	ASSERT_EQ(getters(q), NPARK);
+	/* Parked commands are getters, as blocked threads are (SQPOLL's
+	 * thread takes them in its own time).
+	 */
+	ASSERT_TRUE(wait_for(getters(q) == NPARK, 10000));
 
 	/* A child puts them all at once, as fast as it can. */
 	pid_t pid = fork();
@@ -372,6 +374,74 @@ TEST_F(uring, parked_gets_in_order)
 		EXPECT_EQ(seen[i], 1);
 	EXPECT_EQ(getters(q), 0);
 	close(q);
+}
+
+/*
+ * A woken get that finds nothing keeps its place ahead of its task's later
+ * gets, even when those were woken meanwhile. Here the messages that woke
+ * them are taken by someone else first. Only on a DEFER_TASKRUN ring do
+ * woken gets try when the test says (when it waits for completions), so
+ * that the steal comes first every time; plain and ring queues.
+ */
+TEST(woken_get_that_finds_nothing_keeps_its_place)
+{
+	static struct ipcq_msg m[4];
+	static char bufs[4][16];
+	struct io_uring ring;
+	char buf[16];
+	uint64_t ud, len;
+	int dev, q, i, round, kind;
+
+	dev = dev_open();
+	ASSERT_GE(dev, 0);
+	ASSERT_EQ(io_uring_queue_init(64, &ring, IORING_SETUP_SINGLE_ISSUER |
+				      IORING_SETUP_DEFER_TASKRUN), 0);
+	for (kind = 0; kind < 2; kind++) {
+		q = queue_new(dev, BOTH | (kind ? IPCQ_OPEN_RING : 0), 0);
+		ASSERT_GE(q, 0);
+		for (i = 0; i < 4; i++) {
+			msg_init(&m[i], bufs[i], sizeof(bufs[i]),
+				 IPCQ_DEADLINE_FOREVER, 0);
+			prep_raw(sqe_of(&ring), q, IPCQ_IOC_QUEUE_GET,
+				 (uintptr_t)&m[i], 0, 0, i);
+		}
+		ASSERT_TRUE(submitted(&ring, 4));
+		ASSERT_EQ(getters(q), 4);
+		for (round = 0; round < 3; round++) {
+			/* Two wake-ups; both messages stolen before a try. */
+			ASSERT_EQ(raw_put(q, "s1", 3, 0, 0,
+					  IPCQ_DEADLINE_FOREVER), 0);
+			ASSERT_EQ(raw_put(q, "s2", 3, 0, 0,
+					  IPCQ_DEADLINE_FOREVER), 0);
+			len = sizeof(buf);
+			ASSERT_EQ(raw_get(q, buf, &len, NULL,
+					  IPCQ_MSG_NONBLOCK, 0), 0);
+			len = sizeof(buf);
+			ASSERT_EQ(raw_get(q, buf, &len, NULL,
+					  IPCQ_MSG_NONBLOCK, 0), 0);
+			ASSERT_TRUE(none_completes(&ring, 20));
+			ASSERT_EQ(getters(q), 4);
+		}
+		for (i = 0; i < 4; i++) {
+			char want[16];
+
+			snprintf(want, sizeof(want), "m%d", i);
+			ASSERT_EQ(raw_put(q, want, strlen(want) + 1, 0, 0,
+					  IPCQ_DEADLINE_FOREVER), 0);
+		}
+		for (i = 0; i < 4; i++) {
+			char want[16];
+
+			ASSERT_EQ(next_cqe(&ring, &ud, 10000), 0);
+			ASSERT_LT(ud, 4);
+			snprintf(want, sizeof(want), "m%d", (int)ud);
+			EXPECT_STREQ(bufs[ud], want);
+		}
+		EXPECT_EQ(getters(q), 0);
+		close(q);
+	}
+	io_uring_queue_exit(&ring);
+	close(dev);
 }
 
 /* Puts parked on a full queue complete in order as room appears. */

@@ -201,7 +201,8 @@ struct ipcq_unlink {
  * @priority: put in: 0..IPCQ_PRIO_MAX. get out: the message's priority.
  * @reserved: in: must be zero.
  *
- * Messages are delivered highest priority first, FIFO within a priority.
+ * Messages are delivered highest priority first, FIFO within a priority
+ * (on a ring queue, in the order the puts took their place; see Rings).
  *
  * Put errors: EBADF not a producer file; ESHUTDOWN queue shut down; EPIPE
  * no consumer left; EMSGSIZE @len above the queue's max_msg_size; ENOBUFS
@@ -670,6 +671,13 @@ struct ipcq_list {
  * for FULL(p), passing over positions already READING or consumed, and
  * stops at EMPTY(p) or WRITING(p): messages are seen in claim order.
  * Both advance their hint past what they took. Owner 0 is the kernel.
+ *
+ * Order: a put through the ring takes its place in FIFO order when it
+ * claims its slot; a priority-0 put the kernel keeps takes it when the
+ * kernel queues it, after every slot claimed by then. A get delivers kept
+ * messages with a priority first, then priority 0 in that order: a slot
+ * claimed but not committed holds back what comes after it on both paths
+ * until it is committed or skipped.
  *
  * Before a put claims and again after it has claimed, it reads the route
  * word: with IPCQ_ROUTE_PUT set, the put must go through
