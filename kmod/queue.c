@@ -902,8 +902,8 @@ static long ipcq_queue_reopen(struct ipcq_queue *q, struct file *file,
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if ((arg.flags & ~(roles | IPCQ_OPEN_CLOEXEC)) || !(arg.flags & roles) ||
-	    arg.pad || arg.reserved)
+	if ((arg.flags & ~(roles | IPCQ_OPEN_CLOEXEC)) || arg.pad ||
+	    arg.reserved)
 		return -EINVAL;
 	/* A file grants no role it was not opened with. */
 	if (arg.flags & roles & ~ipcq_file_roles(file))

@@ -1072,8 +1072,15 @@ TEST_F(q, reopen_gives_own_endpoint_subset_only)
 	EXPECT_EQ(2, st.consumers);
 	close(cons);
 
+	/* No role: an observer, from any file (here a producer's). */
 	ro.flags = 0;
-	EXPECT_EQ(-EINVAL, xioctl(self->fd, IPCQ_IOC_QUEUE_REOPEN, &ro));
+	fd = xioctl(prod, IPCQ_IOC_QUEUE_REOPEN, &ro);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, raw_stat(fd, &st));
+	EXPECT_EQ(0, st.endpoint);
+	EXPECT_EQ(1, st.producers);
+	EXPECT_EQ(-EBADF, raw_put(fd, "x", 1, 0, 0, 0));
+	close(fd);
 	ro.flags = IPCQ_OPEN_CREATE | IPCQ_OPEN_CONSUMER;
 	EXPECT_EQ(-EINVAL, xioctl(self->fd, IPCQ_IOC_QUEUE_REOPEN, &ro));
 	ro.flags = IPCQ_OPEN_CONSUMER;

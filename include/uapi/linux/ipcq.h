@@ -323,14 +323,15 @@ struct ipcq_shutdown {
 /**
  * struct ipcq_reopen - argument of IPCQ_IOC_QUEUE_REOPEN
  * @flags:    in: IPCQ_OPEN_PRODUCER/CONSUMER (a subset of the roles of the
- *            file asked), IPCQ_OPEN_CLOEXEC.
+ *            file asked; neither for an observer), IPCQ_OPEN_CLOEXEC.
  * @pad:      in: must be zero.
  * @reserved: in: must be zero.
  *
  * Returns a new file (fd) on the same queue: an endpoint of its own, so a
  * process can count as a producer or consumer independently of the file it
- * inherited across fork(). Errors: EACCES role not held by this file,
- * EINVAL, EMFILE, ENOMEM.
+ * inherited across fork(); with no role, an observer, which any file of
+ * the queue may make. Errors: EACCES role not held by this file, EINVAL,
+ * EMFILE, ENOMEM.
  */
 struct ipcq_reopen {
 	__u32 flags;
