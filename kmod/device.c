@@ -9,6 +9,7 @@
 
 #include <linux/build_bug.h>
 #include <linux/fs.h>
+#include <linux/kstrtox.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -17,19 +18,73 @@
 
 #include "ipcq.h"
 
+/*
+ * The limits are module parameters root may change at run time (in
+ * /sys/module/ipcq/parameters/), each within a range: a value outside it
+ * is refused (EINVAL) and the old one stays. Objects take the values in
+ * force when they are created, calls read them once (READ_ONCE).
+ */
 unsigned int ipcq_max_msg_size = 4U << 20;
-module_param_named(max_msg_size, ipcq_max_msg_size, uint, 0644);
-MODULE_PARM_DESC(max_msg_size, "Largest message in bytes (default 4 MiB)");
-
 unsigned long ipcq_max_queue_bytes = 64UL << 20;
-module_param_named(max_queue_bytes, ipcq_max_queue_bytes, ulong, 0644);
-MODULE_PARM_DESC(max_queue_bytes,
-		 "Most payload bytes one object holds (default 64 MiB)");
-
 unsigned int ipcq_max_objects_per_user = 1024;
-module_param_named(max_objects_per_user, ipcq_max_objects_per_user, uint, 0644);
+
+/* Ranges, 1 at least: a message fits one kvmalloc(). */
+#define IPCQ_MSG_SIZE_MAX	BIT_ULL(30)
+#define IPCQ_QUEUE_BYTES_MAX	BIT_ULL(40)
+#define IPCQ_OBJECTS_MAX	BIT_ULL(20)
+
+static int ipcq_param_parse(const char *val, u64 min, u64 max, u64 *v)
+{
+	int ret = kstrtou64(val, 0, v);
+
+	if (ret)
+		return ret;
+	return *v < min || *v > max ? -EINVAL : 0;
+}
+
+static int ipcq_param_set_uint(const char *val, const struct kernel_param *kp)
+{
+	u64 max = kp->arg == &ipcq_max_msg_size ? IPCQ_MSG_SIZE_MAX :
+						 IPCQ_OBJECTS_MAX;
+	u64 v;
+	int ret = ipcq_param_parse(val, 1, max, &v);
+
+	if (!ret)
+		WRITE_ONCE(*(unsigned int *)kp->arg, v);
+	return ret;
+}
+
+static int ipcq_param_set_ulong(const char *val, const struct kernel_param *kp)
+{
+	u64 v;
+	int ret = ipcq_param_parse(val, 1, IPCQ_QUEUE_BYTES_MAX, &v);
+
+	if (!ret)
+		WRITE_ONCE(*(unsigned long *)kp->arg, v);
+	return ret;
+}
+
+static const struct kernel_param_ops ipcq_param_uint_ops = {
+	.set = ipcq_param_set_uint,
+	.get = param_get_uint,
+};
+
+static const struct kernel_param_ops ipcq_param_ulong_ops = {
+	.set = ipcq_param_set_ulong,
+	.get = param_get_ulong,
+};
+
+module_param_cb(max_msg_size, &ipcq_param_uint_ops, &ipcq_max_msg_size, 0644);
+MODULE_PARM_DESC(max_msg_size,
+		 "Largest message in bytes, 1 to 1 GiB (default 4 MiB)");
+module_param_cb(max_queue_bytes, &ipcq_param_ulong_ops, &ipcq_max_queue_bytes,
+		0644);
+MODULE_PARM_DESC(max_queue_bytes,
+		 "Most payload bytes one queue holds, 1 to 1 TiB (default 64 MiB)");
+module_param_cb(max_objects_per_user, &ipcq_param_uint_ops,
+		&ipcq_max_objects_per_user, 0644);
 MODULE_PARM_DESC(max_objects_per_user,
-		 "Most objects one user owns at a time (default 1024)");
+		 "Most objects one user owns at a time, 1 to 1048576 (default 1024)");
 
 /* Features offered at each API version; version 1 is the first. */
 static u64 ipcq_features(u32 api_version)

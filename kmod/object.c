@@ -1,8 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The object base shared by queues and every later object type: reference
- * count, owner and mode, the per-user object limit, object names, and the
- * interruptible sleep with an absolute CLOCK_MONOTONIC deadline.
+ * The object base shared by every object type: reference count, owner,
+ * mode and the SysV-style permission check, the per-user object limit,
+ * object names, introspection (info, fdinfo, debugfs), and object files:
+ * anonymous inodes of a kind (struct ipcq_file_type) whose ioctl(2) and
+ * io_uring commands reach the kind's dispatcher through one entry each.
+ *
+ * Locks: ipcq_objects_lock (mutex) guards the list of all objects, and
+ * debugfs reads each object's counts (its own lock) under it;
+ * ipcq_users_lock (spinlock) guards the per-user counts and nests inside
+ * the registry's mutex only (see the order in ipcq.h).
  */
 #include <linux/anon_inodes.h>
 #include <linux/atomic.h>
@@ -10,13 +17,13 @@
 #include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/hashtable.h>
-#include <linux/hrtimer.h>
-#include <linux/ktime.h>
+#include <linux/file.h>
+#include <linux/ipc_namespace.h>
+#include <linux/nsproxy.h>
 #include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
 #include <linux/user_namespace.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
@@ -111,6 +118,7 @@ int ipcq_object_init(struct ipcq_object *obj, u32 type,
 	obj->gid = current_egid();
 	obj->cgid = obj->gid;
 	obj->mode = mode & 0777;
+	obj->user_ns = get_user_ns(current->nsproxy->ipc_ns->user_ns);
 	obj->ns = NULL;
 	INIT_HLIST_NODE(&obj->hash_node);
 	INIT_LIST_HEAD(&obj->ns_node);
@@ -147,6 +155,7 @@ void ipcq_object_put(struct ipcq_object *obj)
 	list_del_init(&obj->all_node);
 	mutex_unlock(&ipcq_objects_lock);
 	kfree(obj->name);
+	put_user_ns(obj->user_ns);
 	obj->ops->free(obj);
 	ipcq_user_uncharge(u);
 }
@@ -154,7 +163,9 @@ void ipcq_object_put(struct ipcq_object *obj)
 /*
  * SysV-style check of @may (MAY_READ and/or MAY_WRITE) against the
  * object's mode: owner bits for the owner or creator, group bits for a
- * member of the group, other bits otherwise; CAP_IPC_OWNER overrides.
+ * member of the group, other bits otherwise; CAP_IPC_OWNER in the user
+ * namespace that owns the object's IPC namespace overrides (root in a
+ * container, as for SysV IPC).
  */
 int ipcq_object_permission(struct ipcq_object *obj, int may)
 {
@@ -171,7 +182,7 @@ int ipcq_object_permission(struct ipcq_object *obj, int may)
 
 	if ((may & ~granted) == 0)
 		return 0;
-	if (capable(CAP_IPC_OWNER))
+	if (ns_capable(obj->user_ns, CAP_IPC_OWNER))
 		return 0;
 	return -EACCES;
 }
@@ -182,7 +193,20 @@ bool ipcq_object_may_unlink(struct ipcq_object *obj)
 	kuid_t euid = current_euid();
 
 	return uid_eq(euid, obj->uid) || uid_eq(euid, obj->cuid) ||
-	       capable(CAP_IPC_OWNER);
+	       ns_capable(obj->user_ns, CAP_IPC_OWNER);
+}
+
+/*
+ * What every *_OPEN ioctl checks: only @known flags, mode bits only, zero
+ * @pad and @n @reserved words, EXCL only with CREATE.
+ */
+bool ipcq_open_args_valid(u32 flags, u32 known, u32 mode, u32 pad,
+			  const u64 *reserved, size_t n)
+{
+	if ((flags & ~known) || (mode & ~0777) || pad ||
+	    memchr_inv(reserved, 0, n * sizeof(*reserved)))
+		return false;
+	return !(flags & IPCQ_OPEN_EXCL) || (flags & IPCQ_OPEN_CREATE);
 }
 
 /*
@@ -206,58 +230,6 @@ int ipcq_name_from_user(struct ipcq_name *name, u64 uptr, u32 len)
 			return -EINVAL;
 	}
 	name->len = len;
-	return 0;
-}
-
-/*
- * Sleep after prepare_to_wait*(): returns 0 when woken, -ETIMEDOUT once
- * @deadline (absolute CLOCK_MONOTONIC ns) has passed, -ERESTARTSYS if a
- * signal is pending. The deadline is absolute, so a restarted call waits
- * no longer than the first one would have.
- */
-int ipcq_sleep_until(u64 deadline)
-{
-	return ipcq_sleep(deadline, false);
-}
-
-/*
- * As ipcq_sleep_until(), for a task prepared to wait in TASK_KILLABLE
- * when @killable: only a fatal signal ends the sleep early.
- */
-int ipcq_sleep(u64 deadline, bool killable)
-{
-	ktime_t expires;
-
-	if (killable ? fatal_signal_pending(current) : signal_pending(current))
-		return -ERESTARTSYS;
-	if (deadline == IPCQ_DEADLINE_FOREVER) {
-		schedule();
-		return 0;
-	}
-	if (ktime_get_ns() >= deadline)
-		return -ETIMEDOUT;
-	expires = deadline > KTIME_MAX ? KTIME_MAX : (ktime_t)deadline;
-	if (!schedule_hrtimeout_range(&expires, current->timer_slack_ns,
-				      HRTIMER_MODE_ABS))
-		return -ETIMEDOUT;
-	return 0;
-}
-
-/*
- * For a caller that keeps losing a compare-and-swap on shared memory to
- * its users (or to a scribbler) while holding @lock: lets the CPU go with
- * the lock dropped, then says whether to stop: -ERESTARTSYS on a signal,
- * -ETIMEDOUT past @deadline, 0 to try again. Returns with @lock held.
- */
-int ipcq_relax_locked(spinlock_t *lock, u64 deadline)
-{
-	spin_unlock(lock);
-	cond_resched();
-	spin_lock(lock);
-	if (signal_pending(current))
-		return -ERESTARTSYS;
-	if (ktime_get_ns() >= deadline)
-		return -ETIMEDOUT;
 	return 0;
 }
 
@@ -306,17 +278,46 @@ void ipcq_object_fill_info(struct ipcq_object *obj,
 }
 
 /*
- * A new anonymous file for an object. ipcq files carry calls, not a byte
- * stream: no position, so no lseek, pread or pwrite.
+ * A new anonymous file of @type for an object. ipcq files carry calls, not
+ * a byte stream: no position, so no lseek, pread or pwrite.
  */
-struct file *ipcq_anon_file(const char *name, const struct file_operations *fops,
+struct file *ipcq_anon_file(const char *name, const struct ipcq_file_type *type,
 			    void *priv, int flags)
 {
-	struct file *file = anon_inode_getfile(name, fops, priv, flags);
+	struct file *file = anon_inode_getfile(name, &type->fops, priv, flags);
 
 	if (!IS_ERR(file))
 		file->f_mode &= ~(FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE);
 	return file;
+}
+
+/*
+ * As ipcq_anon_file(), installed at a new descriptor: the fd, or an error
+ * with @priv untouched (the caller undoes what it set up for the file).
+ * From success on, the file's release owns @priv.
+ */
+int ipcq_install_file(const char *name, const struct ipcq_file_type *type,
+		      void *priv, int flags, bool cloexec)
+{
+	struct file *file;
+	int fd;
+
+	fd = get_unused_fd_flags(cloexec ? O_CLOEXEC : 0);
+	if (fd < 0)
+		return fd;
+	file = ipcq_anon_file(name, type, priv, flags);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		return PTR_ERR(file);
+	}
+	fd_install(fd, file);
+	return fd;
+}
+
+/* file_operations.unlocked_ioctl of every object file. */
+long ipcq_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	return ipcq_file_type_of(file)->dispatch(file, cmd, arg, NULL);
 }
 
 /* The fdinfo lines every object has; its type adds its own after them. */

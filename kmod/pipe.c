@@ -9,6 +9,8 @@
  * end-of-file and its sends fail with EPIPE, through the queues' own
  * endpoint counting. Ends are shared like any file: by fork() or by
  * SCM_RIGHTS; an end is closed when its last descriptor is.
+ *
+ * Locks: none of its own; each direction's queue lock, taken by queue.c.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -25,7 +27,7 @@ struct ipcq_pipe_end {
 	struct ipcq_queue *out;		/* NULL: this end cannot send */
 };
 
-static const struct file_operations ipcq_pipe_fops;
+static const struct ipcq_file_type ipcq_pipe_file_type;
 
 static void ipcq_pipe_stat_fill(struct ipcq_pipe_end *end,
 				struct ipcq_pipe_stat *st)
@@ -84,18 +86,6 @@ static long ipcq_pipe_dispatch(struct file *file, unsigned int cmd,
 	}
 }
 
-static long ipcq_pipe_ioctl(struct file *file, unsigned int cmd,
-			    unsigned long arg)
-{
-	return ipcq_pipe_dispatch(file, cmd, arg, NULL);
-}
-
-static int ipcq_pipe_uring_cmd(struct io_uring_cmd *cmd,
-			       unsigned int issue_flags)
-{
-	return ipcq_uring_cmd(cmd, issue_flags, ipcq_pipe_dispatch);
-}
-
 static __poll_t ipcq_pipe_poll(struct file *file, poll_table *wait)
 {
 	struct ipcq_pipe_end *end = file->private_data;
@@ -152,16 +142,9 @@ static void ipcq_pipe_show_fdinfo(struct seq_file *m, struct file *file)
 		   !!(st.state & IPCQ_PIPE_PEER_CLOSED));
 }
 
-static const struct file_operations ipcq_pipe_fops = {
-	.owner		= THIS_MODULE,
-	.release	= ipcq_pipe_release,
-	.poll		= ipcq_pipe_poll,
-	.unlocked_ioctl	= ipcq_pipe_ioctl,
-	.compat_ioctl	= compat_ptr_ioctl,
-	.uring_cmd	= ipcq_pipe_uring_cmd,
-	.llseek		= no_llseek,
-	.show_fdinfo	= ipcq_pipe_show_fdinfo,
-};
+static const struct ipcq_file_type ipcq_pipe_file_type =
+	IPCQ_FILE_TYPE(ipcq_pipe_dispatch, ipcq_pipe_release, ipcq_pipe_poll,
+		       NULL, ipcq_pipe_show_fdinfo);
 
 /*
  * A file for the end that receives from @in and sends to @out (either may
@@ -187,7 +170,7 @@ static struct file *ipcq_pipe_end_file(struct ipcq_queue *in,
 		ipcq_queue_attach(out, IPCQ_OPEN_PRODUCER);
 		end->out = out;
 	}
-	file = ipcq_anon_file("[ipcq-pipe]", &ipcq_pipe_fops, end, O_RDWR);
+	file = ipcq_anon_file("[ipcq-pipe]", &ipcq_pipe_file_type, end, O_RDWR);
 	if (IS_ERR(file))
 		ipcq_pipe_end_free(end);
 	return file;

@@ -186,6 +186,39 @@ void ipcq_registry_collect(void)
 	mutex_unlock(&ipcq_registry_lock);
 }
 
+/*
+ * Opens or creates the object an *_OPEN ioctl asks for: anonymous (@uname
+ * 0: always new, so a name length or CREATE/EXCL is EINVAL) or named in
+ * the caller's IPC namespace (see ipcq_registry_open()). The object with a
+ * reference and *@created set, or an ERR_PTR.
+ */
+struct ipcq_object *ipcq_object_open(u32 type, u64 uname, u32 name_len,
+				     u32 flags, ipcq_create_fn create,
+				     void *arg, bool *created)
+{
+	struct ipcq_object *obj;
+	struct ipcq_name name;
+	int ret;
+
+	*created = true;
+	if (uname) {
+		ret = ipcq_name_from_user(&name, uname, name_len);
+		if (ret)
+			return ERR_PTR(ret);
+		return ipcq_registry_open(type, &name, flags, create, arg,
+					  created);
+	}
+	if (name_len || (flags & (IPCQ_OPEN_CREATE | IPCQ_OPEN_EXCL)))
+		return ERR_PTR(-EINVAL);
+	obj = create(arg);
+	/* Names of dead namespaces may hold the caller's quota. */
+	if (obj == ERR_PTR(-ENOSPC)) {
+		ipcq_registry_collect();
+		obj = create(arg);
+	}
+	return obj;
+}
+
 /* Removes @obj's name if it still has one (the object is being destroyed). */
 void ipcq_registry_forget(struct ipcq_object *obj)
 {

@@ -1,25 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Rings: the memory a ring queue shares with its users, and the kernel's
- * side of the slot protocol described in include/uapi/linux/ipcq.h.
+ * Rings: the memory a ring queue shares with its users, the kernel's side
+ * of the slot protocol described in include/uapi/linux/ipcq.h, and the
+ * attachment files the ring is mapped from.
  *
- * Two regions: a status page only the kernel writes (users map it
- * read-only, without VM_MAYWRITE), and the ring region of hints and slots
- * that users write freely. Everything the kernel relies on (sizes, page
- * arrays, owner ids, the kernel-kept messages, counts) lives in struct
- * ipcq_ring and struct ipcq_queue, never in shared memory. Every word read
- * from the ring region is read once, bounded, and its worst value costs
- * only that queue's messages: each scan is bounded by the slot count and
- * each copy by the slot size.
+ * Two regions (mapping.c): a status page only the kernel writes, and the
+ * ring region of hints and slots that users write freely. Everything the
+ * kernel relies on (sizes, page arrays, owner ids, the kernel-kept
+ * messages, counts) lives in struct ipcq_ring and struct ipcq_queue, never
+ * in shared memory. Every word read from the ring region is read once,
+ * bounded, and its worst value costs only that queue's messages: each
+ * scan is bounded by the slot count and each copy by the slot size.
  *
- * The callers (queue.c) serialise the kernel's own ring operations with
- * the queue lock; users run concurrently, lock-free, with compare-and-swap
- * on the control words. Pages are allocated one by one (charged to the
- * creator's memory cgroup), vmapped for the kernel, and inserted into user
- * mappings; a mapping holds its attachment file, which holds the queue, so
- * the pages outlive every mapping.
+ * What queue.c asks of a ring: push a message; where the next one is
+ * (ipcq_ring_next()) and where the next claim will be (the frontier);
+ * peek, or claim a slot for reading, copy its payload straight to the
+ * getter (no bounce buffer) and then free it or give it back; counts,
+ * drop, reclaim of a dead attachment's claims, the users' gets.
+ *
+ * An attachment file names the owner id its user claims slots with and
+ * holds the endpoint file it came from, so that when a process dies its
+ * claims are reclaimed before its endpoint is counted out (a consumer
+ * never sees end-of-file ahead of the messages behind a dead producer's
+ * claim).
+ *
+ * Locks: the callers (queue.c) serialise the kernel's own ring operations
+ * with the queue lock, except the copy-out of a slot the kernel claimed
+ * (it owns that slot); users run concurrently, lock-free, with
+ * compare-and-swap on the control words. Pages are allocated one by one
+ * (charged to the creator's memory cgroup) and vmapped for the kernel.
  */
 #include <linux/atomic.h>
+#include <linux/file.h>
 #include <linux/highmem.h>
 #include <linux/idr.h>
 #include <linux/math64.h>
@@ -27,9 +39,10 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
-#include <linux/version.h>
+#include <linux/seq_file.h>
+#include <linux/uaccess.h>
 
-#include "ipcq.h"
+#include "queue.h"
 
 /* Layout; handed to users through struct ipcq_ring_info. */
 #define RING_OFF_HEAD		0
@@ -233,20 +246,26 @@ bool ipcq_ring_push(struct ipcq_ring *r, const void *data, u32 len)
 
 /*
  * The claim frontier: the first position no put has claimed yet (every
- * position below it is claimed, committed or consumed). Found from the
- * tail hint, which lags behind claims not yet committed.
+ * position below it is claimed, committed or consumed), found from the
+ * tail hint, which lags behind claims not yet committed. *@full: that
+ * position's slot still holds an older lap, so no put can claim it yet.
+ * O(1) while the hint is accurate.
  */
-u64 ipcq_ring_frontier(struct ipcq_ring *r)
+u64 ipcq_ring_frontier(struct ipcq_ring *r, bool *full)
 {
 	u64 pos = READ_ONCE(*ring_word(r, RING_OFF_TAIL));
 	u32 i;
 
+	*full = false;
 	for (i = 0; i < 2 * r->slots; i++) {
 		u64 cur = READ_ONCE(*ring_ctl(r, pos));
 		s64 d = ring_diff(IPCQ_RING_CTL_POS(cur), pos);
 
-		/* An older lap still here (full), or free for this one. */
-		if (d < 0 || (!d && IPCQ_RING_CTL_STATE(cur) == IPCQ_RING_EMPTY))
+		if (d < 0) {
+			*full = true;
+			break;
+		}
+		if (!d && IPCQ_RING_CTL_STATE(cur) == IPCQ_RING_EMPTY)
 			break;
 		pos++;
 	}
@@ -259,7 +278,7 @@ bool ipcq_ring_before(u64 pos, u64 mark)
 	return ring_diff(pos, mark) < 0;
 }
 
-/* Frees the slot of @pos that the kernel claimed for reading. */
+/* Frees the slot of @pos, which the kernel claimed for reading. */
 static void ring_release(struct ipcq_ring *r, u64 *ctl, u64 pos)
 {
 	/* Our reads of the slot before it is free for the next put. */
@@ -276,7 +295,7 @@ static void ring_release(struct ipcq_ring *r, u64 *ctl, u64 pos)
  * corrupt (its slot is freed, so the next call moves on). *@posp is where
  * the search stopped, for every answer but -EBADMSG.
  */
-int ipcq_ring_first(struct ipcq_ring *r, u64 *posp, u32 *lenp)
+int ipcq_ring_next(struct ipcq_ring *r, u64 *posp, u32 *lenp)
 {
 	u64 pos = READ_ONCE(*ring_word(r, RING_OFF_HEAD));
 	u32 i;
@@ -303,7 +322,6 @@ int ipcq_ring_first(struct ipcq_ring *r, u64 *posp, u32 *lenp)
 		len = READ_ONCE(*ring_len(ctl));
 		if (IPCQ_RING_CTL_OWNER(cur) != IPCQ_RING_SKIP &&
 		    len <= r->slot_size) {
-			*posp = pos;
 			*lenp = len;
 			return 0;
 		}
@@ -319,38 +337,90 @@ int ipcq_ring_first(struct ipcq_ring *r, u64 *posp, u32 *lenp)
 	return -ENOENT;
 }
 
-/*
- * Copies the message of @pos found by ipcq_ring_first() into @buf (room
- * for slot_size bytes) and, unless @peek, takes it out of the ring.
- * Returns its length, or -EAGAIN if a user got there first (look again),
- * or -EBADMSG if it turned corrupt (it is gone).
- */
-int ipcq_ring_take(struct ipcq_ring *r, u64 pos, void *buf, bool peek)
+/* The control word of @pos if it holds a committed message, else -EAGAIN. */
+static int ring_full_at(struct ipcq_ring *r, u64 pos, u64 *curp)
 {
-	u64 *ctl = ring_ctl(r, pos);
 	/* Pairs with the commit: FULL before length and payload. */
-	u64 cur = smp_load_acquire(ctl);
-	u32 len;
+	u64 cur = smp_load_acquire(ring_ctl(r, pos));
 
 	if (IPCQ_RING_CTL_STATE(cur) != IPCQ_RING_FULL ||
 	    ring_diff(IPCQ_RING_CTL_POS(cur), pos) ||
 	    IPCQ_RING_CTL_OWNER(cur) == IPCQ_RING_SKIP)
 		return -EAGAIN;
-	if (peek) {
-		len = READ_ONCE(*ring_len(ctl));
-		if (len > r->slot_size)
-			return -EAGAIN;
-		memcpy(buf, ring_data(ctl), len);
-		smp_rmb();	/* the copy before the re-check */
-		return READ_ONCE(*ctl) == cur ? len : -EAGAIN;
-	}
-	if (cmpxchg64(ctl, cur, IPCQ_RING_CTL(pos, IPCQ_RING_READING, 0)) != cur)
+	*curp = cur;
+	return 0;
+}
+
+/*
+ * Copies the message of @pos found by ipcq_ring_next() into @buf (room
+ * for slot_size bytes), leaving it in place: its length, or -EAGAIN if a
+ * user took it meanwhile.
+ */
+int ipcq_ring_peek(struct ipcq_ring *r, u64 pos, void *buf)
+{
+	u64 *ctl = ring_ctl(r, pos);
+	u64 cur;
+	u32 len;
+
+	if (ring_full_at(r, pos, &cur))
 		return -EAGAIN;
 	len = READ_ONCE(*ring_len(ctl));
-	if (len <= r->slot_size)
-		memcpy(buf, ring_data(ctl), len);
-	ring_release(r, ctl, pos);
-	return len <= r->slot_size ? len : -EBADMSG;
+	if (len > r->slot_size)
+		return -EAGAIN;
+	memcpy(buf, ring_data(ctl), len);
+	smp_rmb();	/* the copy before the re-check */
+	return READ_ONCE(*ctl) == cur ? len : -EAGAIN;
+}
+
+/*
+ * Claims the message of @pos found by ipcq_ring_next() for the kernel:
+ * its length (read once; the copy-out uses no other), -EAGAIN if a user
+ * took it first, or -EBADMSG if it turned corrupt (it is gone). The slot
+ * is the kernel's until ipcq_ring_done().
+ */
+int ipcq_ring_claim(struct ipcq_ring *r, u64 pos)
+{
+	u64 *ctl = ring_ctl(r, pos);
+	u64 cur;
+	u32 len;
+
+	if (ring_full_at(r, pos, &cur) ||
+	    cmpxchg64(ctl, cur, IPCQ_RING_CTL(pos, IPCQ_RING_READING, 0)) != cur)
+		return -EAGAIN;
+	len = READ_ONCE(*ring_len(ctl));
+	if (len > r->slot_size) {
+		ring_release(r, ctl, pos);
+		return -EBADMSG;
+	}
+	return len;
+}
+
+/* Copies @len bytes of the claimed slot of @pos to @buf: 0 or -EFAULT. */
+int ipcq_ring_copy_out(struct ipcq_ring *r, u64 pos, void __user *buf,
+		       u32 len)
+{
+	return copy_to_user(buf, ring_data(ring_ctl(r, pos)), len) ?
+	       -EFAULT : 0;
+}
+
+/*
+ * Ends the kernel's claim of @pos: frees the slot once its message is
+ * @taken, else gives the message back in place, as the next one to get
+ * (the head hint moves back to it).
+ */
+void ipcq_ring_done(struct ipcq_ring *r, u64 pos, bool taken)
+{
+	u64 *ctl = ring_ctl(r, pos);
+	u64 *head = ring_word(r, RING_OFF_HEAD);
+
+	if (taken) {
+		ring_release(r, ctl, pos);
+		return;
+	}
+	/* Length and payload are as they were: nothing more to order. */
+	WRITE_ONCE(*ctl, IPCQ_RING_CTL(pos, IPCQ_RING_FULL, 0));
+	if (ring_diff(READ_ONCE(*head), pos) > 0)
+		WRITE_ONCE(*head, pos);
 }
 
 /* Counts what the slots hold; O(slots), for the slow paths only. */
@@ -449,19 +519,7 @@ u64 ipcq_ring_fold_gets(struct ipcq_ring *r)
 	return delta;
 }
 
-int ipcq_ring_owner_new(struct ipcq_ring *r)
-{
-	int id = ida_alloc_range(&r->owners, 1, 0xffff, GFP_KERNEL);
-
-	return id == -ENOSPC ? -EUSERS : id;
-}
-
-void ipcq_ring_owner_free(struct ipcq_ring *r, u32 owner)
-{
-	ida_free(&r->owners, owner);
-}
-
-void ipcq_ring_fill_info(struct ipcq_ring *r, struct ipcq_ring_info *info)
+static void ring_fill_info(struct ipcq_ring *r, struct ipcq_ring_info *info)
 {
 	info->slots = r->slots;
 	info->slot_size = r->slot_size;
@@ -475,75 +533,134 @@ void ipcq_ring_fill_info(struct ipcq_ring *r, struct ipcq_ring_info *info)
 	info->off_route = STATUS_OFF_ROUTE;
 	info->off_get_wake = STATUS_OFF_GET_WAKE;
 	info->off_put_wake = STATUS_OFF_PUT_WAKE;
-	info->status_offset = IPCQ_RING_OFF_STATUS;
+	info->status_offset = IPCQ_MAP_OFF_STATUS;
 	info->status_size = PAGE_SIZE;
-	info->ring_offset = IPCQ_RING_OFF_RING;
+	info->ring_offset = IPCQ_MAP_OFF_DATA;
 	info->ring_size = (u64)r->nr_pages << PAGE_SHIFT;
 }
 
-/* A fault means the pages were zapped (MADV_DONTNEED): nothing to refill. */
-static vm_fault_t ipcq_ring_fault(struct vm_fault *vmf)
-{
-	return VM_FAULT_SIGBUS;
-}
-
-static const struct vm_operations_struct ipcq_ring_vm_ops = {
-	.fault = ipcq_ring_fault,
+/* A ring attachment: the file a ring is mapped from. */
+struct ipcq_ring_file {
+	struct ipcq_queue *q;
+	struct file *endpoint;
+	u32 owner;
 };
 
-static void ring_vma_flags(struct vm_area_struct *vma, vm_flags_t set,
-			   vm_flags_t clear)
+/* An attachment file has no ioctls; it is only mapped. */
+static long ipcq_ring_file_dispatch(struct file *file, unsigned int cmd,
+				    unsigned long arg, struct ipcq_call *call)
 {
-/* vm_flags became read-only, with helpers to change it, in 6.3. */
-#if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
-	vm_flags_mod(vma, set, clear);
-#else
-	vma->vm_flags = (vma->vm_flags | set) & ~clear;
-#endif
+	return -ENOTTY;
 }
 
-/*
- * Maps one of the two regions of shared memory of an object, whole: the
- * status page @ro at IPCQ_RING_OFF_STATUS, read-only for good, or the
- * @n pages @rw at IPCQ_RING_OFF_RING, shared and writable. EINVAL wrong
- * offset, size or a private writable mapping; EPERM a writable status.
- */
-int ipcq_map_shared(struct vm_area_struct *vma, struct page *ro,
-		    struct page **rw, unsigned long n)
+static int ipcq_ring_file_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	u64 off = (u64)vma->vm_pgoff << PAGE_SHIFT;
-	size_t size = vma->vm_end - vma->vm_start;
-	struct page **pages;
-	unsigned long i;
-	int ret;
+	struct ipcq_ring_file *rf = file->private_data;
+	struct ipcq_ring *r = rf->q->ring;
 
-	if (off == IPCQ_RING_OFF_STATUS) {
-		if (size != PAGE_SIZE)
-			return -EINVAL;
-		if (vma->vm_flags & VM_WRITE)
-			return -EPERM;
-		ring_vma_flags(vma, 0, VM_MAYWRITE);
-		pages = &ro;
-		n = 1;
-	} else if (off == IPCQ_RING_OFF_RING) {
-		if (size != n << PAGE_SHIFT || !(vma->vm_flags & VM_SHARED))
-			return -EINVAL;
-		pages = rw;
-	} else {
-		return -EINVAL;
-	}
-	ring_vma_flags(vma, VM_DONTEXPAND | VM_DONTDUMP, 0);
-	vma->vm_ops = &ipcq_ring_vm_ops;
-	for (i = 0; i < n; i++) {
-		ret = vm_insert_page(vma, vma->vm_start + i * PAGE_SIZE,
-				     pages[i]);
-		if (ret)
-			return ret;
-	}
+	return ipcq_map_shared(vma, r->status_page, r->pages, r->nr_pages);
+}
+
+static int ipcq_ring_file_release(struct inode *inode, struct file *file)
+{
+	struct ipcq_ring_file *rf = file->private_data;
+	struct ipcq_queue *q = rf->q;
+
+	ipcq_queue_ring_released(q, rf->owner);
+	ida_free(&q->ring->owners, rf->owner);
+	fput(rf->endpoint);
+	ipcq_object_put(&q->obj);
+	kfree(rf);
 	return 0;
 }
 
-int ipcq_ring_mmap(struct ipcq_ring *r, struct vm_area_struct *vma)
+static void ipcq_ring_file_show_fdinfo(struct seq_file *m, struct file *file)
 {
-	return ipcq_map_shared(vma, r->status_page, r->pages, r->nr_pages);
+	struct ipcq_ring_file *rf = file->private_data;
+
+	ipcq_object_show_fdinfo(m, &rf->q->obj);
+	seq_printf(m, "ring-owner:\t%u\n", rf->owner);
+}
+
+static const struct ipcq_file_type ipcq_ring_file_type =
+	IPCQ_FILE_TYPE(ipcq_ring_file_dispatch, ipcq_ring_file_release, NULL,
+		       ipcq_ring_file_mmap, ipcq_ring_file_show_fdinfo);
+
+/*
+ * IPCQ_IOC_RING_ATTACH on @endpoint, a file of @q with @roles: a new
+ * attachment file with an owner id of its own.
+ */
+long ipcq_ring_attach(struct ipcq_queue *q, struct file *endpoint, u32 roles,
+		      struct ipcq_ring_info __user *uarg)
+{
+	const u32 both = IPCQ_OPEN_PRODUCER | IPCQ_OPEN_CONSUMER;
+	struct ipcq_ring_info info;
+	struct ipcq_ring_file *rf;
+	struct file *rfile;
+	int fd, ret;
+
+	if (copy_from_user(&info, uarg, sizeof(info)))
+		return -EFAULT;
+	/* Every field but flags is output, so must come in as zero. */
+	if ((info.flags & ~IPCQ_OPEN_CLOEXEC) ||
+	    memchr_inv(&info.owner, 0, sizeof(info) - sizeof(info.flags)))
+		return -EINVAL;
+	if (!q->ring)
+		return -ENXIO;
+	if (!roles)
+		return -EBADF;
+	/*
+	 * Whoever maps the ring can both put and get through it: a file
+	 * that may not do both needs the permission to.
+	 */
+	if (roles != both) {
+		ret = ipcq_object_permission(&q->obj, MAY_READ | MAY_WRITE);
+		if (ret)
+			return ret;
+	}
+
+	rf = kzalloc(sizeof(*rf), GFP_KERNEL_ACCOUNT);
+	if (!rf)
+		return -ENOMEM;
+	ret = ida_alloc_range(&q->ring->owners, 1, 0xffff, GFP_KERNEL);
+	if (ret < 0) {
+		kfree(rf);
+		return ret == -ENOSPC ? -EUSERS : ret;
+	}
+	rf->owner = ret;
+	rf->q = q;
+	ring_fill_info(q->ring, &info);
+	info.owner = rf->owner;
+
+	fd = get_unused_fd_flags(info.flags & IPCQ_OPEN_CLOEXEC ? O_CLOEXEC : 0);
+	if (fd < 0) {
+		ret = fd;
+		goto free_owner;
+	}
+	rfile = ipcq_anon_file("[ipcq-ring]", &ipcq_ring_file_type, rf, O_RDWR);
+	if (IS_ERR(rfile)) {
+		ret = PTR_ERR(rfile);
+		put_unused_fd(fd);
+		goto free_owner;
+	}
+	/* From here the file's release undoes it all. */
+	ipcq_object_get(&q->obj);
+	rf->endpoint = get_file(endpoint);
+	if (copy_to_user(uarg, &info, sizeof(info))) {
+		put_unused_fd(fd);
+		fput(rfile);
+		return -EFAULT;
+	}
+	fd_install(fd, rfile);
+	return fd;
+
+free_owner:
+	ida_free(&q->ring->owners, rf->owner);
+	kfree(rf);
+	return ret;
+}
+
+void ipcq_ring_show_fdinfo(struct seq_file *m, struct ipcq_ring *r)
+{
+	seq_printf(m, "ring:\t%u slots of %u bytes\n", r->slots, r->slot_size);
 }

@@ -468,10 +468,10 @@ static int ipcq_uring_answer(struct io_uring_cmd *cmd, int ret,
 	return -EIOCBQUEUED;
 }
 
-/* file_operations.uring_cmd of every object file, with its dispatcher. */
-int ipcq_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags,
-		   ipcq_dispatch_fn dispatch)
+/* file_operations.uring_cmd of every object file (struct ipcq_file_type). */
+int ipcq_file_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
+	ipcq_dispatch_fn dispatch = ipcq_file_type_of(cmd->file)->dispatch;
 	const struct ipcq_uring_cmd *sqe_cmd = cmd->cmd;
 	struct ipcq_call *call;
 	u32 flags, pad;

@@ -201,6 +201,81 @@ TEST_F(intro, list_is_per_ipc_namespace)
 	close(q);
 }
 
+/* Writes @text to the file at @path; 0 or -errno. */
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Enters new user and IPC namespaces as their root; 0 or -errno. */
+static int enter_container(void)
+{
+	char map[64];
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	int ret;
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWIPC))
+		return -errno;
+	snprintf(map, sizeof(map), "0 %u 1", uid);
+	ret = write_file("/proc/self/uid_map", map);
+	if (!ret)
+		ret = write_file("/proc/self/setgroups", "deny");
+	snprintf(map, sizeof(map), "0 %u 1", gid);
+	if (!ret)
+		ret = write_file("/proc/self/gid_map", map);
+	return ret;
+}
+
+/*
+ * CAP_IPC_OWNER counts in the user namespace that owns an object's IPC
+ * namespace, as for SysV IPC: root in a container overrides the mode of
+ * its own namespace's objects, never of the host's.
+ */
+TEST_F(intro, container_root_overrides_modes_in_its_namespace_only)
+{
+	int host, status;
+	pid_t pid;
+
+	host = raw_queue_open(self->dev, NULL, IPCQ_OPEN_CONSUMER |
+			      IPCQ_OPEN_RING | IPCQ_OPEN_CLOEXEC, 0, 4, 0);
+	ASSERT_LE(0, host);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct ipcq_ring_info info = { .flags = IPCQ_OPEN_CLOEXEC };
+		int q, again;
+
+		if (enter_container())
+			_exit(99);
+		/* Mode 0: only a capable user opens them again. */
+		q = raw_queue_open(self->dev, "c", IPCQ_OPEN_PRODUCER |
+				   IPCQ_OPEN_CREATE, 0, 0, 0);
+		if (q < 0)
+			_exit(10);
+		again = raw_queue_open(self->dev, "c", IPCQ_OPEN_CONSUMER, 0,
+				       0, 0);
+		if (again < 0)
+			_exit(11);
+		/* The host's queue stays closed to it. */
+		if (xioctl(host, IPCQ_IOC_RING_ATTACH, &info) != -EACCES)
+			_exit(13);
+		_exit(0);
+	}
+	status = child_status(pid);
+	close(host);
+	if (status == 99)
+		SKIP(return, "cannot make a user namespace here");
+	EXPECT_EQ(0, status);
+}
+
 TEST_F(intro, debugfs_lists_every_object)
 {
 	char text[65536], idline[64];

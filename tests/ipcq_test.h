@@ -354,6 +354,37 @@ static inline void expect_status_read_only(struct __test_metadata *_metadata,
 }
 
 /*
+ * Both regions of a shared mapping at @fd (status and data, each at its
+ * offset and size) are data, never code: an executable mapping is EPERM,
+ * and mprotect() cannot make one executable later (EACCES).
+ */
+static inline void expect_never_executable(struct __test_metadata *_metadata,
+					   int fd, uint64_t status_off,
+					   size_t status_size, uint64_t data_off,
+					   size_t data_size)
+{
+	void *p;
+
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, status_size, PROT_READ | PROT_EXEC,
+				   MAP_SHARED, fd, status_off));
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, data_size, PROT_READ | PROT_EXEC,
+				   MAP_SHARED, fd, data_off));
+	EXPECT_EQ(EPERM, errno);
+	p = mmap(NULL, status_size, PROT_READ, MAP_SHARED, fd, status_off);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, mprotect(p, status_size, PROT_READ | PROT_EXEC));
+	EXPECT_EQ(EACCES, errno);
+	munmap(p, status_size);
+	p = mmap(NULL, data_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 data_off);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, mprotect(p, data_size, PROT_READ | PROT_EXEC));
+	EXPECT_EQ(EACCES, errno);
+	munmap(p, data_size);
+}
+
+/*
  * Makes every later call of system call @nr by this process fail with
  * @err (seccomp). 0, or -1 with errno.
  */

@@ -127,4 +127,45 @@ TEST(module_limit_on_message_size)
 	close(dev);
 }
 
+/*
+ * Each limit has a range; a value outside it is refused with EINVAL and
+ * the value in force stays. Non-root users cannot write them at all.
+ */
+TEST(module_parameters_are_bounded)
+{
+	static const struct {
+		const char *name;
+		unsigned long bad[3];
+	} params[] = {
+		{ "max_msg_size", { 0, (1UL << 30) + 1, ~0UL } },
+		{ "max_queue_bytes", { 0, (1UL << 40) + 1, ~0UL } },
+		{ "max_objects_per_user", { 0, (1UL << 20) + 1, ~0UL } },
+	};
+	unsigned int i, j;
+
+	if (geteuid() != 0) {
+		EXPECT_NE(0, set_param("max_msg_size", 1000));
+		SKIP(return, "needs root to change module parameters");
+	}
+	for (i = 0; i < ARRAY_SIZE(params); i++) {
+		long old = get_param(params[i].name);
+
+		ASSERT_LT(0, old);
+		for (j = 0; j < ARRAY_SIZE(params[i].bad); j++) {
+			EXPECT_EQ(-EINVAL, set_param(params[i].name,
+						     params[i].bad[j]))
+				TH_LOG("%s = %lu", params[i].name,
+				       params[i].bad[j]);
+			EXPECT_EQ(old, get_param(params[i].name));
+		}
+		/* The edges are in range. */
+		EXPECT_EQ(0, set_param(params[i].name, 1));
+		EXPECT_EQ(1, get_param(params[i].name));
+		EXPECT_EQ(0, set_param(params[i].name, old));
+		EXPECT_EQ(old, get_param(params[i].name));
+	}
+	EXPECT_EQ(0, set_param("max_msg_size", 1UL << 30));
+	EXPECT_EQ(0, set_param("max_msg_size", 4UL << 20));
+}
+
 TEST_HARNESS_MAIN

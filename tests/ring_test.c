@@ -346,6 +346,10 @@ TEST_F(ring, mmap_wrong_offset_size_or_protection_fails)
 	/* The status page never becomes writable. */
 	expect_status_read_only(_metadata, fd, info.status_offset,
 				info.status_size);
+	/* Neither region is ever executable. */
+	expect_never_executable(_metadata, fd, info.status_offset,
+				info.status_size, info.ring_offset,
+				info.ring_size);
 	/* The ring only shared, whole, at its offset. */
 	EXPECT_EQ(MAP_FAILED, mmap(NULL, info.ring_size, PROT_READ |
 				   PROT_WRITE, MAP_PRIVATE, fd,

@@ -128,6 +128,8 @@ TEST_F(sh, create_share_and_map_errors)
 
 	/* Status read-only for good, value shared only, whole, in place. */
 	expect_status_read_only(_metadata, fd, sh.status_offset, sh.status_size);
+	expect_never_executable(_metadata, fd, sh.status_offset, sh.status_size,
+				sh.value_offset, sh.value_size);
 	EXPECT_EQ(MAP_FAILED, mmap(NULL, sh.value_size, PROT_READ | PROT_WRITE,
 				   MAP_PRIVATE, fd, sh.value_offset));
 	EXPECT_EQ(EINVAL, errno);

@@ -220,6 +220,104 @@ TEST_F(s, ops_check_kind_and_arguments)
 	close(sem);
 }
 
+/*
+ * Every command a type does not know is ENOTTY and leaves the object
+ * intact: numbers of the sync range with no command, known numbers with
+ * another size or direction (SYNC_DESTROY's among them), other types'
+ * commands, and the queue's and io_uring's.
+ */
+TEST_F(s, unknown_commands_are_enotty_and_leave_the_object_intact)
+{
+	static const unsigned long others[] = {
+		IPCQ_IOC_SEM_ACQUIRE, IPCQ_IOC_SEM_RELEASE, IPCQ_IOC_SEM_WAKE,
+		IPCQ_IOC_SEM_SHARE, IPCQ_IOC_LOCK_ACQUIRE,
+		IPCQ_IOC_LOCK_RELEASE, IPCQ_IOC_LOCK_CONSISTENT,
+		IPCQ_IOC_EVENT_SET, IPCQ_IOC_EVENT_CLEAR, IPCQ_IOC_EVENT_WAIT,
+		IPCQ_IOC_COND_WAIT, IPCQ_IOC_COND_NOTIFY, IPCQ_IOC_BARRIER_WAIT,
+		IPCQ_IOC_BARRIER_ABORT, IPCQ_IOC_BARRIER_RESET,
+		IPCQ_IOC_QUEUE_PUT, IPCQ_IOC_QUEUE_SHUTDOWN, IPCQ_IOC_RING_ATTACH,
+		IPCQ_URING_CANCEL,
+		_IOW(IPCQ_IOC_MAGIC, 0x4d, uint32_t),	/* DESTROY, wrong size */
+		_IOR(IPCQ_IOC_MAGIC, 0x4d, struct ipcq_sync_op),
+		_IO(IPCQ_IOC_MAGIC, 0x4d),
+		_IOWR(IPCQ_IOC_MAGIC, 0x4e, struct ipcq_reopen),
+		_IOW(IPCQ_IOC_MAGIC, 0x4f, struct ipcq_sync_stat),
+	};
+	uint32_t types[] = { IPCQ_TYPE_SEM, IPCQ_TYPE_LOCK, IPCQ_TYPE_EVENT,
+			     IPCQ_TYPE_COND, IPCQ_TYPE_BARRIER };
+	struct ipcq_sync_stat st;
+	struct ipcq_sync_op op;
+	unsigned int i, j, nr;
+	int lock, fd;
+
+	lock = raw_sync(self->dev, IPCQ_TYPE_LOCK, NULL, 0, 0, 0, 0);
+	ASSERT_LE(0, lock);
+	for (i = 0; i < ARRAY_SIZE(types); i++) {
+		fd = raw_sync(self->dev, types[i], NULL, 0, 0,
+			      types[i] == IPCQ_TYPE_BARRIER ? 2 :
+			      types[i] == IPCQ_TYPE_SEM,
+			      types[i] == IPCQ_TYPE_COND ? lock : 0);
+		ASSERT_LE(0, fd);
+		memset(&op, 0, sizeof(op));
+		/* The sync range's free numbers, in every shape. */
+		for (nr = 0x52; nr <= 0x5f; nr++) {
+			EXPECT_EQ(-ENOTTY, xioctl(fd, _IO(IPCQ_IOC_MAGIC, nr),
+						  NULL));
+			EXPECT_EQ(-ENOTTY, xioctl(fd, _IOW(IPCQ_IOC_MAGIC, nr,
+							   struct ipcq_sync_op),
+						  &op));
+			EXPECT_EQ(-ENOTTY, xioctl(fd, _IOWR(IPCQ_IOC_MAGIC, nr,
+							    struct ipcq_sync_op),
+						  &op));
+		}
+		for (j = 0; j < ARRAY_SIZE(others); j++) {
+			unsigned long cmd = others[j];
+			bool own;
+
+			/* The type's own commands are not unknown. */
+			switch (types[i]) {
+			case IPCQ_TYPE_SEM:
+				own = _IOC_NR(cmd) == 0x40 || _IOC_NR(cmd) == 0x41 ||
+				      _IOC_NR(cmd) == 0x50 || _IOC_NR(cmd) == 0x51;
+				break;
+			case IPCQ_TYPE_LOCK:
+				own = _IOC_NR(cmd) >= 0x42 && _IOC_NR(cmd) <= 0x44;
+				break;
+			case IPCQ_TYPE_EVENT:
+				own = _IOC_NR(cmd) >= 0x45 && _IOC_NR(cmd) <= 0x47;
+				break;
+			case IPCQ_TYPE_COND:
+				own = _IOC_NR(cmd) == 0x48 || _IOC_NR(cmd) == 0x49;
+				break;
+			default:
+				own = _IOC_NR(cmd) >= 0x4a && _IOC_NR(cmd) <= 0x4c;
+				break;
+			}
+			if (own)
+				continue;
+			memset(&op, 0, sizeof(op));
+			EXPECT_EQ(-ENOTTY, xioctl(fd, cmd, &op))
+				TH_LOG("type %u, command %#lx", types[i], cmd);
+		}
+		/* Still there, not destroyed, and working. */
+		ASSERT_EQ(0, sstat(fd, &st));
+		EXPECT_EQ(types[i], st.type);
+		EXPECT_EQ(0, st.state & IPCQ_SYNC_DESTROYED);
+		if (types[i] == IPCQ_TYPE_SEM)
+			EXPECT_EQ(0, sop(fd, IPCQ_IOC_SEM_ACQUIRE, 0,
+					 IPCQ_SYNC_NONBLOCK, 0));
+		if (types[i] == IPCQ_TYPE_EVENT)
+			EXPECT_EQ(0, sop(fd, IPCQ_IOC_EVENT_SET, 0, 0, 0));
+		if (types[i] == IPCQ_TYPE_LOCK) {
+			EXPECT_EQ(0, sop(fd, IPCQ_IOC_LOCK_ACQUIRE, 0, 0,
+					 FOREVER));
+			EXPECT_EQ(0, sop(fd, IPCQ_IOC_LOCK_RELEASE, 0, 0, 0));
+		}
+		close(fd);
+	}
+	close(lock);
+}
+
 TEST_F(s, semaphore_acquire_release_value)
 {
 	struct pollfd pfd = { .events = POLLIN };

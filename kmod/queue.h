@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Message queues, shared by queue.c (the core: put, get, join, shutdown,
+ * counts), queue_file.c (endpoint files) and ring.c (the shared ring and
+ * its attachment files).
+ *
+ * struct ipcq_queue.lock guards every mutable field below it, and the
+ * kernel's own operations on the ring; ring users work lock-free.
+ */
+#ifndef IPCQ_QUEUE_H
+#define IPCQ_QUEUE_H
+
+#include <linux/rbtree.h>
+
+#include "ipcq.h"
+
+struct ipcq_ring;
+
+struct ipcq_queue {
+	struct ipcq_object obj;
+
+	/* Constant after creation. */
+	u64 capacity;			/* 0: no count limit */
+	u64 max_msg_size;
+	u64 max_bytes;
+	struct ipcq_ring *ring;		/* NULL: no ring */
+	u64 ring_max_bytes;		/* what the ring can hold at most */
+
+	spinlock_t lock;		/* guards every field below */
+	struct rb_root_cached msgs;	/* kept messages */
+	u64 next_seq, front_seq;
+	u64 nr_msgs;			/* kept messages */
+	u64 nr_bytes;
+	s64 taken;			/* gets minus task_done calls */
+	u32 producers, consumers;
+	u32 putters, getters, joiners;
+	u32 ring_putters, ring_getters;	/* puts, gets in the kernel (ring) */
+	bool had_producer, had_consumer;
+	bool shutdown;
+	bool drained;			/* shut down with IMMEDIATE */
+
+	wait_queue_head_t put_wq;	/* putters, EPOLLOUT pollers */
+	wait_queue_head_t get_wq;	/* getters, EPOLLIN pollers */
+	wait_queue_head_t join_wq;	/* joiners */
+	struct ipcq_park_site put_site;	/* io_uring puts on put_wq */
+	struct ipcq_park_site get_site;	/* io_uring gets on get_wq */
+};
+
+/* queue.c: the queue's state, for the operations of queue_xfer.c */
+/*
+ * Arrival numbers start in the middle of the u64 range: messages a ring
+ * queue puts back after a failed copy-out are numbered down from below
+ * it, so they go first again.
+ */
+#define IPCQ_SEQ_BASE		BIT_ULL(63)
+
+struct ipcq_qmsg {
+	struct rb_node node;
+	refcount_t ref;			/* the queue's, plus one per peeker */
+	u64 seq;			/* arrival order, kept on reinsertion */
+	u64 ring_mark;			/* ring queue, priority 0: the claim
+					 * frontier when it was put, see
+					 * ipcq_queue_next()
+					 */
+	size_t len;
+	u32 prio;
+	char data[];
+};
+
+/*
+ * What a get would take next (ipcq_queue_next()). Order: kept messages
+ * with a priority or put back after a failed copy-out; then priority 0
+ * in order of arrival, whichever path it took. A message of priority 0
+ * the kernel kept goes after every ring position claimed before it was
+ * put (its ring_mark): committed ones are delivered first, and a claim
+ * still being written holds it back as it holds back the ring messages
+ * behind it, until its put commits or is skipped (its owner gone).
+ */
+enum ipcq_next {
+	IPCQ_NEXT_NONE,		/* nothing to take */
+	IPCQ_NEXT_KEPT,		/* the rbtree's head */
+	IPCQ_NEXT_RING,		/* the ring's message at *@posp */
+	IPCQ_NEXT_HELD,		/* messages wait behind a pending claim */
+	IPCQ_NEXT_CORRUPT,	/* a corrupt ring message was dropped */
+};
+
+void ipcq_qmsg_put(struct ipcq_qmsg *m);
+struct ipcq_qmsg *ipcq_qmsg_new(size_t len);
+bool ipcq_queue_full(struct ipcq_queue *q);
+bool ipcq_queue_over_bytes(struct ipcq_queue *q, u64 len);
+enum ipcq_next ipcq_queue_next(struct ipcq_queue *q, struct ipcq_qmsg **mp,
+			       u64 *posp, u32 *lenp);
+bool ipcq_queue_has_msg(struct ipcq_queue *q);
+bool ipcq_queue_eof(struct ipcq_queue *q);
+bool ipcq_queue_broken(struct ipcq_queue *q);
+void ipcq_queue_publish(struct ipcq_queue *q);
+void ipcq_queue_link(struct ipcq_queue *q, struct ipcq_qmsg *m);
+void ipcq_queue_unlink(struct ipcq_queue *q, struct ipcq_qmsg *m);
+
+/* queue.c: the queue object */
+struct ipcq_queue *ipcq_queue_create_obj(const struct ipcq_queue_attr *attr);
+long ipcq_queue_join(struct ipcq_queue *q, struct ipcq_wait __user *uarg,
+		     struct ipcq_call *call);
+long ipcq_queue_task_done(struct ipcq_queue *q,
+			  struct ipcq_task_done __user *uarg);
+long ipcq_queue_shutdown(struct ipcq_queue *q,
+			 struct ipcq_shutdown __user *uarg);
+long ipcq_queue_ring_wake(struct ipcq_queue *q,
+			  struct ipcq_ring_wake __user *uarg);
+void ipcq_queue_ring_released(struct ipcq_queue *q, u32 owner);
+void ipcq_queue_fill_stat(struct ipcq_queue *q, u32 roles,
+			  struct ipcq_queue_stat *st);
+
+/* ring.c */
+
+/* What the slots hold, counted one by one (explicit queries only). */
+struct ipcq_ring_count {
+	u64 msgs;			/* FULL slots holding a message */
+	u64 bytes;			/* their payload bytes */
+	u64 writing;			/* slots claimed by a put */
+	u64 reading;			/* slots claimed by a get */
+};
+
+size_t ipcq_ring_bytes(u32 slots, u32 slot_size);
+struct ipcq_ring *ipcq_ring_new(u32 slots, u32 slot_size);
+void ipcq_ring_free(struct ipcq_ring *r);
+u32 ipcq_ring_slots(const struct ipcq_ring *r);
+u32 ipcq_ring_slot_size(const struct ipcq_ring *r);
+void ipcq_ring_set_status(struct ipcq_ring *r, u32 route, bool get_wake,
+			  bool put_wake);
+bool ipcq_ring_push(struct ipcq_ring *r, const void *data, u32 len);
+int ipcq_ring_next(struct ipcq_ring *r, u64 *posp, u32 *lenp);
+u64 ipcq_ring_frontier(struct ipcq_ring *r, bool *full);
+bool ipcq_ring_before(u64 pos, u64 mark);
+int ipcq_ring_peek(struct ipcq_ring *r, u64 pos, void *buf);
+int ipcq_ring_claim(struct ipcq_ring *r, u64 pos);
+int ipcq_ring_copy_out(struct ipcq_ring *r, u64 pos, void __user *buf,
+		       u32 len);
+void ipcq_ring_done(struct ipcq_ring *r, u64 pos, bool taken);
+void ipcq_ring_count(struct ipcq_ring *r, struct ipcq_ring_count *c);
+u64 ipcq_ring_drop(struct ipcq_ring *r);
+bool ipcq_ring_reclaim(struct ipcq_ring *r, u32 owner);
+u64 ipcq_ring_fold_gets(struct ipcq_ring *r);
+long ipcq_ring_attach(struct ipcq_queue *q, struct file *endpoint, u32 roles,
+		      struct ipcq_ring_info __user *uarg);
+void ipcq_ring_show_fdinfo(struct seq_file *m, struct ipcq_ring *r);
+
+#endif /* IPCQ_QUEUE_H */

@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Put and get: moving a message into a queue and out of it, through the
+ * kernel or, on a ring queue, to and from the ring's slots (the queue's
+ * state and order are queue.c's; see its opening comment).
+ *
+ * A put copies the message in before it takes the queue lock, then waits
+ * for room (wait.c) and queues it: into the ring when nothing is kept and
+ * it fits a slot, else in the rbtree, after every ring slot claimed so
+ * far. A get waits for the next message (ipcq_queue_next()), detaches it
+ * (a kept one) or claims its slot (a ring one), drops the lock, copies it
+ * out straight from where it is, and on a fault gives it back in place.
+ * A peek of a ring message copies it under the lock into a buffer of its
+ * own, so that no other getter overtakes it meanwhile.
+ *
+ * Locks: the queue lock (queue.h), never held across the copies or the
+ * allocation; a slot the kernel claimed is its own during the copy-out,
+ * and is freed under the lock, so a putter waiting for room sees it.
+ */
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+
+#include "queue.h"
+
+static bool ipcq_msg_args_valid(const struct ipcq_msg *arg, u32 flags)
+{
+	return !(arg->flags & ~flags) && !arg->reserved[0] && !arg->reserved[1];
+}
+
+static void ipcq_queue_waiter(struct ipcq_waiter *w, struct ipcq_queue *q,
+			      bool put, const struct ipcq_msg *arg,
+			      struct ipcq_call *call)
+{
+	*w = (struct ipcq_waiter) {
+		.lock = &q->lock,
+		.wq = put ? &q->put_wq : &q->get_wq,
+		.waiters = put ? &q->putters : &q->getters,
+		.site = put ? &q->put_site : &q->get_site,
+		.call = call,
+		.deadline = arg->deadline,
+		.exclusive = true,
+		.nonblock = arg->flags & IPCQ_MSG_NONBLOCK,
+	};
+}
+
+struct ipcq_put {
+	struct ipcq_queue *q;
+	struct ipcq_qmsg *m;		/* NULL once the queue keeps it */
+	bool wake_getters;
+};
+
+static bool ipcq_queue_put_ready(void *ctx, long *ret)
+{
+	struct ipcq_put *p = ctx;
+	struct ipcq_queue *q = p->q;
+	struct ipcq_qmsg *m = p->m;
+
+	lockdep_assert_held(&q->lock);
+	*ret = 0;
+	if (q->shutdown)
+		*ret = -ESHUTDOWN;
+	else if (ipcq_queue_broken(q))
+		*ret = -EPIPE;
+	else if (ipcq_queue_over_bytes(q, m->len))
+		*ret = -ENOBUFS;
+	else if (ipcq_queue_full(q))
+		return false;
+	if (*ret)
+		return true;
+
+	p->wake_getters = q->ring || q->nr_msgs == 0;
+	m->seq = q->next_seq++;
+	/* Into the ring when that keeps FIFO order, else kept. */
+	if (!q->ring || q->nr_msgs || m->prio ||
+	    !ipcq_ring_push(q->ring, m->data, m->len)) {
+		/*
+		 * After every claim made so far. Users see the route set on
+		 * entry before they commit a later claim, or we see their
+		 * claim here (both sides order with a full barrier): a later
+		 * claim is committed as skipped.
+		 */
+		if (q->ring && !m->prio) {
+			bool full;
+
+			m->ring_mark = ipcq_ring_frontier(q->ring, &full);
+		}
+		ipcq_queue_link(q, m);
+		p->m = NULL;
+	}
+	return true;
+}
+
+/*
+ * Put from userspace; the caller has checked that it may. An io_uring
+ * @call parks where a thread would sleep.
+ */
+long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
+		    struct ipcq_call *call)
+{
+	struct ipcq_put p = { .q = q };
+	struct ipcq_waiter w;
+	struct ipcq_msg arg;
+	bool wake_putter;
+	long ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (!ipcq_msg_args_valid(&arg, IPCQ_MSG_NONBLOCK) ||
+	    arg.priority > IPCQ_PRIO_MAX)
+		return -EINVAL;
+	if (arg.len > q->max_msg_size)
+		return -EMSGSIZE;
+	p.m = ipcq_qmsg_new(arg.len);
+	if (!p.m)
+		return -ENOMEM;
+	if (copy_from_user(p.m->data, u64_to_user_ptr(arg.buf), arg.len)) {
+		kvfree(p.m);
+		return -EFAULT;
+	}
+	p.m->prio = arg.priority;
+	ipcq_queue_waiter(&w, q, true, &arg, call);
+
+	spin_lock(&q->lock);
+	if (q->ring) {
+		/* Users' puts come here too while this one is in. */
+		q->ring_putters++;
+		ipcq_queue_publish(q);
+	}
+	ret = ipcq_wait(&w, ipcq_queue_put_ready, &p);
+	if (q->ring) {
+		q->ring_putters--;
+		ipcq_queue_publish(q);
+	}
+	/* Pass the turn on to the next putter while there is room. */
+	wake_putter = q->putters && !ipcq_queue_full(q) && !q->shutdown;
+	spin_unlock(&q->lock);
+
+	kvfree(p.m);
+	if (p.wake_getters)
+		wake_up_poll(&q->get_wq, EPOLLIN | EPOLLRDNORM);
+	if (wake_putter)
+		wake_up_poll(&q->put_wq, EPOLLOUT | EPOLLWRNORM);
+	return ret;
+}
+
+/* A get in progress: what it found, and how to finish or undo it. */
+struct ipcq_get {
+	struct ipcq_queue *q;
+	struct ipcq_msg *arg;		/* len and priority: the answer */
+	u64 buflen;
+	struct ipcq_qmsg *bounce;	/* peek of a ring message: its copy */
+	struct ipcq_qmsg *m;		/* kept message taken or peeked */
+	u64 pos;			/* ring slot claimed, if claimed */
+	bool claimed;
+	bool held;			/* @m is referenced for a peek */
+	bool wake_putters;
+	unsigned int lost;		/* ring messages users took first */
+};
+
+/* Users took the ring message we found: 0 to look again, or the answer. */
+static long ipcq_queue_get_lost(struct ipcq_get *g)
+{
+	/* Bounded under the lock, then letting the CPU go. */
+	if (++g->lost % 16)
+		return 0;
+	if (g->arg->flags & IPCQ_MSG_NONBLOCK)
+		return -EAGAIN;
+	return ipcq_relax_locked(&g->q->lock, g->arg->deadline);
+}
+
+/* Takes (or peeks at) the ring's message at @pos, of @len bytes. */
+static long ipcq_queue_get_ring(struct ipcq_get *g, u64 pos, u32 len)
+{
+	struct ipcq_queue *q = g->q;
+	int ret;
+
+	g->arg->len = len;
+	g->arg->priority = 0;
+	if (len > g->buflen)
+		return -EMSGSIZE;
+	if (g->bounce) {
+		ret = ipcq_ring_peek(q->ring, pos, g->bounce->data);
+		if (ret < 0)
+			return ret;
+		/* A scribbler may have grown it since it was measured. */
+		if (ret > g->buflen)
+			return -EBADMSG;
+		g->bounce->len = ret;
+		g->m = g->bounce;
+		g->bounce = NULL;
+		g->held = true;
+	} else {
+		ret = ipcq_ring_claim(q->ring, pos);
+		if (ret < 0)
+			return ret;
+		if (ret > g->buflen) {
+			ipcq_ring_done(q->ring, pos, true);
+			return -EBADMSG;
+		}
+		g->pos = pos;
+		g->claimed = true;
+		g->wake_putters = true;
+		q->taken++;
+	}
+	g->arg->len = ret;
+	return 0;
+}
+
+/* Takes (or peeks at) the kept message @m. */
+static long ipcq_queue_get_kept(struct ipcq_get *g, struct ipcq_qmsg *m)
+{
+	struct ipcq_queue *q = g->q;
+
+	g->arg->len = m->len;
+	g->arg->priority = m->prio;
+	/* Too small: it stays queued (another getter may take it at once). */
+	if (m->len > g->buflen)
+		return -EMSGSIZE;
+	if (g->arg->flags & IPCQ_MSG_PEEK) {
+		refcount_inc(&m->ref);
+		g->held = true;
+	} else {
+		g->wake_putters = q->ring || ipcq_queue_full(q);
+		ipcq_queue_unlink(q, m);
+		q->taken++;
+	}
+	g->m = m;
+	return 0;
+}
+
+static bool ipcq_queue_get_ready(void *ctx, long *ret)
+{
+	struct ipcq_get *g = ctx;
+	struct ipcq_queue *q = g->q;
+	enum ipcq_next next;
+	struct ipcq_qmsg *m;
+	u64 pos;
+	u32 len;
+
+	lockdep_assert_held(&q->lock);
+	for (;;) {
+		if (q->ring && q->drained)
+			ipcq_ring_drop(q->ring);	/* puts that raced it */
+		next = ipcq_queue_next(q, &m, &pos, &len);
+		if (next != IPCQ_NEXT_RING)
+			break;
+		*ret = ipcq_queue_get_ring(g, pos, len);
+		if (*ret != -EAGAIN)
+			return true;
+		*ret = ipcq_queue_get_lost(g);
+		if (*ret)
+			return true;
+	}
+	switch (next) {
+	case IPCQ_NEXT_KEPT:
+		*ret = ipcq_queue_get_kept(g, m);
+		return true;
+	case IPCQ_NEXT_CORRUPT:
+		*ret = -EBADMSG;
+		return true;
+	case IPCQ_NEXT_HELD:
+		return false;
+	default:
+		break;
+	}
+	if (q->shutdown)
+		*ret = -ESHUTDOWN;
+	else if (ipcq_queue_eof(q))
+		*ret = IPCQ_GET_EOF;
+	else
+		return false;
+	return true;
+}
+
+/*
+ * The copy-out of what get took failed: back to where it was, nothing
+ * lost, unless an immediate shutdown dropped everything meanwhile: then
+ * it is dropped as that shutdown would have. A kept message of a ring
+ * queue goes first, as its place among the ring's is gone; a ring message
+ * stays in its slot.
+ */
+static void ipcq_queue_get_undo(struct ipcq_get *g)
+{
+	struct ipcq_queue *q = g->q;
+	bool wake_getter;
+
+	spin_lock(&q->lock);
+	q->taken--;
+	wake_getter = !q->drained;
+	if (g->claimed) {
+		ipcq_ring_done(q->ring, g->pos, q->drained);
+	} else if (!q->drained) {
+		if (q->ring)
+			g->m->seq = q->front_seq--;
+		ipcq_queue_link(q, g->m);
+		g->m = NULL;
+	}
+	ipcq_queue_publish(q);
+	spin_unlock(&q->lock);
+	ipcq_qmsg_put(g->m);
+	if (wake_getter)
+		wake_up_poll(&q->get_wq, EPOLLIN | EPOLLRDNORM);
+}
+
+/* Get to userspace; the caller has checked that it may. As put for @call. */
+long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
+		    struct ipcq_call *call)
+{
+	struct ipcq_msg arg;
+	struct ipcq_get g = { .q = q, .arg = &arg };
+	struct ipcq_waiter w;
+	bool wake_getter;
+	long ret;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	if (!ipcq_msg_args_valid(&arg, IPCQ_MSG_NONBLOCK | IPCQ_MSG_PEEK))
+		return -EINVAL;
+	g.buflen = arg.len;
+	/* A peek copies a ring message under the lock: room for it. */
+	if (q->ring && (arg.flags & IPCQ_MSG_PEEK)) {
+		g.bounce = ipcq_qmsg_new(ipcq_ring_slot_size(q->ring));
+		if (!g.bounce)
+			return -ENOMEM;
+	}
+	ipcq_queue_waiter(&w, q, false, &arg, call);
+
+	spin_lock(&q->lock);
+	if (q->ring) {
+		q->ring_getters++;
+		ipcq_queue_publish(q);
+	}
+	ret = ipcq_wait(&w, ipcq_queue_get_ready, &g);
+	if (q->ring)
+		q->ring_getters--;
+	ipcq_queue_publish(q);
+	/* Pass the turn on to the next getter while messages remain. */
+	wake_getter = q->getters && ipcq_queue_has_msg(q);
+	spin_unlock(&q->lock);
+
+	kvfree(g.bounce);
+	/* A kept message leaving a full queue makes room now. */
+	if (g.wake_putters && !g.claimed)
+		wake_up_poll(&q->put_wq, EPOLLOUT | EPOLLWRNORM);
+	if (wake_getter)
+		wake_up_poll(&q->get_wq, EPOLLIN | EPOLLRDNORM);
+	if (ret && ret != -EMSGSIZE && !g.claimed && !g.m)
+		return ret;
+
+	if (copy_to_user(&uarg->len, &arg.len, sizeof(arg.len)) ||
+	    copy_to_user(&uarg->priority, &arg.priority, sizeof(arg.priority)))
+		ret = -EFAULT;
+	else if (g.claimed)
+		ret = ipcq_ring_copy_out(q->ring, g.pos,
+					 u64_to_user_ptr(arg.buf), arg.len);
+	else if (g.m && copy_to_user(u64_to_user_ptr(arg.buf), g.m->data,
+				     g.m->len))
+		ret = -EFAULT;
+
+	/* What was done to the message decides what to undo, not ret. */
+	if (g.held || (!ret && g.m)) {
+		ipcq_qmsg_put(g.m);
+	} else if (!ret && g.claimed) {
+		/* Freed under the lock: a putter waiting for room sees it. */
+		spin_lock(&q->lock);
+		ipcq_ring_done(q->ring, g.pos, true);
+		spin_unlock(&q->lock);
+		wake_up_poll(&q->put_wq, EPOLLOUT | EPOLLWRNORM);
+	} else if (g.claimed || g.m) {
+		ipcq_queue_get_undo(&g);
+	}
+	return ret;
+}

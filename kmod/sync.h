@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Synchronisation objects, shared by sync.c (the common object, its files
+ * and operations, Event, Barrier), sem.c (Semaphore) and lock.c (Lock,
+ * RLock, Condition). Each type is a struct ipcq_sync_type: its own flat
+ * ioctl switch whose handlers copy and check their own argument, its poll
+ * bits, stat fields, undo on file release, and creation.
+ *
+ * struct ipcq_sync.lock guards every mutable field of the object and of
+ * its files' state (ipcq_sync_file.held). A condition's lock nests inside
+ * its Lock's (SINGLE_DEPTH_NESTING). destroyed is written under the lock
+ * with WRITE_ONCE and may be read without it (READ_ONCE) as a hint.
+ */
+#ifndef IPCQ_SYNC_H
+#define IPCQ_SYNC_H
+
+#include <linux/mm_types.h>
+#include <linux/pid.h>
+#include <linux/poll.h>
+
+#include "ipcq.h"
+
+struct ipcq_sync;
+struct ipcq_sync_file;
+
+/* Creation arguments, checked by the type. */
+struct ipcq_sync_attr {
+	u32 type;
+	u32 flags;			/* IPCQ_SYNC_BOUNDED, _UNDO, ... */
+	umode_t mode;
+	u64 value;
+	struct ipcq_sync *lock;		/* COND: the bound lock, referenced */
+};
+
+struct ipcq_sync_type {
+	const char *inode_name;
+	/* Whether @flags (IPCQ_SYNC_*) and @value suit the type. */
+	bool (*valid)(u32 flags, u64 value);
+	/* Sets up a new object (its lock is initialised); 0 or -errno. */
+	int (*init)(struct ipcq_sync *s, const struct ipcq_sync_attr *attr);
+	/* The type's ioctls; -ENOTTY for any other command. */
+	long (*ioctl)(struct ipcq_sync_file *f, unsigned int cmd,
+		      void __user *argp, struct ipcq_call *call);
+	/* Readiness, under the lock, of an object not destroyed. */
+	__poll_t (*poll)(struct ipcq_sync *s);
+	/* The type's fields of @st, under the lock; @f may be NULL. */
+	void (*stat)(struct ipcq_sync *s, struct ipcq_sync_file *f,
+		     struct ipcq_sync_stat *st);
+	/* Under the lock, as the object is destroyed (optional). */
+	void (*destroy)(struct ipcq_sync *s);
+	/* @f's last descriptor is gone: give back what it holds (optional). */
+	void (*release)(struct ipcq_sync_file *f);
+	/* Maps shared pages (optional: ENODEV). */
+	int (*mmap)(struct ipcq_sync *s, struct vm_area_struct *vma);
+	/* Frees what init set up (optional). */
+	void (*free)(struct ipcq_sync *s);
+};
+
+struct ipcq_sync {
+	struct ipcq_object obj;
+	const struct ipcq_sync_type *ops;
+	u32 flags;			/* IPCQ_SYNC_BOUNDED, _UNDO, ... */
+
+	spinlock_t lock;		/* guards everything below */
+	wait_queue_head_t wq;
+	struct ipcq_park_site site;	/* io_uring acquires on wq */
+	u32 waiters;
+	bool destroyed;
+	union {
+		struct {
+			u64 value;		/* unless shared */
+			u64 max;
+			u64 *shared;		/* SHARED: the value's word */
+			u32 *status;		/* SHARED: route, wake words */
+			struct page *pages[2];	/* SHARED: status, value */
+			u32 acquirers;		/* SHARED: in acquire */
+		} sem;
+		struct {
+			struct pid *owner;	/* holding thread; NULL: free */
+			u64 owner_file;		/* file it was acquired through */
+			u64 depth;		/* RLock recursion */
+			bool owner_dead;
+			bool inconsistent;
+			bool notrecoverable;
+		} lk;
+		struct {
+			bool set;
+		} event;
+		struct {
+			struct ipcq_sync *lock;	/* bound Lock/RLock, referenced */
+		} cond;
+		struct {
+			u64 parties;
+			u64 count;		/* arrived in this generation */
+			u64 gen;
+			u64 broken_gen;		/* generation ended by reset */
+			bool broken;
+		} bar;
+	};
+};
+
+/* Per-file state. */
+struct ipcq_sync_file {
+	struct ipcq_sync *s;
+	u64 id;
+	s64 held;			/* SEM with UNDO; guarded by s->lock */
+};
+
+/* What an operation's struct ipcq_sync_op may carry. */
+#define IPCQ_OP_WAITS	BIT(0)		/* deadline and NONBLOCK */
+#define IPCQ_OP_COUNTS	BIT(1)		/* count */
+
+int ipcq_sync_op_from_user(struct ipcq_sync_op *op, void __user *argp,
+			   unsigned int allowed);
+void ipcq_sync_waiter(struct ipcq_waiter *w, struct ipcq_sync *s,
+		      const struct ipcq_sync_op *op, struct ipcq_call *call);
+
+extern const struct ipcq_sync_type ipcq_sem_type;
+extern const struct ipcq_sync_type ipcq_lock_type;
+extern const struct ipcq_sync_type ipcq_cond_type;
+extern const struct ipcq_sync_type ipcq_event_type;
+extern const struct ipcq_sync_type ipcq_barrier_type;
+
+/* lock.c, for conditions: the lock behind @fd, referenced. */
+struct ipcq_sync *ipcq_sync_lock_from_fd(unsigned int fd);
+bool ipcq_sync_file_is(struct file *file);
+
+#endif /* IPCQ_SYNC_H */

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Waiting: the one loop every blocking operation of every object type
+ * runs (ipcq_wait()), and the sleeps under it.
+ *
+ * An operation describes its wait (struct ipcq_waiter: the object lock,
+ * wait queue, waiter count, park site, deadline, NONBLOCK, io_uring call)
+ * and a readiness test, and calls ipcq_wait() with the lock held. The test
+ * runs under the lock: it either does the operation (takes the unit, the
+ * message, the lock) and gives its answer, or says "not yet". Not yet
+ * becomes -EAGAIN with NONBLOCK, parking for an io_uring call (uring.c),
+ * or a sleep until a wake-up, the deadline or a signal. After a sleep the
+ * test runs again; after a failed one (deadline, signal) too, once, so a
+ * state that changed meanwhile is answered for (the unit taken, the
+ * destroy reported) rather than the timeout or the signal.
+ *
+ * What ends every wait of an object - destroyed, shut down, the last
+ * producer or consumer gone - is reported by each test ahead of "not yet",
+ * and the code that changes it wakes every waiter.
+ *
+ * Deadlines are absolute CLOCK_MONOTONIC nanoseconds, so a call restarted
+ * after a signal (-ERESTARTSYS) waits no longer than the first would have.
+ *
+ * Locks: ipcq_wait() is entered and left with the waiter's lock held; it
+ * is dropped only to sleep, and in ipcq_relax_locked().
+ */
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
+#include <linux/lockdep.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/wait.h>
+
+#include "ipcq.h"
+
+/*
+ * Sleep after prepare_to_wait*(): 0 when woken, -ETIMEDOUT once @deadline
+ * has passed, -ERESTARTSYS if a signal (a fatal one when @killable, the
+ * task then waiting in TASK_KILLABLE) is pending.
+ */
+int ipcq_sleep(u64 deadline, bool killable)
+{
+	ktime_t expires;
+
+	if (killable ? fatal_signal_pending(current) : signal_pending(current))
+		return -ERESTARTSYS;
+	if (deadline == IPCQ_DEADLINE_FOREVER) {
+		schedule();
+		return 0;
+	}
+	if (ktime_get_ns() >= deadline)
+		return -ETIMEDOUT;
+	expires = deadline > KTIME_MAX ? KTIME_MAX : (ktime_t)deadline;
+	if (!schedule_hrtimeout_range(&expires, current->timer_slack_ns,
+				      HRTIMER_MODE_ABS))
+		return -ETIMEDOUT;
+	return 0;
+}
+
+/*
+ * For a caller that keeps losing a compare-and-swap on shared memory to
+ * its users (or to a scribbler) while holding @lock: lets the CPU go with
+ * the lock dropped, then says whether to stop: -ERESTARTSYS on a signal,
+ * -ETIMEDOUT past @deadline, 0 to try again. Returns with @lock held.
+ */
+int ipcq_relax_locked(spinlock_t *lock, u64 deadline)
+{
+	lockdep_assert_held(lock);
+	spin_unlock(lock);
+	cond_resched();
+	spin_lock(lock);
+	if (signal_pending(current))
+		return -ERESTARTSYS;
+	if (ktime_get_ns() >= deadline)
+		return -ETIMEDOUT;
+	return 0;
+}
+
+/* One sleep on w->wq with w->lock dropped, counted in *w->waiters. */
+static int ipcq_wait_sleep(struct ipcq_waiter *w)
+{
+	int state = w->killable ? TASK_KILLABLE : TASK_INTERRUPTIBLE;
+	struct wait_queue_entry own, *entry = w->entry;
+	int ret;
+
+	if (!entry) {
+		init_wait(&own);
+		entry = &own;
+	}
+	/* Both keep an entry that is queued already where it is. */
+	if (w->exclusive)
+		prepare_to_wait_exclusive(w->wq, entry, state);
+	else
+		prepare_to_wait(w->wq, entry, state);
+	(*w->waiters)++;
+	spin_unlock(w->lock);
+
+	ret = ipcq_sleep(w->deadline, w->killable);
+
+	finish_wait(w->wq, entry);
+	spin_lock(w->lock);
+	(*w->waiters)--;
+	return ret;
+}
+
+/*
+ * Runs @ready until it answers, waiting as @w says in between. Returns its
+ * answer; -EAGAIN (NONBLOCK), -EIOCBQUEUED (an io_uring call parked) or
+ * -ETIMEDOUT past the deadline, also before any sleep; -ERESTARTSYS on a
+ * signal.
+ */
+long ipcq_wait(struct ipcq_waiter *w, ipcq_ready_fn ready, void *ctx)
+{
+	long ret;
+	int slept = 0;
+
+	lockdep_assert_held(w->lock);
+	for (;;) {
+		if (ready(ctx, &ret))
+			return ret;
+		if (slept)
+			return slept;
+		if (w->nonblock)
+			return -EAGAIN;
+		if (w->call)
+			return ipcq_park(w->call, w->lock, w->wq, w->waiters,
+					 w->site, w->deadline);
+		slept = ipcq_wait_sleep(w);
+	}
+}
