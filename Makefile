@@ -158,7 +158,7 @@ $(BENCH): tools/bench/ipcq-bench.c $(LIB_A)
 		-o $@ $< $(LIB_A) -luring -lpthread -lrt
 
 # Static checks that need no VM.
-lint: lint-uapi lint-checkpatch lint-symbols lint-install
+lint: lint-uapi lint-features lint-checkpatch lint-symbols lint-install
 
 lint-uapi:
 	@mkdir -p $(BUILD)/lint
@@ -171,6 +171,14 @@ lint-uapi:
 		-Iinclude/uapi $(BUILD)/lint/uapi.c
 	$(CXX) -x c++ -Wall -Wextra -Werror -fsyntax-only $(INCLUDES) \
 		libipcdev/ipcdev.h
+
+# The handshake demo names every feature bit the ABI defines.
+lint-features:
+	@for f in $$(sed -n 's/^#define \(IPCQ_FEATURE_[A-Z0-9_]*\)[[:space:]].*/\1/p' \
+			include/uapi/linux/ipcq.h); do \
+		grep -qw "$$f" tools/demo/handshake.c || \
+		{ echo "tools/demo/handshake.c does not name $$f"; exit 1; }; \
+	done
 
 # LINUX_VERSION_CODE: an out-of-tree module meets several kernels' APIs.
 lint-checkpatch: $(KSFT_STAMP)
@@ -283,7 +291,7 @@ clean:
 	-$(MAKE) -C kmod clean
 	rm -rf $(BUILD)
 
-.PHONY: all deps kmod lib tests demos lint lint-uapi lint-checkpatch \
+.PHONY: all deps kmod lib tests demos lint lint-uapi lint-features lint-checkpatch \
 	lint-symbols lint-install check check-debug demo bench install \
 	install-dkms \
 	uninstall clean
