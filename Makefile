@@ -1,8 +1,9 @@
 # ipcq: top-level build.
 #
 #   make            build the module, libipcdev, the tests and the demos
-#   make check      install what is missing, build, lint, run every selftest
-#                   in a VM (exit status non-zero on any failure)
+#   make check      install what is missing, build, lint, check the VM
+#                   runner, run every selftest in a VM (exit status non-zero
+#                   on any failure)
 #   make demo       install what is missing, build, run the demos in a VM
 #   make bench      run the benchmarks in a VM (build/bench/: report, CSV, plots)
 #   make check-debug  the suite on a KASAN/lockdep/kmemleak debug kernel
@@ -58,6 +59,8 @@ TEST_CFLAGS := $(CFLAGS) $(WARNINGS) -Wno-missing-prototypes \
 	       -Wno-sign-compare -Wno-shadow \
 	       $(INCLUDES) -I$(LINUX_SRC)/tools/testing/selftests -Itests
 
+# The module's sources (kbuild's generated *.mod.c left out): linted, copied
+# for the debug kernel's build and installed for DKMS, each with kmod/Kbuild.
 KMOD_SRCS = $(filter-out %.mod.c,$(wildcard kmod/*.c)) $(wildcard kmod/*.h)
 
 BENCH := $(BUILD)/bench/ipcq-bench
@@ -96,10 +99,14 @@ $(LIB_A): $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
+# ipcdev.pc from its template: for the build tree and again by install,
+# whose PREFIX may differ from the build's.
+PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	     -e 's|@VERSION@|$(VERSION)|' libipcdev/ipcdev.pc.in
+
 $(LIB_PC): libipcdev/ipcdev.pc.in Makefile
 	@mkdir -p $(dir $@)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@VERSION@|$(VERSION)|' $< > $@
+	$(PC_SED) > $@
 
 $(KSFT_STAMP):
 	@test -r $(LINUX_SRC_TAR) || { echo "$(LINUX_SRC_TAR) missing: run tools/setup-deps"; exit 1; }
@@ -195,7 +202,13 @@ lint-symbols: $(LIB_SO)
 check: deps
 	$(MAKE) all
 	$(MAKE) lint
-	tools/vm/run-tests $(TESTS)
+	$(MAKE) check-runner
+	tools/vm/run-suite $(TESTS)
+
+# tools/vm/run tells a guest command's own exit status (124 and 127
+# included) from its verdict on the run: two short boots.
+check-runner: kmod
+	tools/vm/check-runner
 
 demo: deps
 	$(MAKE) all
@@ -209,14 +222,14 @@ check-debug: deps
 	tools/setup-deps --debug-kernel
 	$(MAKE) all
 	rm -rf $(DEBUG_KMOD) && mkdir -p $(DEBUG_KMOD)/include/uapi/linux
-	cp kmod/Kbuild kmod/*.h $(filter-out %.mod.c,$(wildcard kmod/*.c)) $(DEBUG_KMOD)/
+	cp kmod/Kbuild $(KMOD_SRCS) $(DEBUG_KMOD)/
 	cp include/uapi/linux/ipcq.h $(DEBUG_KMOD)/include/uapi/linux/
 	kdir=$$(tools/debug-kernel/build) && \
 	$(MAKE) -C $$kdir M=$(DEBUG_KMOD) modules && \
 	IPCQ_VMLINUZ=$$kdir/arch/x86/boot/bzImage \
 	IPCQ_MODULE=$(DEBUG_KMOD)/ipcq.ko \
 	IPCQ_GUEST_ENV="IPCQ_FUZZ_SECONDS=$${IPCQ_FUZZ_SECONDS:-60}" \
-	IPCQ_VM_TIMEOUT=3000 tools/vm/run-tests $(TESTS)
+	IPCQ_VM_TIMEOUT=3000 tools/vm/run-suite $(TESTS)
 
 # Benchmarks in the VM: report, CSV and plots in build/bench/.
 bench: deps
@@ -235,9 +248,7 @@ install: lib $(BUILD)/tools/ipcqctl.dyn
 	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
 	install -m 0644 libipcdev/ipcdev.h $(DESTDIR)$(INCDIR)/
 	install -m 0644 include/uapi/linux/ipcq.h $(DESTDIR)$(INCDIR)/linux/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@VERSION@|$(VERSION)|' libipcdev/ipcdev.pc.in \
-	    > $(DESTDIR)$(LIBDIR)/pkgconfig/ipcdev.pc
+	$(PC_SED) > $(DESTDIR)$(LIBDIR)/pkgconfig/ipcdev.pc
 	install -m 0755 $(BUILD)/tools/ipcqctl.dyn $(DESTDIR)$(BINDIR)/ipcqctl
 	install -m 0644 libipcdev/man/*.3 $(DESTDIR)$(MANDIR)/man3/
 	install -m 0644 libipcdev/man/*.4 $(DESTDIR)$(MANDIR)/man4/
@@ -248,8 +259,7 @@ install: lib $(BUILD)/tools/ipcqctl.dyn
 DKMS_SRC = $(DESTDIR)/usr/src/ipcq-$(VERSION)
 install-dkms:
 	install -d $(DKMS_SRC)/include/uapi/linux
-	install -m 0644 kmod/Kbuild $(filter-out %.mod.c,$(wildcard kmod/*.c)) \
-		kmod/*.h $(DKMS_SRC)/
+	install -m 0644 kmod/Kbuild $(KMOD_SRCS) $(DKMS_SRC)/
 	install -m 0644 include/uapi/linux/ipcq.h $(DKMS_SRC)/include/uapi/linux/
 	sed 's/@VERSION@/$(VERSION)/' kmod/dkms.conf > $(DKMS_SRC)/dkms.conf
 	install -D -m 0644 kmod/99-ipcq.rules $(DESTDIR)$(UDEVDIR)/99-ipcq.rules
@@ -292,6 +302,6 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all deps kmod lib tests demos lint lint-uapi lint-features lint-checkpatch \
-	lint-symbols lint-install check check-debug demo bench install \
+	lint-symbols lint-install check check-runner check-debug demo bench install \
 	install-dkms \
 	uninstall clean
