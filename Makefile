@@ -51,8 +51,8 @@ CHECKPATCH := $(LINUX_SRC)/scripts/checkpatch.pl
 TEST_SRCS := $(wildcard tests/*_test.c)
 # The queue suites run again on ring queues (IPCQ_OPEN_RING), the sync
 # suites with shared semaphores (IPCQ_SYNC_SHARED).
-VARIANTS := queue_ring_test queue_process_ring_test sync_shared_test \
-	    sync_process_shared_test
+VARIANTS := queue_ring_test queue_lifecycle_ring_test queue_process_ring_test \
+	    sync_shared_test sync_process_shared_test
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS)) \
 	     $(addprefix $(BUILD)/tests/,$(VARIANTS))
 TEST_CFLAGS := $(CFLAGS) $(WARNINGS) -Wno-missing-prototypes \

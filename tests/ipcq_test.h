@@ -26,6 +26,9 @@
 #include <linux/ipcq.h>
 #include "ipcdev.h"
 
+/* A queue file that is both producer and consumer. */
+#define BOTH (IPCQ_OPEN_PRODUCER | IPCQ_OPEN_CONSUMER)
+
 #define POISON_BYTE 0xa5
 #define POISON_U64 0xa5a5a5a5a5a5a5a5ULL
 #define NSEC_PER_MSEC 1000000ULL

@@ -19,8 +19,6 @@
 #include "kselftest_harness.h"
 #include "ipcq_test.h"
 
-#define BOTH (IPCQ_OPEN_PRODUCER | IPCQ_OPEN_CONSUMER)
-
 /* A raw attachment, mapped: the test's own reading of the protocol. */
 struct raw_ring {
 	int fd;
