@@ -316,7 +316,7 @@ TEST_F(q, last_producer_close_wakes_blocked_getter_with_eof)
 		_exit(raw_get(cons, buf, &len, NULL, 0, IPCQ_DEADLINE_FOREVER));
 	}
 	ASSERT_TRUE(wait_for(raw_stat(cons, &st) == 0 && st.getters == 1,
-			     10000));
+			     WAIT_MS));
 	pfd.fd = cons;
 	pfd.events = POLLIN;
 	EXPECT_EQ(0, poll(&pfd, 1, 0));
@@ -348,7 +348,7 @@ TEST_F(q, last_consumer_close_gives_epipe_without_sigpipe)
 		_exit(-raw_put(prod, "y", 1, 0, 0, IPCQ_DEADLINE_FOREVER));
 	}
 	ASSERT_TRUE(wait_for(raw_stat(prod, &st) == 0 && st.putters == 1,
-			     10000));
+			     WAIT_MS));
 	close(cons);
 	EXPECT_EQ(EPIPE, child_status(pid));
 	/* Default SIGPIPE disposition: we are still alive after this. */
@@ -381,9 +381,9 @@ TEST_F(q, shutdown_wakes_everyone_then_drains)
 	if (putter == 0)
 		_exit(-raw_put(full, "b", 1, 0, 0, IPCQ_DEADLINE_FOREVER));
 	ASSERT_TRUE(wait_for(raw_stat(self->fd, &st) == 0 && st.getters == 1,
-			     10000));
+			     WAIT_MS));
 	ASSERT_TRUE(wait_for(raw_stat(full, &st) == 0 && st.putters == 1,
-			     10000));
+			     WAIT_MS));
 	ASSERT_EQ(0, xioctl(self->fd, IPCQ_IOC_QUEUE_SHUTDOWN, &sd));
 	ASSERT_EQ(0, xioctl(full, IPCQ_IOC_QUEUE_SHUTDOWN, &sd));
 	EXPECT_EQ(ESHUTDOWN, child_status(getter));
@@ -432,7 +432,7 @@ TEST_F(q, immediate_shutdown_drops_and_releases_join)
 		_exit(-xioctl(self->fd, IPCQ_IOC_QUEUE_JOIN, &w));
 	}
 	ASSERT_TRUE(wait_for(raw_stat(self->fd, &st) == 0 && st.joiners == 1,
-			     10000));
+			     WAIT_MS));
 	ASSERT_EQ(0, xioctl(self->fd, IPCQ_IOC_QUEUE_SHUTDOWN, &sd));
 	ASSERT_EQ(0, raw_stat(self->fd, &st));
 	EXPECT_EQ(0, st.messages);

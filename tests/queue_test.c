@@ -367,7 +367,7 @@ TEST_F(q, put_blocks_on_full_until_a_get)
 		_exit(raw_put(self->fd, "e", 1, 0, 0, IPCQ_DEADLINE_FOREVER) ? 1 : 0);
 
 	ASSERT_TRUE(wait_for(raw_stat(self->fd, &st) == 0 && st.putters == 1,
-			     10000));
+			     WAIT_MS));
 	EXPECT_EQ(4, st.messages);
 	len = sizeof(buf);
 	ASSERT_EQ(0, raw_get(self->fd, buf, &len, NULL, 0, 0));
@@ -397,7 +397,7 @@ TEST_F(q, get_blocks_on_empty_until_a_put)
 		_exit(len == 3 && !memcmp(buf, "hey", 3) ? 0 : 2);
 	}
 	ASSERT_TRUE(wait_for(raw_stat(self->fd, &st) == 0 && st.getters == 1,
-			     10000));
+			     WAIT_MS));
 	ASSERT_EQ(0, raw_put(self->fd, "hey", 3, 0, 0, 0));
 	EXPECT_EQ(0, child_status(pid));
 	ASSERT_EQ(0, raw_stat(self->fd, &st));
@@ -419,13 +419,13 @@ TEST_F(q, each_message_goes_to_exactly_one_blocked_getter)
 			char buf[8];
 			uint64_t len = sizeof(buf);
 			int ret = raw_get(self->fd, buf, &len, NULL, 0,
-					  now_ns() + 10 * NSEC_PER_SEC);
+					  now_ns() + WAIT_NS);
 
 			_exit(ret == 0 ? 0 : 1);
 		}
 	}
 	ASSERT_TRUE(wait_for(raw_stat(self->fd, &st) == 0 && st.getters == 3,
-			     10000));
+			     WAIT_MS));
 	for (i = 0; i < 3; i++)
 		ASSERT_EQ(0, raw_put(self->fd, "x", 1, 0, 0, 0));
 	for (i = 0; i < 3; i++)
@@ -527,7 +527,7 @@ TEST_F(q, task_done_and_join)
 		_exit(xioctl(self->fd, IPCQ_IOC_QUEUE_JOIN, &cw) ? 1 : 0);
 	}
 	ASSERT_TRUE(wait_for(raw_stat(self->fd, &st) == 0 && st.joiners == 1,
-			     10000));
+			     WAIT_MS));
 	td.count = 1;
 	ASSERT_EQ(0, xioctl(self->fd, IPCQ_IOC_QUEUE_TASK_DONE, &td));
 	ASSERT_EQ(0, raw_stat(self->fd, &st));
@@ -582,10 +582,12 @@ TEST_F(q, poll_and_epoll_readiness)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		sleep_ms(50);
+		/* Put only once the parent sleeps in epoll_wait(). */
+		if (!wait_for(task_sleeping(getppid()), WAIT_MS))
+			_exit(2);
 		_exit(raw_put(self->fd, "y", 1, 0, 0, 0) ? 1 : 0);
 	}
-	EXPECT_EQ(1, epoll_wait(ep, &out, 1, 10000));
+	EXPECT_EQ(1, epoll_wait(ep, &out, 1, WAIT_MS));
 	EXPECT_EQ(EPOLLIN, out.events);
 	EXPECT_EQ(0, child_status(pid));
 	close(ep);
@@ -658,7 +660,7 @@ TEST_F(q, getter_stalled_in_page_fault_blocks_nobody)
 	ASSERT_EQ(0, pthread_create(&thread, NULL, stalled_get_thread, &sg));
 	/* The stalled getter took "first" out; it is in flight. */
 	ASSERT_TRUE(wait_for(raw_stat(self->fd, &st) == 0 && st.messages == 1,
-			     10000));
+			     WAIT_MS));
 	/* Everyone else carries on. */
 	ASSERT_EQ(0, raw_get(self->fd, buf, &len, NULL, IPCQ_MSG_NONBLOCK, 0));
 	EXPECT_EQ(6, len);

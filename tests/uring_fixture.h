@@ -117,6 +117,13 @@ static inline uint32_t getters(int q)
 	return raw_stat(q, &st) ? ~0U : st.getters;
 }
 
+static inline uint32_t putters(int q)
+{
+	struct ipcq_queue_stat st;
+
+	return raw_stat(q, &st) ? ~0U : st.putters;
+}
+
 static inline uint32_t sync_waiters(int s)
 {
 	struct ipcq_sync_stat st;

@@ -41,7 +41,7 @@ TEST_F(uring, ring_closed_while_parked)
 	prep_raw(sqe_of(&r), ev, IPCQ_IOC_EVENT_WAIT,
 		 (uintptr_t)&op[1], 0, 0, 6);
 	ASSERT_TRUE(submitted(&r, 4));
-	ASSERT_TRUE(wait_for(getters(q) == 2, 5000));
+	ASSERT_TRUE(wait_for(getters(q) == 2, WAIT_MS));
 	ASSERT_EQ(sync_waiters(sem), 1);
 	ASSERT_EQ(sync_waiters(ev), 1);
 	io_uring_queue_exit(&r);
@@ -51,9 +51,9 @@ TEST_F(uring, ring_closed_while_parked)
 	 * them all (in the background).
 	 */
 	ASSERT_EQ(raw_put(q, "k", 2, 0, 0, IPCQ_DEADLINE_FOREVER), 0);
-	ASSERT_TRUE(wait_for(getters(q) == 0, 10000));
-	ASSERT_TRUE(wait_for(sync_waiters(sem) == 0, 10000));
-	ASSERT_TRUE(wait_for(sync_waiters(ev) == 0, 10000));
+	ASSERT_TRUE(wait_for(getters(q) == 0, WAIT_MS));
+	ASSERT_TRUE(wait_for(sync_waiters(sem) == 0, WAIT_MS));
+	ASSERT_TRUE(wait_for(sync_waiters(ev) == 0, WAIT_MS));
 	len = sizeof(buf);
 	ASSERT_EQ(raw_get(q, buf, &len, NULL, IPCQ_MSG_NONBLOCK, 0), 0);
 	ASSERT_STREQ(buf, "k");
@@ -110,14 +110,14 @@ static void exit_with_parked(struct __test_metadata *_metadata, int dev,
 	close(ready[1]);
 	ASSERT_EQ(read(ready[0], &c, 1), 1);
 	close(ready[0]);
-	ASSERT_TRUE(wait_for(raw_stat(q, &st) == 0 && st.putters == 4, 5000));
+	ASSERT_TRUE(wait_for(raw_stat(q, &st) == 0 && st.putters == 4, WAIT_MS));
 	if (killed) {
 		ASSERT_EQ(kill(pid, SIGKILL), 0);
 	}
 	ASSERT_EQ(child_status(pid), killed ? 128 + SIGKILL : 0);
-	ASSERT_TRUE(wait_for(raw_stat(q, &st) == 0 && st.putters == 0, 10000));
+	ASSERT_TRUE(wait_for(raw_stat(q, &st) == 0 && st.putters == 0, WAIT_MS));
 	ASSERT_EQ(st.messages, 1);
-	ASSERT_TRUE(wait_for(sync_waiters(sem) == 0, 10000));
+	ASSERT_TRUE(wait_for(sync_waiters(sem) == 0, WAIT_MS));
 	/* None of the dead process's puts landed; the queue works. */
 	len = sizeof(buf);
 	ASSERT_EQ(raw_get(q, buf, &len, NULL, IPCQ_MSG_NONBLOCK, 0), 0);
@@ -165,8 +165,10 @@ TEST_F(uring, endpoint_loss_and_shutdown)
 		 (uintptr_t)&m[0], 0, 0, 1);
 	ASSERT_TRUE(submitted(&self->ring, 1));
 	ASSERT_TRUE(none_completes(&self->ring, 20));
+	/* Parked first (SQPOLL's thread submits in its own time). */
+	ASSERT_TRUE(wait_for(getters(cons) == 1, WAIT_MS));
 	close(prod);	/* the last producer: end-of-file */
-	ASSERT_EQ(next_cqe(&self->ring, &ud, 10000), IPCQ_GET_EOF);
+	ASSERT_EQ(next_cqe(&self->ring, &ud, WAIT_MS), IPCQ_GET_EOF);
 	close(cons);
 
 	/* Shutdown ends a parked get with ESHUTDOWN. */
@@ -175,9 +177,10 @@ TEST_F(uring, endpoint_loss_and_shutdown)
 		 (uintptr_t)&m[1], 0, 0, 2);
 	ASSERT_TRUE(submitted(&self->ring, 1));
 	ASSERT_TRUE(none_completes(&self->ring, 20));
+	ASSERT_TRUE(wait_for(getters(q) == 1, WAIT_MS));
 	memset(&sd, 0, sizeof(sd));
 	ASSERT_EQ(xioctl(q, IPCQ_IOC_QUEUE_SHUTDOWN, &sd), 0);
-	ASSERT_EQ(next_cqe(&self->ring, &ud, 10000), -ESHUTDOWN);
+	ASSERT_EQ(next_cqe(&self->ring, &ud, WAIT_MS), -ESHUTDOWN);
 	close(q);
 
 	/* The last consumer gone: a parked put fails with EPIPE. */
@@ -191,8 +194,9 @@ TEST_F(uring, endpoint_loss_and_shutdown)
 		 (uintptr_t)&m[2], 0, 0, 3);
 	ASSERT_TRUE(submitted(&self->ring, 1));
 	ASSERT_TRUE(none_completes(&self->ring, 20));
+	ASSERT_TRUE(wait_for(putters(prod) == 1, WAIT_MS));
 	close(q);
-	ASSERT_EQ(next_cqe(&self->ring, &ud, 10000), -EPIPE);
+	ASSERT_EQ(next_cqe(&self->ring, &ud, WAIT_MS), -EPIPE);
 	close(prod);
 }
 
@@ -224,7 +228,7 @@ TEST(stopped_process_holds_up_no_other)
 			 0, 0, 1);
 		if (io_uring_submit(&r) != 1 || write(ready[1], &c, 1) != 1)
 			_exit(2);
-		_exit(next_cqe(&r, NULL, 20000) == 0 ? 0 : 3);
+		_exit(next_cqe(&r, NULL, 3 * WAIT_MS) == 0 ? 0 : 3);
 	}
 	{
 		static struct ipcq_sync_op op;
@@ -233,7 +237,7 @@ TEST(stopped_process_holds_up_no_other)
 		char c;
 
 		ASSERT_EQ(read(ready[0], &c, 1), 1);
-		ASSERT_TRUE(wait_for(sync_waiters(sem) == 1, 5000));
+		ASSERT_TRUE(wait_for(sync_waiters(sem) == 1, WAIT_MS));
 		ASSERT_EQ(io_uring_queue_init(4, &r, 0), 0);
 		sync_op_init(&op, IPCQ_DEADLINE_FOREVER, 0, 0);
 		prep_raw(sqe_of(&r), sem, IPCQ_IOC_SEM_ACQUIRE, (uintptr_t)&op,
@@ -248,7 +252,7 @@ TEST(stopped_process_holds_up_no_other)
 
 		sync_op_init(&rel, 0, 0, 2);
 		ASSERT_EQ(xioctl(sem, IPCQ_IOC_SEM_RELEASE, &rel), 0);
-		ASSERT_EQ(next_cqe(&r, &ud, 10000), 0);
+		ASSERT_EQ(next_cqe(&r, &ud, WAIT_MS), 0);
 		ASSERT_EQ(ud, 2);
 		ASSERT_EQ(kill(pid, SIGCONT), 0);
 		ASSERT_EQ(child_status(pid), 0);
@@ -427,7 +431,7 @@ TEST_F_TIMEOUT(churn, loses_and_duplicates_nothing, 120)
 		for (i = 0; i < CHURN_PRODUCERS; i++)
 			EXPECT_EQ(child_status(pids[i]), 0) TH_LOG("producer %d", i);
 		/* Everything put is got, then the consumers stop. */
-		EXPECT_TRUE(wait_for(atomic_load(received) == total, 20000))
+		EXPECT_TRUE(wait_for(atomic_load(received) == total, WAIT_MS))
 			TH_LOG("received %u of %u", atomic_load(received), total);
 		atomic_store(stop, 1);
 		for (i = CHURN_PRODUCERS; i < CHURN_PRODUCERS + CHURN_CONSUMERS; i++)
@@ -435,7 +439,7 @@ TEST_F_TIMEOUT(churn, loses_and_duplicates_nothing, 120)
 		for (i = 0; i < (int)total; i++)
 			ASSERT_EQ(atomic_load(&seen[i]), 1) TH_LOG("message %d", i);
 		ASSERT_TRUE(wait_for(raw_stat(q, &st) == 0 && st.getters == 0,
-				     10000));
+				     WAIT_MS));
 		EXPECT_EQ(st.messages, 0);
 		EXPECT_EQ(st.putters, 0);
 		close(q);

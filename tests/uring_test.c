@@ -184,7 +184,7 @@ TEST_F(uring, parked_gets_in_order)
 	/* Parked commands are getters, as blocked threads are (SQPOLL's
 	 * thread takes them in its own time).
 	 */
-	ASSERT_TRUE(wait_for(getters(q) == NPARK, 10000));
+	ASSERT_TRUE(wait_for(getters(q) == NPARK, WAIT_MS));
 
 	/* A child puts them all at once, as fast as it can. */
 	pid_t pid = fork();
@@ -204,7 +204,7 @@ TEST_F(uring, parked_gets_in_order)
 	for (i = 0; i < NPARK; i++) {
 		char want[16];
 
-		ASSERT_EQ(next_cqe(&self->ring, &ud, 10000), 0);
+		ASSERT_EQ(next_cqe(&self->ring, &ud, WAIT_MS), 0);
 		ASSERT_LT(ud, NPARK);
 		seen[ud]++;
 		snprintf(want, sizeof(want), "m%d", (int)ud);
@@ -273,7 +273,7 @@ TEST(woken_get_that_finds_nothing_keeps_its_place)
 		for (i = 0; i < 4; i++) {
 			char want[16];
 
-			ASSERT_EQ(next_cqe(&ring, &ud, 10000), 0);
+			ASSERT_EQ(next_cqe(&ring, &ud, WAIT_MS), 0);
 			ASSERT_LT(ud, 4);
 			snprintf(want, sizeof(want), "m%d", (int)ud);
 			EXPECT_STREQ(bufs[ud], want);
@@ -307,8 +307,9 @@ TEST_F(uring, parked_puts_in_order)
 	}
 	ASSERT_TRUE(submitted(&self->ring, 8));
 	ASSERT_TRUE(none_completes(&self->ring, 20));
+	/* All parked (SQPOLL's thread takes them in its own time). */
+	ASSERT_TRUE(wait_for(putters(q) == 8, WAIT_MS));
 	ASSERT_EQ(raw_stat(q, &st), 0);
-	EXPECT_EQ(st.putters, 8);
 	EXPECT_EQ(st.messages, 2);
 
 	/* Each get makes room for the next parked put, in order. */
@@ -323,7 +324,7 @@ TEST_F(uring, parked_puts_in_order)
 			snprintf(want, sizeof(want), "p%d", i - 2);
 		ASSERT_STREQ(got, want);
 		if (i < 8) {
-			ASSERT_EQ(next_cqe(&self->ring, &ud, 10000), 0);
+			ASSERT_EQ(next_cqe(&self->ring, &ud, WAIT_MS), 0);
 			ASSERT_EQ(ud, i);
 		}
 	}
@@ -354,7 +355,7 @@ TEST_F(uring, deadlines)
 		 (uintptr_t)&op, 0, 0, 2);
 	ASSERT_TRUE(submitted(&self->ring, 2));
 	for (i = 0; i < 2; i++) {
-		ASSERT_EQ(next_cqe(&self->ring, &ud, 10000), -ETIMEDOUT);
+		ASSERT_EQ(next_cqe(&self->ring, &ud, WAIT_MS), -ETIMEDOUT);
 		ASSERT_TRUE(ud == 1 || ud == 2);
 	}
 	/* Not before its deadline. */
@@ -368,7 +369,7 @@ TEST_F(uring, deadlines)
 	prep_raw(sqe_of(&self->ring), q, IPCQ_IOC_QUEUE_PUT,
 		 (uintptr_t)&put, 0, 0, 3);
 	ASSERT_TRUE(submitted(&self->ring, 1));
-	ASSERT_EQ(next_cqe(&self->ring, &ud, 10000), -ETIMEDOUT);
+	ASSERT_EQ(next_cqe(&self->ring, &ud, WAIT_MS), -ETIMEDOUT);
 	uint64_t len = sizeof(buf);
 
 	ASSERT_EQ(raw_get(q, buf, &len, NULL, 0, IPCQ_DEADLINE_FOREVER), 0);
@@ -400,14 +401,14 @@ TEST_F(uring, cancel)
 	}
 	ASSERT_TRUE(submitted(&self->ring, 6));
 	ASSERT_TRUE(none_completes(&self->ring, 20));
-	ASSERT_EQ(getters(q), 6);
+	ASSERT_TRUE(wait_for(getters(q) == 6, WAIT_MS));
 
 	/* io_uring's own cancel cannot reach a driver's command. */
 	sqe = sqe_of(&self->ring);
 	io_uring_prep_cancel64(sqe, 10, 0);
 	sqe->user_data = 99;
 	ASSERT_TRUE(submitted(&self->ring, 1));
-	ASSERT_EQ(next_cqe(&self->ring, &ud, 10000), -ENOENT);
+	ASSERT_EQ(next_cqe(&self->ring, &ud, WAIT_MS), -ENOENT);
 	ASSERT_EQ(ud, 99);
 	ASSERT_EQ(getters(q), 6);
 
@@ -416,7 +417,7 @@ TEST_F(uring, cancel)
 					   11, 0), 0);
 	ASSERT_TRUE(submitted(&self->ring, 1));
 	for (n = 0; n < 2; n++) {
-		res = next_cqe(&self->ring, &ud, 10000);
+		res = next_cqe(&self->ring, &ud, WAIT_MS);
 		EXPECT_EQ(res, ud == 11 ? -ECANCELED : 1);
 	}
 	EXPECT_EQ(getters(q), 5);
@@ -430,7 +431,7 @@ TEST_F(uring, cancel)
 	sqe->user_data = 1000;
 	ASSERT_TRUE(submitted(&self->ring, 1));
 	for (n = 0; n < 2; n++) {
-		res = next_cqe(&self->ring, &ud, 10000);
+		res = next_cqe(&self->ring, &ud, WAIT_MS);
 		EXPECT_EQ(res, ud == 12 ? -ECANCELED : 1);
 	}
 	/* Another ring cannot cancel ours. */
@@ -447,7 +448,7 @@ TEST_F(uring, cancel)
 	sqe->user_data = 2000;
 	ASSERT_TRUE(submitted(&self->ring, 1));
 	for (n = 0; n < 5; n++) {
-		res = next_cqe(&self->ring, &ud, 10000);
+		res = next_cqe(&self->ring, &ud, WAIT_MS);
 		EXPECT_EQ(res, ud == 2000 ? 4 : -ECANCELED);
 	}
 	EXPECT_EQ(getters(q), 0);
@@ -477,10 +478,11 @@ TEST_F(uring, fault_at_completion)
 	prep_raw(sqe_of(&self->ring), q, IPCQ_IOC_QUEUE_GET,
 		 (uintptr_t)&m, 0, 0, 1);
 	ASSERT_TRUE(submitted(&self->ring, 1));
-	ASSERT_TRUE(none_completes(&self->ring, 20));
+	/* Parked before the buffer goes, so it fails at completion. */
+	ASSERT_TRUE(wait_for(getters(q) == 1, WAIT_MS));
 	ASSERT_EQ(munmap(buf, page), 0);
 	ASSERT_EQ(raw_put(q, "kept", 5, 0, 0, IPCQ_DEADLINE_FOREVER), 0);
-	ASSERT_EQ(next_cqe(&self->ring, &ud, 10000), -EFAULT);
+	ASSERT_EQ(next_cqe(&self->ring, &ud, WAIT_MS), -EFAULT);
 	len = sizeof(got);
 	ASSERT_EQ(raw_get(q, got, &len, NULL, IPCQ_MSG_NONBLOCK, 0), 0);
 	ASSERT_STREQ(got, "kept");
@@ -507,10 +509,11 @@ static void sem_parked(struct __test_metadata *_metadata, struct io_uring *r,
 	}
 	ASSERT_TRUE(submitted(r, 3));
 	ASSERT_TRUE(none_completes(r, 20));
+	ASSERT_TRUE(wait_for(sync_waiters(ipcdev_sem_fd(s)) == 3, WAIT_MS));
 	/* Two units: the first two parked take them. */
 	ASSERT_EQ(ipcdev_sem_release(s, 2), 0);
 	for (i = 0; i < 2; i++) {
-		ASSERT_EQ(next_cqe(r, &ud, 10000), 0);
+		ASSERT_EQ(next_cqe(r, &ud, WAIT_MS), 0);
 		EXPECT_LT(ud, 2);
 		done |= 1 << ud;
 	}
@@ -525,7 +528,7 @@ static void sem_parked(struct __test_metadata *_metadata, struct io_uring *r,
 	ASSERT_EQ(ipcdev_uring_prep_release(sqe, s, &rel, 1), 0);
 	ASSERT_TRUE(submitted(r, 1));
 	for (i = 0; i < 2; i++) {
-		ASSERT_EQ(next_cqe(r, &ud, 10000), 0);
+		ASSERT_EQ(next_cqe(r, &ud, WAIT_MS), 0);
 		EXPECT_TRUE(ud == 2 || ud == 50);
 	}
 	EXPECT_EQ(ipcdev_sem_get_value(s), 0);
@@ -546,6 +549,7 @@ TEST_F(uring, shared_semaphore)
 TEST_F(uring, event_and_join)
 {
 	static struct ipcdev_uring_op op[5];
+	struct ipcq_queue_stat st;
 	ipcdev_event *e;
 	ipcdev_queue *q;
 	uint64_t ud;
@@ -563,9 +567,10 @@ TEST_F(uring, event_and_join)
 	}
 	ASSERT_TRUE(submitted(&self->ring, 4));
 	ASSERT_TRUE(none_completes(&self->ring, 20));
+	ASSERT_TRUE(wait_for(sync_waiters(ipcdev_event_fd(e)) == 4, WAIT_MS));
 	ASSERT_EQ(ipcdev_event_set(e), 0);
 	for (i = 0; i < 4; i++)
-		ASSERT_EQ(next_cqe(&self->ring, &ud, 10000), 0);
+		ASSERT_EQ(next_cqe(&self->ring, &ud, WAIT_MS), 0);
 	ASSERT_EQ(ipcdev_event_close(e), 0);
 
 	ASSERT_EQ(ipcdev_joinablequeue_create(&q, 0), 0);
@@ -578,8 +583,10 @@ TEST_F(uring, event_and_join)
 	ASSERT_EQ(ipcdev_uring_prep_join(sqe, q, &op[4], IPCDEV_FOREVER), 0);
 	ASSERT_TRUE(submitted(&self->ring, 1));
 	ASSERT_TRUE(none_completes(&self->ring, 20));
+	ASSERT_TRUE(wait_for(ipcdev_queue_stat(q, &st) == 0 && st.joiners == 1,
+			     WAIT_MS));
 	ASSERT_EQ(ipcdev_queue_task_done(q), 0);
-	ASSERT_EQ(next_cqe(&self->ring, &ud, 10000), 0);
+	ASSERT_EQ(next_cqe(&self->ring, &ud, WAIT_MS), 0);
 	ASSERT_EQ(ud, 77);
 	ASSERT_EQ(ipcdev_queue_close(q), 0);
 }
@@ -588,6 +595,7 @@ TEST_F(uring, event_and_join)
 TEST_F(uring, pipe_send_recv)
 {
 	static struct ipcdev_uring_op op[3];
+	struct ipcq_pipe_stat st;
 	struct io_uring_cqe *cqe;
 	ipcdev_pipe *a, *b;
 	char buf[32];
@@ -600,6 +608,8 @@ TEST_F(uring, pipe_send_recv)
 					 IPCDEV_FOREVER), 0);
 	ASSERT_TRUE(submitted(&self->ring, 1));
 	ASSERT_TRUE(none_completes(&self->ring, 20));
+	ASSERT_TRUE(wait_for(ipcdev_pipe_stat(a, &st) == 0 && st.receivers == 1,
+			     WAIT_MS));
 	ASSERT_EQ(ipcdev_uring_prep_send(sqe_of(&self->ring), b,
 					 &op[1], "over the pipe", 14,
 					 IPCDEV_FOREVER), 0);
@@ -616,6 +626,8 @@ TEST_F(uring, pipe_send_recv)
 					 IPCDEV_FOREVER), 0);
 	ASSERT_TRUE(submitted(&self->ring, 1));
 	ASSERT_TRUE(none_completes(&self->ring, 20));
+	ASSERT_TRUE(wait_for(ipcdev_pipe_stat(a, &st) == 0 && st.receivers == 1,
+			     WAIT_MS));
 	ASSERT_EQ(ipcdev_pipe_close(b), 0);
 	ASSERT_EQ(io_uring_wait_cqe(&self->ring, &cqe), 0);
 	ASSERT_EQ(ipcdev_uring_result(cqe, &op[2], &len, NULL), IPCDEV_EOF);
@@ -637,7 +649,7 @@ TEST_F(uring, poll_add)
 	ASSERT_TRUE(submitted(&self->ring, 1));
 	ASSERT_TRUE(none_completes(&self->ring, 20));
 	ASSERT_EQ(raw_put(q, "p", 2, 0, 0, IPCQ_DEADLINE_FOREVER), 0);
-	ASSERT_EQ(next_cqe(&self->ring, &ud, 10000) & POLLIN, POLLIN);
+	ASSERT_EQ(next_cqe(&self->ring, &ud, WAIT_MS) & POLLIN, POLLIN);
 	ASSERT_EQ(ud, 5);
 	close(q);
 }
@@ -665,11 +677,11 @@ TEST_F(uring, forced_async)
 		sqe->flags |= IOSQE_ASYNC;
 	}
 	ASSERT_TRUE(submitted(&self->ring, 8));
-	ASSERT_TRUE(wait_for(getters(q) == 8, 5000));
+	ASSERT_TRUE(wait_for(getters(q) == 8, WAIT_MS));
 	for (i = 0; i < 8; i++)
 		ASSERT_EQ(raw_put(q, "w", 2, 0, 0, IPCQ_DEADLINE_FOREVER), 0);
 	for (i = 0; i < 8; i++)
-		ASSERT_EQ(next_cqe(&self->ring, &ud, 10000), 0);
+		ASSERT_EQ(next_cqe(&self->ring, &ud, WAIT_MS), 0);
 	close(q);
 }
 
@@ -703,7 +715,7 @@ TEST_F(uring, immediate_answers_from_worker)
 	prep_raw(sqe, cons, IPCQ_IOC_QUEUE_GET, (uintptr_t)&m[1], 0, 0, 2);
 	ASSERT_TRUE(submitted(&self->ring, 2));
 	for (i = 0; i < 2; i++) {
-		int res = next_cqe(&self->ring, &ud, 10000);
+		int res = next_cqe(&self->ring, &ud, WAIT_MS);
 
 		ASSERT_EQ(res, IPCQ_GET_EOF) TH_LOG("user_data %llu",
 						    (unsigned long long)ud);
@@ -718,19 +730,19 @@ TEST_F(uring, immediate_answers_from_worker)
 	prep_raw(sqe, q, IPCQ_IOC_QUEUE_GET, (uintptr_t)&m[2], 0, 0, 3);
 	sqe->flags |= IOSQE_ASYNC;
 	ASSERT_TRUE(submitted(&self->ring, 1));
-	ASSERT_EQ(next_cqe(&self->ring, &ud, 10000), -EAGAIN);
+	ASSERT_EQ(next_cqe(&self->ring, &ud, WAIT_MS), -EAGAIN);
 	/* A cancel count from a worker. */
 	msg_init(&m[0], buf, sizeof(buf), IPCQ_DEADLINE_FOREVER, 0);
 	prep_raw(sqe_of(&self->ring), q, IPCQ_IOC_QUEUE_GET, (uintptr_t)&m[0],
 		 0, 0, 4);
 	ASSERT_TRUE(submitted(&self->ring, 1));
-	ASSERT_TRUE(wait_for(getters(q) == 1, 5000));
+	ASSERT_TRUE(wait_for(getters(q) == 1, WAIT_MS));
 	sqe = sqe_of(&self->ring);
 	prep_raw(sqe, q, IPCQ_URING_CANCEL, 4, 0, 0, 5);
 	sqe->flags |= IOSQE_ASYNC;
 	ASSERT_TRUE(submitted(&self->ring, 1));
 	for (i = 0; i < 2; i++) {
-		int res = next_cqe(&self->ring, &ud, 10000);
+		int res = next_cqe(&self->ring, &ud, WAIT_MS);
 
 		ASSERT_EQ(res, ud == 5 ? 1 : -ECANCELED);
 	}
