@@ -158,11 +158,13 @@ $(BUILD)/tools/ipcqctl.dyn: tools/ipcqctl.c $(LIB_SO)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -o $@ $< -L$(BUILD)/lib -lipcdev
 
-$(BENCH): tools/bench/ipcq-bench.c $(LIB_A)
+BENCH_SRCS := $(wildcard tools/bench/*.c)
+
+$(BENCH): $(BENCH_SRCS) tools/bench/bench.h $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARNINGS) -Wno-missing-prototypes \
-		-Wno-missing-field-initializers $(INCLUDES) -static \
-		-o $@ $< $(LIB_A) -luring -lpthread -lrt
+	$(CC) $(CFLAGS) $(WARNINGS) -Wno-missing-field-initializers \
+		$(INCLUDES) -static -o $@ $(BENCH_SRCS) $(LIB_A) \
+		-luring -lpthread -lrt
 
 # Static checks that need no VM.
 lint: lint-uapi lint-features lint-checkpatch lint-symbols lint-install
