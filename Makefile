@@ -303,7 +303,6 @@ clean:
 	-$(MAKE) -C kmod clean
 	rm -rf $(BUILD)
 
-.PHONY: all deps kmod lib tests demos lint lint-uapi lint-features lint-checkpatch \
-	lint-symbols lint-install check check-runner check-debug demo bench install \
-	install-dkms \
-	uninstall clean
+.PHONY: all deps kmod lib tests demos lint lint-uapi lint-features \
+	lint-checkpatch lint-symbols lint-install check check-runner \
+	check-debug demo bench install install-dkms uninstall clean

@@ -35,8 +35,8 @@ static inline bool submitted(struct io_uring *r, int n)
 
 /* Fills @sqe with a raw ipcq command, all fields as given. */
 static inline void prep_raw(struct io_uring_sqe *sqe, int fd, uint32_t cmd_op,
-		     uint64_t arg, uint32_t flags, uint32_t pad,
-		     uint64_t user_data)
+			    uint64_t arg, uint32_t flags, uint32_t pad,
+			    uint64_t user_data)
 {
 	struct ipcq_uring_cmd cmd = { .arg = arg, .flags = flags, .pad = pad };
 
@@ -49,8 +49,8 @@ static inline void prep_raw(struct io_uring_sqe *sqe, int fd, uint32_t cmd_op,
 }
 
 /* Submits one raw command and returns its completion's res. */
-static inline int run_raw(struct io_uring *r, int fd, uint32_t cmd_op, uint64_t arg,
-		   uint32_t flags, uint32_t pad)
+static inline int run_raw(struct io_uring *r, int fd, uint32_t cmd_op,
+			  uint64_t arg, uint32_t flags, uint32_t pad)
 {
 	struct io_uring_cqe *cqe;
 	int res;
@@ -69,7 +69,8 @@ static inline int run_raw(struct io_uring *r, int fd, uint32_t cmd_op, uint64_t 
  * Waits up to @ms for a completion: its res, with *@user_data set, or
  * -1000 if none came (a parked command that should have completed).
  */
-static inline int next_cqe(struct io_uring *r, uint64_t *user_data, unsigned int ms)
+static inline int next_cqe(struct io_uring *r, uint64_t *user_data,
+			   unsigned int ms)
 {
 	struct __kernel_timespec ts = {
 		.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * NSEC_PER_MSEC,
@@ -102,7 +103,7 @@ static inline int queue_new(int dev, uint32_t flags, uint64_t capacity)
 }
 
 static inline void sync_op_init(struct ipcq_sync_op *op, uint64_t deadline,
-			 uint32_t flags, uint64_t count)
+				uint32_t flags, uint64_t count)
 {
 	memset(op, 0, sizeof(*op));
 	op->deadline = deadline;
