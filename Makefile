@@ -1,8 +1,9 @@
 # ipcq: top-level build.
 #
 #   make            build the module, libipcdev, the tests and the demos
-#   make check      install what is missing, build, lint, run every selftest
-#                   in a VM (exit status non-zero on any failure)
+#   make check      install what is missing, build, lint, check the VM
+#                   runner, run every selftest in a VM (exit status non-zero
+#                   on any failure)
 #   make demo       install what is missing, build, run the demos in a VM
 #   make bench      run the benchmarks in a VM (build/bench/: report, CSV, plots)
 #   make check-debug  the suite on a KASAN/lockdep/kmemleak debug kernel
@@ -50,14 +51,16 @@ CHECKPATCH := $(LINUX_SRC)/scripts/checkpatch.pl
 TEST_SRCS := $(wildcard tests/*_test.c)
 # The queue suites run again on ring queues (IPCQ_OPEN_RING), the sync
 # suites with shared semaphores (IPCQ_SYNC_SHARED).
-VARIANTS := queue_ring_test queue_process_ring_test sync_shared_test \
-	    sync_process_shared_test
+VARIANTS := queue_ring_test queue_lifecycle_ring_test queue_process_ring_test \
+	    sync_shared_test sync_process_shared_test
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS)) \
 	     $(addprefix $(BUILD)/tests/,$(VARIANTS))
 TEST_CFLAGS := $(CFLAGS) $(WARNINGS) -Wno-missing-prototypes \
 	       -Wno-sign-compare -Wno-shadow \
 	       $(INCLUDES) -I$(LINUX_SRC)/tools/testing/selftests -Itests
 
+# The module's sources (kbuild's generated *.mod.c left out): linted, copied
+# for the debug kernel's build and installed for DKMS, each with kmod/Kbuild.
 KMOD_SRCS = $(filter-out %.mod.c,$(wildcard kmod/*.c)) $(wildcard kmod/*.h)
 
 BENCH := $(BUILD)/bench/ipcq-bench
@@ -96,10 +99,14 @@ $(LIB_A): $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
+# ipcdev.pc from its template: for the build tree and again by install,
+# whose PREFIX may differ from the build's.
+PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	     -e 's|@VERSION@|$(VERSION)|' libipcdev/ipcdev.pc.in
+
 $(LIB_PC): libipcdev/ipcdev.pc.in Makefile
 	@mkdir -p $(dir $@)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@VERSION@|$(VERSION)|' $< > $@
+	$(PC_SED) > $@
 
 $(KSFT_STAMP):
 	@test -r $(LINUX_SRC_TAR) || { echo "$(LINUX_SRC_TAR) missing: run tools/setup-deps"; exit 1; }
@@ -151,14 +158,16 @@ $(BUILD)/tools/ipcqctl.dyn: tools/ipcqctl.c $(LIB_SO)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -o $@ $< -L$(BUILD)/lib -lipcdev
 
-$(BENCH): tools/bench/ipcq-bench.c $(LIB_A)
+BENCH_SRCS := $(wildcard tools/bench/*.c)
+
+$(BENCH): $(BENCH_SRCS) tools/bench/bench.h $(LIB_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARNINGS) -Wno-missing-prototypes \
-		-Wno-missing-field-initializers $(INCLUDES) -static \
-		-o $@ $< $(LIB_A) -luring -lpthread -lrt
+	$(CC) $(CFLAGS) $(WARNINGS) -Wno-missing-field-initializers \
+		$(INCLUDES) -static -o $@ $(BENCH_SRCS) $(LIB_A) \
+		-luring -lpthread -lrt
 
 # Static checks that need no VM.
-lint: lint-uapi lint-checkpatch lint-symbols lint-install
+lint: lint-uapi lint-features lint-checkpatch lint-symbols lint-install
 
 lint-uapi:
 	@mkdir -p $(BUILD)/lint
@@ -171,6 +180,14 @@ lint-uapi:
 		-Iinclude/uapi $(BUILD)/lint/uapi.c
 	$(CXX) -x c++ -Wall -Wextra -Werror -fsyntax-only $(INCLUDES) \
 		libipcdev/ipcdev.h
+
+# The handshake demo names every feature bit the ABI defines.
+lint-features:
+	@for f in $$(sed -n 's/^#define \(IPCQ_FEATURE_[A-Z0-9_]*\)[[:space:]].*/\1/p' \
+			include/uapi/linux/ipcq.h); do \
+		grep -qw "$$f" tools/demo/handshake.c || \
+		{ echo "tools/demo/handshake.c does not name $$f"; exit 1; }; \
+	done
 
 # LINUX_VERSION_CODE: an out-of-tree module meets several kernels' APIs.
 lint-checkpatch: $(KSFT_STAMP)
@@ -187,7 +204,13 @@ lint-symbols: $(LIB_SO)
 check: deps
 	$(MAKE) all
 	$(MAKE) lint
-	tools/vm/run-tests $(TESTS)
+	$(MAKE) check-runner
+	tools/vm/run-suite $(TESTS)
+
+# tools/vm/run tells a guest command's own exit status (124 and 127
+# included) from its verdict on the run: two short boots.
+check-runner: kmod
+	tools/vm/check-runner
 
 demo: deps
 	$(MAKE) all
@@ -201,14 +224,14 @@ check-debug: deps
 	tools/setup-deps --debug-kernel
 	$(MAKE) all
 	rm -rf $(DEBUG_KMOD) && mkdir -p $(DEBUG_KMOD)/include/uapi/linux
-	cp kmod/Kbuild kmod/*.h $(filter-out %.mod.c,$(wildcard kmod/*.c)) $(DEBUG_KMOD)/
+	cp kmod/Kbuild $(KMOD_SRCS) $(DEBUG_KMOD)/
 	cp include/uapi/linux/ipcq.h $(DEBUG_KMOD)/include/uapi/linux/
 	kdir=$$(tools/debug-kernel/build) && \
 	$(MAKE) -C $$kdir M=$(DEBUG_KMOD) modules && \
 	IPCQ_VMLINUZ=$$kdir/arch/x86/boot/bzImage \
 	IPCQ_MODULE=$(DEBUG_KMOD)/ipcq.ko \
 	IPCQ_GUEST_ENV="IPCQ_FUZZ_SECONDS=$${IPCQ_FUZZ_SECONDS:-60}" \
-	IPCQ_VM_TIMEOUT=3000 tools/vm/run-tests $(TESTS)
+	IPCQ_VM_TIMEOUT=3000 tools/vm/run-suite $(TESTS)
 
 # Benchmarks in the VM: report, CSV and plots in build/bench/.
 bench: deps
@@ -227,9 +250,7 @@ install: lib $(BUILD)/tools/ipcqctl.dyn
 	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
 	install -m 0644 libipcdev/ipcdev.h $(DESTDIR)$(INCDIR)/
 	install -m 0644 include/uapi/linux/ipcq.h $(DESTDIR)$(INCDIR)/linux/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@VERSION@|$(VERSION)|' libipcdev/ipcdev.pc.in \
-	    > $(DESTDIR)$(LIBDIR)/pkgconfig/ipcdev.pc
+	$(PC_SED) > $(DESTDIR)$(LIBDIR)/pkgconfig/ipcdev.pc
 	install -m 0755 $(BUILD)/tools/ipcqctl.dyn $(DESTDIR)$(BINDIR)/ipcqctl
 	install -m 0644 libipcdev/man/*.3 $(DESTDIR)$(MANDIR)/man3/
 	install -m 0644 libipcdev/man/*.4 $(DESTDIR)$(MANDIR)/man4/
@@ -240,8 +261,7 @@ install: lib $(BUILD)/tools/ipcqctl.dyn
 DKMS_SRC = $(DESTDIR)/usr/src/ipcq-$(VERSION)
 install-dkms:
 	install -d $(DKMS_SRC)/include/uapi/linux
-	install -m 0644 kmod/Kbuild $(filter-out %.mod.c,$(wildcard kmod/*.c)) \
-		kmod/*.h $(DKMS_SRC)/
+	install -m 0644 kmod/Kbuild $(KMOD_SRCS) $(DKMS_SRC)/
 	install -m 0644 include/uapi/linux/ipcq.h $(DKMS_SRC)/include/uapi/linux/
 	sed 's/@VERSION@/$(VERSION)/' kmod/dkms.conf > $(DKMS_SRC)/dkms.conf
 	install -D -m 0644 kmod/99-ipcq.rules $(DESTDIR)$(UDEVDIR)/99-ipcq.rules
@@ -283,7 +303,6 @@ clean:
 	-$(MAKE) -C kmod clean
 	rm -rf $(BUILD)
 
-.PHONY: all deps kmod lib tests demos lint lint-uapi lint-checkpatch \
-	lint-symbols lint-install check check-debug demo bench install \
-	install-dkms \
-	uninstall clean
+.PHONY: all deps kmod lib tests demos lint lint-uapi lint-features \
+	lint-checkpatch lint-symbols lint-install check check-runner \
+	check-debug demo bench install install-dkms uninstall clean

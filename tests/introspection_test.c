@@ -112,7 +112,7 @@ FIXTURE_SETUP(intro)
 	self->dev = dev_open();
 	ASSERT_LE(0, self->dev);
 	snprintf(self->name, sizeof(self->name), "intro-%d", getpid());
-	/* tools/vm/run-tests installs it; without it every CTL fails. */
+	/* tools/vm/run-suite installs it; without it every CTL fails. */
 	ASSERT_EQ(0, access(IPCQCTL, X_OK));
 }
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -26,10 +27,25 @@
 #include <linux/ipcq.h>
 #include "ipcdev.h"
 
+/* A queue file that is both producer and consumer. */
+#define BOTH (IPCQ_OPEN_PRODUCER | IPCQ_OPEN_CONSUMER)
+
 #define POISON_BYTE 0xa5
 #define POISON_U64 0xa5a5a5a5a5a5a5a5ULL
 #define NSEC_PER_MSEC 1000000ULL
 #define NSEC_PER_SEC 1000000000ULL
+
+/*
+ * How long a test waits for what another process, thread, io_uring's
+ * SQPOLL thread, a workqueue or a timer brings about. wait_for() returns
+ * as soon as the state holds, so this costs nothing when all is well; it
+ * is long because on a 2-vCPU TCG guest whose host is busy a runnable
+ * task can wait seconds for a CPU, and shorter than the harness's 30 s
+ * per test so that a wait that fails says so itself. Tests never assert
+ * how fast anything happens, only that it does.
+ */
+#define WAIT_MS 20000
+#define WAIT_NS ((uint64_t)WAIT_MS * NSEC_PER_MSEC)
 
 /* ioctl(2) as the tests want it: its value, or -errno. */
 static inline int xioctl(int fd, unsigned long cmd, void *arg)
@@ -180,6 +196,31 @@ static inline int raw_stat(int q, struct ipcq_queue_stat *st)
 		sleep_ms(1);						\
 	(cond);								\
 })
+
+/*
+ * True when task @pid is asleep (state S): blocked in the call it was
+ * about to make, such as a parent that forked a child to wake it. The
+ * child waits for this instead of sleeping for a while and hoping.
+ */
+static inline bool task_sleeping(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	/* "pid (comm) S ...": comm may hold spaces and parentheses. */
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'S';
+}
 
 /* Exit status of a child, or -1 if it did not exit normally. */
 static inline int child_status(pid_t pid)

@@ -445,7 +445,7 @@ TEST_F(peer_loss, other_side_sees_eof_or_epipe)
 		}
 		ASSERT_TRUE(wait_for(pstat(self->ends[0], &st) == 0 &&
 				     (variant->stage == 1 ? st.receivers :
-				      st.senders) == 1, 10000));
+				      st.senders) == 1, WAIT_MS));
 	}
 
 	if (variant->kill9) {
@@ -480,10 +480,12 @@ TEST_F(p, epoll_wakes_on_send_from_child)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		sleep_ms(30);
+		/* Send only once the parent sleeps in epoll_wait(). */
+		if (!wait_for(task_sleeping(getppid()), WAIT_MS))
+			_exit(2);
 		_exit(psend(self->oneway[1], "hi", 2, 0, 0) ? 1 : 0);
 	}
-	EXPECT_EQ(1, epoll_wait(ep, &out, 1, 10000));
+	EXPECT_EQ(1, epoll_wait(ep, &out, 1, WAIT_MS));
 	EXPECT_EQ(EPOLLIN, out.events);
 	EXPECT_EQ(0, child_status(pid));
 	close(ep);
@@ -518,7 +520,7 @@ TEST(end_passed_over_scm_rights)
 	ASSERT_EQ(0, send_fd(sv[0], ipcdev_pipe_fd(theirs)));
 	/* Our copy goes; the child's is the end now. */
 	ipcdev_pipe_close(theirs);
-	EXPECT_EQ(0, ipcdev_pipe_recv(mine, buf, &len, 10 * NSEC_PER_SEC));
+	EXPECT_EQ(0, ipcdev_pipe_recv(mine, buf, &len, WAIT_NS));
 	EXPECT_EQ(10, len);
 	EXPECT_EQ(0, child_status(pid));
 	len = sizeof(buf);

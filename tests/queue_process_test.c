@@ -140,7 +140,7 @@ TEST(fork_child_becomes_its_own_endpoint)
 	}
 	/* The reopen happens before the put: wait for both. */
 	ASSERT_TRUE(wait_for(ipcdev_queue_stat(q, &st) == 0 &&
-			     st.producers == 2 && st.messages == 1, 10000));
+			     st.producers == 2 && st.messages == 1, WAIT_MS));
 	EXPECT_EQ(2, st.consumers);
 	ASSERT_EQ(1, write(go[1], "x", 1));
 	EXPECT_EQ(0, child_status(pid));
@@ -176,7 +176,7 @@ TEST(fd_passing_over_unix_socket)
 	/* Created after the fork: the child can only get it by passing. */
 	ASSERT_EQ(0, ipcdev_queue_create(&q, 0));
 	ASSERT_EQ(0, send_fd(sv[0], ipcdev_queue_fd(q)));
-	EXPECT_EQ(0, ipcdev_queue_get(q, buf, &len, 10 * NSEC_PER_SEC));
+	EXPECT_EQ(0, ipcdev_queue_get(q, buf, &len, WAIT_NS));
 	EXPECT_EQ(6, len);
 	EXPECT_EQ(0, memcmp(buf, "passed", 6));
 	EXPECT_EQ(0, child_status(pid));
@@ -247,21 +247,21 @@ TEST_F(kill_producer, consumer_sees_everything_then_eof)
 
 	if (variant->stage == 0) {
 		ASSERT_TRUE(wait_for(__atomic_load_n(self->done,
-						     __ATOMIC_ACQUIRE), 10000));
+						     __ATOMIC_ACQUIRE), WAIT_MS));
 	} else if (variant->stage == 1) {
 		ASSERT_TRUE(wait_for(__atomic_load_n(self->done,
 						     __ATOMIC_ACQUIRE) > 100,
-				     10000));
+				     WAIT_MS));
 	} else {
 		ASSERT_TRUE(wait_for(ipcdev_queue_stat(self->cons, &st) == 0 &&
-				     st.putters == 1, 10000));
+				     st.putters == 1, WAIT_MS));
 	}
 	ASSERT_EQ(0, kill(pid, SIGKILL));
 	EXPECT_EQ(128 + SIGKILL, child_status(pid));
 
 	for (;;) {
 		len = sizeof(seq);
-		ret = ipcdev_queue_get(self->cons, &seq, &len, 10 * NSEC_PER_SEC);
+		ret = ipcdev_queue_get(self->cons, &seq, &len, WAIT_NS);
 		if (ret != 0)
 			break;
 		ASSERT_EQ(sizeof(seq), len);
@@ -331,10 +331,10 @@ TEST_F(kill_consumer, producer_gets_epipe)
 	ipcdev_queue_close(q);
 	ASSERT_EQ(1, read(go[0], &c, 1));
 	ASSERT_TRUE(wait_for(ipcdev_queue_stat(prod, &st) == 0 &&
-			     st.consumers == 1, 10000));
+			     st.consumers == 1, WAIT_MS));
 	if (variant->blocked)
 		ASSERT_TRUE(wait_for(ipcdev_queue_stat(prod, &st) == 0 &&
-				     st.getters == 1, 10000));
+				     st.getters == 1, WAIT_MS));
 	if (variant->producer_blocked) {
 		ASSERT_EQ(0, ipcdev_queue_put(prod, "a", 1, IPCDEV_NOWAIT));
 		putter = fork();
@@ -342,7 +342,7 @@ TEST_F(kill_consumer, producer_gets_epipe)
 		if (putter == 0)
 			_exit(-ipcdev_queue_put(prod, "b", 1, IPCDEV_FOREVER));
 		ASSERT_TRUE(wait_for(ipcdev_queue_stat(prod, &st) == 0 &&
-				     st.putters == 1, 10000));
+				     st.putters == 1, WAIT_MS));
 	}
 	ASSERT_EQ(0, kill(pid, SIGKILL));
 	EXPECT_EQ(128 + SIGKILL, child_status(pid));
@@ -425,7 +425,7 @@ TEST(shutdown_wakes_a_blocked_child)
 		_exit(-ipcdev_queue_get(q, buf, &len, IPCDEV_FOREVER));
 	}
 	ASSERT_TRUE(wait_for(ipcdev_queue_stat(q, &st) == 0 && st.getters == 1,
-			     10000));
+			     WAIT_MS));
 	ASSERT_EQ(0, ipcdev_queue_shutdown(q, 0));
 	EXPECT_EQ(ESHUTDOWN, child_status(pid));
 	EXPECT_EQ(-ESHUTDOWN, ipcdev_queue_put(q, "x", 1, IPCDEV_NOWAIT));
@@ -458,7 +458,7 @@ TEST(named_queue_between_unrelated_processes)
 				       IPCDEV_CREATE | IPCDEV_EXCL |
 				       TEST_QUEUE_FLAGS, 0600, NULL));
 	ASSERT_EQ(1, write(go[1], "g", 1));
-	EXPECT_EQ(0, ipcdev_queue_get(cons, buf, &len, 10 * NSEC_PER_SEC));
+	EXPECT_EQ(0, ipcdev_queue_get(cons, buf, &len, WAIT_NS));
 	EXPECT_EQ(7, len);
 	EXPECT_EQ(0, child_status(pid));
 	/* The producer exited: end-of-file. */

@@ -12,14 +12,13 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <sys/epoll.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "kselftest_harness.h"
 #include "ipcq_test.h"
-
-#define BOTH (IPCQ_OPEN_PRODUCER | IPCQ_OPEN_CONSUMER)
 
 /* A raw attachment, mapped: the test's own reading of the protocol. */
 struct raw_ring {
@@ -604,7 +603,7 @@ TEST(dead_claim_releases_held_messages_in_order)
 	kill(pid, SIGKILL);
 	EXPECT_EQ(128 + SIGKILL, child_status(pid));
 	slen = sizeof(buf);
-	EXPECT_EQ(0, ipcdev_queue_get(q, buf, &slen, 10 * NSEC_PER_SEC));
+	EXPECT_EQ(0, ipcdev_queue_get(q, buf, &slen, WAIT_NS));
 	EXPECT_EQ(1, slen);
 	EXPECT_EQ('A', buf[0]);
 	slen = sizeof(buf);
@@ -622,8 +621,15 @@ TEST(dead_claim_releases_held_messages_in_order)
  * ring claimed, not committed), another producer puts a short message and
  * then a long one (kept by the kernel). Every producer's messages arrive
  * in order, every one exactly once.
+ *
+ * The producer stays at most ORDER_AHEAD messages ahead of what the test
+ * has drained: while the test waited for a CPU (a loaded guest) it once
+ * ran on alone up to the queue's byte limit, leaving millions of messages
+ * to drain each round and then, at ENOBUFS, a dead producer that was
+ * never caught mid-put.
  */
 #define ORDER_ROUNDS	20
+#define ORDER_AHEAD	1024
 
 struct order_msg {
 	uint32_t producer;
@@ -666,6 +672,7 @@ TEST_F_TIMEOUT(ring, producer_stopped_mid_put_keeps_fifo, 300)
 	ipcdev_queue *q, *prod, *cons;
 	unsigned int rounds = 0, stops = 0;
 	_Atomic int *stop = shared_page(4096);
+	_Atomic uint32_t *drained = (_Atomic uint32_t *)&stop[1];
 	struct order_msg m;
 	struct raw_ring r;
 	pid_t pid;
@@ -684,6 +691,10 @@ TEST_F_TIMEOUT(ring, producer_stopped_mid_put_keeps_fifo, 300)
 		ipcdev_queue_close(cons);
 		m.producer = 0;
 		while (!atomic_load(stop)) {
+			if (s - atomic_load(drained) > ORDER_AHEAD) {
+				sched_yield();
+				continue;
+			}
 			m.seq = s++;
 			if (ipcdev_queue_put(prod, &m, 8, IPCDEV_FOREVER))
 				_exit(10);
@@ -698,7 +709,10 @@ TEST_F_TIMEOUT(ring, producer_stopped_mid_put_keeps_fifo, 300)
 			       next[0], next[1]);
 		ASSERT_EQ(0, kill(pid, SIGSTOP));
 		ASSERT_EQ(pid, waitpid(pid, &status, WUNTRACED));
+		ASSERT_TRUE(WIFSTOPPED(status)) TH_LOG("producer 0 ended: %#x",
+						       status);
 		stops++;
+		atomic_store(drained, next[0]);
 		if (ring_has_claim(&r)) {
 			rounds++;
 			m.seq = sent++;
@@ -801,7 +815,7 @@ TEST_F(ring, dead_writer_claim_is_skipped_not_torn)
 	/* The dead claim is skipped; the message behind it comes out. */
 	len = sizeof(buf);
 	EXPECT_EQ(0, raw_get(self->fd, buf, &len, NULL, 0,
-			     now_ns() + 10 * NSEC_PER_SEC));
+			     now_ns() + WAIT_NS));
 	EXPECT_EQ(5, len);
 	EXPECT_EQ(0, memcmp(buf, "whole", 5));
 	ASSERT_EQ(0, raw_stat(self->fd, &st));
@@ -840,7 +854,7 @@ TEST_F(ring, dead_reader_claim_frees_its_slot)
 	/* Freed when the reader's attachment went: room for two more. */
 	for (i = 0; i < 2; i++) {
 		EXPECT_EQ(0, raw_put(fd, "n", 1, 0, 0,
-				     now_ns() + 10 * NSEC_PER_SEC));
+				     now_ns() + WAIT_NS));
 		len = sizeof(buf);
 		EXPECT_EQ(0, raw_get(fd, buf, &len, NULL, 0, 0));
 		EXPECT_EQ('n', buf[0]);
@@ -887,11 +901,11 @@ TEST_F(ring, eof_comes_after_what_a_dead_producer_committed)
 	EXPECT_EQ(0, child_status(pid));
 	len = sizeof(buf);
 	EXPECT_EQ(0, raw_get(fd, buf, &len, NULL, 0,
-			     now_ns() + 10 * NSEC_PER_SEC));
+			     now_ns() + WAIT_NS));
 	EXPECT_EQ(10, len);
 	len = sizeof(buf);
 	EXPECT_EQ(IPCQ_GET_EOF, raw_get(fd, buf, &len, NULL, 0,
-					now_ns() + 10 * NSEC_PER_SEC));
+					now_ns() + WAIT_NS));
 	close(fd);
 }
 
@@ -943,10 +957,12 @@ TEST_F(ring, epoll_wakes_on_a_ring_put_from_another_process)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		sleep_ms(100);
+		/* Put only once the parent sleeps in epoll_wait(). */
+		if (!wait_for(task_sleeping(getppid()), WAIT_MS))
+			_exit(2);
 		_exit(ipcdev_queue_put(q, "x", 1, IPCDEV_FOREVER) ? 1 : 0);
 	}
-	EXPECT_EQ(1, epoll_wait(ep, &ev, 1, 10000));
+	EXPECT_EQ(1, epoll_wait(ep, &ev, 1, WAIT_MS));
 	EXPECT_EQ(EPOLLIN, ev.events & EPOLLIN);
 	EXPECT_EQ(0, child_status(pid));
 	close(ep);

@@ -219,7 +219,7 @@ TEST(sleepers_are_woken_by_releases_in_memory)
 		pids[i] = fork();
 		ASSERT_LE(0, pids[i]);
 		if (pids[i] == 0) {
-			if (ipcdev_sem_acquire(s, 10 * NSEC_PER_SEC))
+			if (ipcdev_sem_acquire(s, WAIT_NS))
 				_exit(1);
 			atomic_fetch_add(got, 1);
 			_exit(0);
@@ -230,7 +230,7 @@ TEST(sleepers_are_woken_by_releases_in_memory)
 		struct ipcq_sync_stat st;
 
 		!ipcdev_sem_stat(s, &st) && st.waiters == 3;
-	}), 10000));
+	}), WAIT_MS));
 	EXPECT_EQ(0, ipcdev_sem_release(s, 1));
 	EXPECT_EQ(0, ipcdev_sem_release(s, 2));
 	for (i = 0; i < 3; i++)

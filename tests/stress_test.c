@@ -181,7 +181,7 @@ TEST_F_TIMEOUT(st, queue_under_kills_and_signal_storms, 300)
 	/* Producers finish their 512 and idle; then consumers drain. */
 	for (i = 0; i < P; i++) {
 		int ok = wait_for(atomic_load(&b->completed[id_of[i]]) == 512,
-				  15000);
+				  WAIT_MS);
 
 		if (!ok) {
 			ipcdev_queue_stat(obs, &st);
@@ -373,7 +373,7 @@ TEST_F_TIMEOUT(st, shutdown_while_many_wait, 120)
 	ASSERT_TRUE(wait_for(ipcdev_queue_stat(full, &st_full) == 0 &&
 			     ipcdev_queue_stat(empty, &st_empty) == 0 &&
 			     st_full.putters == 3 && st_empty.getters == 3,
-			     10000));
+			     WAIT_MS));
 	for (i = 0; i < 6; i++)
 		kill(pids[i], SIGUSR1);
 	ASSERT_EQ(0, ipcdev_queue_shutdown(full, 0));
@@ -457,7 +457,7 @@ TEST_F_TIMEOUT(st, threads_and_close_while_waiting, 120)
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, blocked_getter, &g[i]));
 	}
 	ASSERT_TRUE(wait_for(raw_stat(prod, &st) == 0 && st.getters == 4,
-			     10000));
+			     WAIT_MS));
 	/* Close under their feet: the file lives while they wait. */
 	ASSERT_EQ(0, close(cons));
 	ASSERT_EQ(0, raw_stat(prod, &st));
@@ -472,7 +472,7 @@ TEST_F_TIMEOUT(st, threads_and_close_while_waiting, 120)
 	}
 	/* The last call returned: the file is released now. */
 	ASSERT_TRUE(wait_for(raw_stat(prod, &st) == 0 && st.consumers == 0,
-			     10000));
+			     WAIT_MS));
 	EXPECT_EQ(-EPIPE, raw_put(prod, "x", 1, 0, 0, 0));
 	close(prod);
 	close(dev);

@@ -273,9 +273,9 @@ TEST(killed_condition_waiter_leaves_no_trace)
 		_exit(2);
 	}
 	ASSERT_TRUE(wait_for(ipcdev_lock_stat((ipcdev_lock *)l, &st) == 0 &&
-			     !(st.state & IPCQ_SYNC_LOCKED), 10000));
+			     !(st.state & IPCQ_SYNC_LOCKED), WAIT_MS));
 	ASSERT_TRUE(wait_for(ioctl(ipcdev_cond_fd(c), IPCQ_IOC_SYNC_STAT, &st) == 0 &&
-			     st.waiters == 1, 10000));
+			     st.waiters == 1, WAIT_MS));
 	ASSERT_EQ(0, kill(pid, SIGKILL));
 	EXPECT_EQ(128 + SIGKILL, child_status(pid));
 	ASSERT_EQ(0, ioctl(ipcdev_cond_fd(c), IPCQ_IOC_SYNC_STAT, &st));
@@ -320,7 +320,7 @@ TEST(named_objects_between_unrelated_processes)
 				     0600, 0));
 	ASSERT_EQ(0, ipcdev_event_open(&ev, ename, IPCDEV_CREATE, 0600));
 	ASSERT_EQ(1, write(go[1], "g", 1));
-	EXPECT_EQ(0, ipcdev_event_wait(ev, 10 * NSEC_PER_SEC));
+	EXPECT_EQ(0, ipcdev_event_wait(ev, WAIT_NS));
 	EXPECT_EQ(0, child_status(pid));
 	EXPECT_EQ(3, ipcdev_sem_get_value(sem));
 	EXPECT_EQ(0, ipcdev_sem_unlink(sname));

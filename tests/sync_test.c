@@ -386,9 +386,9 @@ TEST_F(s, release_k_wakes_k)
 		if (pids[i] == 0)
 			_exit(-sop(sem, IPCQ_IOC_SEM_ACQUIRE, 0, 0, FOREVER));
 	}
-	ASSERT_TRUE(wait_for(sstat(sem, &st) == 0 && st.waiters == 3, 10000));
+	ASSERT_TRUE(wait_for(sstat(sem, &st) == 0 && st.waiters == 3, WAIT_MS));
 	ASSERT_EQ(0, sop(sem, IPCQ_IOC_SEM_RELEASE, 2, 0, 0));
-	ASSERT_TRUE(wait_for(sstat(sem, &st) == 0 && st.waiters == 1, 10000));
+	ASSERT_TRUE(wait_for(sstat(sem, &st) == 0 && st.waiters == 1, WAIT_MS));
 	EXPECT_EQ(0, st.value);
 	ASSERT_EQ(0, sop(sem, IPCQ_IOC_SEM_RELEASE, 1, 0, 0));
 	for (i = 0; i < 3; i++)
@@ -598,7 +598,7 @@ TEST_F(owner_death, next_acquirer_gets_eownerdead)
 			_exit(ipcdev_lock_release(l) ? 3 : 0);
 		}
 		ASSERT_TRUE(wait_for(ipcdev_lock_stat(l, &st) == 0 &&
-				     st.waiters == 1, 10000));
+				     st.waiters == 1, WAIT_MS));
 	}
 	ASSERT_EQ(0, kill(holder, SIGKILL));
 	EXPECT_EQ(128 + SIGKILL, child_status(holder));
@@ -654,7 +654,7 @@ TEST_F(s, event_set_clear_wait)
 			_exit(-ipcdev_event_wait(e, IPCDEV_FOREVER));
 	}
 	ASSERT_TRUE(wait_for(sstat(ipcdev_event_fd(e), &st) == 0 &&
-			     st.waiters == 2, 10000));
+			     st.waiters == 2, WAIT_MS));
 	EXPECT_EQ(0, ipcdev_event_set(e));
 	for (i = 0; i < 2; i++)
 		EXPECT_EQ(0, child_status(pids[i]));
@@ -724,14 +724,14 @@ TEST_F(s, condition_notify_counts)
 		}
 	}
 	ASSERT_TRUE(wait_for(sstat(ipcdev_cond_fd(c), &st) == 0 &&
-			     st.waiters == 2, 10000));
+			     st.waiters == 2, WAIT_MS));
 	ASSERT_EQ(0, ipcdev_lock_acquire(l, IPCDEV_FOREVER));
 	ASSERT_EQ(0, ipcdev_cond_notify(c, 1));
 	ASSERT_EQ(0, ipcdev_lock_release(l));
 	ASSERT_TRUE(wait_for(sstat(ipcdev_cond_fd(c), &st) == 0 &&
-			     st.waiters == 1, 10000));
+			     st.waiters == 1, WAIT_MS));
 	ASSERT_TRUE(wait_for(__atomic_load_n(&sh->woken, __ATOMIC_SEQ_CST) == 1,
-			     10000));
+			     WAIT_MS));
 	ASSERT_EQ(0, ipcdev_lock_acquire(l, IPCDEV_FOREVER));
 	ASSERT_EQ(0, ipcdev_cond_notify_all(c));
 	ASSERT_EQ(0, ipcdev_lock_release(l));
@@ -758,12 +758,12 @@ TEST_F(s, condition_with_rlock_restores_depth)
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		/* Gets the lock only because the waiter let go of all of it. */
-		if (ipcdev_rlock_acquire(l, 10 * NSEC_PER_SEC))
+		if (ipcdev_rlock_acquire(l, WAIT_NS))
 			_exit(1);
 		ipcdev_cond_notify(c, 1);
 		_exit(ipcdev_rlock_release(l) ? 2 : 0);
 	}
-	EXPECT_EQ(0, ipcdev_cond_wait(c, 10 * NSEC_PER_SEC));
+	EXPECT_EQ(0, ipcdev_cond_wait(c, WAIT_NS));
 	EXPECT_EQ(0, child_status(pid));
 	ASSERT_EQ(0, ipcdev_lock_stat(l, &st));
 	EXPECT_EQ(2, st.value);
@@ -795,17 +795,27 @@ TEST_F(s, condition_wait_for_predicate)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
+		struct ipcq_sync_stat st;
+
 		ipcdev_lock_acquire(l, IPCDEV_FOREVER);
 		ipcdev_cond_notify_all(c);	/* a wake-up, no change */
 		ipcdev_lock_release(l);
-		sleep_ms(20);
+		/*
+		 * The parent, woken, finds the predicate false and waits
+		 * again: asleep and counted as the condition's waiter (it
+		 * stops counting once it runs after the wake-up).
+		 */
+		if (!wait_for(task_sleeping(getppid()) &&
+			      sstat(ipcdev_cond_fd(c), &st) == 0 &&
+			      st.waiters == 1, WAIT_MS))
+			_exit(2);
 		ipcdev_lock_acquire(l, IPCDEV_FOREVER);
 		*flag = 1;
 		ipcdev_cond_notify_all(c);
 		_exit(ipcdev_lock_release(l) ? 1 : 0);
 	}
 	EXPECT_EQ(1, ipcdev_cond_wait_for(c, is_positive, flag,
-					  10 * NSEC_PER_SEC));
+					  WAIT_NS));
 	EXPECT_EQ(0, ipcdev_lock_release(l));
 	EXPECT_EQ(0, child_status(pid));
 	ipcdev_cond_close(c);
@@ -827,7 +837,7 @@ TEST_F(s, barrier_indices_abort_reset_timeout)
 		pids[i] = fork();
 		ASSERT_LE(0, pids[i]);
 		if (pids[i] == 0) {
-			int r = ipcdev_barrier_wait(b, 10 * NSEC_PER_SEC);
+			int r = ipcdev_barrier_wait(b, WAIT_NS);
 
 			if (r < 0 || r > 2)
 				_exit(1);
@@ -846,7 +856,7 @@ TEST_F(s, barrier_indices_abort_reset_timeout)
 	ASSERT_LE(0, pids[0]);
 	if (pids[0] == 0)
 		_exit(-ipcdev_barrier_wait(b, IPCDEV_FOREVER));
-	ASSERT_TRUE(wait_for(ipcdev_barrier_n_waiting(b) == 1, 10000));
+	ASSERT_TRUE(wait_for(ipcdev_barrier_n_waiting(b) == 1, WAIT_MS));
 	EXPECT_EQ(0, ipcdev_barrier_abort(b));
 	EXPECT_EQ(ECANCELED, child_status(pids[0]));
 	EXPECT_EQ(1, ipcdev_barrier_broken(b));
@@ -859,7 +869,7 @@ TEST_F(s, barrier_indices_abort_reset_timeout)
 	ASSERT_LE(0, pids[0]);
 	if (pids[0] == 0)
 		_exit(-ipcdev_barrier_wait(b, IPCDEV_FOREVER));
-	ASSERT_TRUE(wait_for(ipcdev_barrier_n_waiting(b) == 1, 10000));
+	ASSERT_TRUE(wait_for(ipcdev_barrier_n_waiting(b) == 1, WAIT_MS));
 	EXPECT_EQ(0, ipcdev_barrier_reset(b));
 	EXPECT_EQ(ECANCELED, child_status(pids[0]));
 	EXPECT_EQ(0, ipcdev_barrier_broken(b));
@@ -870,7 +880,7 @@ TEST_F(s, barrier_indices_abort_reset_timeout)
 	ASSERT_LE(0, pids[0]);
 	if (pids[0] == 0)
 		_exit(-ipcdev_barrier_wait(b, IPCDEV_FOREVER));
-	ASSERT_TRUE(wait_for(ipcdev_barrier_n_waiting(b) == 1, 10000));
+	ASSERT_TRUE(wait_for(ipcdev_barrier_n_waiting(b) == 1, WAIT_MS));
 	EXPECT_EQ(-ETIMEDOUT, ipcdev_barrier_wait(b, 30 * NSEC_PER_MSEC));
 	EXPECT_EQ(ECANCELED, child_status(pids[0]));
 	EXPECT_EQ(1, ipcdev_barrier_broken(b));
@@ -898,7 +908,7 @@ TEST_F(s, barrier_party_killed_breaks_it)
 	ASSERT_LE(0, other);
 	if (other == 0)
 		_exit(-ipcdev_barrier_wait(b, IPCDEV_FOREVER));
-	ASSERT_TRUE(wait_for(ipcdev_barrier_n_waiting(b) == 2, 10000));
+	ASSERT_TRUE(wait_for(ipcdev_barrier_n_waiting(b) == 2, WAIT_MS));
 	ASSERT_EQ(0, kill(victim, SIGKILL));
 	EXPECT_EQ(128 + SIGKILL, child_status(victim));
 	EXPECT_EQ(ECANCELED, child_status(other));
@@ -955,7 +965,7 @@ TEST_F(s, destroy_wakes_waiters_with_eidrm)
 	}
 	for (i = 0; i < 5; i++)
 		ASSERT_TRUE(wait_for(sstat(fds[i], &st) == 0 &&
-				     st.waiters == 1, 10000)) TH_LOG("obj %d", i);
+				     st.waiters == 1, WAIT_MS)) TH_LOG("obj %d", i);
 	for (i = 0; i < 5; i++)
 		EXPECT_EQ(0, sop(fds[i], IPCQ_IOC_SYNC_DESTROY, 0, 0, 0));
 	for (i = 0; i < 5; i++)
@@ -1053,10 +1063,12 @@ TEST_F(s, wait_any_and_all)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		sleep_ms(20);
+		/* Set only once the parent sleeps in ipcdev_wait(). */
+		if (!wait_for(task_sleeping(getppid()), WAIT_MS))
+			_exit(2);
 		_exit(ipcdev_event_set(e) ? 1 : 0);
 	}
-	EXPECT_EQ(1, ipcdev_wait(fds, ready, 3, 0, 10 * NSEC_PER_SEC));
+	EXPECT_EQ(1, ipcdev_wait(fds, ready, 3, 0, WAIT_NS));
 	EXPECT_EQ(0, ready[0]);
 	EXPECT_EQ(1, ready[1]);
 	EXPECT_EQ(0, ready[2]);
@@ -1067,13 +1079,19 @@ TEST_F(s, wait_any_and_all)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		sleep_ms(20);
+		/*
+		 * One ready object at a time, each while the parent sleeps in
+		 * ipcdev_wait(): the release alone must not end its wait.
+		 */
+		if (!wait_for(task_sleeping(getppid()), WAIT_MS))
+			_exit(2);
 		ipcdev_sem_release(sem, 1);
-		sleep_ms(20);
+		if (!wait_for(task_sleeping(getppid()), WAIT_MS))
+			_exit(3);
 		_exit(ipcdev_queue_put(q, "x", 1, IPCDEV_FOREVER) ? 1 : 0);
 	}
 	EXPECT_EQ(3, ipcdev_wait(fds, ready, 3, IPCDEV_WAIT_ALL,
-				 10 * NSEC_PER_SEC));
+				 WAIT_NS));
 	EXPECT_EQ(0, child_status(pid));
 	/* Nothing was consumed. */
 	EXPECT_EQ(1, ipcdev_sem_get_value(sem));

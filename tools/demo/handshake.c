@@ -9,6 +9,10 @@
 
 #include "ipcdev.h"
 
+/* Every IPCQ_FEATURE_* of <linux/ipcq.h> (make lint checks that none is
+ * missing); a bit a newer module offers and this table lacks is printed
+ * as unknown rather than dropped.
+ */
 static const struct {
 	uint64_t bit;
 	const char *name;
@@ -18,11 +22,16 @@ static const struct {
 	{ IPCQ_FEATURE_PIPE, "pipe" },
 	{ IPCQ_FEATURE_SYNC, "sync" },
 	{ IPCQ_FEATURE_LIST, "list" },
+	{ IPCQ_FEATURE_RING, "ring" },
+	{ IPCQ_FEATURE_SEM_SHARED, "sem-shared" },
+	{ IPCQ_FEATURE_URING, "uring" },
 };
 
 int main(void)
 {
 	struct ipcdev_info info;
+	const char *sep = "";
+	uint64_t unknown;
 	unsigned int i;
 	int ret;
 
@@ -34,9 +43,16 @@ int main(void)
 	printf("libipcdev %s, kernel API version %u\n", ipcdev_version(),
 	       info.api_version);
 	printf("features: 0x%" PRIx64 " (", info.features);
-	for (i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]); i++)
-		if (info.features & feature_names[i].bit)
-			printf("%s%s", i ? " " : "", feature_names[i].name);
+	unknown = info.features;
+	for (i = 0; i < sizeof(feature_names) / sizeof(feature_names[0]); i++) {
+		if (!(info.features & feature_names[i].bit))
+			continue;
+		printf("%s%s", sep, feature_names[i].name);
+		sep = " ";
+		unknown &= ~feature_names[i].bit;
+	}
+	if (unknown)
+		printf("%sunknown 0x%" PRIx64, sep, unknown);
 	printf(")\n");
 	printf("limits: max message %" PRIu64 " bytes, %" PRIu64
 	       " bytes per object, %" PRIu64 " objects per user\n",

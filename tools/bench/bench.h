@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ipcq-bench's parts: the mechanisms compared (mechanisms.c), timing,
+ * medians and the round-trip and streaming harnesses (measure.c),
+ * syscall counting (syscount.c), the io_uring cells (uring.c), the
+ * semaphore cells (sem.c), the report (report.c), and the run that
+ * interleaves them (ipcq-bench.c).
+ */
+#ifndef IPCQ_BENCH_H
+#define IPCQ_BENCH_H
+
+#include <errno.h>
+#include <mqueue.h>
+#include <semaphore.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "ipcdev.h"
+
+#define MAX_MSG		(64 * 1024)
+#define HDR		16	/* seq, producer, length, checksum */
+#define MAX_PARTIES	4
+#define MAX_REPS	16	/* every per-repetition array has this many */
+
+/* Options (ipcq-bench.c). */
+extern int reps;
+extern int quick;		/* -q */
+extern int only_uring;		/* -u */
+
+/* Mechanisms (mechanisms.c). */
+struct spsc;
+enum spsc_mode { SPIN, EVENTFD, FUTEX };
+
+struct link {
+	/* Per mechanism state, set up before fork. */
+	int fd[4];
+	mqd_t mq[2];
+	int msqid;
+	ipcdev_queue *q[2];
+	ipcdev_pipe *p[2];
+	struct spsc *ring[2];
+	int efd[4];		/* eventfd: [dir*2] data ready, [dir*2+1] room */
+	enum spsc_mode mode;
+	size_t size;
+};
+
+struct mech {
+	const char *name;
+	int multi;		/* many producers/consumers on one channel */
+	int (*setup)(struct link *l);
+	/* dir 0: parent to child (or producers to consumers); 1: back. */
+	int (*send)(struct link *l, int dir, const void *buf, size_t len);
+	ssize_t (*recv)(struct link *l, int dir, void *buf, size_t len);
+	void (*close_end)(struct link *l, int dir, int sender);
+	void (*teardown)(struct link *l);
+	/* The parent lets go once children run (for end-of-file). */
+	void (*parent_done)(struct link *l);
+};
+
+#define NMECH 11
+extern const struct mech mechs[NMECH];
+
+void msg_fill(unsigned char *buf, size_t len, uint32_t seq,
+	      uint32_t producer);
+int msg_ok(const unsigned char *buf, size_t len);
+
+/* Measurement (measure.c). */
+#define NSIZE 5
+#define S64 1		/* sizes[S64] == 64, the size of the goals */
+extern const size_t sizes[NSIZE];
+extern double clock_ns;		/* what one now_ns() costs */
+extern char clocksource[32];
+
+struct syscount;
+uint64_t now_ns(void);
+void *shared_alloc(size_t size);
+long csw_children(void);
+void stats(const double *v, int n, double *med, double *lo, double *hi);
+void measure_clock(void);
+
+enum { P50, P90, P99, P999, MAX, NLAT };
+int round_trip(const struct mech *m, size_t size, int iters,
+	       double out[NLAT]);
+double stream(const struct mech *m, size_t size, int np, int nc,
+	      int count, double *csw_per_msg, struct syscount *sc);
+
+/* Results of the timed runs (ipcq-bench.c): [mech][...][rep]. */
+extern double lat[NMECH][NSIZE][MAX_REPS][NLAT];
+extern double tput[NMECH][3][MAX_REPS];	/* 64 B, 1x1 2x2 4x4 */
+extern double tput_size[NMECH][NSIZE][MAX_REPS];	/* 1x1 by size */
+extern double csw[NMECH][3][MAX_REPS];
+/* Syscalls per message, 64 B 1x1: [mech][producer, consumer][rep]. */
+extern double scalls[NMECH][2][MAX_REPS];
+extern int scalls_err[NMECH];	/* an errno that kept a count from us */
+extern uint64_t stream_errors;
+
+/* Syscall counting (syscount.c). */
+struct syscount {
+	int err;		/* 0, or the errno that stopped counting */
+	double producer, consumer;
+};
+
+extern int sc_id;		/* the tracepoint's id, or -1 */
+extern char sc_why[160];	/* why sc_id is -1, or what it is */
+void sc_init(void);
+int sc_open(void);
+int64_t sc_close(int fd);
+void sc_add(int64_t n, _Atomic uint64_t *sum, _Atomic uint64_t *err);
+void count_syscalls(int count);
+
+/* io_uring cells (uring.c). */
+#define URING_BATCH	32
+#define FANIN_QUEUES	16
+#define UR_SIZE		64
+
+enum { UR_QUEUE, UR_1X1, UR_POLL, UR_FANIN, NUR };
+struct ur_row {
+	const char *name, *cell;	/* mechanism and parties, as in the CSV */
+	int uring;			/* needs io_uring */
+};
+extern const struct ur_row ur_rows[NUR];
+extern int uring_err;		/* ipcdev_uring_probe() */
+extern double ur_tput[NUR][MAX_REPS], ur_csw[NUR][MAX_REPS];
+extern double ur_cpu[NUR][2][MAX_REPS];	/* CPU ns per message of each loop */
+extern double ur_scalls[NUR][2][MAX_REPS];	/* [cell][producer, consumer][rep] */
+extern int ur_scalls_err[NUR];
+double ur_cell(int cell, int total, double *csw_per_msg, double cpu[2],
+	       struct syscount *sc);
+int ur_count(int cell);
+void ur_rep(int r);
+
+/* Semaphore cells (sem.c). */
+enum { SEM_IPCQ, SEM_SHARED, SEM_POSIX, SEM_SYSV, NSEM };
+extern const char *const sem_names[NSEM];
+extern double sem_unc[NSEM][MAX_REPS], sem_con[NSEM][MAX_REPS];
+
+struct semset {
+	ipcdev_sem *ipcq;
+	ipcdev_sem *shared;	/* IPCDEV_SEM_SHARED: no syscall uncontended */
+	sem_t *posix;
+	int sysv;
+};
+
+int sem_setup(struct semset *s);
+void sem_teardown(struct semset *s);
+double sem_bench(struct semset *s, int kind, int procs, int iters);
+
+/* The report (report.c). */
+void header(void);
+void report(void);		/* every table, then the goals */
+void report_uring(void);	/* the io_uring table alone (-u) */
+
+#endif /* IPCQ_BENCH_H */
