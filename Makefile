@@ -25,8 +25,10 @@ CC	?= cc
 CXX	?= c++
 CFLAGS	?= -O2 -g
 
-VERSION_MAJOR := 0
-VERSION := $(VERSION_MAJOR).2.0
+# The version is defined once, in libipcdev/ipcdev.h.
+version_part = $(shell sed -n 's/^\#define IPCDEV_VERSION_$(1)[[:space:]]*\([0-9]*\).*/\1/p' libipcdev/ipcdev.h)
+VERSION_MAJOR := $(call version_part,MAJOR)
+VERSION := $(VERSION_MAJOR).$(call version_part,MINOR).$(call version_part,PATCH)
 SONAME := libipcdev.so.$(VERSION_MAJOR)
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \

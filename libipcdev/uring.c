@@ -105,7 +105,7 @@ int ipcdev_uring_prep_put_prio(struct io_uring_sqe *sqe, ipcdev_queue *q,
 			       size_t len, unsigned int prio,
 			       int64_t timeout_ns)
 {
-	return prep_msg(sqe, ipcdev__queue_fd(q), IPCQ_IOC_QUEUE_PUT, op,
+	return prep_msg(sqe, ipcdev__fd(IPCDEV__H(q)), IPCQ_IOC_QUEUE_PUT, op,
 			buf, len, prio, timeout_ns);
 }
 
@@ -120,7 +120,7 @@ int ipcdev_uring_prep_get(struct io_uring_sqe *sqe, ipcdev_queue *q,
 			  struct ipcdev_uring_op *op, void *buf, size_t len,
 			  int64_t timeout_ns)
 {
-	return prep_msg(sqe, ipcdev__queue_fd(q), IPCQ_IOC_QUEUE_GET, op,
+	return prep_msg(sqe, ipcdev__fd(IPCDEV__H(q)), IPCQ_IOC_QUEUE_GET, op,
 			buf, len, 0, timeout_ns);
 }
 
@@ -134,7 +134,7 @@ int ipcdev_uring_prep_join(struct io_uring_sqe *sqe, ipcdev_queue *q,
 	op->arg.wait.deadline = ipcdev__deadline(timeout_ns);
 	if (timeout_ns == IPCDEV_NOWAIT)
 		op->arg.wait.flags = IPCQ_WAIT_NONBLOCK;
-	return prep(sqe, ipcdev__queue_fd(q), IPCQ_IOC_QUEUE_JOIN,
+	return prep(sqe, ipcdev__fd(IPCDEV__H(q)), IPCQ_IOC_QUEUE_JOIN,
 		    (uintptr_t)&op->arg.wait, 0);
 }
 
@@ -142,7 +142,7 @@ int ipcdev_uring_prep_send(struct io_uring_sqe *sqe, ipcdev_pipe *p,
 			   struct ipcdev_uring_op *op, const void *buf,
 			   size_t len, int64_t timeout_ns)
 {
-	return prep_msg(sqe, p ? ipcdev_pipe_fd(p) : -EINVAL,
+	return prep_msg(sqe, ipcdev__fd(IPCDEV__H(p)),
 			IPCQ_IOC_PIPE_SEND, op, buf, len, 0, timeout_ns);
 }
 
@@ -150,35 +150,35 @@ int ipcdev_uring_prep_recv(struct io_uring_sqe *sqe, ipcdev_pipe *p,
 			   struct ipcdev_uring_op *op, void *buf, size_t len,
 			   int64_t timeout_ns)
 {
-	return prep_msg(sqe, p ? ipcdev_pipe_fd(p) : -EINVAL,
+	return prep_msg(sqe, ipcdev__fd(IPCDEV__H(p)),
 			IPCQ_IOC_PIPE_RECV, op, buf, len, 0, timeout_ns);
 }
 
 int ipcdev_uring_prep_acquire(struct io_uring_sqe *sqe, ipcdev_sem *s,
 			      struct ipcdev_uring_op *op, int64_t timeout_ns)
 {
-	return prep_sync(sqe, ipcdev__sync_fd(s, IPCQ_TYPE_SEM),
+	return prep_sync(sqe, ipcdev__fd(IPCDEV__H(s)),
 			 IPCQ_IOC_SEM_ACQUIRE, op, true, timeout_ns, 0);
 }
 
 int ipcdev_uring_prep_release(struct io_uring_sqe *sqe, ipcdev_sem *s,
 			      struct ipcdev_uring_op *op, uint64_t n)
 {
-	return prep_sync(sqe, ipcdev__sync_fd(s, IPCQ_TYPE_SEM),
+	return prep_sync(sqe, ipcdev__fd(IPCDEV__H(s)),
 			 IPCQ_IOC_SEM_RELEASE, op, false, 0, n);
 }
 
 int ipcdev_uring_prep_wait(struct io_uring_sqe *sqe, ipcdev_event *e,
 			   struct ipcdev_uring_op *op, int64_t timeout_ns)
 {
-	return prep_sync(sqe, ipcdev__sync_fd(e, IPCQ_TYPE_EVENT),
+	return prep_sync(sqe, ipcdev__fd(IPCDEV__H(e)),
 			 IPCQ_IOC_EVENT_WAIT, op, true, timeout_ns, 0);
 }
 
 int ipcdev_uring_prep_set(struct io_uring_sqe *sqe, ipcdev_event *e,
 			  struct ipcdev_uring_op *op)
 {
-	return prep_sync(sqe, ipcdev__sync_fd(e, IPCQ_TYPE_EVENT),
+	return prep_sync(sqe, ipcdev__fd(IPCDEV__H(e)),
 			 IPCQ_IOC_EVENT_SET, op, false, 0, 0);
 }
 

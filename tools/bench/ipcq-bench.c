@@ -210,8 +210,8 @@ static void q_close_end(struct link *l, int dir, int sender)
 	ipcdev_queue *mine;
 
 	/* Each process becomes an endpoint of its own kind only. */
-	if (ipcdev_queue_endpoint(l->q[dir], sender ? IPCDEV_PRODUCER :
-				  IPCDEV_CONSUMER, &mine) == 0) {
+	if (ipcdev_queue_endpoint(&mine, l->q[dir], sender ? IPCDEV_PRODUCER :
+				  IPCDEV_CONSUMER) == 0) {
 		ipcdev_queue_close(l->q[dir]);
 		l->q[dir] = mine;
 	}
@@ -1082,8 +1082,8 @@ static void ur_endpoint(ipcdev_queue **q, int producer)
 {
 	ipcdev_queue *mine;
 
-	if (ipcdev_queue_endpoint(*q, producer ? IPCDEV_PRODUCER :
-				  IPCDEV_CONSUMER, &mine) == 0) {
+	if (ipcdev_queue_endpoint(&mine, *q, producer ? IPCDEV_PRODUCER :
+				  IPCDEV_CONSUMER) == 0) {
 		ipcdev_queue_close(*q);
 		*q = mine;
 	}
