@@ -94,11 +94,11 @@ static void fork_child(void)
 }
 
 static pthread_once_t fork_hooks_once = PTHREAD_ONCE_INIT;
+static int fork_hooks_err;
 
 static void install_fork_hooks(void)
 {
-	/* Without the hooks (ENOMEM) the lazy re-own still does the job. */
-	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	fork_hooks_err = pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
 int ipcdev__own(struct ipcdev__handle *h)
@@ -127,6 +127,14 @@ int ipcdev__fd(struct ipcdev__handle *h)
 	return ret ? ret : h->fd;
 }
 
+int ipcdev__fd_typed(struct ipcdev__handle *h, uint32_t type)
+{
+	/* The header is first in every handle: a miscast one is caught. */
+	if (!h || h->kind->type != type)
+		return -EINVAL;
+	return ipcdev__fd(h);
+}
+
 int ipcdev__handle_fd(const struct ipcdev__handle *h)
 {
 	return h ? h->fd : -EINVAL;
@@ -135,8 +143,18 @@ int ipcdev__handle_fd(const struct ipcdev__handle *h)
 int ipcdev__adopt(const struct ipcdev__kind *kind, int fd,
 		  uint32_t reopen_flags, struct ipcdev__handle **out)
 {
-	struct ipcdev__handle *h = calloc(1, kind->size);
+	struct ipcdev__handle *h;
 
+	if (kind->reopen_cmd) {
+		/*
+		 * Without the fork hooks a child would never know it was
+		 * forked (the generation moves in the hook), so no handle.
+		 */
+		pthread_once(&fork_hooks_once, install_fork_hooks);
+		if (fork_hooks_err)
+			return -fork_hooks_err;
+	}
+	h = calloc(1, kind->size);
 	if (!h)
 		return -ENOMEM;
 	h->fd = fd;
@@ -145,7 +163,6 @@ int ipcdev__adopt(const struct ipcdev__kind *kind, int fd,
 	if (kind->map)
 		kind->map(h);
 	if (kind->reopen_cmd) {
-		pthread_once(&fork_hooks_once, install_fork_hooks);
 		pthread_mutex_lock(&registry_lock);
 		/* Under the lock: a fork sees the handle with its generation. */
 		atomic_init(&h->gen, current_gen());

@@ -109,6 +109,8 @@ int ipcdev__adopt(const struct ipcdev__kind *kind, int fd,
 int ipcdev__own(struct ipcdev__handle *h);
 /* The fd to act through, this process's own; or -errno. */
 int ipcdev__fd(struct ipcdev__handle *h);
+/* As ipcdev__fd(), and -EINVAL unless the handle is of @type (uring.c). */
+int ipcdev__fd_typed(struct ipcdev__handle *h, uint32_t type);
 /* The fd, as the public *_fd() functions give it; -EINVAL for NULL. */
 int ipcdev__handle_fd(const struct ipcdev__handle *h);
 /* Unregisters, unmaps, closes and frees a handle. */
