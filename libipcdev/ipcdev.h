@@ -231,9 +231,9 @@ int ipcdev_pipe_from_fd(ipcdev_pipe **p, int fd);
  * Event, Condition, Barrier. Each handle owns one file of the object;
  * after fork() the child has a file of its own (see the top of this
  * header), so units held and locks owned are counted per process and
- * returned or marked owner-dead when the process dies. Anonymous objects are shared by fork
- * or fd passing, named ones by name (IPCDEV_CREATE, IPCDEV_EXCL as for
- * queues; opening needs read and write permission).
+ * returned or marked owner-dead when the process dies. Anonymous objects
+ * are shared by fork or fd passing, named ones by name (IPCDEV_CREATE,
+ * IPCDEV_EXCL as for queues; opening needs read and write permission).
  */
 typedef struct ipcdev_sem ipcdev_sem;
 typedef struct ipcdev_lock ipcdev_lock;
