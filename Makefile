@@ -26,8 +26,10 @@ CC	?= cc
 CXX	?= c++
 CFLAGS	?= -O2 -g
 
-VERSION_MAJOR := 0
-VERSION := $(VERSION_MAJOR).2.0
+# The version is defined once, in libipcdev/ipcdev.h.
+version_part = $(shell sed -n 's/^\#define IPCDEV_VERSION_$(1)[[:space:]]*\([0-9]*\).*/\1/p' libipcdev/ipcdev.h)
+VERSION_MAJOR := $(call version_part,MAJOR)
+VERSION := $(VERSION_MAJOR).$(call version_part,MINOR).$(call version_part,PATCH)
 SONAME := libipcdev.so.$(VERSION_MAJOR)
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
@@ -252,10 +254,11 @@ install: lib $(BUILD)/tools/ipcqctl.dyn
 	install -m 0644 include/uapi/linux/ipcq.h $(DESTDIR)$(INCDIR)/linux/
 	$(PC_SED) > $(DESTDIR)$(LIBDIR)/pkgconfig/ipcdev.pc
 	install -m 0755 $(BUILD)/tools/ipcqctl.dyn $(DESTDIR)$(BINDIR)/ipcqctl
-	install -m 0644 libipcdev/man/*.3 $(DESTDIR)$(MANDIR)/man3/
-	install -m 0644 libipcdev/man/*.4 $(DESTDIR)$(MANDIR)/man4/
-	install -m 0644 libipcdev/man/*.7 $(DESTDIR)$(MANDIR)/man7/
-	install -m 0644 libipcdev/man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	# Page footers carry the one version (@VERSION@ in the sources).
+	for m in libipcdev/man/*.[3478]; do \
+		sed 's/@VERSION@/$(VERSION)/g' $$m > $(DESTDIR)$(MANDIR)/man$${m##*.}/$$(basename $$m) && \
+		chmod 0644 $(DESTDIR)$(MANDIR)/man$${m##*.}/$$(basename $$m) || exit 1; \
+	done
 
 # The module for every installed kernel, now and after kernel upgrades.
 DKMS_SRC = $(DESTDIR)/usr/src/ipcq-$(VERSION)
@@ -283,6 +286,8 @@ lint-install: lib $(BUILD)/tools/ipcqctl.dyn
 	test -L $(BUILD)/destdir/usr/lib/$(SONAME)
 	test -f $(BUILD)/destdir/usr/src/ipcq-$(VERSION)/dkms.conf
 	test -f $(BUILD)/destdir/usr/share/man/man8/ipcqctl.8
+	grep -q '"libipcdev $(VERSION)"' $(BUILD)/destdir/usr/share/man/man7/ipcdev.7
+	! grep -rl '@VERSION@' $(BUILD)/destdir/usr/share/man
 	grep -qx 'prefix=/usr' $(BUILD)/destdir/usr/lib/pkgconfig/ipcdev.pc
 	# What DKMS runs, against the installed kernel headers.
 	$(MAKE) -C $(KDIR) M=$(BUILD)/destdir/usr/src/ipcq-$(VERSION) modules \

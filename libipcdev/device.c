@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The process-wide connection to /dev/ipcq: opened once, handshaken once;
- * and what every object's code shares: deadlines, restarted calls, the
- * after-fork reopen, unlink, close.
+ * and what every object's code shares: deadlines, restarted calls, flags,
+ * shared mappings. Handles themselves are handle.c's.
  *
  * The device file carries no per-open state, so one descriptor serves every
  * thread, and a child after fork() inherits a working one.
@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,23 +168,32 @@ int ipcdev__ioctl(int fd, unsigned long cmd, void *arg)
 	return ret < 0 ? -errno : ret;
 }
 
-static atomic_ulong fork_generation;
-static pthread_once_t fork_hook_once = PTHREAD_ONCE_INIT;
-
-static void on_fork_child(void)
+uint32_t ipcdev__kernel_flags(unsigned int flags)
 {
-	atomic_fetch_add(&fork_generation, 1);
-}
+	/*
+	 * The library's flags are its own (ipcdev.h); each is mapped here, so
+	 * that neither side's values constrain the other's.
+	 */
+	static const struct {
+		unsigned int lib;
+		uint32_t kernel;
+	} map[] = {
+		{ IPCDEV_PRODUCER, IPCQ_OPEN_PRODUCER },
+		{ IPCDEV_CONSUMER, IPCQ_OPEN_CONSUMER },
+		{ IPCDEV_CREATE, IPCQ_OPEN_CREATE },
+		{ IPCDEV_EXCL, IPCQ_OPEN_EXCL },
+		{ IPCDEV_RING, IPCQ_OPEN_RING },
+		{ IPCDEV_SEM_BOUNDED, IPCQ_SYNC_BOUNDED },
+		{ IPCDEV_SEM_UNDO, IPCQ_SYNC_UNDO },
+		{ IPCDEV_SEM_SHARED, IPCQ_SYNC_SHARED },
+	};
+	uint32_t out = 0;
+	size_t i;
 
-static void install_fork_hook(void)
-{
-	pthread_atfork(NULL, NULL, on_fork_child);
-}
-
-unsigned long ipcdev__fork_generation(void)
-{
-	pthread_once(&fork_hook_once, install_fork_hook);
-	return atomic_load_explicit(&fork_generation, memory_order_relaxed);
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (flags & map[i].lib)
+			out |= map[i].kernel;
+	return out;
 }
 
 int ipcdev_list(struct ipcq_object_info **infos, size_t *n)
@@ -270,63 +278,6 @@ int ipcdev__ppoll(struct pollfd *pfd, unsigned int n, uint64_t deadline)
 		if (ret >= 0 || errno != EINTR)
 			return ret < 0 ? -errno : ret;
 	}
-}
-
-/*
- * In a child after fork(), replaces the file at *@fd (shared with the
- * parent) with a new file on the same object from @reopen_cmd, at the
- * same descriptor number; a no-op in the process that made *@gen.
- */
-int ipcdev__own(int fd, atomic_ulong *gen, unsigned long reopen_cmd,
-		uint32_t flags)
-{
-	unsigned long now = ipcdev__fork_generation();
-	struct ipcq_reopen arg;
-	int nfd, ret;
-
-	if (atomic_load_explicit(gen, memory_order_relaxed) == now)
-		return 0;
-	memset(&arg, 0, sizeof(arg));
-	arg.flags = flags | IPCQ_OPEN_CLOEXEC;
-	nfd = ipcdev__ioctl(fd, reopen_cmd, &arg);
-	if (nfd < 0)
-		return nfd;
-	ret = dup3(nfd, fd, O_CLOEXEC) < 0 ? -errno : 0;
-	close(nfd);
-	if (!ret)
-		atomic_store_explicit(gen, now, memory_order_relaxed);
-	return ret;
-}
-
-/* Removes the name of an object of @type. */
-int ipcdev__unlink(const char *name, uint32_t type)
-{
-	struct ipcq_unlink arg;
-	size_t len;
-	int dev;
-
-	if (!name)
-		return -EINVAL;
-	len = strlen(name);
-	if (len > IPCQ_NAME_MAX)
-		return -ENAMETOOLONG;
-	dev = ipcdev_device_fd();
-	if (dev < 0)
-		return dev;
-	memset(&arg, 0, sizeof(arg));
-	arg.name = (uintptr_t)name;
-	arg.name_len = (uint32_t)len;
-	arg.type = type;
-	return ipcdev__ioctl(dev, IPCQ_IOC_UNLINK, &arg);
-}
-
-/* Closes a handle's descriptor and frees the handle. */
-int ipcdev__close(int fd, void *handle)
-{
-	int ret = close(fd) < 0 ? -errno : 0;
-
-	free(handle);
-	return ret;
 }
 
 /*

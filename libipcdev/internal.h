@@ -4,8 +4,18 @@
 #define IPCDEV_INTERNAL_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 
 #include "ipcdev.h"
+
+/*
+ * Symbol versions (libipcdev.map). A function whose signature changed is
+ * defined as ipcdev__NAME_vXY and bound to NAME@@IPCDEV_X.Y, the default
+ * that programs link to from then on (statically too); its old signature
+ * stays as NAME@IPCDEV_0.1 for programs linked before.
+ */
+#define IPCDEV__DEFAULT(name, node)	__attribute__((symver(#name "@@" node)))
+#define IPCDEV__COMPAT(name, node)	__attribute__((symver(#name "@" node)))
 
 /* The cached handshake answer; 0 or -errno. */
 int ipcdev__info(struct ipcdev_info *info);
@@ -22,27 +32,93 @@ uint64_t ipcdev__deadline(int64_t timeout_ns);
 /* ioctl(2) as the library wants it: its value, or -errno. */
 int ipcdev__ioctl(int fd, unsigned long cmd, void *arg);
 
-/* Bumped in every child after fork(), for handles to notice. */
-unsigned long ipcdev__fork_generation(void);
-
 struct pollfd;
 int ipcdev__ioctl_restart(int fd, unsigned long cmd, void *arg);
 int ipcdev__msg_call(int fd, unsigned long cmd, struct ipcq_msg *msg,
 		     int64_t timeout_ns);
 int ipcdev__ppoll(struct pollfd *pfd, unsigned int n, uint64_t deadline);
-int ipcdev__own(int fd, atomic_ulong *gen, unsigned long reopen_cmd,
-		uint32_t flags);
-int ipcdev__unlink(const char *name, uint32_t type);
-int ipcdev__close(int fd, void *handle);
 int ipcdev__map_shared(int fd, uint64_t ro_off, size_t ro_size,
 		       uint64_t rw_off, size_t rw_size, void **ro, void **rw);
 
-/* Handles' fds, owned by this process (for uring.c); -errno. */
-int ipcdev__queue_fd(ipcdev_queue *q);
-int ipcdev__sync_fd(void *handle, uint32_t type);
+/* The library's open flags (ipcdev.h) as the kernel's IPCQ_* bits. */
+uint32_t ipcdev__kernel_flags(unsigned int flags);
+
+/*
+ * One handle model (handle.c). Every handle type starts with a struct
+ * ipcdev__handle, and the common code finds what differs between types
+ * in its struct ipcdev__kind.
+ *
+ * After fork() a child must not act through the files it shares with its
+ * parent: they would keep the parent's endpoints, locks and units alive
+ * after the parent died. So every live handle of a kind with a reopen_cmd
+ * is in a registry, and the fork child handler gives each a file of the
+ * child's own at the same descriptor number (and maps anew what it maps).
+ * If that fails for a handle (EMFILE, ENOMEM), the handle keeps the
+ * generation of the parent, and its next use in the child retries
+ * (ipcdev__own()). Both run under the registry lock, which the fork
+ * prepare handler takes too, so a swap is never seen half done, never
+ * done twice, and never left half done in a child.
+ */
+struct ipcdev__handle;
+
+struct ipcdev__kind {
+	uint32_t type;			/* IPCQ_TYPE_*; 0 for pipe ends */
+	size_t size;			/* bytes of the whole handle */
+	uint64_t feature;		/* IPCQ_FEATURE_* needed to open */
+	unsigned long open_cmd;		/* ioctl on /dev/ipcq that opens */
+	unsigned long reopen_cmd;	/* 0: never re-owned (pipe ends) */
+	/*
+	 * Maps what the object shares, from the handle's file: after open
+	 * and after a re-own. A failure leaves the handle on the ioctls,
+	 * which keep every promise.
+	 */
+	void (*map)(struct ipcdev__handle *h);
+	void (*unmap)(struct ipcdev__handle *h);
+};
+
+struct ipcdev__handle {
+	int fd;
+	uint32_t reopen_flags;		/* IPCQ flags of a re-owned file */
+	const struct ipcdev__kind *kind;
+	/* The fork generation of the process whose own file fd is. */
+	_Atomic unsigned long gen;
+	/* Registry links, under the registry lock; NULL: not registered. */
+	struct ipcdev__handle *prev, *next;
+};
+
+/* The handle header of a typed handle, or NULL for NULL. */
+#define IPCDEV__H(p)	((p) ? &(p)->h : NULL)
+/* The typed handle around a header (the header is its first member). */
+#define IPCDEV__OF(hp, type) \
+	((type *)(void *)((char *)(hp) - offsetof(type, h)))
+
+/*
+ * Checks @name (NULL: anonymous) and stores it in the open argument
+ * through @name_ptr and @name_len; makes the kind's open ioctl with @arg,
+ * wraps its fd in a new handle (closing it on failure).
+ */
+int ipcdev__open(const struct ipcdev__kind *kind, const char *name,
+		 __u64 *name_ptr, __u32 *name_len, void *arg,
+		 uint32_t reopen_flags, struct ipcdev__handle **out);
+/* The kind's open ioctl with @arg (feature, device fd): its value. */
+int ipcdev__dev_ioctl(const struct ipcdev__kind *kind, void *arg);
+/* A new handle owning @fd; on failure the caller still owns @fd. */
+int ipcdev__adopt(const struct ipcdev__kind *kind, int fd,
+		  uint32_t reopen_flags, struct ipcdev__handle **out);
+/* In a child after fork, the lazy re-own (see above); 0 or -errno. */
+int ipcdev__own(struct ipcdev__handle *h);
+/* The fd to act through, this process's own; or -errno. */
+int ipcdev__fd(struct ipcdev__handle *h);
+/* As ipcdev__fd(), and -EINVAL unless the handle is of @type (uring.c). */
+int ipcdev__fd_typed(struct ipcdev__handle *h, uint32_t type);
+/* The fd, as the public *_fd() functions give it; -EINVAL for NULL. */
+int ipcdev__handle_fd(const struct ipcdev__handle *h);
+/* Unregisters, unmaps, closes and frees a handle. */
+int ipcdev__close(struct ipcdev__handle *h);
+/* Removes the name of an object of @type. */
+int ipcdev__unlink(const char *name, uint32_t type);
 
 /* ring.c: the ring of an IPCQ_OPEN_RING queue, mapped. */
-#include <stdbool.h>
 struct ipcdev__ring;
 int ipcdev__ring_attach(int fd, struct ipcdev__ring **out);
 void ipcdev__ring_detach(struct ipcdev__ring *r);
@@ -54,5 +130,43 @@ int ipcdev__ring_get(struct ipcdev__ring *r, int fd, void *buf, size_t *len,
 /* Adaptive spinning around @try while it answers -EAGAIN (ring.c). */
 int ipcdev__spin(_Atomic unsigned int *budget, bool may_wait,
 		 int (*try)(void *), void *arg);
+
+/* The handle types. */
+struct ipcdev_queue {
+	struct ipcdev__handle h;	/* reopen_flags: its roles */
+	struct ipcdev__ring *ring;	/* NULL: no ring, or not mappable */
+};
+
+struct ipcdev_pipe {
+	struct ipcdev__handle h;
+};
+
+struct ipcdev_sem {
+	struct ipcdev__handle h;
+	/* A shared semaphore's pages, mapped; NULL when not shared. */
+	void *status_map;
+	void *value_map;
+	const _Atomic uint32_t *route;
+	const _Atomic uint32_t *wake;
+	_Atomic uint64_t *value;
+	uint64_t max;
+	_Atomic unsigned int spin;
+};
+
+struct ipcdev_lock {
+	struct ipcdev__handle h;
+};
+
+struct ipcdev_event {
+	struct ipcdev__handle h;
+};
+
+struct ipcdev_cond {
+	struct ipcdev__handle h;
+};
+
+struct ipcdev_barrier {
+	struct ipcdev__handle h;
+};
 
 #endif /* IPCDEV_INTERNAL_H */

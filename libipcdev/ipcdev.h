@@ -7,7 +7,21 @@
  *  - returns 0 or a positive value on success, a negative errno on failure
  *    (never -1 with errno set);
  *  - thread-safe, and safe to use in a child after fork();
- *  - file descriptors the library opens are close-on-exec.
+ *  - file descriptors the library opens are close-on-exec;
+ *  - flags are the library's own IPCDEV_* values (the library maps them
+ *    to the kernel's IPCQ_* bits; do not pass IPCQ_* flags here).
+ *
+ * After fork(), a child is independent at once: a fork handler gives
+ * every live queue and synchronisation handle of the child a kernel file
+ * of its own (same fd number, rings and shared semaphores mapped anew),
+ * so the child counts as a producer or consumer by itself and holds
+ * locks and semaphore units by itself, and a parent that dies releases
+ * its own at once, even while the child sleeps. This costs fork() a few
+ * system calls per live handle (posix_spawn() and vfork() run no fork
+ * handlers). Should it fail for a handle (EMFILE), the child's first call
+ * on that handle tries again. Pipe ends are not re-owned: like Python's
+ * Connection, an end shared by several processes closes when the last of
+ * them closes it.
  */
 #ifndef IPCDEV_H
 #define IPCDEV_H
@@ -22,9 +36,13 @@
 extern "C" {
 #endif
 
-/* Library version, also returned at run time by ipcdev_version(). */
+/*
+ * Library version, also returned at run time by ipcdev_version(); the one
+ * definition (the Makefile, pkg-config file, man pages and DKMS tree take
+ * it from here).
+ */
 #define IPCDEV_VERSION_MAJOR	0
-#define IPCDEV_VERSION_MINOR	2
+#define IPCDEV_VERSION_MINOR	3
 #define IPCDEV_VERSION_PATCH	0
 
 /* What the running kernel module offers; filled by ipcdev_query(). */
@@ -72,15 +90,23 @@ int ipcdev_device_fd(void);
 /* Returned by the get calls at end-of-file: empty, no producer left. */
 #define IPCDEV_EOF		1
 
-/* Flags of ipcdev_queue_open() and ipcdev_queue_endpoint(). */
-#define IPCDEV_PRODUCER		IPCQ_OPEN_PRODUCER	/* may put */
-#define IPCDEV_CONSUMER		IPCQ_OPEN_CONSUMER	/* may get */
-#define IPCDEV_CREATE		IPCQ_OPEN_CREATE	/* create if missing */
-#define IPCDEV_EXCL		IPCQ_OPEN_EXCL		/* must not exist */
-/* Neither producer nor consumer: stat, shutdown, join (tools). */
-#define IPCDEV_OBSERVER		(1U << 16)
+/*
+ * Flags of ipcdev_queue_open() and ipcdev_queue_endpoint(); CREATE and
+ * EXCL also of the sync objects' _open() functions. (Their values are
+ * those of libipcdev 0.1, kept for binary compatibility.)
+ */
+#define IPCDEV_PRODUCER		(1U << 0)	/* may put */
+#define IPCDEV_CONSUMER		(1U << 1)	/* may get */
+#define IPCDEV_CREATE		(1U << 2)	/* create if missing */
+#define IPCDEV_EXCL		(1U << 3)	/* must not exist */
 /* Creating: give the queue a ring, for puts and gets without syscalls. */
-#define IPCDEV_RING		IPCQ_OPEN_RING
+#define IPCDEV_RING		(1U << 5)
+/*
+ * Neither producer nor consumer, no endpoint: stat, qsize, shutdown,
+ * task_done, join (for tools and supervisors); put and get fail with
+ * -EBADF. Any handle of a queue can make one (ipcdev_queue_endpoint).
+ */
+#define IPCDEV_OBSERVER		(1U << 16)
 
 /* A queue handle; one per open queue file. */
 typedef struct ipcdev_queue ipcdev_queue;
@@ -92,7 +118,15 @@ struct ipcdev_queue_attr {
 	uint64_t slot_size;	/* IPCDEV_RING: bytes per slot; 0: default */
 };
 
-/* Queue(maxsize): a new anonymous queue, producer and consumer. */
+/*
+ * Queue(maxsize): a new anonymous queue, producer and consumer.
+ *
+ * End-of-file (IPCDEV_EOF) and EPIPE come when the last producer (last
+ * consumer) file is gone. A handle from create is both, so a process that
+ * keeps it open counts as a producer forever: for EOF, give each process
+ * a handle with only the role it plays, from ipcdev_queue_endpoint(), and
+ * close the both-roles handle (see ipcdev_queue_create(3)).
+ */
 int ipcdev_queue_create(ipcdev_queue **q, uint64_t maxsize);
 /*
  * Queue(maxsize) with a ring: priority-0 messages of up to @slot_size
@@ -103,7 +137,7 @@ int ipcdev_queue_create(ipcdev_queue **q, uint64_t maxsize);
  * -EOPNOTSUPP: the kernel module has no rings.
  */
 int ipcdev_queue_create_ring(ipcdev_queue **q, uint64_t maxsize,
-			     size_t slot_size);
+			     uint64_t slot_size);
 /* SimpleQueue(): an anonymous queue without count limit. */
 int ipcdev_simplequeue_create(ipcdev_queue **q);
 /* JoinableQueue(maxsize): every queue counts tasks; this is Queue. */
@@ -114,9 +148,13 @@ int ipcdev_joinablequeue_create(ipcdev_queue **q, uint64_t maxsize);
  */
 int ipcdev_queue_open(ipcdev_queue **q, const char *name, unsigned int flags,
 		      unsigned int mode, const struct ipcdev_queue_attr *attr);
-/* A new handle with its own endpoint file (roles: subset of q's). */
-int ipcdev_queue_endpoint(ipcdev_queue *q, unsigned int roles,
-			  ipcdev_queue **out);
+/*
+ * *out: a new handle with its own endpoint file on q's queue. roles:
+ * IPCDEV_PRODUCER and/or IPCDEV_CONSUMER (a subset of q's: -EACCES
+ * otherwise), or IPCDEV_OBSERVER or 0 for an observer (any handle may).
+ */
+int ipcdev_queue_endpoint(ipcdev_queue **out, ipcdev_queue *q,
+			  unsigned int roles);
 int ipcdev_queue_unlink(const char *name);
 /* close(): frees the handle and its file (no more puts through it). */
 int ipcdev_queue_close(ipcdev_queue *q);
@@ -149,9 +187,10 @@ int ipcdev_queue_stat(ipcdev_queue *q, struct ipcq_queue_stat *st);
 /* A handle for a queue fd received from elsewhere (SCM_RIGHTS, exec);
  * the handle owns @fd from then on. -ENOTTY: not a queue.
  */
-int ipcdev_queue_from_fd(int fd, ipcdev_queue **q);
+int ipcdev_queue_from_fd(ipcdev_queue **q, int fd);
 
 int ipcdev_queue_shutdown(ipcdev_queue *q, int immediate);
+/* Also through an observer handle (a supervisor may count tasks done). */
 int ipcdev_queue_task_done(ipcdev_queue *q);
 int ipcdev_queue_join(ipcdev_queue *q, int64_t timeout_ns);
 
@@ -185,16 +224,16 @@ int ipcdev_pipe_stat(ipcdev_pipe *p, struct ipcq_pipe_stat *st);
 int ipcdev_pipe_close(ipcdev_pipe *p);
 int ipcdev_pipe_fd(const ipcdev_pipe *p);
 /* A handle for a pipe end fd received from elsewhere; owns @fd. */
-int ipcdev_pipe_from_fd(int fd, ipcdev_pipe **p);
+int ipcdev_pipe_from_fd(ipcdev_pipe **p, int fd);
 
 /*
  * Synchronisation objects: Semaphore, BoundedSemaphore, Lock, RLock,
  * Event, Condition, Barrier. Each handle owns one file of the object;
- * after fork() a child's first call gives it a file of its own, so units
- * held and locks owned are counted per process and returned or marked
- * owner-dead when the process dies. Anonymous objects are shared by fork
- * or fd passing, named ones by name (IPCDEV_CREATE, IPCDEV_EXCL as for
- * queues; opening needs read and write permission).
+ * after fork() the child has a file of its own (see the top of this
+ * header), so units held and locks owned are counted per process and
+ * returned or marked owner-dead when the process dies. Anonymous objects
+ * are shared by fork or fd passing, named ones by name (IPCDEV_CREATE,
+ * IPCDEV_EXCL as for queues; opening needs read and write permission).
  */
 typedef struct ipcdev_sem ipcdev_sem;
 typedef struct ipcdev_lock ipcdev_lock;
@@ -203,11 +242,11 @@ typedef struct ipcdev_event ipcdev_event;
 typedef struct ipcdev_cond ipcdev_cond;
 typedef struct ipcdev_barrier ipcdev_barrier;
 
-/* Semaphore flags. */
-#define IPCDEV_SEM_BOUNDED	IPCQ_SYNC_BOUNDED	/* BoundedSemaphore */
-#define IPCDEV_SEM_UNDO		IPCQ_SYNC_UNDO		/* undo on death */
+/* Semaphore flags (the library's own, as the queue flags). */
+#define IPCDEV_SEM_BOUNDED	(1U << 8)	/* BoundedSemaphore */
+#define IPCDEV_SEM_UNDO		(1U << 9)	/* undo on death */
 /* Value in shared memory: acquire/release without syscalls; not with UNDO. */
-#define IPCDEV_SEM_SHARED	IPCQ_SYNC_SHARED
+#define IPCDEV_SEM_SHARED	(1U << 11)
 
 int ipcdev_sem_create(ipcdev_sem **s, uint64_t value, unsigned int flags);
 int ipcdev_sem_open(ipcdev_sem **s, const char *name, unsigned int flags,
@@ -252,6 +291,8 @@ int ipcdev_event_set(ipcdev_event *e);
 int ipcdev_event_clear(ipcdev_event *e);
 int ipcdev_event_is_set(ipcdev_event *e);	/* 1, 0 or -errno */
 int ipcdev_event_wait(ipcdev_event *e, int64_t timeout_ns);
+/* state has IPCQ_SYNC_SET while set; waiters: how many wait. */
+int ipcdev_event_stat(ipcdev_event *e, struct ipcq_sync_stat *st);
 int ipcdev_event_destroy(ipcdev_event *e);
 int ipcdev_event_unlink(const char *name);
 int ipcdev_event_close(ipcdev_event *e);
@@ -261,9 +302,17 @@ int ipcdev_event_fd(const ipcdev_event *e);
 int ipcdev_cond_create(ipcdev_cond **c, ipcdev_lock *lock);
 int ipcdev_cond_open(ipcdev_cond **c, const char *name, unsigned int flags,
 		     unsigned int mode, ipcdev_lock *lock);
-/* 0 notified, -ETIMEDOUT, -EOWNERDEAD...; the lock is held on return. */
+/*
+ * The caller holds the condition's lock; it is released while waiting and
+ * held again on return, whatever the result. 0 notified, -ETIMEDOUT,
+ * -EOWNERDEAD...
+ */
 int ipcdev_cond_wait(ipcdev_cond *c, int64_t timeout_ns);
-/* 1 once predicate(arg) is true, 0 if still false at the timeout. */
+/*
+ * The caller holds the lock; predicate(arg) runs with it held (first
+ * before any wait). 1 once it is true, 0 if still false at the timeout,
+ * or -errno of a wait; the lock is held on return.
+ */
 int ipcdev_cond_wait_for(ipcdev_cond *c, int (*predicate)(void *arg),
 			 void *arg, int64_t timeout_ns);
 int ipcdev_cond_notify(ipcdev_cond *c, unsigned int n);
@@ -281,7 +330,8 @@ int ipcdev_barrier_open(ipcdev_barrier **b, const char *name,
 int ipcdev_barrier_wait(ipcdev_barrier *b, int64_t timeout_ns);
 int ipcdev_barrier_abort(ipcdev_barrier *b);
 int ipcdev_barrier_reset(ipcdev_barrier *b);
-int ipcdev_barrier_parties(ipcdev_barrier *b);
+/* The number of parties (up to UINT32_MAX), or -errno. */
+int64_t ipcdev_barrier_parties(ipcdev_barrier *b);
 int ipcdev_barrier_n_waiting(ipcdev_barrier *b);
 int ipcdev_barrier_broken(ipcdev_barrier *b);	/* 1, 0 or -errno */
 int ipcdev_barrier_destroy(ipcdev_barrier *b);

@@ -14,46 +14,42 @@
 #include "ipcdev.h"
 #include "internal.h"
 
-struct ipcdev_pipe {
-	int fd;
+/* No reopen_cmd: an end is never re-owned, nor registered. */
+static const struct ipcdev__kind pipe_kind = {
+	.size = sizeof(ipcdev_pipe),
+	.feature = IPCQ_FEATURE_PIPE,
+	.open_cmd = IPCQ_IOC_PIPE_CREATE,
 };
 
-static int pipe_new(ipcdev_pipe **pp, int fd)
+static int pipe_adopt(ipcdev_pipe **pp, int fd)
 {
-	ipcdev_pipe *p = malloc(sizeof(*p));
+	struct ipcdev__handle *h;
+	int ret = ipcdev__adopt(&pipe_kind, fd, 0, &h);
 
-	if (!p)
-		return -ENOMEM;
-	p->fd = fd;
-	*pp = p;
-	return 0;
+	if (!ret)
+		*pp = IPCDEV__OF(h, ipcdev_pipe);
+	return ret;
 }
 
 int ipcdev_pipe_create(ipcdev_pipe **conn1, ipcdev_pipe **conn2, int duplex,
 		       const struct ipcdev_pipe_attr *attr)
 {
 	struct ipcq_pipe_create arg;
-	int dev, ret;
+	int ret;
 
 	if (!conn1 || !conn2)
 		return -EINVAL;
-	ret = ipcdev__require(IPCQ_FEATURE_PIPE);
-	if (ret)
-		return ret;
-	dev = ipcdev_device_fd();
-	if (dev < 0)
-		return dev;
 	memset(&arg, 0, sizeof(arg));
 	arg.flags = IPCQ_PIPE_CLOEXEC | (duplex ? IPCQ_PIPE_DUPLEX : 0);
 	arg.capacity = attr ? attr->maxsize : IPCDEV_PIPE_DEFAULT_MAXSIZE;
 	arg.max_msg_size = attr ? attr->max_msg_size : 0;
-	ret = ipcdev__ioctl(dev, IPCQ_IOC_PIPE_CREATE, &arg);
+	ret = ipcdev__dev_ioctl(&pipe_kind, &arg);
 	if (ret)
 		return ret;
-	ret = pipe_new(conn1, (int)arg.fds[0]);
+	ret = pipe_adopt(conn1, (int)arg.fds[0]);
 	if (ret)
 		goto fail;
-	ret = pipe_new(conn2, (int)arg.fds[1]);
+	ret = pipe_adopt(conn2, (int)arg.fds[1]);
 	if (ret) {
 		free(*conn1);
 		goto fail;
@@ -65,7 +61,9 @@ fail:
 	return ret;
 }
 
-int ipcdev_pipe_from_fd(int fd, ipcdev_pipe **p)
+int ipcdev__pipe_from_fd_v03(ipcdev_pipe **p, int fd)
+	IPCDEV__DEFAULT(ipcdev_pipe_from_fd, "IPCDEV_0.3");
+int ipcdev__pipe_from_fd_v03(ipcdev_pipe **p, int fd)
 {
 	struct ipcq_pipe_stat st;
 	int ret;
@@ -75,15 +73,25 @@ int ipcdev_pipe_from_fd(int fd, ipcdev_pipe **p)
 	ret = ipcdev__ioctl(fd, IPCQ_IOC_PIPE_STAT, &st);
 	if (ret)
 		return ret;
-	return pipe_new(p, fd);
+	return pipe_adopt(p, fd);
+}
+
+/* 0.1 and 0.2 took the out-parameter last. */
+int ipcdev__pipe_from_fd_v01(int fd, ipcdev_pipe **p)
+	IPCDEV__COMPAT(ipcdev_pipe_from_fd, "IPCDEV_0.1");
+int ipcdev__pipe_from_fd_v01(int fd, ipcdev_pipe **p)
+{
+	return ipcdev__pipe_from_fd_v03(p, fd);
 }
 
 static int pipe_xfer(ipcdev_pipe *p, unsigned long cmd, struct ipcq_msg *msg,
 		     int64_t timeout_ns)
 {
-	if (!p)
-		return -EINVAL;
-	return ipcdev__msg_call(p->fd, cmd, msg, timeout_ns);
+	int fd = ipcdev__fd(IPCDEV__H(p));
+
+	if (fd < 0)
+		return fd;
+	return ipcdev__msg_call(fd, cmd, msg, timeout_ns);
 }
 
 int ipcdev_pipe_send(ipcdev_pipe *p, const void *buf, size_t len,
@@ -121,7 +129,7 @@ int ipcdev_pipe_poll(ipcdev_pipe *p, int64_t timeout_ns)
 
 	if (!p)
 		return -EINVAL;
-	pfd.fd = p->fd;
+	pfd.fd = p->h.fd;
 	pfd.events = POLLIN;
 	pfd.revents = 0;
 	ret = ipcdev__ppoll(&pfd, 1, ipcdev__deadline(timeout_ns));
@@ -135,15 +143,15 @@ int ipcdev_pipe_stat(ipcdev_pipe *p, struct ipcq_pipe_stat *st)
 {
 	if (!p || !st)
 		return -EINVAL;
-	return ipcdev__ioctl(p->fd, IPCQ_IOC_PIPE_STAT, st);
+	return ipcdev__ioctl(p->h.fd, IPCQ_IOC_PIPE_STAT, st);
 }
 
 int ipcdev_pipe_close(ipcdev_pipe *p)
 {
-	return p ? ipcdev__close(p->fd, p) : -EINVAL;
+	return ipcdev__close(IPCDEV__H(p));
 }
 
 int ipcdev_pipe_fd(const ipcdev_pipe *p)
 {
-	return p ? p->fd : -EINVAL;
+	return ipcdev__handle_fd(IPCDEV__H(p));
 }

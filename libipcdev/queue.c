@@ -2,11 +2,10 @@
 /*
  * Queue, SimpleQueue and JoinableQueue over ipcq queue files.
  *
- * A handle owns one queue file. After fork() the child's first call on a
- * handle swaps the inherited file (shared with the parent) for a file of
- * its own with the same roles, at the same fd number: each process then
- * counts as a producer or consumer by itself, so its exit, even by
- * SIGKILL, is seen by the peers at once.
+ * A handle owns one queue file. After fork() the child's handles are
+ * given files of their own with the same roles, at the same fd numbers
+ * (handle.c): each process then counts as a producer or consumer by
+ * itself, so its exit, even by SIGKILL, is seen by the peers at once.
  *
  * A handle on a ring queue (IPCDEV_RING) also maps the queue's ring, with
  * an attachment of its own (taken again in a child after fork), and puts
@@ -14,8 +13,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,50 +20,48 @@
 #include "ipcdev.h"
 #include "internal.h"
 
-struct ipcdev_queue {
-	int fd;
-	unsigned int roles;
-	atomic_ulong fork_gen;	/* generation the file was made ours in */
-	struct ipcdev__ring *ring;	/* NULL: no ring, or not mappable */
-};
+static const uint32_t all_roles = IPCQ_OPEN_PRODUCER | IPCQ_OPEN_CONSUMER;
 
-static const unsigned int all_roles = IPCDEV_PRODUCER | IPCDEV_CONSUMER;
-
-/* Wraps @fd in a new handle; on failure the caller still owns @fd. */
-static int queue_new(ipcdev_queue **qp, int fd, unsigned int roles)
+/*
+ * Any failure (no ring: ENXIO; no read and write permission: EACCES)
+ * leaves the handle on the ioctl path, which keeps every promise.
+ * Observers have no attachment (EBADF): they neither put nor get.
+ */
+static void queue_map(struct ipcdev__handle *h)
 {
-	ipcdev_queue *q = malloc(sizeof(*q));
+	ipcdev_queue *q = IPCDEV__OF(h, ipcdev_queue);
 
-	if (!q)
-		return -ENOMEM;
-	q->fd = fd;
-	q->roles = roles;
-	atomic_init(&q->fork_gen, ipcdev__fork_generation());
-	/*
-	 * Any failure (no ring: ENXIO; no read and write permission: EACCES)
-	 * leaves the handle on the ioctl path, which keeps every promise.
-	 */
 	q->ring = NULL;
-	if (roles)
-		ipcdev__ring_attach(fd, &q->ring);
-	*qp = q;
-	return 0;
+	if (h->reopen_flags & all_roles)
+		ipcdev__ring_attach(h->fd, &q->ring);
 }
 
-/* In a child after fork: take a file of our own (see the top comment). */
-static int queue_own(ipcdev_queue *q)
+static void queue_unmap(struct ipcdev__handle *h)
 {
-	bool forked = atomic_load_explicit(&q->fork_gen, memory_order_relaxed) !=
-		      ipcdev__fork_generation();
-	int ret = ipcdev__own(q->fd, &q->fork_gen, IPCQ_IOC_QUEUE_REOPEN,
-			      q->roles);
+	ipcdev_queue *q = IPCDEV__OF(h, ipcdev_queue);
 
-	/* The inherited mapping claims slots in the parent's name. */
-	if (!ret && forked && q->ring) {
-		ipcdev__ring_detach(q->ring);
-		q->ring = NULL;
-		ipcdev__ring_attach(q->fd, &q->ring);
-	}
+	ipcdev__ring_detach(q->ring);
+	q->ring = NULL;
+}
+
+static const struct ipcdev__kind queue_kind = {
+	.type = IPCQ_TYPE_QUEUE,
+	.size = sizeof(ipcdev_queue),
+	.feature = IPCQ_FEATURE_QUEUE,
+	.open_cmd = IPCQ_IOC_QUEUE_OPEN,
+	.reopen_cmd = IPCQ_IOC_QUEUE_REOPEN,
+	.map = queue_map,
+	.unmap = queue_unmap,
+};
+
+/* Wraps @fd with @roles (kernel bits); on failure the caller owns @fd. */
+static int queue_adopt(ipcdev_queue **qp, int fd, uint32_t roles)
+{
+	struct ipcdev__handle *h;
+	int ret = ipcdev__adopt(&queue_kind, fd, roles, &h);
+
+	if (!ret)
+		*qp = IPCDEV__OF(h, ipcdev_queue);
 	return ret;
 }
 
@@ -75,55 +70,45 @@ static int queue_open_raw(ipcdev_queue **qp, const char *name,
 			  const struct ipcdev_queue_attr *attr)
 {
 	struct ipcq_queue_open arg;
-	size_t name_len = 0;
-	int dev, fd, ret;
+	struct ipcdev__handle *h;
+	uint32_t kflags = ipcdev__kernel_flags(flags);
+	int ret;
 
 	if (!qp)
 		return -EINVAL;
-	if (name) {
-		name_len = strlen(name);
-		if (name_len > IPCQ_NAME_MAX)
-			return -ENAMETOOLONG;
-	}
-	ret = ipcdev__require(IPCQ_FEATURE_QUEUE);
-	if (ret)
-		return ret;
-	dev = ipcdev_device_fd();
-	if (dev < 0)
-		return dev;
-
 	if (flags & IPCDEV_OBSERVER)
-		flags &= ~(IPCDEV_OBSERVER | all_roles);
-	else if (!(flags & all_roles))
-		flags |= all_roles;
+		kflags &= ~all_roles;
+	else if (!(kflags & all_roles))
+		kflags |= all_roles;
 	memset(&arg, 0, sizeof(arg));
-	arg.name = (uintptr_t)name;
-	arg.name_len = (uint32_t)name_len;
-	arg.flags = flags | IPCQ_OPEN_CLOEXEC;
+	arg.flags = kflags | IPCQ_OPEN_CLOEXEC;
 	arg.mode = mode;
 	if (attr) {
 		arg.capacity = attr->maxsize;
 		arg.max_msg_size = attr->max_msg_size;
 		arg.slot_size = attr->slot_size;
 	}
-	fd = ipcdev__ioctl(dev, IPCQ_IOC_QUEUE_OPEN, &arg);
-	if (fd < 0)
-		return fd;
-	ret = queue_new(qp, fd, flags & all_roles);
-	if (ret)
-		close(fd);
+	ret = ipcdev__open(&queue_kind, name, &arg.name, &arg.name_len, &arg,
+			   kflags & all_roles, &h);
+	if (!ret)
+		*qp = IPCDEV__OF(h, ipcdev_queue);
 	return ret;
 }
+
+static const unsigned int both_roles = IPCDEV_PRODUCER | IPCDEV_CONSUMER;
 
 int ipcdev_queue_create(ipcdev_queue **q, uint64_t maxsize)
 {
 	struct ipcdev_queue_attr attr = { .maxsize = maxsize };
 
-	return queue_open_raw(q, NULL, all_roles, 0600, &attr);
+	return queue_open_raw(q, NULL, both_roles, 0600, &attr);
 }
 
-int ipcdev_queue_create_ring(ipcdev_queue **q, uint64_t maxsize,
-			     size_t slot_size)
+int ipcdev__queue_create_ring_v03(ipcdev_queue **q, uint64_t maxsize,
+				  uint64_t slot_size)
+	IPCDEV__DEFAULT(ipcdev_queue_create_ring, "IPCDEV_0.3");
+int ipcdev__queue_create_ring_v03(ipcdev_queue **q, uint64_t maxsize,
+				  uint64_t slot_size)
 {
 	struct ipcdev_queue_attr attr = {
 		.maxsize = maxsize,
@@ -133,7 +118,17 @@ int ipcdev_queue_create_ring(ipcdev_queue **q, uint64_t maxsize,
 
 	if (ret)
 		return ret;
-	return queue_open_raw(q, NULL, all_roles | IPCDEV_RING, 0600, &attr);
+	return queue_open_raw(q, NULL, both_roles | IPCDEV_RING, 0600, &attr);
+}
+
+/* 0.1 and 0.2 took the slot size as a size_t. */
+int ipcdev__queue_create_ring_v01(ipcdev_queue **q, uint64_t maxsize,
+				  size_t slot_size)
+	IPCDEV__COMPAT(ipcdev_queue_create_ring, "IPCDEV_0.1");
+int ipcdev__queue_create_ring_v01(ipcdev_queue **q, uint64_t maxsize,
+				  size_t slot_size)
+{
+	return ipcdev__queue_create_ring_v03(q, maxsize, slot_size);
 }
 
 int ipcdev_simplequeue_create(ipcdev_queue **q)
@@ -149,36 +144,54 @@ int ipcdev_joinablequeue_create(ipcdev_queue **q, uint64_t maxsize)
 int ipcdev_queue_open(ipcdev_queue **q, const char *name, unsigned int flags,
 		      unsigned int mode, const struct ipcdev_queue_attr *attr)
 {
-	if (!name || (flags & ~(all_roles | IPCDEV_CREATE | IPCDEV_EXCL |
+	if (!name || (flags & ~(both_roles | IPCDEV_CREATE | IPCDEV_EXCL |
 				IPCDEV_OBSERVER | IPCDEV_RING)) ||
-	    ((flags & IPCDEV_OBSERVER) && (flags & all_roles)))
+	    ((flags & IPCDEV_OBSERVER) && (flags & both_roles)))
 		return -EINVAL;
 	return queue_open_raw(q, name, flags, mode, attr);
 }
 
-int ipcdev_queue_endpoint(ipcdev_queue *q, unsigned int roles,
-			  ipcdev_queue **out)
+int ipcdev__queue_endpoint_v03(ipcdev_queue **out, ipcdev_queue *q,
+			       unsigned int roles)
+	IPCDEV__DEFAULT(ipcdev_queue_endpoint, "IPCDEV_0.3");
+int ipcdev__queue_endpoint_v03(ipcdev_queue **out, ipcdev_queue *q,
+			       unsigned int roles)
 {
 	struct ipcq_reopen arg;
+	uint32_t kroles = ipcdev__kernel_flags(roles) & all_roles;
 	int fd, ret;
 
-	if (!q || !out || !roles || (roles & ~all_roles))
+	/* 0 and IPCDEV_OBSERVER alike ask for an observer. */
+	if (!q || !out || (roles & ~(both_roles | IPCDEV_OBSERVER)) ||
+	    ((roles & IPCDEV_OBSERVER) && (roles & both_roles)))
 		return -EINVAL;
-	ret = queue_own(q);
-	if (ret)
-		return ret;
-	memset(&arg, 0, sizeof(arg));
-	arg.flags = roles | IPCQ_OPEN_CLOEXEC;
-	fd = ipcdev__ioctl(q->fd, IPCQ_IOC_QUEUE_REOPEN, &arg);
+	fd = ipcdev__fd(&q->h);
 	if (fd < 0)
 		return fd;
-	ret = queue_new(out, fd, roles);
+	memset(&arg, 0, sizeof(arg));
+	arg.flags = kroles | IPCQ_OPEN_CLOEXEC;
+	fd = ipcdev__ioctl(fd, IPCQ_IOC_QUEUE_REOPEN, &arg);
+	if (fd < 0)
+		return fd;
+	ret = queue_adopt(out, fd, kroles);
 	if (ret)
 		close(fd);
 	return ret;
 }
 
-int ipcdev_queue_from_fd(int fd, ipcdev_queue **q)
+/* 0.1 and 0.2 took the out-parameter last. */
+int ipcdev__queue_endpoint_v01(ipcdev_queue *q, unsigned int roles,
+			       ipcdev_queue **out)
+	IPCDEV__COMPAT(ipcdev_queue_endpoint, "IPCDEV_0.1");
+int ipcdev__queue_endpoint_v01(ipcdev_queue *q, unsigned int roles,
+			       ipcdev_queue **out)
+{
+	return ipcdev__queue_endpoint_v03(out, q, roles);
+}
+
+int ipcdev__queue_from_fd_v03(ipcdev_queue **q, int fd)
+	IPCDEV__DEFAULT(ipcdev_queue_from_fd, "IPCDEV_0.3");
+int ipcdev__queue_from_fd_v03(ipcdev_queue **q, int fd)
 {
 	struct ipcq_queue_stat st;
 	int ret;
@@ -188,7 +201,14 @@ int ipcdev_queue_from_fd(int fd, ipcdev_queue **q)
 	ret = ipcdev__ioctl(fd, IPCQ_IOC_QUEUE_STAT, &st);
 	if (ret)
 		return ret;
-	return queue_new(q, fd, st.endpoint);
+	return queue_adopt(q, fd, st.endpoint & all_roles);
+}
+
+int ipcdev__queue_from_fd_v01(int fd, ipcdev_queue **q)
+	IPCDEV__COMPAT(ipcdev_queue_from_fd, "IPCDEV_0.1");
+int ipcdev__queue_from_fd_v01(int fd, ipcdev_queue **q)
+{
+	return ipcdev__queue_from_fd_v03(q, fd);
 }
 
 int ipcdev_queue_unlink(const char *name)
@@ -198,51 +218,27 @@ int ipcdev_queue_unlink(const char *name)
 
 int ipcdev_queue_close(ipcdev_queue *q)
 {
-	if (!q)
-		return -EINVAL;
-	/* Unmapped first: the attachment goes before the endpoint. */
-	ipcdev__ring_detach(q->ring);
-	return ipcdev__close(q->fd, q);
+	return ipcdev__close(IPCDEV__H(q));
 }
 
 int ipcdev_queue_fd(const ipcdev_queue *q)
 {
-	return q ? q->fd : -EINVAL;
-}
-
-/* The fd to act through, made this process's own after fork (uring.c). */
-int ipcdev__queue_fd(ipcdev_queue *q)
-{
-	int ret;
-
-	if (!q)
-		return -EINVAL;
-	ret = queue_own(q);
-	return ret ? ret : q->fd;
-}
-
-/* One put or get, restarted after signals with the same deadline. */
-static int queue_xfer(ipcdev_queue *q, unsigned long cmd,
-		      struct ipcq_msg *msg, int64_t timeout_ns)
-{
-	int fd = ipcdev__queue_fd(q);
-
-	if (fd < 0)
-		return fd;
-	return ipcdev__msg_call(fd, cmd, msg, timeout_ns);
+	return ipcdev__handle_fd(IPCDEV__H(q));
 }
 
 int ipcdev_queue_put_prio(ipcdev_queue *q, const void *buf, size_t len,
 			  unsigned int prio, int64_t timeout_ns)
 {
 	struct ipcq_msg msg;
+	int fd = ipcdev__fd(IPCDEV__H(q));
+	int ret;
 
-	if (q && q->ring && !prio && (q->roles & IPCDEV_PRODUCER)) {
-		int ret = queue_own(q);
-
-		if (!ret && q->ring)
-			ret = ipcdev__ring_put(q->ring, q->fd, buf, len,
-					       timeout_ns != IPCDEV_NOWAIT);
+	if (fd < 0)
+		return fd;
+	/* After ipcdev__fd(): a re-own may have replaced the ring. */
+	if (q->ring && !prio && (q->h.reopen_flags & IPCQ_OPEN_PRODUCER)) {
+		ret = ipcdev__ring_put(q->ring, fd, buf, len,
+				       timeout_ns != IPCDEV_NOWAIT);
 		if (ret)
 			return ret < 0 ? ret : 0;
 	}
@@ -250,7 +246,7 @@ int ipcdev_queue_put_prio(ipcdev_queue *q, const void *buf, size_t len,
 	msg.buf = (uintptr_t)buf;
 	msg.len = len;
 	msg.priority = prio;
-	return queue_xfer(q, IPCQ_IOC_QUEUE_PUT, &msg, timeout_ns);
+	return ipcdev__msg_call(fd, IPCQ_IOC_QUEUE_PUT, &msg, timeout_ns);
 }
 
 int ipcdev_queue_put(ipcdev_queue *q, const void *buf, size_t len,
@@ -269,16 +265,17 @@ static int queue_get_flags(ipcdev_queue *q, void *buf, size_t *len,
 			   unsigned int flags)
 {
 	struct ipcq_msg msg;
-	int ret;
+	int fd, ret;
 
 	if (!len)
 		return -EINVAL;
-	if (q && q->ring && !(flags & IPCQ_MSG_PEEK) &&
-	    (q->roles & IPCDEV_CONSUMER)) {
-		ret = queue_own(q);
-		if (!ret && q->ring)
-			ret = ipcdev__ring_get(q->ring, q->fd, buf, len,
-					       timeout_ns != IPCDEV_NOWAIT);
+	fd = ipcdev__fd(IPCDEV__H(q));
+	if (fd < 0)
+		return fd;
+	if (q->ring && !(flags & IPCQ_MSG_PEEK) &&
+	    (q->h.reopen_flags & IPCQ_OPEN_CONSUMER)) {
+		ret = ipcdev__ring_get(q->ring, fd, buf, len,
+				       timeout_ns != IPCDEV_NOWAIT);
 		if (ret) {
 			if (ret > 0 && prio)
 				*prio = 0;
@@ -289,7 +286,7 @@ static int queue_get_flags(ipcdev_queue *q, void *buf, size_t *len,
 	msg.buf = (uintptr_t)buf;
 	msg.len = *len;
 	msg.flags = flags;
-	ret = queue_xfer(q, IPCQ_IOC_QUEUE_GET, &msg, timeout_ns);
+	ret = ipcdev__msg_call(fd, IPCQ_IOC_QUEUE_GET, &msg, timeout_ns);
 	if (ret == 0 || ret == -EMSGSIZE) {
 		*len = msg.len;
 		if (prio)
@@ -321,11 +318,23 @@ int ipcdev_queue_peek(ipcdev_queue *q, void *buf, size_t *len,
 	return queue_get_flags(q, buf, len, prio, timeout_ns, IPCQ_MSG_PEEK);
 }
 
+/* One ioctl through the handle's own file; @restart: it may sleep. */
+static int queue_call(ipcdev_queue *q, unsigned long cmd, void *arg,
+		      bool restart)
+{
+	int fd = ipcdev__fd(IPCDEV__H(q));
+
+	if (fd < 0)
+		return fd;
+	return restart ? ipcdev__ioctl_restart(fd, cmd, arg) :
+			 ipcdev__ioctl(fd, cmd, arg);
+}
+
 int ipcdev_queue_stat(ipcdev_queue *q, struct ipcq_queue_stat *st)
 {
-	if (!q || !st)
+	if (!st)
 		return -EINVAL;
-	return ipcdev__ioctl(q->fd, IPCQ_IOC_QUEUE_STAT, st);
+	return queue_call(q, IPCQ_IOC_QUEUE_STAT, st, false);
 }
 
 int64_t ipcdev_queue_qsize(ipcdev_queue *q)
@@ -358,33 +367,27 @@ int ipcdev_queue_shutdown(ipcdev_queue *q, int immediate)
 {
 	struct ipcq_shutdown arg;
 
-	if (!q)
-		return -EINVAL;
 	memset(&arg, 0, sizeof(arg));
 	arg.flags = immediate ? IPCQ_SHUTDOWN_IMMEDIATE : 0;
-	return ipcdev__ioctl(q->fd, IPCQ_IOC_QUEUE_SHUTDOWN, &arg);
+	return queue_call(q, IPCQ_IOC_QUEUE_SHUTDOWN, &arg, false);
 }
 
 int ipcdev_queue_task_done(ipcdev_queue *q)
 {
 	struct ipcq_task_done arg;
 
-	if (!q)
-		return -EINVAL;
 	memset(&arg, 0, sizeof(arg));
 	arg.count = 1;
-	return ipcdev__ioctl(q->fd, IPCQ_IOC_QUEUE_TASK_DONE, &arg);
+	return queue_call(q, IPCQ_IOC_QUEUE_TASK_DONE, &arg, false);
 }
 
 int ipcdev_queue_join(ipcdev_queue *q, int64_t timeout_ns)
 {
 	struct ipcq_wait arg;
 
-	if (!q)
-		return -EINVAL;
 	memset(&arg, 0, sizeof(arg));
 	if (timeout_ns == IPCDEV_NOWAIT)
 		arg.flags = IPCQ_WAIT_NONBLOCK;
 	arg.deadline = ipcdev__deadline(timeout_ns);
-	return ipcdev__ioctl_restart(q->fd, IPCQ_IOC_QUEUE_JOIN, &arg);
+	return queue_call(q, IPCQ_IOC_QUEUE_JOIN, &arg, true);
 }

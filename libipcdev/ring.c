@@ -93,18 +93,11 @@ static char *slot_data(struct ipcdev__ring *r, _Atomic uint64_t *ctl)
 	return (char *)ctl + r->off_data;
 }
 
-/* Signed distance from @b to the 46-bit position field @a. */
-static int64_t pos_diff(uint64_t a, uint64_t b)
-{
-	return (int64_t)((a - b) << (64 - IPCQ_RING_POS_BITS)) >>
-	       (64 - IPCQ_RING_POS_BITS);
-}
-
 static void hint_advance(_Atomic uint64_t *hint, uint64_t pos)
 {
 	uint64_t old = atomic_load_explicit(hint, memory_order_relaxed);
 
-	while (pos_diff(pos, old) > 0 &&
+	while (ipcq_ring_pos_diff(pos, old) > 0 &&
 	       !atomic_compare_exchange_weak_explicit(hint, &old, pos,
 						      memory_order_relaxed,
 						      memory_order_relaxed))
@@ -196,7 +189,7 @@ static bool claim_put(struct ipcdev__ring *r, uint64_t *posp,
 	for (i = 0; i < 2 * r->nslots; i++) {
 		_Atomic uint64_t *ctl = slot_ctl(r, pos);
 		uint64_t cur = atomic_load_explicit(ctl, memory_order_acquire);
-		int64_t d = pos_diff(IPCQ_RING_CTL_POS(cur), pos);
+		int64_t d = ipcq_ring_ctl_diff(cur, pos);
 
 		if (d < 0)
 			return false;
@@ -268,7 +261,7 @@ static int ring_get_once(struct ipcdev__ring *r, int fd, void *buf,
 	for (i = 0; i < 2 * r->nslots; i++) {
 		_Atomic uint64_t *ctl = slot_ctl(r, pos);
 		uint64_t cur = atomic_load_explicit(ctl, memory_order_acquire);
-		int64_t d = pos_diff(IPCQ_RING_CTL_POS(cur), pos);
+		int64_t d = ipcq_ring_ctl_diff(cur, pos);
 		bool skip = IPCQ_RING_CTL_OWNER(cur) == IPCQ_RING_SKIP;
 		uint32_t mlen;
 
@@ -300,8 +293,7 @@ static int ring_get_once(struct ipcdev__ring *r, int fd, void *buf,
 			if (mlen <= r->slot_size && mlen <= *len)
 				memcpy(buf, slot_data(r, ctl), mlen);
 		}
-		atomic_store_explicit(ctl, IPCQ_RING_CTL(pos + r->nslots,
-							 IPCQ_RING_EMPTY, 0),
+		atomic_store_explicit(ctl, ipcq_ring_ctl_freed(pos, r->nslots),
 				      memory_order_release);
 		hint_advance(r->head, pos + 1);
 		wake_if_asked(r, fd, r->put_wake, IPCQ_WAKE_PUTTERS);

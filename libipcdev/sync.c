@@ -3,10 +3,9 @@
  * Semaphore, Lock, RLock, Event, Condition and Barrier over ipcq sync
  * objects, and wait() on several objects.
  *
- * Every public handle type is a struct ipcdev_sync underneath. As with
- * queues, the first call in a child after fork() swaps the inherited file
- * for one of the child's own, so that semaphore undo and lock owner death
- * work per process.
+ * Each handle type starts with the common handle header (handle.c),
+ * which also gives a child after fork() files of its own, so that
+ * semaphore undo and lock owner death work per process.
  *
  * A shared semaphore (IPCDEV_SEM_SHARED) is mapped by every handle:
  * acquire and release are a compare-and-swap on its value, and a system
@@ -15,6 +14,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -25,34 +25,23 @@
 #include "ipcdev.h"
 #include "internal.h"
 
-struct ipcdev_sync {
-	int fd;
-	uint32_t type;
-	atomic_ulong fork_gen;
-	/* A shared semaphore's pages, mapped; NULL for any other object. */
-	void *status_map;
-	void *value_map;
-	const _Atomic uint32_t *route;
-	const _Atomic uint32_t *wake;
-	_Atomic uint64_t *value;
-	uint64_t max;
-	_Atomic unsigned int spin;
-};
-
-#define SYNC(p) ((struct ipcdev_sync *)(void *)(p))
-
-static void sem_map(struct ipcdev_sync *s)
+/* Maps a shared semaphore's pages; any failure (not shared: ENXIO)
+ * leaves the handle on the ioctls.
+ */
+static void sem_map(struct ipcdev__handle *h)
 {
+	ipcdev_sem *s = IPCDEV__OF(h, ipcdev_sem);
 	struct ipcq_sem_share sh;
 	void *st, *val;
 
-	if (ipcdev__ioctl(s->fd, IPCQ_IOC_SEM_SHARE, &sh))
+	s->status_map = s->value_map = NULL;
+	if (ipcdev__ioctl(h->fd, IPCQ_IOC_SEM_SHARE, &sh))
 		return;
 	if (sh.off_route + 4 > sh.status_size ||
 	    sh.off_wake + 4 > sh.status_size ||
 	    sh.off_value + 8 > sh.value_size)
 		return;
-	if (ipcdev__map_shared(s->fd, sh.status_offset, sh.status_size,
+	if (ipcdev__map_shared(h->fd, sh.status_offset, sh.status_size,
 			       sh.value_offset, sh.value_size, &st, &val))
 		return;
 	s->route = (const void *)((char *)st + sh.off_route);
@@ -64,82 +53,85 @@ static void sem_map(struct ipcdev_sync *s)
 	s->value_map = val;
 }
 
-static void sem_unmap(struct ipcdev_sync *s)
+static void sem_unmap(struct ipcdev__handle *h)
 {
+	ipcdev_sem *s = IPCDEV__OF(h, ipcdev_sem);
+
 	if (!s->status_map)
 		return;
 	/* One page each (ipcq(4)); unmapped before the file goes. */
 	munmap(s->status_map, (size_t)sysconf(_SC_PAGESIZE));
 	munmap(s->value_map, (size_t)sysconf(_SC_PAGESIZE));
+	s->status_map = s->value_map = NULL;
 }
 
-static int sync_open(struct ipcdev_sync **out, uint32_t type, const char *name,
-		     unsigned int flags, unsigned int mode, uint64_t value,
-		     int lock_fd)
+#define SYNC_KIND(t, handle_type)				\
+	{							\
+		.type = (t),					\
+		.size = sizeof(handle_type),			\
+		.feature = IPCQ_FEATURE_SYNC,			\
+		.open_cmd = IPCQ_IOC_SYNC_OPEN,			\
+		.reopen_cmd = IPCQ_IOC_SYNC_REOPEN,		\
+	}
+
+static const struct ipcdev__kind sem_kind = {
+	.type = IPCQ_TYPE_SEM,
+	.size = sizeof(ipcdev_sem),
+	.feature = IPCQ_FEATURE_SYNC,
+	.open_cmd = IPCQ_IOC_SYNC_OPEN,
+	.reopen_cmd = IPCQ_IOC_SYNC_REOPEN,
+	.map = sem_map,
+	.unmap = sem_unmap,
+};
+static const struct ipcdev__kind lock_kind = SYNC_KIND(IPCQ_TYPE_LOCK,
+						       ipcdev_lock);
+static const struct ipcdev__kind event_kind = SYNC_KIND(IPCQ_TYPE_EVENT,
+							ipcdev_event);
+static const struct ipcdev__kind cond_kind = SYNC_KIND(IPCQ_TYPE_COND,
+						       ipcdev_cond);
+static const struct ipcdev__kind barrier_kind =
+	SYNC_KIND(IPCQ_TYPE_BARRIER, ipcdev_barrier);
+
+/*
+ * Opens a sync object of @kind: @flags are the library's (ipcdev.h),
+ * @kflags kernel bits added to them; named when @name is not NULL, in
+ * which case the library's flags must be CREATE, EXCL or @extra.
+ */
+static int sync_open(struct ipcdev__handle **out,
+		     const struct ipcdev__kind *kind, const char *name,
+		     unsigned int flags, unsigned int extra, uint32_t kflags,
+		     unsigned int mode, uint64_t value, int lock_fd)
 {
 	struct ipcq_sync_open arg;
-	struct ipcdev_sync *s;
-	size_t name_len = 0;
-	int dev, fd, ret;
 
-	if (!out)
+	if (!out || (name && (flags & ~(IPCDEV_CREATE | IPCDEV_EXCL | extra))))
 		return -EINVAL;
-	if (name) {
-		name_len = strlen(name);
-		if (name_len > IPCQ_NAME_MAX)
-			return -ENAMETOOLONG;
-	}
-	ret = ipcdev__require(IPCQ_FEATURE_SYNC);
-	if (ret)
-		return ret;
-	dev = ipcdev_device_fd();
-	if (dev < 0)
-		return dev;
 	memset(&arg, 0, sizeof(arg));
-	arg.name = (uintptr_t)name;
-	arg.name_len = (uint32_t)name_len;
-	arg.type = type;
-	arg.flags = flags | IPCQ_OPEN_CLOEXEC;
+	arg.type = kind->type;
+	arg.flags = ipcdev__kernel_flags(flags) | kflags | IPCQ_OPEN_CLOEXEC;
 	arg.mode = mode;
 	arg.value = value;
 	arg.lock_fd = (uint32_t)lock_fd;
-	fd = ipcdev__ioctl(dev, IPCQ_IOC_SYNC_OPEN, &arg);
-	if (fd < 0)
-		return fd;
-	s = malloc(sizeof(*s));
-	if (!s) {
-		close(fd);
-		return -ENOMEM;
-	}
-	s->fd = fd;
-	s->type = type;
-	atomic_init(&s->fork_gen, ipcdev__fork_generation());
-	s->status_map = s->value_map = NULL;
-	/* Any failure (not shared: ENXIO) leaves the handle on the ioctls. */
-	if (type == IPCQ_TYPE_SEM)
-		sem_map(s);
-	*out = s;
-	return 0;
+	return ipcdev__open(kind, name, &arg.name, &arg.name_len, &arg, 0, out);
 }
 
-/* In a child after fork: take a file of our own. */
-static int sync_own(struct ipcdev_sync *s)
-{
-	return ipcdev__own(s->fd, &s->fork_gen, IPCQ_IOC_SYNC_REOPEN, 0);
-}
+/* Sets *@out to the typed handle around *@h when @ret is 0. */
+#define SYNC_OUT(out, ret, h, type)			\
+	({						\
+		if (!(ret))				\
+			*(out) = IPCDEV__OF(h, type);	\
+		(ret);					\
+	})
 
 /* One operation; waits restart after signals with the same deadline. */
-static int sync_op(struct ipcdev_sync *s, unsigned long cmd, uint64_t count,
-		   int waits, int64_t timeout_ns)
+static int sync_op(struct ipcdev__handle *h, unsigned long cmd,
+		   uint64_t count, int waits, int64_t timeout_ns)
 {
 	struct ipcq_sync_op op;
-	int ret;
+	int fd = ipcdev__fd(h);
 
-	if (!s)
-		return -EINVAL;
-	ret = sync_own(s);
-	if (ret)
-		return ret;
+	if (fd < 0)
+		return fd;
 	memset(&op, 0, sizeof(op));
 	op.count = count;
 	if (waits) {
@@ -147,51 +139,84 @@ static int sync_op(struct ipcdev_sync *s, unsigned long cmd, uint64_t count,
 			op.flags = IPCQ_SYNC_NONBLOCK;
 		op.deadline = ipcdev__deadline(timeout_ns);
 	}
-	return ipcdev__ioctl_restart(s->fd, cmd, &op);
+	return ipcdev__ioctl_restart(fd, cmd, &op);
 }
 
-static int sync_stat(struct ipcdev_sync *s, struct ipcq_sync_stat *st)
+static int sync_stat(struct ipcdev__handle *h, struct ipcq_sync_stat *st)
 {
-	int ret;
+	int fd = ipcdev__fd(h);
 
-	if (!s || !st)
+	if (fd < 0)
+		return fd;
+	if (!st)
 		return -EINVAL;
-	ret = sync_own(s);
-	if (ret)
-		return ret;
-	return ipcdev__ioctl(s->fd, IPCQ_IOC_SYNC_STAT, st);
+	return ipcdev__ioctl(fd, IPCQ_IOC_SYNC_STAT, st);
 }
 
-static int sync_close(struct ipcdev_sync *s)
-{
-	if (!s)
-		return -EINVAL;
-	sem_unmap(s);
-	return ipcdev__close(s->fd, s);
+/*
+ * What every sync type has alike: destroy, unlink, close and fd, each
+ * written once in the functions above and defined here per type.
+ */
+#define SYNC_COMMON(prefix, handle_type, ipcq_type)			\
+int prefix##_destroy(handle_type *x)					\
+{									\
+	return sync_op(IPCDEV__H(x), IPCQ_IOC_SYNC_DESTROY, 0, 0, 0);	\
+}									\
+int prefix##_unlink(const char *name)					\
+{									\
+	return ipcdev__unlink(name, ipcq_type);				\
+}									\
+int prefix##_close(handle_type *x)					\
+{									\
+	return ipcdev__close(IPCDEV__H(x));				\
+}									\
+int prefix##_fd(const handle_type *x)					\
+{									\
+	return ipcdev__handle_fd(IPCDEV__H(x));				\
 }
 
-static int sync_fd(const struct ipcdev_sync *s)
-{
-	return s ? s->fd : -EINVAL;
+/* _stat(), for the types that have one. */
+#define SYNC_STAT(prefix, handle_type)					\
+int prefix##_stat(handle_type *x, struct ipcq_sync_stat *st)		\
+{									\
+	return sync_stat(IPCDEV__H(x), st);				\
 }
 
-/* As ipcdev__queue_fd(), for a sync object of @type (uring.c). */
-int ipcdev__sync_fd(void *handle, uint32_t type)
-{
-	struct ipcdev_sync *s = handle;
-	int ret;
-
-	if (!s || s->type != type)
-		return -EINVAL;
-	ret = sync_own(s);
-	return ret ? ret : s->fd;
+/*
+ * _create() and _open() of the types created with no value: @kflags are
+ * the kernel flags that make the kind (an RLock is a recursive Lock).
+ */
+#define SYNC_CREATE_OPEN(prefix, handle_type, kind, kflags)		\
+int prefix##_create(handle_type **x)					\
+{									\
+	struct ipcdev__handle *h;					\
+	int ret = sync_open(&h, kind, NULL, 0, 0, kflags, 0600, 0, 0);	\
+									\
+	return SYNC_OUT(x, ret, h, handle_type);			\
+}									\
+int prefix##_open(handle_type **x, const char *name,			\
+		  unsigned int flags, unsigned int mode)		\
+{									\
+	struct ipcdev__handle *h;					\
+	int ret = -EINVAL;						\
+									\
+	if (name)							\
+		ret = sync_open(&h, kind, name, flags, 0, kflags, mode,	\
+				0, 0);					\
+	return SYNC_OUT(x, ret, h, handle_type);			\
 }
 
-static int named_flags_ok(const char *name, unsigned int flags,
-			  unsigned int extra)
-{
-	return name && !(flags & ~(IPCDEV_CREATE | IPCDEV_EXCL | extra));
-}
+SYNC_COMMON(ipcdev_sem, ipcdev_sem, IPCQ_TYPE_SEM)
+SYNC_COMMON(ipcdev_lock, ipcdev_lock, IPCQ_TYPE_LOCK)
+SYNC_COMMON(ipcdev_event, ipcdev_event, IPCQ_TYPE_EVENT)
+SYNC_COMMON(ipcdev_cond, ipcdev_cond, IPCQ_TYPE_COND)
+SYNC_COMMON(ipcdev_barrier, ipcdev_barrier, IPCQ_TYPE_BARRIER)
+SYNC_STAT(ipcdev_sem, ipcdev_sem)
+SYNC_STAT(ipcdev_lock, ipcdev_lock)
+SYNC_STAT(ipcdev_event, ipcdev_event)
+SYNC_CREATE_OPEN(ipcdev_lock, ipcdev_lock, &lock_kind, 0)
+SYNC_CREATE_OPEN(ipcdev_rlock, ipcdev_rlock, &lock_kind, IPCQ_SYNC_RECURSIVE)
+SYNC_CREATE_OPEN(ipcdev_event, ipcdev_event, &event_kind, 0)
 
 /* Semaphore and BoundedSemaphore. */
 
@@ -200,25 +225,31 @@ static const unsigned int sem_flags = IPCDEV_SEM_BOUNDED | IPCDEV_SEM_UNDO |
 
 int ipcdev_sem_create(ipcdev_sem **s, uint64_t value, unsigned int flags)
 {
-	if (flags & ~sem_flags)
-		return -EINVAL;
-	return sync_open((struct ipcdev_sync **)s, IPCQ_TYPE_SEM, NULL, flags,
-			 0600, value, 0);
+	struct ipcdev__handle *h;
+	int ret = -EINVAL;
+
+	if (!(flags & ~sem_flags))
+		ret = sync_open(&h, &sem_kind, NULL, flags, 0, 0, 0600, value,
+				0);
+	return SYNC_OUT(s, ret, h, ipcdev_sem);
 }
 
 int ipcdev_sem_open(ipcdev_sem **s, const char *name, unsigned int flags,
 		    unsigned int mode, uint64_t value)
 {
-	if (!named_flags_ok(name, flags, sem_flags))
-		return -EINVAL;
-	return sync_open((struct ipcdev_sync **)s, IPCQ_TYPE_SEM, name, flags,
-			 mode, value, 0);
+	struct ipcdev__handle *h;
+	int ret = -EINVAL;
+
+	if (name)
+		ret = sync_open(&h, &sem_kind, name, flags, sem_flags, 0, mode,
+				value, 0);
+	return SYNC_OUT(s, ret, h, ipcdev_sem);
 }
 
 /* A unit from a shared value: 0 taken, -EAGAIN none, 1 ask the kernel. */
 static int sem_take(void *arg)
 {
-	struct ipcdev_sync *s = arg;
+	ipcdev_sem *s = arg;
 	uint64_t v;
 
 	if (atomic_load_explicit(s->route, memory_order_acquire))
@@ -235,16 +266,20 @@ static int sem_take(void *arg)
 
 int ipcdev_sem_acquire(ipcdev_sem *s, int64_t timeout_ns)
 {
-	struct ipcdev_sync *sy = SYNC(s);
+	int ret;
 
-	if (sy && sy->status_map &&
-	    !ipcdev__spin(&sy->spin, timeout_ns != IPCDEV_NOWAIT, sem_take, sy))
+	if (!s)
+		return -EINVAL;
+	ret = ipcdev__own(&s->h);
+	/* After the re-own: the mapping may have been replaced. */
+	if (!ret && s->status_map &&
+	    !ipcdev__spin(&s->spin, timeout_ns != IPCDEV_NOWAIT, sem_take, s))
 		return 0;
-	return sync_op(sy, IPCQ_IOC_SEM_ACQUIRE, 0, 1, timeout_ns);
+	return sync_op(&s->h, IPCQ_IOC_SEM_ACQUIRE, 0, 1, timeout_ns);
 }
 
 /* Adds @n to a shared value: 0 done, 1 ask the kernel (it says why). */
-static int sem_give(struct ipcdev_sync *s, uint64_t n)
+static int sem_give(ipcdev_sem *s, uint64_t n)
 {
 	struct ipcq_sync_op op;
 	uint64_t v;
@@ -263,93 +298,41 @@ static int sem_give(struct ipcdev_sync *s, uint64_t n)
 	if (atomic_load_explicit(s->wake, memory_order_relaxed)) {
 		memset(&op, 0, sizeof(op));
 		op.count = n;
-		ipcdev__ioctl(s->fd, IPCQ_IOC_SEM_WAKE, &op);
+		ipcdev__ioctl(s->h.fd, IPCQ_IOC_SEM_WAKE, &op);
 	}
 	return 0;
 }
 
 int ipcdev_sem_release(ipcdev_sem *s, uint64_t n)
 {
-	struct ipcdev_sync *sy = SYNC(s);
+	int ret;
 
-	if (sy && sy->status_map && !sem_give(sy, n))
+	if (!s)
+		return -EINVAL;
+	ret = ipcdev__own(&s->h);
+	if (!ret && s->status_map && !sem_give(s, n))
 		return 0;
-	return sync_op(sy, IPCQ_IOC_SEM_RELEASE, n, 0, 0);
+	return sync_op(&s->h, IPCQ_IOC_SEM_RELEASE, n, 0, 0);
 }
 
 int64_t ipcdev_sem_get_value(ipcdev_sem *s)
 {
 	struct ipcq_sync_stat st;
-	int ret = sync_stat(SYNC(s), &st);
+	int ret = sync_stat(IPCDEV__H(s), &st);
 
 	return ret ? ret : (int64_t)st.value;
 }
 
-int ipcdev_sem_stat(ipcdev_sem *s, struct ipcq_sync_stat *st)
-{
-	return sync_stat(SYNC(s), st);
-}
-
-int ipcdev_sem_destroy(ipcdev_sem *s)
-{
-	return sync_op(SYNC(s), IPCQ_IOC_SYNC_DESTROY, 0, 0, 0);
-}
-
-int ipcdev_sem_unlink(const char *name)
-{
-	return ipcdev__unlink(name, IPCQ_TYPE_SEM);
-}
-
-int ipcdev_sem_close(ipcdev_sem *s)
-{
-	return sync_close(SYNC(s));
-}
-
-int ipcdev_sem_fd(const ipcdev_sem *s)
-{
-	return sync_fd((const struct ipcdev_sync *)(const void *)s);
-}
-
-/* Lock and RLock. */
-
-int ipcdev_lock_create(ipcdev_lock **l)
-{
-	return sync_open((struct ipcdev_sync **)l, IPCQ_TYPE_LOCK, NULL, 0,
-			 0600, 0, 0);
-}
-
-int ipcdev_lock_open(ipcdev_lock **l, const char *name, unsigned int flags,
-		     unsigned int mode)
-{
-	if (!named_flags_ok(name, flags, 0))
-		return -EINVAL;
-	return sync_open((struct ipcdev_sync **)l, IPCQ_TYPE_LOCK, name, flags,
-			 mode, 0, 0);
-}
-
-int ipcdev_rlock_create(ipcdev_rlock **l)
-{
-	return sync_open((struct ipcdev_sync **)l, IPCQ_TYPE_LOCK, NULL,
-			 IPCQ_SYNC_RECURSIVE, 0600, 0, 0);
-}
-
-int ipcdev_rlock_open(ipcdev_rlock **l, const char *name, unsigned int flags,
-		      unsigned int mode)
-{
-	if (!named_flags_ok(name, flags, 0))
-		return -EINVAL;
-	return sync_open((struct ipcdev_sync **)l, IPCQ_TYPE_LOCK, name,
-			 flags | IPCQ_SYNC_RECURSIVE, mode, 0, 0);
-}
+/* Lock and RLock (the same handle type). */
 
 int ipcdev_lock_acquire(ipcdev_lock *l, int64_t timeout_ns)
 {
-	return sync_op(SYNC(l), IPCQ_IOC_LOCK_ACQUIRE, 0, 1, timeout_ns);
+	return sync_op(IPCDEV__H(l), IPCQ_IOC_LOCK_ACQUIRE, 0, 1, timeout_ns);
 }
 
 int ipcdev_lock_release(ipcdev_lock *l)
 {
-	return sync_op(SYNC(l), IPCQ_IOC_LOCK_RELEASE, 0, 0, 0);
+	return sync_op(IPCDEV__H(l), IPCQ_IOC_LOCK_RELEASE, 0, 0, 0);
 }
 
 int ipcdev_rlock_acquire(ipcdev_rlock *l, int64_t timeout_ns)
@@ -364,119 +347,63 @@ int ipcdev_rlock_release(ipcdev_rlock *l)
 
 int ipcdev_lock_consistent(ipcdev_lock *l)
 {
-	return sync_op(SYNC(l), IPCQ_IOC_LOCK_CONSISTENT, 0, 0, 0);
-}
-
-int ipcdev_lock_stat(ipcdev_lock *l, struct ipcq_sync_stat *st)
-{
-	return sync_stat(SYNC(l), st);
-}
-
-int ipcdev_lock_destroy(ipcdev_lock *l)
-{
-	return sync_op(SYNC(l), IPCQ_IOC_SYNC_DESTROY, 0, 0, 0);
-}
-
-int ipcdev_lock_unlink(const char *name)
-{
-	return ipcdev__unlink(name, IPCQ_TYPE_LOCK);
-}
-
-int ipcdev_lock_close(ipcdev_lock *l)
-{
-	return sync_close(SYNC(l));
-}
-
-int ipcdev_lock_fd(const ipcdev_lock *l)
-{
-	return sync_fd((const struct ipcdev_sync *)(const void *)l);
+	return sync_op(IPCDEV__H(l), IPCQ_IOC_LOCK_CONSISTENT, 0, 0, 0);
 }
 
 /* Event. */
 
-int ipcdev_event_create(ipcdev_event **e)
-{
-	return sync_open((struct ipcdev_sync **)e, IPCQ_TYPE_EVENT, NULL, 0,
-			 0600, 0, 0);
-}
-
-int ipcdev_event_open(ipcdev_event **e, const char *name, unsigned int flags,
-		      unsigned int mode)
-{
-	if (!named_flags_ok(name, flags, 0))
-		return -EINVAL;
-	return sync_open((struct ipcdev_sync **)e, IPCQ_TYPE_EVENT, name, flags,
-			 mode, 0, 0);
-}
-
 int ipcdev_event_set(ipcdev_event *e)
 {
-	return sync_op(SYNC(e), IPCQ_IOC_EVENT_SET, 0, 0, 0);
+	return sync_op(IPCDEV__H(e), IPCQ_IOC_EVENT_SET, 0, 0, 0);
 }
 
 int ipcdev_event_clear(ipcdev_event *e)
 {
-	return sync_op(SYNC(e), IPCQ_IOC_EVENT_CLEAR, 0, 0, 0);
+	return sync_op(IPCDEV__H(e), IPCQ_IOC_EVENT_CLEAR, 0, 0, 0);
 }
 
 int ipcdev_event_is_set(ipcdev_event *e)
 {
 	struct ipcq_sync_stat st;
-	int ret = sync_stat(SYNC(e), &st);
+	int ret = sync_stat(IPCDEV__H(e), &st);
 
 	return ret ? ret : !!(st.state & IPCQ_SYNC_SET);
 }
 
 int ipcdev_event_wait(ipcdev_event *e, int64_t timeout_ns)
 {
-	return sync_op(SYNC(e), IPCQ_IOC_EVENT_WAIT, 0, 1, timeout_ns);
-}
-
-int ipcdev_event_destroy(ipcdev_event *e)
-{
-	return sync_op(SYNC(e), IPCQ_IOC_SYNC_DESTROY, 0, 0, 0);
-}
-
-int ipcdev_event_unlink(const char *name)
-{
-	return ipcdev__unlink(name, IPCQ_TYPE_EVENT);
-}
-
-int ipcdev_event_close(ipcdev_event *e)
-{
-	return sync_close(SYNC(e));
-}
-
-int ipcdev_event_fd(const ipcdev_event *e)
-{
-	return sync_fd((const struct ipcdev_sync *)(const void *)e);
+	return sync_op(IPCDEV__H(e), IPCQ_IOC_EVENT_WAIT, 0, 1, timeout_ns);
 }
 
 /* Condition. */
 
 int ipcdev_cond_create(ipcdev_cond **c, ipcdev_lock *lock)
 {
-	if (!lock)
-		return -EINVAL;
-	return sync_open((struct ipcdev_sync **)c, IPCQ_TYPE_COND, NULL, 0,
-			 0600, 0, SYNC(lock)->fd);
+	struct ipcdev__handle *h;
+	int ret = -EINVAL;
+
+	if (lock)
+		ret = sync_open(&h, &cond_kind, NULL, 0, 0, 0, 0600, 0,
+				lock->h.fd);
+	return SYNC_OUT(c, ret, h, ipcdev_cond);
 }
 
 int ipcdev_cond_open(ipcdev_cond **c, const char *name, unsigned int flags,
 		     unsigned int mode, ipcdev_lock *lock)
 {
-	if (!named_flags_ok(name, flags, 0) ||
-	    ((flags & IPCDEV_CREATE) && !lock))
-		return -EINVAL;
-	return sync_open((struct ipcdev_sync **)c, IPCQ_TYPE_COND, name, flags,
-			 mode, 0,
-			 (flags & IPCDEV_CREATE) ? SYNC(lock)->fd : 0);
+	struct ipcdev__handle *h;
+	int ret = -EINVAL;
+
+	if (name && (lock || !(flags & IPCDEV_CREATE)))
+		ret = sync_open(&h, &cond_kind, name, flags, 0, 0, mode, 0,
+				(flags & IPCDEV_CREATE) ? lock->h.fd : 0);
+	return SYNC_OUT(c, ret, h, ipcdev_cond);
 }
 
 int ipcdev_cond_wait(ipcdev_cond *c, int64_t timeout_ns)
 {
 	/* The lock is held again after EINTR, so restarting is right. */
-	return sync_op(SYNC(c), IPCQ_IOC_COND_WAIT, 0, 1,
+	return sync_op(IPCDEV__H(c), IPCQ_IOC_COND_WAIT, 0, 1,
 		       timeout_ns == IPCDEV_NOWAIT ? 1 : timeout_ns);
 }
 
@@ -513,111 +440,90 @@ int ipcdev_cond_notify(ipcdev_cond *c, unsigned int n)
 {
 	if (!n)
 		return 0;
-	return sync_op(SYNC(c), IPCQ_IOC_COND_NOTIFY, n, 0, 0);
+	return sync_op(IPCDEV__H(c), IPCQ_IOC_COND_NOTIFY, n, 0, 0);
 }
 
 int ipcdev_cond_notify_all(ipcdev_cond *c)
 {
-	return sync_op(SYNC(c), IPCQ_IOC_COND_NOTIFY, 0, 0, 0);
-}
-
-int ipcdev_cond_destroy(ipcdev_cond *c)
-{
-	return sync_op(SYNC(c), IPCQ_IOC_SYNC_DESTROY, 0, 0, 0);
-}
-
-int ipcdev_cond_unlink(const char *name)
-{
-	return ipcdev__unlink(name, IPCQ_TYPE_COND);
-}
-
-int ipcdev_cond_close(ipcdev_cond *c)
-{
-	return sync_close(SYNC(c));
-}
-
-int ipcdev_cond_fd(const ipcdev_cond *c)
-{
-	return sync_fd((const struct ipcdev_sync *)(const void *)c);
+	return sync_op(IPCDEV__H(c), IPCQ_IOC_COND_NOTIFY, 0, 0, 0);
 }
 
 /* Barrier. */
 
 int ipcdev_barrier_create(ipcdev_barrier **b, unsigned int parties)
 {
-	return sync_open((struct ipcdev_sync **)b, IPCQ_TYPE_BARRIER, NULL, 0,
-			 0600, parties, 0);
+	struct ipcdev__handle *h;
+	int ret = sync_open(&h, &barrier_kind, NULL, 0, 0, 0, 0600, parties,
+			    0);
+
+	return SYNC_OUT(b, ret, h, ipcdev_barrier);
 }
 
 int ipcdev_barrier_open(ipcdev_barrier **b, const char *name,
 			unsigned int flags, unsigned int mode,
 			unsigned int parties)
 {
-	if (!named_flags_ok(name, flags, 0))
-		return -EINVAL;
-	return sync_open((struct ipcdev_sync **)b, IPCQ_TYPE_BARRIER, name,
-			 flags, mode, (flags & IPCDEV_CREATE) ? parties : 0, 0);
+	struct ipcdev__handle *h;
+	int ret = -EINVAL;
+
+	if (name)
+		ret = sync_open(&h, &barrier_kind, name, flags, 0, 0, mode,
+				(flags & IPCDEV_CREATE) ? parties : 0, 0);
+	return SYNC_OUT(b, ret, h, ipcdev_barrier);
 }
 
 int ipcdev_barrier_wait(ipcdev_barrier *b, int64_t timeout_ns)
 {
 	/* No non-blocking barrier wait: a zero timeout is "at once". */
-	return sync_op(SYNC(b), IPCQ_IOC_BARRIER_WAIT, 0, 1,
+	return sync_op(IPCDEV__H(b), IPCQ_IOC_BARRIER_WAIT, 0, 1,
 		       timeout_ns == IPCDEV_NOWAIT ? 1 : timeout_ns);
 }
 
 int ipcdev_barrier_abort(ipcdev_barrier *b)
 {
-	return sync_op(SYNC(b), IPCQ_IOC_BARRIER_ABORT, 0, 0, 0);
+	return sync_op(IPCDEV__H(b), IPCQ_IOC_BARRIER_ABORT, 0, 0, 0);
 }
 
 int ipcdev_barrier_reset(ipcdev_barrier *b)
 {
-	return sync_op(SYNC(b), IPCQ_IOC_BARRIER_RESET, 0, 0, 0);
+	return sync_op(IPCDEV__H(b), IPCQ_IOC_BARRIER_RESET, 0, 0, 0);
 }
 
-int ipcdev_barrier_parties(ipcdev_barrier *b)
+int64_t ipcdev__barrier_parties_v03(ipcdev_barrier *b)
+	IPCDEV__DEFAULT(ipcdev_barrier_parties, "IPCDEV_0.3");
+int64_t ipcdev__barrier_parties_v03(ipcdev_barrier *b)
 {
 	struct ipcq_sync_stat st;
-	int ret = sync_stat(SYNC(b), &st);
+	int ret = sync_stat(IPCDEV__H(b), &st);
 
-	return ret ? ret : (int)st.value;
+	return ret ? ret : (int64_t)st.value;
+}
+
+/* 0.1 and 0.2 returned an int: a count above INT_MAX did not fit. */
+int ipcdev__barrier_parties_v01(ipcdev_barrier *b)
+	IPCDEV__COMPAT(ipcdev_barrier_parties, "IPCDEV_0.1");
+int ipcdev__barrier_parties_v01(ipcdev_barrier *b)
+{
+	int64_t n = ipcdev__barrier_parties_v03(b);
+
+	return n > INT_MAX ? -EOVERFLOW : (int)n;
 }
 
 int ipcdev_barrier_n_waiting(ipcdev_barrier *b)
 {
 	struct ipcq_sync_stat st;
-	int ret = sync_stat(SYNC(b), &st);
+	int ret = sync_stat(IPCDEV__H(b), &st);
 
+	/* At most parties - 1 sleepers, each a thread: fits an int. */
 	return ret ? ret : (int)st.waiters;
 }
 
 int ipcdev_barrier_broken(ipcdev_barrier *b)
 {
 	struct ipcq_sync_stat st;
-	int ret = sync_stat(SYNC(b), &st);
+	int ret = sync_stat(IPCDEV__H(b), &st);
 
 	return ret ? ret : !!(st.state & IPCQ_SYNC_BROKEN);
-}
-
-int ipcdev_barrier_destroy(ipcdev_barrier *b)
-{
-	return sync_op(SYNC(b), IPCQ_IOC_SYNC_DESTROY, 0, 0, 0);
-}
-
-int ipcdev_barrier_unlink(const char *name)
-{
-	return ipcdev__unlink(name, IPCQ_TYPE_BARRIER);
-}
-
-int ipcdev_barrier_close(ipcdev_barrier *b)
-{
-	return sync_close(SYNC(b));
-}
-
-int ipcdev_barrier_fd(const ipcdev_barrier *b)
-{
-	return sync_fd((const struct ipcdev_sync *)(const void *)b);
 }
 
 /* wait() on several objects. */

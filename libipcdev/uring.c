@@ -45,6 +45,27 @@ int ipcdev_uring_probe(void)
 	return ret;
 }
 
+/* Each handle's fd, this process's own; -EINVAL for a miscast handle. */
+static int queue_fd(ipcdev_queue *q)
+{
+	return ipcdev__fd_typed(IPCDEV__H(q), IPCQ_TYPE_QUEUE);
+}
+
+static int pipe_fd(ipcdev_pipe *p)
+{
+	return ipcdev__fd_typed(IPCDEV__H(p), 0);
+}
+
+static int sem_fd(ipcdev_sem *s)
+{
+	return ipcdev__fd_typed(IPCDEV__H(s), IPCQ_TYPE_SEM);
+}
+
+static int event_fd(ipcdev_event *e)
+{
+	return ipcdev__fd_typed(IPCDEV__H(e), IPCQ_TYPE_EVENT);
+}
+
 /* Fills @sqe with the command @cmd_op on @fd, keeping its user_data. */
 static int prep(struct io_uring_sqe *sqe, int fd, uint32_t cmd_op,
 		uint64_t arg, uint32_t flags)
@@ -105,7 +126,7 @@ int ipcdev_uring_prep_put_prio(struct io_uring_sqe *sqe, ipcdev_queue *q,
 			       size_t len, unsigned int prio,
 			       int64_t timeout_ns)
 {
-	return prep_msg(sqe, ipcdev__queue_fd(q), IPCQ_IOC_QUEUE_PUT, op,
+	return prep_msg(sqe, queue_fd(q), IPCQ_IOC_QUEUE_PUT, op,
 			buf, len, prio, timeout_ns);
 }
 
@@ -120,7 +141,7 @@ int ipcdev_uring_prep_get(struct io_uring_sqe *sqe, ipcdev_queue *q,
 			  struct ipcdev_uring_op *op, void *buf, size_t len,
 			  int64_t timeout_ns)
 {
-	return prep_msg(sqe, ipcdev__queue_fd(q), IPCQ_IOC_QUEUE_GET, op,
+	return prep_msg(sqe, queue_fd(q), IPCQ_IOC_QUEUE_GET, op,
 			buf, len, 0, timeout_ns);
 }
 
@@ -134,7 +155,7 @@ int ipcdev_uring_prep_join(struct io_uring_sqe *sqe, ipcdev_queue *q,
 	op->arg.wait.deadline = ipcdev__deadline(timeout_ns);
 	if (timeout_ns == IPCDEV_NOWAIT)
 		op->arg.wait.flags = IPCQ_WAIT_NONBLOCK;
-	return prep(sqe, ipcdev__queue_fd(q), IPCQ_IOC_QUEUE_JOIN,
+	return prep(sqe, queue_fd(q), IPCQ_IOC_QUEUE_JOIN,
 		    (uintptr_t)&op->arg.wait, 0);
 }
 
@@ -142,7 +163,7 @@ int ipcdev_uring_prep_send(struct io_uring_sqe *sqe, ipcdev_pipe *p,
 			   struct ipcdev_uring_op *op, const void *buf,
 			   size_t len, int64_t timeout_ns)
 {
-	return prep_msg(sqe, p ? ipcdev_pipe_fd(p) : -EINVAL,
+	return prep_msg(sqe, pipe_fd(p),
 			IPCQ_IOC_PIPE_SEND, op, buf, len, 0, timeout_ns);
 }
 
@@ -150,35 +171,35 @@ int ipcdev_uring_prep_recv(struct io_uring_sqe *sqe, ipcdev_pipe *p,
 			   struct ipcdev_uring_op *op, void *buf, size_t len,
 			   int64_t timeout_ns)
 {
-	return prep_msg(sqe, p ? ipcdev_pipe_fd(p) : -EINVAL,
+	return prep_msg(sqe, pipe_fd(p),
 			IPCQ_IOC_PIPE_RECV, op, buf, len, 0, timeout_ns);
 }
 
 int ipcdev_uring_prep_acquire(struct io_uring_sqe *sqe, ipcdev_sem *s,
 			      struct ipcdev_uring_op *op, int64_t timeout_ns)
 {
-	return prep_sync(sqe, ipcdev__sync_fd(s, IPCQ_TYPE_SEM),
+	return prep_sync(sqe, sem_fd(s),
 			 IPCQ_IOC_SEM_ACQUIRE, op, true, timeout_ns, 0);
 }
 
 int ipcdev_uring_prep_release(struct io_uring_sqe *sqe, ipcdev_sem *s,
 			      struct ipcdev_uring_op *op, uint64_t n)
 {
-	return prep_sync(sqe, ipcdev__sync_fd(s, IPCQ_TYPE_SEM),
+	return prep_sync(sqe, sem_fd(s),
 			 IPCQ_IOC_SEM_RELEASE, op, false, 0, n);
 }
 
 int ipcdev_uring_prep_wait(struct io_uring_sqe *sqe, ipcdev_event *e,
 			   struct ipcdev_uring_op *op, int64_t timeout_ns)
 {
-	return prep_sync(sqe, ipcdev__sync_fd(e, IPCQ_TYPE_EVENT),
+	return prep_sync(sqe, event_fd(e),
 			 IPCQ_IOC_EVENT_WAIT, op, true, timeout_ns, 0);
 }
 
 int ipcdev_uring_prep_set(struct io_uring_sqe *sqe, ipcdev_event *e,
 			  struct ipcdev_uring_op *op)
 {
-	return prep_sync(sqe, ipcdev__sync_fd(e, IPCQ_TYPE_EVENT),
+	return prep_sync(sqe, event_fd(e),
 			 IPCQ_IOC_EVENT_SET, op, false, 0, 0);
 }
 

@@ -510,7 +510,7 @@ TEST(end_passed_over_scm_rights)
 		fd = recv_fd(sv[1]);
 		if (fd < 0)
 			_exit(-fd);
-		if (ipcdev_pipe_from_fd(fd, &end))
+		if (ipcdev_pipe_from_fd(&end, fd))
 			_exit(3);
 		if (ipcdev_pipe_send(end, "via socket", 10, IPCDEV_FOREVER))
 			_exit(4);
@@ -529,9 +529,9 @@ TEST(end_passed_over_scm_rights)
 
 	/* from_fd checks what it wraps. */
 	ASSERT_EQ(0, ipcdev_queue_create(&q, 0));
-	EXPECT_EQ(-ENOTTY, ipcdev_pipe_from_fd(ipcdev_queue_fd(q), &wrong));
-	EXPECT_EQ(-ENOTTY, ipcdev_queue_from_fd(ipcdev_pipe_fd(mine), &q));
-	EXPECT_EQ(-EINVAL, ipcdev_pipe_from_fd(-1, &wrong));
+	EXPECT_EQ(-ENOTTY, ipcdev_pipe_from_fd(&wrong, ipcdev_queue_fd(q)));
+	EXPECT_EQ(-ENOTTY, ipcdev_queue_from_fd(&q, ipcdev_pipe_fd(mine)));
+	EXPECT_EQ(-EINVAL, ipcdev_pipe_from_fd(&wrong, -1));
 	ipcdev_queue_close(q);
 	ipcdev_pipe_close(mine);
 }

@@ -93,12 +93,54 @@ TEST(api_rejects_bad_arguments)
 	EXPECT_EQ(-EINVAL, ipcdev_queue_shutdown(NULL, 0));
 	ASSERT_EQ(0, ipcdev_simplequeue_create(&q));
 	EXPECT_EQ(-EINVAL, ipcdev_queue_get(q, name, NULL, 0));
-	EXPECT_EQ(-EINVAL, ipcdev_queue_endpoint(q, 0, &q));
-	EXPECT_EQ(-EINVAL, ipcdev_queue_endpoint(q, 4, &q));
+	EXPECT_EQ(-EINVAL, ipcdev_queue_endpoint(&q, q, IPCDEV_CREATE));
+	EXPECT_EQ(-EINVAL, ipcdev_queue_endpoint(&q, q, IPCDEV_OBSERVER |
+						 IPCDEV_PRODUCER));
+	EXPECT_EQ(-EINVAL, ipcdev_queue_endpoint(NULL, q, IPCDEV_PRODUCER));
 	ipcdev_queue_close(q);
 }
 
 /* The library restarts after EINTR with the deadline it computed once. */
+/*
+ * An anonymous queue's handle makes observer handles (IPCDEV_OBSERVER, or
+ * no role at all): no endpoint, no put or get, but counts, task_done,
+ * join and shutdown; the library maps no ring for them.
+ */
+TEST(api_observer_endpoint_on_anonymous_queue)
+{
+	struct ipcq_queue_stat st;
+	ipcdev_queue *q, *obs, *none;
+	char buf[8];
+	size_t len = sizeof(buf);
+
+	ASSERT_EQ(0, ipcdev_queue_create(&q, 0));
+	ASSERT_EQ(0, ipcdev_queue_endpoint(&obs, q, IPCDEV_OBSERVER));
+	ASSERT_EQ(0, ipcdev_queue_endpoint(&none, q, 0));
+	ASSERT_EQ(0, ipcdev_queue_stat(obs, &st));
+	EXPECT_EQ(0, st.endpoint);
+	EXPECT_EQ(1, st.producers);
+	EXPECT_EQ(1, st.consumers);
+	ASSERT_EQ(0, ipcdev_queue_stat(none, &st));
+	EXPECT_EQ(0, st.endpoint);
+	EXPECT_EQ(TEST_QUEUE_STATE, st.state & IPCQ_STATE_RING);
+	EXPECT_EQ(-EBADF, ipcdev_queue_put(obs, "x", 1, IPCDEV_NOWAIT));
+	EXPECT_EQ(-EBADF, ipcdev_queue_get(none, buf, &len, IPCDEV_NOWAIT));
+	/* An observer of an observer is still an observer; never more. */
+	EXPECT_EQ(-EACCES, ipcdev_queue_endpoint(&q, obs, IPCDEV_PRODUCER));
+	ASSERT_EQ(0, ipcdev_queue_put(q, "x", 1, IPCDEV_NOWAIT));
+	EXPECT_EQ(1, ipcdev_queue_qsize(obs));
+	EXPECT_EQ(0, ipcdev_queue_get(q, buf, &len, IPCDEV_NOWAIT));
+	EXPECT_EQ(-EAGAIN, ipcdev_queue_join(obs, IPCDEV_NOWAIT));
+	EXPECT_EQ(0, ipcdev_queue_task_done(obs));
+	EXPECT_EQ(0, ipcdev_queue_join(none, IPCDEV_NOWAIT));
+	/* An observer may shut the queue down (a supervisor would). */
+	EXPECT_EQ(0, ipcdev_queue_shutdown(none, 0));
+	EXPECT_EQ(-ESHUTDOWN, ipcdev_queue_put(q, "x", 1, IPCDEV_NOWAIT));
+	ipcdev_queue_close(q);
+	ipcdev_queue_close(obs);
+	ipcdev_queue_close(none);
+}
+
 TEST(api_restarts_after_signals_without_stretching)
 {
 	uint64_t start, end;
@@ -222,13 +264,13 @@ TEST_F(kill_producer, consumer_sees_everything_then_eof)
 	int ret;
 
 	ASSERT_EQ(0, ipcdev_queue_create(&q, variant->stage == 2 ? 8 : 0));
-	ASSERT_EQ(0, ipcdev_queue_endpoint(q, IPCDEV_CONSUMER, &self->cons));
+	ASSERT_EQ(0, ipcdev_queue_endpoint(&self->cons, q, IPCDEV_CONSUMER));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		ipcdev_queue *p;
 
-		if (ipcdev_queue_endpoint(q, IPCDEV_PRODUCER, &p))
+		if (ipcdev_queue_endpoint(&p, q, IPCDEV_PRODUCER))
 			_exit(1);
 		ipcdev_queue_close(q);
 		ipcdev_queue_close(self->cons);
@@ -309,7 +351,7 @@ TEST_F(kill_consumer, producer_gets_epipe)
 	char c;
 
 	ASSERT_EQ(0, ipcdev_queue_create(&q, 1));
-	ASSERT_EQ(0, ipcdev_queue_endpoint(q, IPCDEV_PRODUCER, &prod));
+	ASSERT_EQ(0, ipcdev_queue_endpoint(&prod, q, IPCDEV_PRODUCER));
 	ASSERT_EQ(0, pipe(go));
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -318,7 +360,7 @@ TEST_F(kill_consumer, producer_gets_epipe)
 		char buf[8];
 		size_t len = sizeof(buf);
 
-		if (ipcdev_queue_endpoint(q, IPCDEV_CONSUMER, &cons))
+		if (ipcdev_queue_endpoint(&cons, q, IPCDEV_CONSUMER))
 			_exit(1);
 		ipcdev_queue_close(q);
 		ipcdev_queue_close(prod);
@@ -532,7 +574,7 @@ static void stress_run(struct __test_metadata *_metadata, int producers,
 			struct stress_msg m;
 			ipcdev_queue *mine;
 
-			if (ipcdev_queue_endpoint(q, IPCDEV_PRODUCER, &mine))
+			if (ipcdev_queue_endpoint(&mine, q, IPCDEV_PRODUCER))
 				_exit(1);
 			ipcdev_queue_close(q);
 			for (i = 0; i < per_producer; i++)
@@ -552,7 +594,7 @@ static void stress_run(struct __test_metadata *_metadata, int producers,
 			size_t len;
 			int ret;
 
-			if (ipcdev_queue_endpoint(q, IPCDEV_CONSUMER, &mine))
+			if (ipcdev_queue_endpoint(&mine, q, IPCDEV_CONSUMER))
 				_exit(1);
 			ipcdev_queue_close(q);
 			for (;;) {

@@ -680,8 +680,8 @@ TEST_F_TIMEOUT(ring, producer_stopped_mid_put_keeps_fifo, 300)
 
 	ASSERT_NE(NULL, stop);
 	ASSERT_EQ(0, ipcdev_queue_create_ring(&q, 0, 32));
-	ASSERT_EQ(0, ipcdev_queue_endpoint(q, IPCDEV_PRODUCER, &prod));
-	ASSERT_EQ(0, ipcdev_queue_endpoint(q, IPCDEV_CONSUMER, &cons));
+	ASSERT_EQ(0, ipcdev_queue_endpoint(&prod, q, IPCDEV_PRODUCER));
+	ASSERT_EQ(0, ipcdev_queue_endpoint(&cons, q, IPCDEV_CONSUMER));
 	ASSERT_EQ(0, raw_map(ipcdev_queue_fd(q), &r));
 	pid = fork();
 	ASSERT_LE(0, pid);

@@ -107,8 +107,8 @@ static void q_close_end(struct link *l, int dir, int sender)
 	ipcdev_queue *mine;
 
 	/* Each process becomes an endpoint of its own kind only. */
-	if (ipcdev_queue_endpoint(l->q[dir], sender ? IPCDEV_PRODUCER :
-				  IPCDEV_CONSUMER, &mine) == 0) {
+	if (ipcdev_queue_endpoint(&mine, l->q[dir], sender ? IPCDEV_PRODUCER :
+				  IPCDEV_CONSUMER) == 0) {
 		ipcdev_queue_close(l->q[dir]);
 		l->q[dir] = mine;
 	}

@@ -87,8 +87,8 @@ static void ur_endpoint(ipcdev_queue **q, int producer)
 {
 	ipcdev_queue *mine;
 
-	if (ipcdev_queue_endpoint(*q, producer ? IPCDEV_PRODUCER :
-				  IPCDEV_CONSUMER, &mine) == 0) {
+	if (ipcdev_queue_endpoint(&mine, *q, producer ? IPCDEV_PRODUCER :
+				  IPCDEV_CONSUMER) == 0) {
 		ipcdev_queue_close(*q);
 		*q = mine;
 	}

@@ -21,7 +21,7 @@ static void producer(ipcdev_queue *q, int id)
 	int i, len;
 
 	/* An endpoint of our own: our exit is what ends the stream. */
-	if (ipcdev_queue_endpoint(q, IPCDEV_PRODUCER, &out))
+	if (ipcdev_queue_endpoint(&out, q, IPCDEV_PRODUCER))
 		_exit(1);
 	ipcdev_queue_close(q);
 	for (i = 0; i < JOBS_PER_PRODUCER; i++) {
@@ -39,7 +39,7 @@ static void consumer(ipcdev_queue *q, int id)
 	size_t len;
 	int ret, n = 0;
 
-	if (ipcdev_queue_endpoint(q, IPCDEV_CONSUMER, &in))
+	if (ipcdev_queue_endpoint(&in, q, IPCDEV_CONSUMER))
 		_exit(1);
 	ipcdev_queue_close(q);
 	for (;;) {

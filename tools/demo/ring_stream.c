@@ -42,7 +42,7 @@ static double stream(ipcdev_queue *q)
 	if (pid == 0) {
 		ipcdev_queue *out;
 
-		if (ipcdev_queue_endpoint(q, IPCDEV_PRODUCER, &out))
+		if (ipcdev_queue_endpoint(&out, q, IPCDEV_PRODUCER))
 			_exit(1);
 		ipcdev_queue_close(q);
 		memset(msg, 'x', sizeof(msg));
@@ -57,7 +57,7 @@ static double stream(ipcdev_queue *q)
 	{
 		ipcdev_queue *in;
 
-		if (ipcdev_queue_endpoint(q, IPCDEV_CONSUMER, &in))
+		if (ipcdev_queue_endpoint(&in, q, IPCDEV_CONSUMER))
 			return -1;
 		ipcdev_queue_close(q);
 		q = in;

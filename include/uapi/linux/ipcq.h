@@ -706,6 +706,43 @@ struct ipcq_list {
 #define IPCQ_RING_READING	3
 #define IPCQ_RING_SKIP		1	/* owner field of a FULL slot */
 
+/*
+ * The slot protocol's arithmetic, for the kernel and for users alike.
+ *
+ * ipcq_ring_pos_diff() - signed distance from position @b to position @a,
+ * both taken modulo 2^IPCQ_RING_POS_BITS (as a control word holds them):
+ * negative when @a comes before @b, 0 when they are the same position.
+ * Written without shifting a negative value, which C leaves to the
+ * implementation.
+ */
+static __inline__ __s64 ipcq_ring_pos_diff(__u64 a, __u64 b)
+{
+	__u64 half = (__u64)1 << (IPCQ_RING_POS_BITS - 1);
+
+	return (__s64)((a - b + half) & IPCQ_RING_POS_MASK) - (__s64)half;
+}
+
+/*
+ * ipcq_ring_ctl_diff() - where the slot whose control word is @ctl stands
+ * against position @pos: below 0, it still holds an earlier position (for
+ * a put: the ring is full); 0, it holds @pos; above 0, a later one (@pos
+ * was passed over: look at the next position).
+ */
+static __inline__ __s64 ipcq_ring_ctl_diff(__u64 ctl, __u64 pos)
+{
+	return ipcq_ring_pos_diff(IPCQ_RING_CTL_POS(ctl), pos);
+}
+
+/*
+ * ipcq_ring_ctl_freed() - the control word a get stores, with release
+ * ordering, once it has copied the message of position @pos out of a
+ * ring of @slots slots: the slot is EMPTY for the put one lap later.
+ */
+static __inline__ __u64 ipcq_ring_ctl_freed(__u64 pos, __u32 slots)
+{
+	return IPCQ_RING_CTL(pos + slots, IPCQ_RING_EMPTY, 0);
+}
+
 /* Bits of the route word. */
 #define IPCQ_ROUTE_PUT		(1U << 0)	/* puts go through the kernel */
 #define IPCQ_ROUTE_GET		(1U << 1)	/* gets go through the kernel */
