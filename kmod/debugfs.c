@@ -35,7 +35,7 @@ DEFINE_SHOW_ATTRIBUTE(ipcq_debugfs_stats);
 
 static int ipcq_debugfs_uring_show(struct seq_file *m, void *unused)
 {
-	ipcq_uring_show(m);
+	ipcq_objects_show_calls(m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(ipcq_debugfs_uring);

@@ -92,7 +92,7 @@ static u64 ipcq_features(u32 api_version)
 	return IPCQ_FEATURE_API | IPCQ_FEATURE_QUEUE | IPCQ_FEATURE_PIPE |
 	       IPCQ_FEATURE_SYNC | IPCQ_FEATURE_LIST | IPCQ_FEATURE_RING |
 	       IPCQ_FEATURE_SEM_SHARED |
-	       (IS_ENABLED(CONFIG_IO_URING) ? IPCQ_FEATURE_URING : 0);
+	       (ipcq_uring_offered() ? IPCQ_FEATURE_URING : 0);
 }
 
 static long ipcq_ioctl_api(struct ipcq_api __user *uarg)
@@ -161,7 +161,6 @@ static const struct file_operations ipcq_dev_fops = {
 	.open		= nonseekable_open,
 	.unlocked_ioctl	= ipcq_dev_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
-	.llseek		= no_llseek,
 };
 
 /*
@@ -214,7 +213,6 @@ static void __exit ipcq_exit(void)
 	misc_deregister(&ipcq_misc);
 	ipcq_registry_exit();
 	ipcq_objects_exit();
-	ipcq_uring_exit();
 }
 
 module_init(ipcq_init);

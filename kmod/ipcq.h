@@ -89,6 +89,10 @@ struct ipcq_object {
 	kuid_t uid, cuid;		/* owner, creator */
 	kgid_t gid, cgid;
 	umode_t mode;			/* 0777 bits */
+	spinlock_t *lock;		/* the type's object lock */
+	struct list_head calls;		/* io_uring calls parked here (uring.c),
+					 * under *lock
+					 */
 	struct user_namespace *user_ns;	/* of the creator's IPC namespace,
 					 * for CAP_IPC_OWNER; referenced
 					 */
@@ -124,6 +128,8 @@ typedef long (*ipcq_dispatch_fn)(struct file *file, unsigned int cmd,
 struct ipcq_file_type {
 	const struct file_operations fops;
 	ipcq_dispatch_fn dispatch;
+	/* The @i-th object behind a file, or NULL past the last. */
+	struct ipcq_object *(*object)(struct file *file, unsigned int i);
 };
 
 static inline const struct ipcq_file_type *ipcq_file_type_of(struct file *file)
@@ -134,7 +140,8 @@ static inline const struct ipcq_file_type *ipcq_file_type_of(struct file *file)
 long ipcq_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 int ipcq_file_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags);
 
-#define IPCQ_FILE_TYPE(_dispatch, _release, _poll, _mmap, _fdinfo) {	\
+#define IPCQ_FILE_TYPE(_dispatch, _object, _release, _poll, _mmap,	\
+		       _fdinfo) {					\
 	.fops = {							\
 		.owner		= THIS_MODULE,				\
 		.release	= _release,				\
@@ -143,15 +150,16 @@ int ipcq_file_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags);
 		.unlocked_ioctl	= ipcq_file_ioctl,			\
 		.compat_ioctl	= compat_ptr_ioctl,			\
 		.uring_cmd	= ipcq_file_uring_cmd,			\
-		.llseek		= no_llseek,				\
 		.show_fdinfo	= _fdinfo,				\
 	},								\
 	.dispatch = _dispatch,						\
+	.object = _object,						\
 }
 
 /* object.c */
 int ipcq_object_init(struct ipcq_object *obj, u32 type,
-		     const struct ipcq_object_ops *ops, umode_t mode);
+		     const struct ipcq_object_ops *ops, spinlock_t *lock,
+		     umode_t mode);
 void ipcq_object_publish(struct ipcq_object *obj);
 void ipcq_object_get(struct ipcq_object *obj);
 void ipcq_object_put(struct ipcq_object *obj);
@@ -171,13 +179,14 @@ int ipcq_install_file(const char *name, const struct ipcq_file_type *type,
 		      void *priv, int flags, bool cloexec);
 void ipcq_object_show_fdinfo(struct seq_file *m, struct ipcq_object *obj);
 void ipcq_objects_show(struct seq_file *m);
+void ipcq_objects_show_calls(struct seq_file *m);
 u64 ipcq_objects_created(void);
 
 /* wait.c */
 
 /*
- * How an operation waits: under @lock (held by the caller of ipcq_wait()),
- * on @wq, counted in *@waiters while it sleeps, until @deadline (absolute
+ * How an operation waits: under @obj's lock (held by the caller of
+ * ipcq_wait()), on @wq, counted in *@waiters while it sleeps, until @deadline (absolute
  * CLOCK_MONOTONIC ns). @exclusive: one wake-up wakes one waiter (units,
  * messages, room); otherwise every waiter (events, end states). An
  * io_uring @call parks at @site (the park site of @wq, exclusive waits
@@ -186,7 +195,7 @@ u64 ipcq_objects_created(void);
  * stack.
  */
 struct ipcq_waiter {
-	spinlock_t *lock;		/* the object's, held by the caller */
+	struct ipcq_object *obj;
 	struct wait_queue_head *wq;
 	u32 *waiters;
 	struct ipcq_park_site *site;
@@ -273,11 +282,9 @@ struct ipcq_park_site {
 };
 
 void ipcq_park_site_init(struct ipcq_park_site *site);
-int ipcq_park(struct ipcq_call *call, spinlock_t *lock,
-	      struct wait_queue_head *wq, u32 *waiters,
-	      struct ipcq_park_site *site, u64 deadline);
-void ipcq_uring_exit(void);
-void ipcq_uring_show(struct seq_file *m);
+int ipcq_park(struct ipcq_call *call, const struct ipcq_waiter *w);
+bool ipcq_uring_offered(void);
+void ipcq_uring_show_object(struct seq_file *m, struct ipcq_object *obj);
 
 /* debugfs.c */
 void ipcq_debugfs_init(void);

@@ -258,19 +258,19 @@ const struct ipcq_sync_type ipcq_lock_type = {
 struct ipcq_sync *ipcq_sync_lock_from_fd(unsigned int fd)
 {
 	struct ipcq_sync *s = ERR_PTR(-ENOTTY);
-	struct fd f = fdget(fd);
+	struct file *file = fget(fd);
 
-	if (!f.file)
+	if (!file)
 		return ERR_PTR(-EBADF);
-	if (ipcq_sync_file_is(f.file)) {
-		struct ipcq_sync_file *sf = f.file->private_data;
+	if (ipcq_sync_file_is(file)) {
+		struct ipcq_sync_file *sf = file->private_data;
 
 		if (sf->s->obj.type == IPCQ_TYPE_LOCK) {
 			s = sf->s;
 			ipcq_object_get(&s->obj);
 		}
 	}
-	fdput(f);
+	fput(file);
 	return s;
 }
 

@@ -102,7 +102,8 @@ static void ipcq_user_uncharge(struct ipcq_user *u)
 }
 
 int ipcq_object_init(struct ipcq_object *obj, u32 type,
-		     const struct ipcq_object_ops *ops, umode_t mode)
+		     const struct ipcq_object_ops *ops, spinlock_t *lock,
+		     umode_t mode)
 {
 	struct ipcq_user *u = ipcq_user_charge(current_euid());
 
@@ -118,6 +119,8 @@ int ipcq_object_init(struct ipcq_object *obj, u32 type,
 	obj->gid = current_egid();
 	obj->cgid = obj->gid;
 	obj->mode = mode & 0777;
+	obj->lock = lock;
+	INIT_LIST_HEAD(&obj->calls);
 	obj->user_ns = get_user_ns(current->nsproxy->ipc_ns->user_ns);
 	obj->ns = NULL;
 	INIT_HLIST_NODE(&obj->hash_node);
@@ -279,7 +282,8 @@ void ipcq_object_fill_info(struct ipcq_object *obj,
 
 /*
  * A new anonymous file of @type for an object. ipcq files carry calls, not
- * a byte stream: no position, so no lseek, pread or pwrite.
+ * a byte stream: no position, so no lseek (ESPIPE, the file types have no
+ * llseek), pread or pwrite.
  */
 struct file *ipcq_anon_file(const char *name, const struct ipcq_file_type *type,
 			    void *priv, int flags)
@@ -332,6 +336,21 @@ void ipcq_object_show_fdinfo(struct seq_file *m, struct ipcq_object *obj)
 	seq_printf(m, "owner:\t%u:%u\nmode:\t%04o\n",
 		   from_kuid_munged(seq_user_ns(m), obj->uid),
 		   from_kgid_munged(seq_user_ns(m), obj->gid), obj->mode);
+}
+
+/* debugfs "uring": the io_uring commands in progress, object by object. */
+void ipcq_objects_show_calls(struct seq_file *m)
+{
+	struct ipcq_object *obj;
+
+	seq_puts(m, "object\tstate\tcmd_op\tpid\tuser_data\n");
+	mutex_lock(&ipcq_objects_lock);
+	list_for_each_entry(obj, &ipcq_objects, all_node) {
+		spin_lock(obj->lock);
+		ipcq_uring_show_object(m, obj);
+		spin_unlock(obj->lock);
+	}
+	mutex_unlock(&ipcq_objects_lock);
 }
 
 /* debugfs: one line per live object, in every namespace. */

@@ -103,6 +103,17 @@ static __poll_t ipcq_pipe_poll(struct file *file, poll_table *wait)
 	return mask;
 }
 
+/* An end's queues: the one it receives from, then the one it sends to. */
+static struct ipcq_object *ipcq_pipe_object(struct file *file, unsigned int i)
+{
+	struct ipcq_pipe_end *end = file->private_data;
+	struct ipcq_queue *q[2] = { end->in, end->out };
+
+	if (i == 0 && !q[0])
+		i = 1;
+	return i < 2 && q[i] ? ipcq_queue_object(q[i]) : NULL;
+}
+
 static void ipcq_pipe_end_free(struct ipcq_pipe_end *end)
 {
 	if (end->in) {
@@ -143,7 +154,8 @@ static void ipcq_pipe_show_fdinfo(struct seq_file *m, struct file *file)
 }
 
 static const struct ipcq_file_type ipcq_pipe_file_type =
-	IPCQ_FILE_TYPE(ipcq_pipe_dispatch, ipcq_pipe_release, ipcq_pipe_poll,
+	IPCQ_FILE_TYPE(ipcq_pipe_dispatch, ipcq_pipe_object, ipcq_pipe_release,
+		       ipcq_pipe_poll,
 		       NULL, ipcq_pipe_show_fdinfo);
 
 /*

@@ -323,7 +323,7 @@ long ipcq_queue_join(struct ipcq_queue *q, struct ipcq_wait __user *uarg,
 		return -EINVAL;
 	/* The last task_done wakes every joiner. */
 	w = (struct ipcq_waiter) {
-		.lock = &q->lock,
+		.obj = &q->obj,
 		.wq = &q->join_wq,
 		.waiters = &q->joiners,
 		.call = call,
@@ -614,7 +614,7 @@ struct ipcq_queue *ipcq_queue_create_obj(const struct ipcq_queue_attr *attr)
 		q->ring_max_bytes = (u64)attr->ring_slots * attr->slot_size;
 	}
 	ret = ipcq_object_init(&q->obj, IPCQ_TYPE_QUEUE, &ipcq_queue_ops,
-			       attr->mode);
+			       &q->lock, attr->mode);
 	if (ret) {
 		ipcq_ring_free(q->ring);
 		kfree(q);

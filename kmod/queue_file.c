@@ -139,6 +139,14 @@ static __poll_t ipcq_queue_poll(struct file *file, poll_table *wait)
 				     ipcq_file_roles(file), wait);
 }
 
+static struct ipcq_object *ipcq_queue_object_of(struct file *file,
+						unsigned int i)
+{
+	struct ipcq_queue *q = file->private_data;
+
+	return i ? NULL : &q->obj;
+}
+
 static int ipcq_queue_release(struct inode *inode, struct file *file)
 {
 	struct ipcq_queue *q = file->private_data;
@@ -178,8 +186,9 @@ static void ipcq_queue_show_fdinfo(struct seq_file *m, struct file *file)
 
 static const struct ipcq_file_type ipcq_queue_file_type =
 	/* Only an attachment file maps a ring; the queue file maps nothing. */
-	IPCQ_FILE_TYPE(ipcq_queue_dispatch, ipcq_queue_release, ipcq_queue_poll,
-		       NULL, ipcq_queue_show_fdinfo);
+	IPCQ_FILE_TYPE(ipcq_queue_dispatch, ipcq_queue_object_of,
+		       ipcq_queue_release, ipcq_queue_poll, NULL,
+		       ipcq_queue_show_fdinfo);
 
 static struct ipcq_object *ipcq_queue_create(void *arg)
 {

@@ -35,7 +35,7 @@ static void ipcq_queue_waiter(struct ipcq_waiter *w, struct ipcq_queue *q,
 			      struct ipcq_call *call)
 {
 	*w = (struct ipcq_waiter) {
-		.lock = &q->lock,
+		.obj = &q->obj,
 		.wq = put ? &q->put_wq : &q->get_wq,
 		.waiters = put ? &q->putters : &q->getters,
 		.site = put ? &q->put_site : &q->get_site,

@@ -92,13 +92,6 @@ static void *ring_data(u64 *ctl)
 	return (char *)ctl + SLOT_OFF_DATA;
 }
 
-/* Signed distance from position @b to the position field @a, mod 2^46. */
-static s64 ring_diff(u64 a, u64 b)
-{
-	return (s64)((a - b) << (64 - IPCQ_RING_POS_BITS)) >>
-	       (64 - IPCQ_RING_POS_BITS);
-}
-
 /* Slots start on their own cache lines. */
 static u32 ring_stride(u32 slot_size)
 {
@@ -203,7 +196,7 @@ static void ring_advance(u64 *hint, u64 pos)
 {
 	u64 old = READ_ONCE(*hint);
 
-	if (ring_diff(pos, old) > 0)
+	if (ipcq_ring_pos_diff(pos, old) > 0)
 		cmpxchg64(hint, old, pos);
 }
 
@@ -223,7 +216,7 @@ bool ipcq_ring_push(struct ipcq_ring *r, const void *data, u32 len)
 	for (i = 0; i < 2 * r->slots; i++) {
 		u64 *ctl = ring_ctl(r, pos);
 		u64 cur = READ_ONCE(*ctl);
-		s64 d = ring_diff(IPCQ_RING_CTL_POS(cur), pos);
+		s64 d = ipcq_ring_ctl_diff(cur, pos);
 
 		if (d < 0)
 			return false;	/* an older lap is still here: full */
@@ -259,7 +252,7 @@ u64 ipcq_ring_frontier(struct ipcq_ring *r, bool *full)
 	*full = false;
 	for (i = 0; i < 2 * r->slots; i++) {
 		u64 cur = READ_ONCE(*ring_ctl(r, pos));
-		s64 d = ring_diff(IPCQ_RING_CTL_POS(cur), pos);
+		s64 d = ipcq_ring_ctl_diff(cur, pos);
 
 		if (d < 0) {
 			*full = true;
@@ -275,15 +268,14 @@ u64 ipcq_ring_frontier(struct ipcq_ring *r, bool *full)
 /* True if position @pos comes before position @mark. */
 bool ipcq_ring_before(u64 pos, u64 mark)
 {
-	return ring_diff(pos, mark) < 0;
+	return ipcq_ring_pos_diff(pos, mark) < 0;
 }
 
 /* Frees the slot of @pos, which the kernel claimed for reading. */
 static void ring_release(struct ipcq_ring *r, u64 *ctl, u64 pos)
 {
 	/* Our reads of the slot before it is free for the next put. */
-	smp_store_release(ctl, IPCQ_RING_CTL(pos + r->slots,
-					     IPCQ_RING_EMPTY, 0));
+	smp_store_release(ctl, ipcq_ring_ctl_freed(pos, r->slots));
 	ring_advance(ring_word(r, RING_OFF_HEAD), pos + 1);
 }
 
@@ -305,7 +297,7 @@ int ipcq_ring_next(struct ipcq_ring *r, u64 *posp, u32 *lenp)
 		u64 *ctl = ring_ctl(r, pos);
 		/* Pairs with the commit: FULL before length and payload. */
 		u64 cur = smp_load_acquire(ctl);
-		s64 d = ring_diff(IPCQ_RING_CTL_POS(cur), pos);
+		s64 d = ipcq_ring_ctl_diff(cur, pos);
 		u32 len;
 
 		*posp = pos;
@@ -344,7 +336,7 @@ static int ring_full_at(struct ipcq_ring *r, u64 pos, u64 *curp)
 	u64 cur = smp_load_acquire(ring_ctl(r, pos));
 
 	if (IPCQ_RING_CTL_STATE(cur) != IPCQ_RING_FULL ||
-	    ring_diff(IPCQ_RING_CTL_POS(cur), pos) ||
+	    ipcq_ring_ctl_diff(cur, pos) ||
 	    IPCQ_RING_CTL_OWNER(cur) == IPCQ_RING_SKIP)
 		return -EAGAIN;
 	*curp = cur;
@@ -419,7 +411,7 @@ void ipcq_ring_done(struct ipcq_ring *r, u64 pos, bool taken)
 	}
 	/* Length and payload are as they were: nothing more to order. */
 	WRITE_ONCE(*ctl, IPCQ_RING_CTL(pos, IPCQ_RING_FULL, 0));
-	if (ring_diff(READ_ONCE(*head), pos) > 0)
+	if (ipcq_ring_pos_diff(READ_ONCE(*head), pos) > 0)
 		WRITE_ONCE(*head, pos);
 }
 
@@ -471,8 +463,7 @@ u64 ipcq_ring_drop(struct ipcq_ring *r)
 		 * Released as in ring_release(); @pos is the control word's
 		 * 46 bits, so the hints are left as they are.
 		 */
-		smp_store_release(ctl, IPCQ_RING_CTL(pos + r->slots,
-						     IPCQ_RING_EMPTY, 0));
+		smp_store_release(ctl, ipcq_ring_ctl_freed(pos, r->slots));
 	}
 	return dropped;
 }
@@ -497,7 +488,7 @@ bool ipcq_ring_reclaim(struct ipcq_ring *r, u32 owner)
 		if (IPCQ_RING_CTL_STATE(cur) == IPCQ_RING_WRITING)
 			new = IPCQ_RING_CTL(pos, IPCQ_RING_FULL, IPCQ_RING_SKIP);
 		else if (IPCQ_RING_CTL_STATE(cur) == IPCQ_RING_READING)
-			new = IPCQ_RING_CTL(pos + r->slots, IPCQ_RING_EMPTY, 0);
+			new = ipcq_ring_ctl_freed(pos, r->slots);
 		else
 			continue;
 		if (cmpxchg64(ctl, cur, new) == cur)
@@ -583,8 +574,8 @@ static void ipcq_ring_file_show_fdinfo(struct seq_file *m, struct file *file)
 }
 
 static const struct ipcq_file_type ipcq_ring_file_type =
-	IPCQ_FILE_TYPE(ipcq_ring_file_dispatch, ipcq_ring_file_release, NULL,
-		       ipcq_ring_file_mmap, ipcq_ring_file_show_fdinfo);
+	IPCQ_FILE_TYPE(ipcq_ring_file_dispatch, NULL, ipcq_ring_file_release,
+		       NULL, ipcq_ring_file_mmap, ipcq_ring_file_show_fdinfo);
 
 /*
  * IPCQ_IOC_RING_ATTACH on @endpoint, a file of @q with @roles: a new

@@ -83,7 +83,7 @@ void ipcq_sync_waiter(struct ipcq_waiter *w, struct ipcq_sync *s,
 		      const struct ipcq_sync_op *op, struct ipcq_call *call)
 {
 	*w = (struct ipcq_waiter) {
-		.lock = &s->lock,
+		.obj = &s->obj,
 		.wq = &s->wq,
 		.waiters = &s->waiters,
 		.site = &s->site,
@@ -451,6 +451,13 @@ static long ipcq_sync_dispatch(struct file *file, unsigned int cmd,
 	}
 }
 
+static struct ipcq_object *ipcq_sync_object(struct file *file, unsigned int i)
+{
+	struct ipcq_sync_file *f = file->private_data;
+
+	return i ? NULL : &f->s->obj;
+}
+
 static __poll_t ipcq_sync_poll(struct file *file, poll_table *wait)
 {
 	struct ipcq_sync_file *f = file->private_data;
@@ -501,8 +508,8 @@ static void ipcq_sync_show_fdinfo(struct seq_file *m, struct file *file)
 }
 
 static const struct ipcq_file_type ipcq_sync_file_type =
-	IPCQ_FILE_TYPE(ipcq_sync_dispatch, ipcq_sync_release, ipcq_sync_poll,
-		       ipcq_sync_mmap, ipcq_sync_show_fdinfo);
+	IPCQ_FILE_TYPE(ipcq_sync_dispatch, ipcq_sync_object, ipcq_sync_release,
+		       ipcq_sync_poll, ipcq_sync_mmap, ipcq_sync_show_fdinfo);
 
 /* Whether @file is a sync object's file (for binding conditions). */
 bool ipcq_sync_file_is(struct file *file)
@@ -556,7 +563,8 @@ static struct ipcq_object *ipcq_sync_create(void *arg)
 		kfree(s);
 		return ERR_PTR(ret);
 	}
-	ret = ipcq_object_init(&s->obj, attr->type, &ipcq_sync_ops, attr->mode);
+	ret = ipcq_object_init(&s->obj, attr->type, &ipcq_sync_ops, &s->lock,
+			       attr->mode);
 	if (ret) {
 		if (s->ops->free)
 			s->ops->free(s);

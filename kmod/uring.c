@@ -1,19 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * io_uring commands: the object files' ioctls, carried out without a
- * thread waiting for them.
+ * thread waiting for them, on io_uring's public uring_cmd API only
+ * (<linux/io_uring/cmd.h>).
  *
  * A command runs the file's own ioctl dispatcher with a struct ipcq_call.
- * Where a thread would sleep, the operation calls ipcq_park() instead,
- * under the object's lock, with the wait queue, waiter count and deadline
- * it would have slept with, and returns -EIOCBQUEUED. The call then waits
- * on that queue with a wake function of its own, never in io_uring's
- * worker pool. Woken, it runs the same dispatcher again, in the
- * submitter's task (io_uring_cmd_complete_in_task()), where user memory
- * is reachable; that try either finishes the command or parks it again.
+ * Where a thread would sleep, the operation parks the call instead
+ * (ipcq_park(), from wait.c), under the object's lock, with the wait queue,
+ * waiter count and deadline it would have slept with, and returns
+ * -EIOCBQUEUED. The call then waits on that queue with a wake function of
+ * its own, never in io_uring's worker pool. Woken, it runs the same
+ * dispatcher again, in the submitter's task (io_uring task work), where
+ * user memory is reachable; that try either finishes the command or parks
+ * it again.
  *
- * A parked call is fired exactly once (state ARMED -> FIRED, by
- * cmpxchg) by whichever comes first: a wake-up, its deadline (hrtimer),
+ * A parked call is fired exactly once (state ARMED -> FIRED, by cmpxchg)
+ * by whichever comes first: a wake-up, its deadline (hrtimer),
  * IPCQ_URING_CANCEL, or teardown (below). Only the winner queues the task
  * work; the task work unparks and either tries again or completes.
  *
@@ -30,22 +32,30 @@
  * and calls of other tasks are not held up. So parked gets complete in
  * the order they were parked.
  *
- * Teardown. Kernels from 6.7 let a command be marked cancelable: io_uring
- * then calls us with IO_URING_F_CANCEL when its ring goes away or its task
- * exits. Older ones (Debian's 6.1) wait for parked commands forever in
- * both cases, so a watchdog looks at every parked call IPCQ_WATCHDOG_MS
- * apart while any is parked and cancels those whose ring is dying or
- * whose task is cancelling its io_uring requests (exit, exec).
+ * Teardown. Every command is marked cancelable before it first runs:
+ * io_uring then calls us with IO_URING_F_CANCEL when its ring goes away or
+ * its task exits, and a parked call is fired as canceled. A call already
+ * woken learns it from its task work's IO_URING_F_TASK_DEAD (the ring
+ * dying or the task exiting): it then takes nothing, since its completion
+ * would be lost. Every command ends through io_uring_cmd_done(), which
+ * takes it off io_uring's cancelable list; its call is freed after that,
+ * so a cancel never meets a freed call. IORING_OP_ASYNC_CANCEL does not
+ * look at driver commands (io_uring searches only its own poll, timeout,
+ * futex, waitid and worker lists): IPCQ_URING_CANCEL cancels by user_data.
  *
- * Locks: ipcq_calls_lock (the list of calls that have parked) nests
- * inside an object's lock (ipcq_park()) and takes none of ours; the wake
- * function runs under the wait queue's lock and takes no lock but
- * io_uring's own.
+ * Kernels: the cancelable API came in 6.7 and IO_URING_F_TASK_DEAD for a
+ * dying ring later; the commands are offered from 6.12 (IPCQ_URING). Older
+ * kernels (Debian 12's 6.1) would wait forever for a parked command when
+ * its ring closes or its task exits, and know no way to tell us: there
+ * IPCQ_FEATURE_URING is not offered and every command is EOPNOTSUPP.
+ *
+ * Locks: a call is on its object's list (ipcq_object.calls) from its
+ * first park until it ends, under the object's lock, which also guards
+ * its waiter count and park; the wake function runs under the wait
+ * queue's lock (which guards the site) and takes no lock but io_uring's.
  */
 #include <linux/atomic.h>
 #include <linux/hrtimer.h>
-#include <linux/io_uring.h>
-#include <linux/io_uring_types.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/sched.h>
@@ -55,24 +65,29 @@
 #include <linux/string.h>
 #include <linux/version.h>
 #include <linux/wait.h>
-#include <linux/workqueue.h>
 
 #include "ipcq.h"
 
-/*
- * From 6.7 a command can be marked cancelable (and the uring_cmd API
- * lives in <linux/io_uring/cmd.h>); 6.1 needs the watchdog. The 6.1
- * build also needs the four-argument io_uring_cmd_done() of 6.1.y
- * stable (Debian's 6.1.0-56 has it).
- */
-#if KERNEL_VERSION(6, 7, 0) <= LINUX_VERSION_CODE
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE && IS_ENABLED(CONFIG_IO_URING)
 #include <linux/io_uring/cmd.h>
-#define IPCQ_URING_CANCELABLE	1
+#define IPCQ_URING	1
 #else
-#define IPCQ_URING_CANCELABLE	0
+#define IPCQ_URING	0
 #endif
 
-#define IPCQ_WATCHDOG_MS	100
+void ipcq_park_site_init(struct ipcq_park_site *site)
+{
+	INIT_LIST_HEAD(&site->busy);
+}
+
+/* Whether this kernel gets io_uring commands (IPCQ_FEATURE_URING). */
+bool ipcq_uring_offered(void)
+{
+	return IPCQ_URING;
+}
+
+#if IPCQ_URING
+
 #define IPCQ_SQE128_CMD_BYTES	80	/* sqe->cmd of a 128-byte SQE */
 
 enum {
@@ -88,37 +103,26 @@ struct ipcq_call {
 	ipcq_dispatch_fn dispatch;
 	unsigned int op;
 	unsigned long arg;
+	u64 user_data;			/* of the SQE, for IPCQ_URING_CANCEL */
+	struct task_struct *task;	/* runs its task work (not a reference:
+					 * io_uring holds one while it exists)
+					 */
+	pid_t pid;			/* the thread that issued it, for debugfs */
 	atomic_t state;			/* IPCQ_CALL_* */
 
 	/* Where it is parked; set by ipcq_park() under the object lock. */
+	struct ipcq_object *obj;	/* NULL until its first park */
+	struct list_head node;		/* on obj->calls from then on */
 	struct wait_queue_entry wait;
-	spinlock_t *lock;		/* the object lock guarding *waiters */
 	struct wait_queue_head *wq;
 	u32 *waiters;
 	struct ipcq_park_site *site;	/* NULL: a non-exclusive wait */
 	bool parked;			/* on wq and counted in *waiters */
-	struct task_struct *task;	/* runs its task work (not a reference:
-					 * io_uring holds one while it exists)
-					 */
-	struct list_head busy_node;	/* on site->busy while fired, not run */
+	struct list_head busy_node;	/* on site->busy while woken, trying */
 	unsigned int deferred;		/* wake-ups held back meanwhile */
 	bool again;			/* parks at the head: keeps its place */
 	struct hrtimer timer;		/* the deadline */
-
-	struct list_head node;		/* ipcq_calls, once parked */
-	pid_t pid;			/* the thread that issued it, for debugfs */
 };
-
-static LIST_HEAD(ipcq_calls);
-static DEFINE_SPINLOCK(ipcq_calls_lock);
-static void ipcq_watchdog_fn(struct work_struct *work);
-static DECLARE_DELAYED_WORK(ipcq_watchdog, ipcq_watchdog_fn);
-
-/* io_uring's request around @cmd: its ring, task and user_data. */
-static struct io_kiocb *ipcq_req(struct io_uring_cmd *cmd)
-{
-	return container_of((struct io_cmd_data *)cmd, struct io_kiocb, cmd);
-}
 
 static struct ipcq_call *ipcq_call_of(struct io_uring_cmd *cmd)
 {
@@ -126,11 +130,6 @@ static struct ipcq_call *ipcq_call_of(struct io_uring_cmd *cmd)
 }
 
 static void ipcq_call_work(struct io_uring_cmd *cmd, unsigned int issue_flags);
-
-void ipcq_park_site_init(struct ipcq_park_site *site)
-{
-	INIT_LIST_HEAD(&site->busy);
-}
 
 /* Fires @call for @why if it is still parked; the caller may not sleep. */
 static bool ipcq_call_fire(struct ipcq_call *call, int why)
@@ -156,7 +155,7 @@ static int ipcq_call_wake(struct wait_queue_entry *wait, unsigned int mode,
 		list_for_each_entry(busy, &site->busy, busy_node) {
 			if (busy->task != call->task)
 				continue;
-			/* Its task has a woken call not run yet: wait. */
+			/* Its task has a woken call still trying: wait. */
 			busy->deferred++;
 			return 1;
 		}
@@ -179,70 +178,62 @@ static enum hrtimer_restart ipcq_call_timer_fn(struct hrtimer *timer)
 }
 
 /*
- * Parks @call where a thread would sleep: on @wq (exclusive when @site is
- * given), counted in *@waiters, until @deadline. The caller holds @lock,
- * the lock @waiters is guarded by and state changes are made under, so no
- * wake-up is lost. Returns -EIOCBQUEUED, or -ETIMEDOUT past @deadline.
+ * Parks @call where a thread would sleep as @w says: on its wait queue
+ * (exclusive when it has a site), counted in its waiters, until its
+ * deadline. The caller holds the object lock, under which the object's
+ * state changes, so no wake-up is lost. Returns -EIOCBQUEUED, or
+ * -ETIMEDOUT past the deadline.
  */
-int ipcq_park(struct ipcq_call *call, spinlock_t *lock,
-	      struct wait_queue_head *wq, u32 *waiters,
-	      struct ipcq_park_site *site, u64 deadline)
+int ipcq_park(struct ipcq_call *call, const struct ipcq_waiter *w)
 {
 	unsigned long flags;
 
-	lockdep_assert_held(lock);
-	if (deadline != IPCQ_DEADLINE_FOREVER && ktime_get_ns() >= deadline)
+	lockdep_assert_held(w->obj->lock);
+	if (w->deadline != IPCQ_DEADLINE_FOREVER &&
+	    ktime_get_ns() >= w->deadline)
 		return -ETIMEDOUT;
-	call->lock = lock;
-	call->wq = wq;
-	call->waiters = waiters;
-	call->site = site;
+	/* First park: its object's list, its timer. */
+	if (!call->obj) {
+		call->obj = w->obj;
+		list_add_tail(&call->node, &w->obj->calls);
+		hrtimer_init(&call->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+		call->timer.function = ipcq_call_timer_fn;
+	}
+	call->wq = w->wq;
+	call->waiters = w->waiters;
+	call->site = w->site;
 	init_waitqueue_func_entry(&call->wait, ipcq_call_wake);
-	spin_lock_irqsave(&wq->lock, flags);
+	spin_lock_irqsave(&call->wq->lock, flags);
 	/*
 	 * A woken call that found nothing leaves its site. The wake-ups it
 	 * held back for its task's other calls announced changes its own try
-	 * has seen (made under @lock, before this park), so none of those
-	 * calls could take anything either: they are dropped, not re-issued.
+	 * has seen (made under the object lock, before this park), so none of
+	 * those calls could take anything either: they are dropped, not
+	 * re-issued.
 	 */
 	list_del_init(&call->busy_node);
-	if (site) {
+	if (call->site) {
 		call->wait.flags |= WQ_FLAG_EXCLUSIVE;
 		if (call->again)
-			__add_wait_queue(wq, &call->wait);
+			__add_wait_queue(call->wq, &call->wait);
 		else
-			__add_wait_queue_entry_tail(wq, &call->wait);
+			__add_wait_queue_entry_tail(call->wq, &call->wait);
 	} else {
-		__add_wait_queue(wq, &call->wait);
+		__add_wait_queue(call->wq, &call->wait);
 	}
-	spin_unlock_irqrestore(&wq->lock, flags);
-	(*waiters)++;
+	spin_unlock_irqrestore(&call->wq->lock, flags);
+	(*call->waiters)++;
 	call->parked = true;
 	/*
-	 * First park: the timer and the list entry, which answers given at
-	 * once never need. Only its owner adds or removes the entry; others
-	 * just walk the list.
-	 */
-	if (list_empty(&call->node)) {
-		hrtimer_init(&call->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
-		call->timer.function = ipcq_call_timer_fn;
-		spin_lock(&ipcq_calls_lock);
-		list_add_tail(&call->node, &ipcq_calls);
-		spin_unlock(&ipcq_calls_lock);
-	}
-	/*
 	 * Armed before its timer starts, so an early expiry is not lost.
-	 * Whoever fires it from here unparks it under @lock, which we hold
-	 * until the timer is set up.
+	 * Whoever fires it from here unparks it under the object lock, which
+	 * we hold until the timer is set up.
 	 */
 	atomic_set_release(&call->state, IPCQ_CALL_ARMED);
-	if (deadline != IPCQ_DEADLINE_FOREVER)
-		hrtimer_start(&call->timer,
-			      deadline > KTIME_MAX ? KTIME_MAX : (ktime_t)deadline,
+	if (w->deadline != IPCQ_DEADLINE_FOREVER)
+		hrtimer_start(&call->timer, w->deadline > KTIME_MAX ?
+			      KTIME_MAX : (ktime_t)w->deadline,
 			      HRTIMER_MODE_ABS);
-#if !IPCQ_URING_CANCELABLE
-	schedule_delayed_work(&ipcq_watchdog, msecs_to_jiffies(IPCQ_WATCHDOG_MS));
-#endif
 	return -EIOCBQUEUED;
 }
 
@@ -253,14 +244,14 @@ static void ipcq_call_unpark(struct ipcq_call *call)
 
 	if (!call->parked)
 		return;
-	spin_lock(call->lock);
+	spin_lock(call->obj->lock);
 	/* Its callback takes no lock of ours: safe to wait for it here. */
 	hrtimer_cancel(&call->timer);
 	spin_lock_irqsave(&call->wq->lock, flags);
 	list_del_init(&call->wait.entry);
 	spin_unlock_irqrestore(&call->wq->lock, flags);
 	(*call->waiters)--;
-	spin_unlock(call->lock);
+	spin_unlock(call->obj->lock);
 	call->parked = false;
 }
 
@@ -273,40 +264,20 @@ static int ipcq_call_result(long ret)
 	return ret;
 }
 
-static void ipcq_call_free(struct ipcq_call *call)
-{
-	if (!list_empty(&call->node)) {
-		spin_lock(&ipcq_calls_lock);
-		list_del(&call->node);
-		spin_unlock(&ipcq_calls_lock);
-	}
-	kfree(call);
-}
-
-/* Runs @call's operation; the caller owns it (state RUNNING). */
-static long ipcq_call_run(struct ipcq_call *call)
-{
-	return call->dispatch(call->cmd->file, call->op, call->arg, call);
-}
-
 /*
- * Whether io_uring is waiting for @call to go: its ring is being torn
- * down, or its task is exiting (or cancelling its io_uring work for
- * exec). Such a call must take nothing: its completion would be lost.
+ * Ends the command with @ret and frees its call: off its object's list
+ * first, then completed (off io_uring's cancelable list), then freed.
  */
-static bool ipcq_call_abandoned(struct ipcq_call *call)
+static void ipcq_call_end(struct ipcq_call *call, long ret,
+			  unsigned int issue_flags)
 {
-	struct io_kiocb *req = ipcq_req(call->cmd);
-	struct task_struct *task = call->task;
-
-	if (percpu_ref_is_dying(&req->ctx->refs) ||
-	    (task->flags & PF_EXITING) || fatal_signal_pending(task))
-		return true;
-#if !IPCQ_URING_CANCELABLE
-	if (task->io_uring && atomic_read(&task->io_uring->in_idle))
-		return true;
-#endif
-	return false;
+	if (call->obj) {
+		spin_lock(call->obj->lock);
+		list_del(&call->node);
+		spin_unlock(call->obj->lock);
+	}
+	io_uring_cmd_done(call->cmd, ipcq_call_result(ret), 0, issue_flags);
+	kfree(call);
 }
 
 /*
@@ -329,7 +300,7 @@ static void ipcq_call_leave_site(struct ipcq_call *call, unsigned int nr)
 		wake_up_nr(wq, min_t(unsigned int, nr, INT_MAX));
 }
 
-/* Task work of a fired call: in its submitter's task, or a kworker. */
+/* Task work of a fired call, in its submitter's task. */
 static void ipcq_call_work(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct ipcq_call *call = ipcq_call_of(cmd);
@@ -339,17 +310,15 @@ static void ipcq_call_work(struct io_uring_cmd *cmd, unsigned int issue_flags)
 
 	ipcq_call_unpark(call);
 	/*
-	 * Trying again needs the submitter's memory (io_uring falls back to
-	 * a kworker when the task is gone), and someone to take the answer.
-	 * A woken call stays on its site while it tries, so its task's later
-	 * calls cannot overtake it; parking again takes it off (ipcq_park()).
+	 * Trying again needs someone to take the answer: not when the ring
+	 * is dying or the task exiting. A woken call stays on its site while
+	 * it tries, so its task's later calls cannot overtake it; parking
+	 * again takes it off (ipcq_park()).
 	 */
-	if (why != IPCQ_CALL_CANCELED &&
-	    !(current->flags & (PF_EXITING | PF_KTHREAD)) &&
-	    !ipcq_call_abandoned(call)) {
+	if (why != IPCQ_CALL_CANCELED && !(issue_flags & IO_URING_F_TASK_DEAD)) {
 		atomic_set(&call->state, IPCQ_CALL_RUNNING);
 		call->again = true;
-		ret = ipcq_call_run(call);
+		ret = call->dispatch(cmd->file, call->op, call->arg, call);
 		if (ret == -EIOCBQUEUED)
 			return;		/* parked again; no longer ours */
 		if (woken)
@@ -358,80 +327,47 @@ static void ipcq_call_work(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		/* The wake-up we took is not used: pass it on. */
 		ipcq_call_leave_site(call, 1);
 	}
-	ipcq_call_free(call);
-	io_uring_cmd_done(cmd, ipcq_call_result(ret), 0, issue_flags);
+	ipcq_call_end(call, ret, issue_flags);
 }
 
-/* Cancels parked calls for IPCQ_URING_CANCEL. */
-static int ipcq_uring_cancel(struct io_uring_cmd *cmd, u64 user_data,
-			     u32 flags)
+/* Whether @call matches a cancel of @task for @user_data with @flags. */
+static bool ipcq_call_matches(struct ipcq_call *call, struct task_struct *task,
+			      u64 user_data, u32 flags)
 {
-	struct io_ring_ctx *ctx = ipcq_req(cmd)->ctx;
+	return call->task == task &&
+	       ((flags & IPCQ_CANCEL_ANY) || call->user_data == user_data);
+}
+
+/*
+ * IPCQ_URING_CANCEL on @file: fires the parked calls on the objects behind
+ * it that @task issued with @user_data (the first, ALL of them, or ANY
+ * of @task's). Returns how many, or -ENOENT.
+ */
+static int ipcq_uring_cancel(struct file *file, struct task_struct *task,
+			     u64 user_data, u32 flags)
+{
+	const struct ipcq_file_type *type = ipcq_file_type_of(file);
+	struct ipcq_object *obj;
 	struct ipcq_call *call;
+	unsigned int i;
 	int n = 0;
 
-	spin_lock(&ipcq_calls_lock);
-	list_for_each_entry(call, &ipcq_calls, node) {
-		struct io_kiocb *req = ipcq_req(call->cmd);
-
-		/* Off the list only under our lock: its request is alive. */
-		if (req->ctx != ctx)
-			continue;
-		if (!(flags & IPCQ_CANCEL_ANY) && req->cqe.user_data != user_data)
-			continue;
-		if (!ipcq_call_fire(call, IPCQ_CALL_CANCELED))
-			continue;
-		n++;
-		if (!(flags & (IPCQ_CANCEL_ALL | IPCQ_CANCEL_ANY)))
+	for (i = 0; type->object && (obj = type->object(file, i)); i++) {
+		spin_lock(obj->lock);
+		list_for_each_entry(call, &obj->calls, node) {
+			if (!ipcq_call_matches(call, task, user_data, flags) ||
+			    !ipcq_call_fire(call, IPCQ_CALL_CANCELED))
+				continue;
+			n++;
+			if (!(flags & (IPCQ_CANCEL_ALL | IPCQ_CANCEL_ANY)))
+				break;
+		}
+		spin_unlock(obj->lock);
+		if (n && !(flags & (IPCQ_CANCEL_ALL | IPCQ_CANCEL_ANY)))
 			break;
 	}
-	spin_unlock(&ipcq_calls_lock);
 	return n ?: -ENOENT;
 }
-
-#if IPCQ_URING_CANCELABLE
-/*
- * io_uring's own cancel (ring teardown, task exit). Looked up in the list
- * rather than through the pdu: a call answered at once may be freed.
- */
-static void ipcq_uring_cancel_cmd(struct io_uring_cmd *cmd)
-{
-	struct ipcq_call *call;
-
-	spin_lock(&ipcq_calls_lock);
-	list_for_each_entry(call, &ipcq_calls, node) {
-		if (call->cmd == cmd) {
-			ipcq_call_fire(call, IPCQ_CALL_CANCELED);
-			break;
-		}
-	}
-	spin_unlock(&ipcq_calls_lock);
-}
-
-/* Never scheduled: io_uring tells us itself. */
-static void ipcq_watchdog_fn(struct work_struct *work)
-{
-}
-#else
-
-static void ipcq_watchdog_fn(struct work_struct *work)
-{
-	struct ipcq_call *call;
-	bool again;
-
-	spin_lock(&ipcq_calls_lock);
-	list_for_each_entry(call, &ipcq_calls, node) {
-		if (atomic_read(&call->state) == IPCQ_CALL_ARMED &&
-		    ipcq_call_abandoned(call))
-			ipcq_call_fire(call, IPCQ_CALL_CANCELED);
-	}
-	again = !list_empty(&ipcq_calls);
-	spin_unlock(&ipcq_calls_lock);
-	if (again)
-		schedule_delayed_work(&ipcq_watchdog,
-				      msecs_to_jiffies(IPCQ_WATCHDOG_MS));
-}
-#endif
 
 static bool ipcq_uring_op_allowed(unsigned int op)
 {
@@ -453,17 +389,13 @@ static bool ipcq_uring_op_allowed(unsigned int op)
 }
 
 /*
- * An answer given at once. io_uring reads a handler's -EAGAIN as "retry
- * in a worker thread", and 6.1 drops a positive return (IPCQ_GET_EOF, a
- * cancel count) on the floor when the command ran in a worker, so those
- * two are posted as the completion here instead.
+ * An answer given at once, posted as the completion: io_uring reads a
+ * handler's -EAGAIN as "retry in a worker thread", and a command marked
+ * cancelable must end through io_uring_cmd_done() anyway.
  */
 static int ipcq_uring_answer(struct io_uring_cmd *cmd, int ret,
 			     unsigned int issue_flags)
 {
-	/* A command marked cancelable must end through io_uring_cmd_done(). */
-	if (!IPCQ_URING_CANCELABLE && ret <= 0 && ret != -EAGAIN)
-		return ret;
 	io_uring_cmd_done(cmd, ret, 0, issue_flags);
 	return -EIOCBQUEUED;
 }
@@ -471,21 +403,19 @@ static int ipcq_uring_answer(struct io_uring_cmd *cmd, int ret,
 /* file_operations.uring_cmd of every object file (struct ipcq_file_type). */
 int ipcq_file_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
-	ipcq_dispatch_fn dispatch = ipcq_file_type_of(cmd->file)->dispatch;
-	const struct ipcq_uring_cmd *sqe_cmd = cmd->cmd;
+	const struct ipcq_uring_cmd *sqe_cmd = io_uring_sqe_cmd(cmd->sqe);
 	struct ipcq_call *call;
 	u32 flags, pad;
 	u64 arg;
 	long ret;
 
 	BUILD_BUG_ON(sizeof(struct ipcq_uring_cmd) != 16);
-	BUILD_BUG_ON(sizeof(call) > sizeof(cmd->pdu));
-#if IPCQ_URING_CANCELABLE
+	io_uring_cmd_private_sz_check(sizeof(call));
 	if (issue_flags & IO_URING_F_CANCEL) {
-		ipcq_uring_cancel_cmd(cmd);
+		/* Marked cancelable, so not ended, so its call is alive. */
+		ipcq_call_fire(ipcq_call_of(cmd), IPCQ_CALL_CANCELED);
 		return 0;
 	}
-#endif
 	if (issue_flags & IO_URING_F_IOPOLL)
 		return -EOPNOTSUPP;
 	/* The SQE is shared with userspace: read each field once. */
@@ -496,13 +426,14 @@ int ipcq_file_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		return -EINVAL;
 	/* A 128-byte SQE has 64 more command bytes: reserved, so zero. */
 	if ((issue_flags & IO_URING_F_SQE128) &&
-	    memchr_inv((const u8 *)cmd->cmd + sizeof(*sqe_cmd), 0,
+	    memchr_inv((const u8 *)sqe_cmd + sizeof(*sqe_cmd), 0,
 		       IPCQ_SQE128_CMD_BYTES - sizeof(*sqe_cmd)))
 		return -EINVAL;
 	if (cmd->cmd_op == IPCQ_URING_CANCEL) {
 		if (flags & ~(IPCQ_CANCEL_ALL | IPCQ_CANCEL_ANY))
 			return -EINVAL;
-		return ipcq_uring_answer(cmd, ipcq_uring_cancel(cmd, arg, flags),
+		return ipcq_uring_answer(cmd, ipcq_uring_cancel(cmd->file,
+					 io_uring_cmd_get_task(cmd), arg, flags),
 					 issue_flags);
 	}
 	if (flags)
@@ -514,25 +445,24 @@ int ipcq_file_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	if (!call)
 		return -ENOMEM;
 	call->cmd = cmd;
-	call->dispatch = dispatch;
+	call->dispatch = ipcq_file_type_of(cmd->file)->dispatch;
 	call->op = cmd->cmd_op;
 	call->arg = arg;
+	call->user_data = READ_ONCE(cmd->sqe->user_data);
+	call->task = io_uring_cmd_get_task(cmd);
 	call->pid = task_pid_nr(current);
-	call->task = ipcq_req(cmd)->task;
 	atomic_set(&call->state, IPCQ_CALL_RUNNING);
-	*(struct ipcq_call **)cmd->pdu = call;
-	INIT_LIST_HEAD(&call->node);
 	INIT_LIST_HEAD(&call->busy_node);
-#if IPCQ_URING_CANCELABLE
+	*(struct ipcq_call **)cmd->pdu = call;
+	/* Before it can park: teardown must find every parked call. */
 	io_uring_cmd_mark_cancelable(cmd, issue_flags);
-#endif
 
-	ret = ipcq_call_run(call);
+	ret = call->dispatch(cmd->file, call->op, call->arg, call);
 	/* Parked: from here the call belongs to whoever fires it. */
 	if (ret == -EIOCBQUEUED)
 		return -EIOCBQUEUED;
-	ipcq_call_free(call);
-	return ipcq_uring_answer(cmd, ipcq_call_result(ret), issue_flags);
+	ipcq_call_end(call, ret, issue_flags);
+	return -EIOCBQUEUED;
 }
 
 static const char *const ipcq_call_states[] = {
@@ -543,26 +473,32 @@ static const char *const ipcq_call_states[] = {
 	[IPCQ_CALL_CANCELED] = "canceled",
 };
 
-/* debugfs "uring": every command in progress. */
-void ipcq_uring_show(struct seq_file *m)
+/* debugfs "uring": the commands in progress on @obj, under its lock. */
+void ipcq_uring_show_object(struct seq_file *m, struct ipcq_object *obj)
 {
 	struct ipcq_call *call;
 
-	seq_puts(m, "state\tcmd_op\tpid\tuser_data\tring_dying\n");
-	spin_lock(&ipcq_calls_lock);
-	list_for_each_entry(call, &ipcq_calls, node) {
-		struct io_kiocb *req = ipcq_req(call->cmd);
-
-		seq_printf(m, "%s\t%#x\t%d\t%llu\t%d\n",
+	lockdep_assert_held(obj->lock);
+	list_for_each_entry(call, &obj->calls, node)
+		seq_printf(m, "%llu\t%s\t%#x\t%d\t%llu\n", obj->id,
 			   ipcq_call_states[atomic_read(&call->state)],
-			   call->op, call->pid, req->cqe.user_data,
-			   percpu_ref_is_dying(&req->ctx->refs));
-	}
-	spin_unlock(&ipcq_calls_lock);
+			   call->op, call->pid, call->user_data);
 }
 
-/* Module exit: no file is open, so no call is parked. */
-void ipcq_uring_exit(void)
+#else /* !IPCQ_URING */
+
+int ipcq_park(struct ipcq_call *call, const struct ipcq_waiter *w)
 {
-	cancel_delayed_work_sync(&ipcq_watchdog);
+	return -EOPNOTSUPP;
 }
+
+int ipcq_file_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
+{
+	return -EOPNOTSUPP;
+}
+
+void ipcq_uring_show_object(struct seq_file *m, struct ipcq_object *obj)
+{
+}
+
+#endif /* IPCQ_URING */

@@ -76,7 +76,7 @@ int ipcq_relax_locked(spinlock_t *lock, u64 deadline)
 	return 0;
 }
 
-/* One sleep on w->wq with w->lock dropped, counted in *w->waiters. */
+/* One sleep on w->wq with the object lock dropped, counted in *w->waiters. */
 static int ipcq_wait_sleep(struct ipcq_waiter *w)
 {
 	int state = w->killable ? TASK_KILLABLE : TASK_INTERRUPTIBLE;
@@ -93,12 +93,12 @@ static int ipcq_wait_sleep(struct ipcq_waiter *w)
 	else
 		prepare_to_wait(w->wq, entry, state);
 	(*w->waiters)++;
-	spin_unlock(w->lock);
+	spin_unlock(w->obj->lock);
 
 	ret = ipcq_sleep(w->deadline, w->killable);
 
 	finish_wait(w->wq, entry);
-	spin_lock(w->lock);
+	spin_lock(w->obj->lock);
 	(*w->waiters)--;
 	return ret;
 }
@@ -114,7 +114,7 @@ long ipcq_wait(struct ipcq_waiter *w, ipcq_ready_fn ready, void *ctx)
 	long ret;
 	int slept = 0;
 
-	lockdep_assert_held(w->lock);
+	lockdep_assert_held(w->obj->lock);
 	for (;;) {
 		if (ready(ctx, &ret))
 			return ret;
@@ -123,8 +123,7 @@ long ipcq_wait(struct ipcq_waiter *w, ipcq_ready_fn ready, void *ctx)
 		if (w->nonblock)
 			return -EAGAIN;
 		if (w->call)
-			return ipcq_park(w->call, w->lock, w->wq, w->waiters,
-					 w->site, w->deadline);
+			return ipcq_park(w->call, w);
 		slept = ipcq_wait_sleep(w);
 	}
 }

@@ -324,6 +324,7 @@ TEST_F(fault, uring_paths)
 	bool hit, put_hit;
 	int q, ret;
 
+	SKIP_WITHOUT_URING();
 	if (nth_fd < 0)
 		SKIP(return, "no fault injection in this kernel");
 	ASSERT_EQ(0, io_uring_queue_init(8, &ring, 0));

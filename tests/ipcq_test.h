@@ -222,6 +222,17 @@ static inline bool task_sleeping(pid_t pid)
 	return p && p[1] == ' ' && p[2] == 'S';
 }
 
+/*
+ * Ends the test as skipped (exit status 255, which the harness reads as a
+ * skip even from a fixture's setup) on kernels that get no io_uring
+ * commands: IPCQ_FEATURE_URING needs 6.12's cancelable uring_cmd API.
+ */
+#define SKIP_WITHOUT_URING() do {					\
+	if (ipcdev_uring_probe() == -EOPNOTSUPP)			\
+		SKIP(_exit(255), "no io_uring commands on this kernel "	\
+		     "(IPCQ_FEATURE_URING needs 6.12)");		\
+} while (0)
+
 /* Exit status of a child, or -1 if it did not exit normally. */
 static inline int child_status(pid_t pid)
 {

@@ -163,6 +163,7 @@ FIXTURE_VARIANT_ADD(uring, defer_taskrun) {
 
 FIXTURE_SETUP(uring)
 {
+	SKIP_WITHOUT_URING();
 	self->dev = dev_open();
 	ASSERT_GE(self->dev, 0);
 	ASSERT_EQ(ipcdev_uring_probe(), 0);

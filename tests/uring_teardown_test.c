@@ -206,6 +206,7 @@ TEST_F(uring, endpoint_loss_and_shutdown)
  */
 TEST(stopped_process_holds_up_no_other)
 {
+	SKIP_WITHOUT_URING();
 	int dev = dev_open();
 	int sem = raw_sync_open(dev, IPCQ_TYPE_SEM, 0, 0);
 	int ready[2], i;
@@ -388,6 +389,7 @@ FIXTURE(churn) {
 
 FIXTURE_SETUP(churn)
 {
+	SKIP_WITHOUT_URING();
 }
 
 FIXTURE_TEARDOWN(churn)

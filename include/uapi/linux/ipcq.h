@@ -828,7 +828,10 @@ struct ipcq_ring_wake {
 };
 
 /*
- * io_uring commands (feature IPCQ_FEATURE_URING).
+ * io_uring commands (feature IPCQ_FEATURE_URING: offered on kernels from
+ * 6.12, whose io_uring lets a driver's parked command be cancelled when
+ * its ring or task goes; not on older ones, where every command fails
+ * with EOPNOTSUPP).
  *
  * An IORING_OP_URING_CMD on a queue, pipe end or synchronisation object fd
  * carries an ioctl number in sqe->cmd_op and a struct ipcq_uring_cmd in the
@@ -852,9 +855,10 @@ struct ipcq_ring_wake {
  * ends with ECANCELED when IPCQ_URING_CANCEL names it, when its io_uring
  * instance is torn down, or when the task that submitted it exits or execs;
  * from then on it takes nothing. IORING_OP_ASYNC_CANCEL does not reach
- * driver commands (io_uring only searches its own poll, timeout and worker
- * lists): use IPCQ_URING_CANCEL. A command interrupted while contending for
- * a ring or a shared semaphore completes with EINTR.
+ * driver commands (io_uring only searches its own poll, timeout, futex,
+ * waitid and worker lists; it answers ENOENT): use IPCQ_URING_CANCEL. A
+ * command interrupted while contending for a ring or a shared semaphore
+ * completes with EINTR.
  *
  * Readiness (poll, epoll, IORING_OP_POLL_ADD) is as for the ioctls.
  */
@@ -870,10 +874,11 @@ struct ipcq_ring_wake {
  * @flags: IPCQ_URING_CANCEL: IPCQ_CANCEL_* bits; otherwise zero.
  * @pad:   must be zero.
  *
- * IPCQ_URING_CANCEL, on any ipcq object fd, ends with ECANCELED the
- * parked commands of the same io_uring instance whose user_data is @arg
- * (the first one parked, or every one with IPCQ_CANCEL_ALL; with
- * IPCQ_CANCEL_ANY, every parked command of that instance). Its own
+ * IPCQ_URING_CANCEL, on an ipcq object fd, ends with ECANCELED the
+ * commands parked on that object (both queues of a pipe end) that the same
+ * task submitted (the submitting thread, or the ring's SQPOLL thread) with
+ * user_data @arg: the first one parked, or every one with IPCQ_CANCEL_ALL;
+ * with IPCQ_CANCEL_ANY, every one of that task on that object. Its own
  * cqe->res is the number of commands cancelled, or ENOENT for none.
  * Errors of every command: EINVAL bad flags or pad, EOPNOTSUPP.
  */
