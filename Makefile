@@ -247,7 +247,7 @@ demo: deps
 	$(boot-env) tools/vm/run --add $(BUILD)/demo:/ipcq/demo -- /ipcq/demo/run-all
 
 # The whole suite, a longer fuzz and kmemleak on a debug kernel (KASAN,
-# lockdep, UBSAN, kmemleak, fault injection) built from linux-source-6.1
+# lockdep, UBSAN, kmemleak, fault injection) built from linux-source-6.12
 # and cached outside the repo (tools/debug-kernel/build).
 DEBUG_KMOD := $(BUILD)/kmod-debug
 check-debug:
