@@ -3,11 +3,13 @@
 #   make            build the module (for each of KERNELS), libipcdev, the
 #                   tests and the demos
 #   make check      install what is missing, build, lint, check the VM
-#                   runner, run every selftest in a VM on each of KERNELS
-#                   (exit status non-zero on any failure)
+#                   runner, build, install and try the Debian packages, run
+#                   every selftest in a VM on each of KERNELS (exit status
+#                   non-zero on any failure)
 #   make demo       install what is missing, build, run the demos in a VM
 #   make bench      run the benchmarks in a VM (build/bench/: report, CSV, plots)
 #   make check-debug  the suite on a KASAN/lockdep/kmemleak debug kernel
+#   make deb        Debian packages in build/deb/, checked by lintian
 #   make install    install libipcdev, its headers, pkg-config file, ipcqctl
 #                   and man pages (PREFIX, DESTDIR)
 #   make install-dkms  module sources + dkms.conf in /usr/src, udev rule
@@ -104,16 +106,18 @@ $(BUILD)/kmod-%/ipcq.ko: kmod/Kbuild $(KMOD_SRCS) include/uapi/linux/ipcq.h
 
 lib: $(LIB_SO) $(LIB_A) $(LIB_PC)
 
+# What is installed honours CPPFLAGS and LDFLAGS too (a distribution's
+# hardening flags: dpkg-buildflags for make deb).
 $(BUILD)/lib/pic/%.o: libipcdev/%.c $(LIB_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -fPIC -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNINGS) $(INCLUDES) -fPIC -c -o $@ $<
 
 $(BUILD)/lib/static/%.o: libipcdev/%.c $(LIB_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNINGS) $(INCLUDES) -c -o $@ $<
 
 $(LIB_SO): $(LIB_PIC_OBJS) libipcdev/libipcdev.map
-	$(CC) -shared -o $@ $(LIB_PIC_OBJS) -Wl,-soname,$(SONAME) \
+	$(CC) $(LDFLAGS) -shared -o $@ $(LIB_PIC_OBJS) -Wl,-soname,$(SONAME) \
 		-Wl,--version-script=libipcdev/libipcdev.map -Wl,-z,defs \
 		-Wl,-z,relro -Wl,-z,now -lpthread
 	ln -sf libipcdev.so.$(VERSION) $(BUILD)/lib/$(SONAME)
@@ -180,7 +184,8 @@ $(FUZZ): tools/fuzz/ipcq-fuzz.c
 
 $(BUILD)/tools/ipcqctl.dyn: tools/ipcqctl.c $(LIB_SO)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -o $@ $< -L$(BUILD)/lib -lipcdev
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNINGS) $(INCLUDES) $(LDFLAGS) -o $@ $< \
+		-L$(BUILD)/lib -lipcdev
 
 BENCH_SRCS := $(wildcard tools/bench/*.c)
 
@@ -226,10 +231,12 @@ lint-symbols: $(LIB_SO)
 	tools/check-symbols $(LIB_SO) libipcdev/libipcdev.map
 
 # The suite on each of KERNELS ends with one line per kernel and a total.
-check: deps
+check:
+	tools/setup-deps --packages
 	$(MAKE) all
 	$(MAKE) lint
 	$(MAKE) check-runner
+	$(MAKE) check-deb
 	tools/vm/run-matrix --kernels "$(KERNELS)" $(TESTS)
 
 # One-boot targets boot BOOT_KERNEL with its module (tools/vm/run's
@@ -304,6 +311,18 @@ uninstall:
 		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$$(basename $$m); \
 	done
 
+# Debian packages (ipcq-dkms, libipcdev0, libipcdev-dev, ipcq-tools) from
+# tools/debian/, in build/deb/; lintian must report no error.
+deb:
+	tools/setup-deps --packages
+	tools/deb-build $(VERSION)
+
+# The packages installed here (DKMS builds the module), a program built
+# against them, the DKMS-built module booted on each of KERNELS, and the
+# packages purged (tools/deb-check).
+check-deb: deb $(BUILD)/tests/device_test
+	tools/deb-check $(KERNELS)
+
 # Install into a scratch DESTDIR and build a program against it with
 # pkg-config, as a user would (no VM: the program is only linked).
 lint-install: lib $(BUILD)/tools/ipcqctl.dyn
@@ -316,10 +335,6 @@ lint-install: lib $(BUILD)/tools/ipcqctl.dyn
 	grep -q '"libipcdev $(VERSION)"' $(BUILD)/destdir/usr/share/man/man7/ipcdev.7
 	! grep -rl '@VERSION@' $(BUILD)/destdir/usr/share/man
 	grep -qx 'prefix=/usr' $(BUILD)/destdir/usr/lib/pkgconfig/ipcdev.pc
-	# What DKMS runs, against the installed kernel headers.
-	$(MAKE) -C $$(tools/kernel-version --kdir) \
-		M=$(BUILD)/destdir/usr/src/ipcq-$(VERSION) modules >/dev/null
-	test -f $(BUILD)/destdir/usr/src/ipcq-$(VERSION)/ipcq.ko
 	PKG_CONFIG_SYSROOT_DIR=$(BUILD)/destdir \
 	PKG_CONFIG_LIBDIR=$(BUILD)/destdir/usr/lib/pkgconfig \
 	PKG_CONFIG_ALLOW_SYSTEM_CFLAGS=1 PKG_CONFIG_ALLOW_SYSTEM_LIBS=1 \
@@ -337,4 +352,5 @@ clean:
 
 .PHONY: all deps kmod lib tests demos lint lint-uapi lint-features \
 	lint-checkpatch lint-symbols lint-install check check-runner \
-	check-debug demo bench install install-dkms uninstall clean
+	check-debug demo bench deb check-deb install install-dkms uninstall \
+	clean
