@@ -1,21 +1,30 @@
 # ipcq: top-level build.
 #
-#   make            build the module, libipcdev, the tests and the demos
+#   make            build the module (for each of KERNELS), libipcdev, the
+#                   tests and the demos
 #   make check      install what is missing, build, lint, check the VM
-#                   runner, run every selftest in a VM (exit status non-zero
-#                   on any failure)
+#                   runner, build, install and try the Debian packages, run
+#                   every selftest in a VM on each of KERNELS (exit status
+#                   non-zero on any failure)
 #   make demo       install what is missing, build, run the demos in a VM
 #   make bench      run the benchmarks in a VM (build/bench/: report, CSV, plots)
 #   make check-debug  the suite on a KASAN/lockdep/kmemleak debug kernel
+#   make deb        Debian packages in build/deb/, checked by lintian
 #   make install    install libipcdev, its headers, pkg-config file, ipcqctl
 #                   and man pages (PREFIX, DESTDIR)
 #   make install-dkms  module sources + dkms.conf in /usr/src, udev rule
 #
-# Variables: KDIR (kernel build tree), BUILD (output directory),
-# TESTS="device_test ..." (subset for check), IPCQ_VM_ACCEL=tcg|kvm|auto.
+# Variables: KERNELS="6.1 6.12" (kernels to build for and test on), BUILD
+# (output directory), TESTS="device_test ..." (subset for check),
+# IPCQ_VM_ACCEL=tcg|kvm|auto.
 
 BUILD	?= $(CURDIR)/build
-KDIR	?= $(shell tools/kernel-version --kdir 2>/dev/null)
+# The kernels the module is built for and tested on: the series of the
+# test matrix (6.1 and 6.12) or installed releases, see tools/kernel-version.
+# make demo, make bench and check-runner boot the last one (6.12 by
+# default: every feature of the module is offered there).
+KERNELS	?= $(shell tools/kernel-version --list)
+BOOT_KERNEL = $(lastword $(KERNELS))
 PREFIX	?= /usr/local
 LIBDIR	?= $(PREFIX)/lib
 INCDIR	?= $(PREFIX)/include
@@ -77,21 +86,38 @@ all: kmod lib tests demos $(BENCH) $(IPCQCTL) $(FUZZ)
 deps:
 	tools/setup-deps
 
+# The module for each of KERNELS, in build/kmod-<release>/.
 kmod:
-	$(MAKE) -C kmod
+	@for k in $(KERNELS); do \
+		kver=$$(tools/kernel-version $$k) && \
+		$(MAKE) --no-print-directory $(BUILD)/kmod-$$kver/ipcq.ko || exit 1; \
+	done
+
+# kbuild writes its output beside the sources, so each kernel's build
+# gets a copy of them (with <linux/ipcq.h> where kmod/Kbuild looks for it
+# in a DKMS tree): one kernel's objects never meet another's.
+copy-kmod = mkdir -p $(1)/include/uapi/linux && \
+	cp -p kmod/Kbuild $(KMOD_SRCS) $(1)/ && \
+	cp -p include/uapi/linux/ipcq.h $(1)/include/uapi/linux/
+
+$(BUILD)/kmod-%/ipcq.ko: kmod/Kbuild $(KMOD_SRCS) include/uapi/linux/ipcq.h
+	$(call copy-kmod,$(@D))
+	$(MAKE) -C /lib/modules/$*/build M=$(@D) W=1 modules
 
 lib: $(LIB_SO) $(LIB_A) $(LIB_PC)
 
+# What is installed honours CPPFLAGS and LDFLAGS too (a distribution's
+# hardening flags: dpkg-buildflags for make deb).
 $(BUILD)/lib/pic/%.o: libipcdev/%.c $(LIB_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -fPIC -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNINGS) $(INCLUDES) -fPIC -c -o $@ $<
 
 $(BUILD)/lib/static/%.o: libipcdev/%.c $(LIB_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNINGS) $(INCLUDES) -c -o $@ $<
 
 $(LIB_SO): $(LIB_PIC_OBJS) libipcdev/libipcdev.map
-	$(CC) -shared -o $@ $(LIB_PIC_OBJS) -Wl,-soname,$(SONAME) \
+	$(CC) $(LDFLAGS) -shared -o $@ $(LIB_PIC_OBJS) -Wl,-soname,$(SONAME) \
 		-Wl,--version-script=libipcdev/libipcdev.map -Wl,-z,defs \
 		-Wl,-z,relro -Wl,-z,now -lpthread
 	ln -sf libipcdev.so.$(VERSION) $(BUILD)/lib/$(SONAME)
@@ -158,7 +184,8 @@ $(FUZZ): tools/fuzz/ipcq-fuzz.c
 
 $(BUILD)/tools/ipcqctl.dyn: tools/ipcqctl.c $(LIB_SO)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -o $@ $< -L$(BUILD)/lib -lipcdev
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNINGS) $(INCLUDES) $(LDFLAGS) -o $@ $< \
+		-L$(BUILD)/lib -lipcdev
 
 BENCH_SRCS := $(wildcard tools/bench/*.c)
 
@@ -203,31 +230,38 @@ lint-checkpatch: $(KSFT_STAMP)
 lint-symbols: $(LIB_SO)
 	tools/check-symbols $(LIB_SO) libipcdev/libipcdev.map
 
-check: deps
+# The suite on each of KERNELS ends with one line per kernel and a total.
+check:
+	tools/setup-deps --packages
 	$(MAKE) all
 	$(MAKE) lint
 	$(MAKE) check-runner
-	tools/vm/run-suite $(TESTS)
+	$(MAKE) check-deb
+	tools/vm/run-matrix --kernels "$(KERNELS)" $(TESTS)
+
+# One-boot targets boot BOOT_KERNEL with its module (tools/vm/run's
+# default for IPCQ_KVER).
+boot-env = kver=$$(tools/kernel-version $(BOOT_KERNEL)) && IPCQ_KVER=$$kver
 
 # tools/vm/run tells a guest command's own exit status (124 and 127
 # included) from its verdict on the run: two short boots.
-check-runner: kmod
-	tools/vm/check-runner
+check-runner:
+	$(MAKE) kmod KERNELS=$(BOOT_KERNEL)
+	$(boot-env) tools/vm/check-runner
 
 demo: deps
-	$(MAKE) all
-	tools/vm/run --add $(BUILD)/demo:/ipcq/demo -- /ipcq/demo/run-all
+	$(MAKE) all KERNELS=$(BOOT_KERNEL)
+	$(boot-env) tools/vm/run --add $(BUILD)/demo:/ipcq/demo -- /ipcq/demo/run-all
 
 # The whole suite, a longer fuzz and kmemleak on a debug kernel (KASAN,
-# lockdep, UBSAN, kmemleak, fault injection) built from linux-source-6.1
+# lockdep, UBSAN, kmemleak, fault injection) built from linux-source-6.12
 # and cached outside the repo (tools/debug-kernel/build).
 DEBUG_KMOD := $(BUILD)/kmod-debug
-check-debug: deps
+check-debug:
 	tools/setup-deps --debug-kernel
-	$(MAKE) all
-	rm -rf $(DEBUG_KMOD) && mkdir -p $(DEBUG_KMOD)/include/uapi/linux
-	cp kmod/Kbuild $(KMOD_SRCS) $(DEBUG_KMOD)/
-	cp include/uapi/linux/ipcq.h $(DEBUG_KMOD)/include/uapi/linux/
+	$(MAKE) tests $(IPCQCTL) $(FUZZ)
+	rm -rf $(DEBUG_KMOD)
+	$(call copy-kmod,$(DEBUG_KMOD))
 	kdir=$$(tools/debug-kernel/build) && \
 	$(MAKE) -C $$kdir M=$(DEBUG_KMOD) modules && \
 	IPCQ_VMLINUZ=$$kdir/arch/x86/boot/bzImage \
@@ -236,10 +270,10 @@ check-debug: deps
 	IPCQ_VM_TIMEOUT=3000 tools/vm/run-suite $(TESTS)
 
 # Benchmarks in the VM: report, CSV and plots in build/bench/.
-bench: deps
+bench:
 	tools/setup-deps --bench
-	$(MAKE) all $(BENCH)
-	tools/bench/run $(BENCH_ARGS)
+	$(MAKE) all $(BENCH) KERNELS=$(BOOT_KERNEL)
+	$(boot-env) tools/bench/run $(BENCH_ARGS)
 
 install: lib $(BUILD)/tools/ipcqctl.dyn
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)/linux \
@@ -277,6 +311,18 @@ uninstall:
 		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$$(basename $$m); \
 	done
 
+# Debian packages (ipcq-dkms, libipcdev0, libipcdev-dev, ipcq-tools) from
+# tools/debian/, in build/deb/; lintian must report no error.
+deb:
+	tools/setup-deps --packages
+	tools/deb-build $(VERSION)
+
+# The packages installed here (DKMS builds the module), a program built
+# against them, the DKMS-built module booted on each of KERNELS, and the
+# packages purged (tools/deb-check).
+check-deb: deb $(BUILD)/tests/device_test
+	tools/deb-check $(KERNELS)
+
 # Install into a scratch DESTDIR and build a program against it with
 # pkg-config, as a user would (no VM: the program is only linked).
 lint-install: lib $(BUILD)/tools/ipcqctl.dyn
@@ -289,10 +335,6 @@ lint-install: lib $(BUILD)/tools/ipcqctl.dyn
 	grep -q '"libipcdev $(VERSION)"' $(BUILD)/destdir/usr/share/man/man7/ipcdev.7
 	! grep -rl '@VERSION@' $(BUILD)/destdir/usr/share/man
 	grep -qx 'prefix=/usr' $(BUILD)/destdir/usr/lib/pkgconfig/ipcdev.pc
-	# What DKMS runs, against the installed kernel headers.
-	$(MAKE) -C $(KDIR) M=$(BUILD)/destdir/usr/src/ipcq-$(VERSION) modules \
-		>/dev/null
-	test -f $(BUILD)/destdir/usr/src/ipcq-$(VERSION)/ipcq.ko
 	PKG_CONFIG_SYSROOT_DIR=$(BUILD)/destdir \
 	PKG_CONFIG_LIBDIR=$(BUILD)/destdir/usr/lib/pkgconfig \
 	PKG_CONFIG_ALLOW_SYSTEM_CFLAGS=1 PKG_CONFIG_ALLOW_SYSTEM_LIBS=1 \
@@ -310,4 +352,5 @@ clean:
 
 .PHONY: all deps kmod lib tests demos lint lint-uapi lint-features \
 	lint-checkpatch lint-symbols lint-install check check-runner \
-	check-debug demo bench install install-dkms uninstall clean
+	check-debug demo bench deb check-deb install install-dkms uninstall \
+	clean
