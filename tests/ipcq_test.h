@@ -135,6 +135,27 @@ static inline int raw_sync_open(int dev, uint32_t type, uint32_t flags,
 	return xioctl(dev, IPCQ_IOC_SYNC_OPEN, &arg);
 }
 
+/* Raw IPCQ_IOC_SHM_OPEN (CLOEXEC); the region's fd or -errno. */
+static inline int raw_shm_open(int dev, const char *name, uint32_t flags,
+			       uint32_t mode, uint64_t size)
+{
+	struct ipcq_shm_open arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.name = (uintptr_t)name;
+	arg.name_len = name ? strlen(name) : 0;
+	arg.flags = flags | IPCQ_OPEN_CLOEXEC;
+	arg.mode = mode;
+	arg.size = size;
+	return xioctl(dev, IPCQ_IOC_SHM_OPEN, &arg);
+}
+
+static inline int raw_shm_stat(int fd, struct ipcq_shm_stat *st)
+{
+	memset(st, POISON_BYTE, sizeof(*st));
+	return xioctl(fd, IPCQ_IOC_SHM_STAT, st);
+}
+
 static inline int raw_unlink(int dev, const char *name)
 {
 	struct ipcq_unlink arg;
