@@ -2,8 +2,10 @@
 /*
  * Limits: each fails cleanly with its own errno and recovers once memory
  * is freed. Message size (EMSGSIZE), bytes per queue (ENOBUFS) and
- * objects per user (ENOSPC) are in queue_test.c; here the memory cgroup,
- * which is charged when a message is queued (ENOMEM, no OOM kill).
+ * objects per user (ENOSPC) are in queue_test.c, shared memory bytes per
+ * user (EDQUOT) in shm_test.c; here the memory cgroup, which is charged
+ * when a message is queued and when a region is created (ENOMEM, no OOM
+ * kill).
  */
 #define _GNU_SOURCE
 #include <sys/stat.h>
@@ -38,9 +40,39 @@ static int fill_until_enomem(ipcdev_queue *q, int *count)
 	return 0;
 }
 
+/*
+ * A cgroup limited to 8 MiB, its path in @dir: 0, or 1 after removing
+ * what it made (the test is then skipped: no memory controller).
+ */
+static int make_cgroup(char *dir, size_t size)
+{
+	char path[128];
+
+	snprintf(dir, size, "/sys/fs/cgroup/ipcq-limit-%d", getpid());
+	write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+	if (mkdir(dir, 0755))
+		return 1;
+	snprintf(path, sizeof(path), "%s/memory.max", dir);
+	if (write_file(path, "8M")) {
+		rmdir(dir);
+		return 1;
+	}
+	return 0;
+}
+
+/* Moves the calling process into cgroup @dir; 0 or -errno. */
+static int enter_cgroup(const char *dir)
+{
+	char path[128], pidbuf[32];
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	snprintf(pidbuf, sizeof(pidbuf), "%d", getpid());
+	return write_file(path, pidbuf);
+}
+
 TEST(memcg_limit_is_enomem_and_recovers)
 {
-	char dir[96], path[128], pidbuf[32];
+	char dir[96];
 	int status;
 	pid_t pid;
 
@@ -48,14 +80,8 @@ TEST(memcg_limit_is_enomem_and_recovers)
 		SKIP(return, "needs root to make a cgroup");
 	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK))
 		SKIP(return, "no cgroup2 mounted");
-	snprintf(dir, sizeof(dir), "/sys/fs/cgroup/ipcq-limit-%d", getpid());
-	write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
-	ASSERT_EQ(0, mkdir(dir, 0755));
-	snprintf(path, sizeof(path), "%s/memory.max", dir);
-	if (write_file(path, "8M")) {
-		rmdir(dir);
+	if (make_cgroup(dir, sizeof(dir)))
 		SKIP(return, "memory controller unavailable");
-	}
 
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -70,9 +96,7 @@ TEST(memcg_limit_is_enomem_and_recovers)
 		int n, i, ret;
 
 		memset(buf, 0, sizeof(buf));
-		snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-		snprintf(pidbuf, sizeof(pidbuf), "%d", getpid());
-		if (write_file(path, pidbuf))
+		if (enter_cgroup(dir))
 			_exit(10);
 		if (ipcdev_simplequeue_create(&q))
 			_exit(11);
@@ -96,6 +120,56 @@ TEST(memcg_limit_is_enomem_and_recovers)
 		if (ret != -ENOMEM || i < n / 2)
 			_exit(16);
 		ipcdev_queue_close(q);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status)) TH_LOG("killed: the OOM killer ran?");
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(0, rmdir(dir));
+}
+
+/*
+ * A shared memory region larger than what the cgroup may use fails
+ * cleanly (ENOMEM, nobody killed, nothing left charged); one that fits
+ * works, every page of it.
+ */
+TEST(memcg_region_larger_than_the_limit_is_enomem)
+{
+	char dir[96];
+	int status;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs root to make a cgroup");
+	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK))
+		SKIP(return, "no cgroup2 mounted");
+	if (make_cgroup(dir, sizeof(dir)))
+		SKIP(return, "memory controller unavailable");
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		ipcdev_shm *m;
+		size_t i;
+		char *p;
+		int n;
+
+		if (enter_cgroup(dir))
+			_exit(10);
+		/* 32 MiB in 8: refused, again and again. */
+		for (n = 0; n < 3; n++)
+			if (ipcdev_shm_create(&m, 32 << 20, IPCDEV_SHM_LOCK) !=
+			    -ENOMEM)
+				_exit(11 + n);
+		/* What fits is made, and all of it is there. */
+		if (ipcdev_shm_create(&m, 2 << 20, IPCDEV_SHM_LOCK) ||
+		    ipcdev_shm_map(m, (void **)&p))
+			_exit(15);
+		for (i = 0; i < (2 << 20); i += 4096)
+			p[i] = 1;
+		if (ipcdev_lock_acquire(ipcdev_shm_lock(m), 0) ||
+		    ipcdev_shm_close(m))
+			_exit(16);
 		_exit(0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
@@ -140,6 +214,7 @@ TEST(module_parameters_are_bounded)
 		{ "max_msg_size", { 0, (1UL << 30) + 1, ~0UL } },
 		{ "max_queue_bytes", { 0, (1UL << 40) + 1, ~0UL } },
 		{ "max_objects_per_user", { 0, (1UL << 20) + 1, ~0UL } },
+		{ "max_shm_bytes_per_user", { 0, (1UL << 40) + 1, ~0UL } },
 	};
 	unsigned int i, j;
 
