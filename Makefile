@@ -216,7 +216,8 @@ check-runner: kmod
 
 demo: deps
 	$(MAKE) all
-	tools/vm/run --add $(BUILD)/demo:/ipcq/demo -- /ipcq/demo/run-all
+	tools/vm/run --add $(BUILD)/demo:/ipcq/demo \
+		--add $(BUILD)/tools/ipcqctl:/ipcq/bin/ipcqctl -- /ipcq/demo/run-all
 
 # The whole suite, a longer fuzz and kmemleak on a debug kernel (KASAN,
 # lockdep, UBSAN, kmemleak, fault injection) built from linux-source-6.1

@@ -5,7 +5,9 @@
  *
  * Conventions, for every function of this library:
  *  - returns 0 or a positive value on success, a negative errno on failure
- *    (never -1 with errno set);
+ *    (never -1 with errno set); the shared memory accessors that return a
+ *    pointer (ipcdev_shm_lock(), ipcdev_value_ptr(), ...) return NULL for
+ *    a NULL handle;
  *  - thread-safe, and safe to use in a child after fork();
  *  - file descriptors the library opens are close-on-exec;
  *  - flags are the library's own IPCDEV_* values (the library maps them

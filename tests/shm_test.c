@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <grp.h>
+#include <liburing.h>
 #include <sys/stat.h>
 
 #include "kselftest_harness.h"
@@ -795,6 +796,51 @@ TEST_F(shm, unknown_ioctls_and_other_objects_are_enotty)
 	/* The type is known to unlink. */
 	EXPECT_EQ(-ENOENT, shm_unlink_raw(self->dev, "no-such-region"));
 	close(q);
+	close(fd);
+}
+
+/* One io_uring command on @fd: its cqe->res. */
+static int uring_cmd_res(struct io_uring *r, int fd, uint32_t op, void *arg,
+			 uint32_t flags)
+{
+	struct ipcq_uring_cmd cmd = { .arg = (uintptr_t)arg, .flags = flags };
+	struct io_uring_sqe *sqe = io_uring_get_sqe(r);
+	struct io_uring_cqe *cqe;
+	int res;
+
+	if (!sqe)
+		return -1001;
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->fd = fd;
+	sqe->cmd_op = op;
+	memcpy(sqe->cmd, &cmd, sizeof(cmd));
+	if (io_uring_submit(r) != 1 || io_uring_wait_cqe(r, &cqe))
+		return -1000;
+	res = cqe->res;
+	io_uring_cqe_seen(r, cqe);
+	return res;
+}
+
+/* No region operation is an io_uring command; a cancel finds nothing. */
+TEST_F(shm, uring_commands_on_a_region_are_eopnotsupp)
+{
+	struct ipcq_shm_stat st;
+	struct ipcq_reopen ro = { 0 };
+	struct io_uring r;
+	int fd;
+
+	SKIP_WITHOUT_URING();
+	fd = raw_shm_open(self->dev, NULL, IPCQ_SHM_LOCK, 0600, 8);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, io_uring_queue_init(4, &r, 0));
+	EXPECT_EQ(-EOPNOTSUPP, uring_cmd_res(&r, fd, IPCQ_IOC_SHM_STAT, &st,
+					     0));
+	EXPECT_EQ(-EOPNOTSUPP, uring_cmd_res(&r, fd, IPCQ_IOC_SHM_LOCK, &ro,
+					     0));
+	EXPECT_EQ(-ENOENT, uring_cmd_res(&r, fd, IPCQ_URING_CANCEL, NULL,
+					 IPCQ_CANCEL_ANY));
+	io_uring_queue_exit(&r);
 	close(fd);
 }
 
