@@ -15,39 +15,25 @@
 #include "ipcdev.h"
 #include "internal.h"
 
+/* ctypes' type codes, and the sizes of their C types, in that order. */
+static const char ctype_codes[] = "cbBhHiIlLqQfd";
+static const unsigned char ctype_sizes[] = {
+	sizeof(char), sizeof(signed char), sizeof(unsigned char),
+	sizeof(short), sizeof(unsigned short), sizeof(int),
+	sizeof(unsigned int), sizeof(long), sizeof(unsigned long),
+	sizeof(long long), sizeof(unsigned long long), sizeof(float),
+	sizeof(double),
+};
+
+_Static_assert(sizeof(ctype_sizes) == sizeof(ctype_codes) - 1,
+	       "a size for every code");
+
 /* sizeof the C type of ctypes code @type, or 0 for an unknown code. */
 static size_t ctype_size(int type)
 {
-	switch (type) {
-	case IPCDEV_C_CHAR:
-		return sizeof(char);
-	case IPCDEV_C_BYTE:
-		return sizeof(signed char);
-	case IPCDEV_C_UBYTE:
-		return sizeof(unsigned char);
-	case IPCDEV_C_SHORT:
-		return sizeof(short);
-	case IPCDEV_C_USHORT:
-		return sizeof(unsigned short);
-	case IPCDEV_C_INT:
-		return sizeof(int);
-	case IPCDEV_C_UINT:
-		return sizeof(unsigned int);
-	case IPCDEV_C_LONG:
-		return sizeof(long);
-	case IPCDEV_C_ULONG:
-		return sizeof(unsigned long);
-	case IPCDEV_C_LONGLONG:
-		return sizeof(long long);
-	case IPCDEV_C_ULONGLONG:
-		return sizeof(unsigned long long);
-	case IPCDEV_C_FLOAT:
-		return sizeof(float);
-	case IPCDEV_C_DOUBLE:
-		return sizeof(double);
-	default:
-		return 0;
-	}
+	const char *p = type ? strchr(ctype_codes, type) : NULL;
+
+	return p ? ctype_sizes[p - ctype_codes] : 0;
 }
 
 /*

@@ -139,14 +139,11 @@ static inline int raw_sync_open(int dev, uint32_t type, uint32_t flags,
 static inline int raw_shm_open(int dev, const char *name, uint32_t flags,
 			       uint32_t mode, uint64_t size)
 {
-	struct ipcq_shm_open arg;
+	struct ipcq_shm_open arg = {
+		.name = (uintptr_t)name, .name_len = name ? strlen(name) : 0,
+		.flags = flags | IPCQ_OPEN_CLOEXEC, .mode = mode, .size = size,
+	};
 
-	memset(&arg, 0, sizeof(arg));
-	arg.name = (uintptr_t)name;
-	arg.name_len = name ? strlen(name) : 0;
-	arg.flags = flags | IPCQ_OPEN_CLOEXEC;
-	arg.mode = mode;
-	arg.size = size;
 	return xioctl(dev, IPCQ_IOC_SHM_OPEN, &arg);
 }
 
@@ -208,6 +205,36 @@ static inline int raw_stat(int q, struct ipcq_queue_stat *st)
 {
 	memset(st, POISON_BYTE, sizeof(*st));
 	return xioctl(q, IPCQ_IOC_QUEUE_STAT, st);
+}
+
+/*
+ * Forks a child that runs @take(@arg) (a lock to acquire, say) and then
+ * waits to be killed; returns its pid once @take has succeeded, or -1
+ * (the child exited: @take failed).
+ */
+static inline pid_t fork_holder(int (*take)(void *arg), void *arg)
+{
+	int go[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(go))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		if (take(arg))
+			_exit(1);
+		write(go[1], "h", 1);
+		for (;;)
+			pause();
+	}
+	close(go[1]);
+	if (pid > 0 && read(go[0], &c, 1) != 1) {
+		waitpid(pid, NULL, 0);
+		pid = -1;
+	}
+	close(go[0]);
+	return pid;
 }
 
 /* Polls @cond every millisecond for up to @ms; true once it holds. */

@@ -201,65 +201,95 @@ TEST(named_region_opened_by_an_unrelated_process)
 	EXPECT_EQ(0, ipcdev_shm_close(m));
 }
 
+/* A new anonymous region of @size mapped: its address, or NULL. */
+static void *new_region(ipcdev_shm **m, uint64_t size, unsigned int flags)
+{
+	void *addr;
+
+	if (ipcdev_shm_create(m, size, flags))
+		return NULL;
+	if (ipcdev_shm_map(*m, &addr)) {
+		ipcdev_shm_close(*m);
+		return NULL;
+	}
+	return addr;
+}
+
 struct account {
 	long debit, credit;	/* invariant: debit == credit */
 };
 
+struct holder {
+	ipcdev_shm *m;
+	void *data;
+};
+
+/* In a child: takes the bound lock and is half-way through an update. */
+static int debit_without_credit(void *arg)
+{
+	struct holder *h = arg;
+	struct account *acct = h->data;
+
+	if (ipcdev_lock_acquire(ipcdev_shm_lock(h->m), IPCDEV_FOREVER))
+		return 1;
+	acct->debit += 100;	/* ... and dies before the credit */
+	return 0;
+}
+
 /*
- * The holder of a Value's lock is killed half-way through an update: the
- * next holder gets EOWNERDEAD, the region says possibly inconsistent
+ * The holder of a region's lock is killed half-way through an update:
+ * the next holder gets EOWNERDEAD, the region says possibly inconsistent
  * until it repairs the data and marks the lock consistent.
  */
 TEST(holder_killed_mid_update_gives_eownerdead_and_repair)
 {
 	struct ipcq_shm_stat st;
 	struct account *acct;
+	struct holder h;
 	ipcdev_lock *l;
-	ipcdev_shm *m;
-	void *addr;
-	int go[2];
 	pid_t pid;
-	char c;
 
-	ASSERT_EQ(0, ipcdev_shm_create(&m, sizeof(*acct), IPCDEV_SHM_LOCK));
-	ASSERT_EQ(0, ipcdev_shm_map(m, &addr));
-	acct = addr;
-	l = ipcdev_shm_lock(m);
+	acct = new_region(&h.m, sizeof(*acct), IPCDEV_SHM_LOCK);
+	ASSERT_NE(NULL, acct);
+	h.data = acct;
+	l = ipcdev_shm_lock(h.m);
 	ASSERT_NE(NULL, l);
-	ASSERT_EQ(0, pipe(go));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		if (ipcdev_lock_acquire(ipcdev_shm_lock(m), IPCDEV_FOREVER))
-			_exit(1);
-		acct->debit += 100;	/* ... and dies before the credit */
-		write(go[1], "x", 1);
-		pause();
-		_exit(0);
-	}
-	ASSERT_EQ(1, read(go[0], &c, 1));
-	ASSERT_EQ(0, ipcdev_shm_stat(m, &st));
+	pid = fork_holder(debit_without_credit, &h);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, ipcdev_shm_stat(h.m, &st));
 	EXPECT_EQ(IPCQ_SHM_STATE_LOCKED, st.state);
 	kill(pid, SIGKILL);
 	EXPECT_EQ(128 + SIGKILL, child_status(pid));
-	ASSERT_EQ(0, ipcdev_shm_stat(m, &st));
+	ASSERT_EQ(0, ipcdev_shm_stat(h.m, &st));
 	EXPECT_EQ(IPCQ_SHM_STATE_INCONSISTENT, st.state);
 
 	ASSERT_EQ(-EOWNERDEAD, ipcdev_lock_acquire(l, WAIT_NS));
-	ASSERT_EQ(0, ipcdev_shm_stat(m, &st));
+	ASSERT_EQ(0, ipcdev_shm_stat(h.m, &st));
 	EXPECT_TRUE(st.state & IPCQ_SHM_STATE_INCONSISTENT);
 	EXPECT_EQ(100, acct->debit);
 	EXPECT_EQ(0, acct->credit);
 	acct->credit = acct->debit;	/* repaired */
 	EXPECT_EQ(0, ipcdev_lock_consistent(l));
-	ASSERT_EQ(0, ipcdev_shm_stat(m, &st));
+	ASSERT_EQ(0, ipcdev_shm_stat(h.m, &st));
 	EXPECT_EQ(IPCQ_SHM_STATE_LOCKED, st.state);
 	EXPECT_EQ(0, ipcdev_lock_release(l));
 	EXPECT_EQ(0, ipcdev_lock_acquire(l, WAIT_NS));
 	EXPECT_EQ(0, ipcdev_lock_release(l));
-	ASSERT_EQ(0, ipcdev_shm_stat(m, &st));
+	ASSERT_EQ(0, ipcdev_shm_stat(h.m, &st));
 	EXPECT_EQ(0, st.state);
-	EXPECT_EQ(0, ipcdev_shm_close(m));
+	EXPECT_EQ(0, ipcdev_shm_close(h.m));
+}
+
+/* In a child: writes through its inherited mapping, takes the lock. */
+static int write_then_take(void *arg)
+{
+	struct holder *h = arg;
+	volatile int *x = h->data;
+
+	x[1] = x[0] + 1;
+	if (ipcdev_shm_size(h->m) != sizeof(int) * 4)
+		return 1;
+	return ipcdev_rlock_acquire(ipcdev_shm_lock(h->m), WAIT_NS);
 }
 
 /*
@@ -271,47 +301,28 @@ TEST(fork_shares_the_memory_and_reowns_the_lock)
 {
 	struct ipcq_shm_stat st;
 	volatile int *x;
+	struct holder h;
 	ipcdev_lock *l;
-	ipcdev_shm *m;
-	void *addr;
-	int go[2];
 	pid_t pid;
-	char c;
 
-	ASSERT_EQ(0, ipcdev_shm_create(&m, sizeof(int) * 4, IPCDEV_SHM_RLOCK));
-	ASSERT_EQ(0, ipcdev_shm_map(m, &addr));
-	x = addr;
-	l = ipcdev_shm_lock(m);
+	x = new_region(&h.m, sizeof(int) * 4, IPCDEV_SHM_RLOCK);
+	ASSERT_NE(NULL, x);
+	h.data = (void *)x;
+	l = ipcdev_shm_lock(h.m);
 	x[0] = 10;
 	ASSERT_EQ(0, ipcdev_rlock_acquire(l, WAIT_NS));
-	ASSERT_EQ(0, pipe(go));
+	/* The parent's hold is not a child's. */
 	pid = fork();
 	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		ipcdev_lock *cl = ipcdev_shm_lock(m);
-
-		/* The parent's hold is not the child's. */
-		if (ipcdev_rlock_acquire(cl, IPCDEV_NOWAIT) != -EAGAIN)
-			_exit(1);
-		write(go[1], "t", 1);
-		x[1] = x[0] + 1;
-		if (ipcdev_shm_size(m) != sizeof(int) * 4)
-			_exit(2);
-		if (ipcdev_rlock_acquire(cl, WAIT_NS))
-			_exit(3);
-		write(go[1], "h", 1);
-		pause();
-		_exit(0);
-	}
-	close(go[1]);
-	/* Released only once the child found it held. */
-	ASSERT_EQ(1, read(go[0], &c, 1))
-		TH_LOG("child exited with %d", child_status(pid));
+	if (pid == 0)
+		_exit(ipcdev_rlock_acquire(ipcdev_shm_lock(h.m),
+					   IPCDEV_NOWAIT) != -EAGAIN);
+	EXPECT_EQ(0, child_status(pid));
 	EXPECT_EQ(0, ipcdev_rlock_release(l));
-	ASSERT_EQ(1, read(go[0], &c, 1))
-		TH_LOG("child exited with %d", child_status(pid));
+	pid = fork_holder(write_then_take, &h);
+	ASSERT_LT(0, pid);
 	EXPECT_EQ(11, x[1]);
-	ASSERT_EQ(0, ipcdev_shm_stat(m, &st));
+	ASSERT_EQ(0, ipcdev_shm_stat(h.m, &st));
 	EXPECT_EQ(pid, st.lock_owner_tid);
 	EXPECT_EQ(IPCQ_SYNC_LOCKED, st.lock_state);
 	kill(pid, SIGKILL);
@@ -319,7 +330,7 @@ TEST(fork_shares_the_memory_and_reowns_the_lock)
 	EXPECT_EQ(-EOWNERDEAD, ipcdev_rlock_acquire(l, WAIT_NS));
 	EXPECT_EQ(0, ipcdev_lock_consistent(l));
 	EXPECT_EQ(0, ipcdev_rlock_release(l));
-	EXPECT_EQ(0, ipcdev_shm_close(m));
+	EXPECT_EQ(0, ipcdev_shm_close(h.m));
 }
 
 /* A region fd passed over SCM_RIGHTS to a process that had none. */
@@ -328,7 +339,6 @@ TEST(fd_passing_gives_the_same_region_and_lock)
 	ipcdev_shm *m;
 	ipcdev_queue *q;
 	volatile char *p;
-	void *addr;
 	int sv[2], ret;
 	pid_t pid;
 
@@ -352,9 +362,8 @@ TEST(fd_passing_gives_the_same_region_and_lock)
 		ipcdev_lock_release(ipcdev_shm_lock(r));
 		_exit(ipcdev_shm_close(r) ? 5 : 0);
 	}
-	ASSERT_EQ(0, ipcdev_shm_create(&m, 100, IPCDEV_SHM_LOCK));
-	ASSERT_EQ(0, ipcdev_shm_map(m, &addr));
-	p = addr;
+	p = new_region(&m, 100, IPCDEV_SHM_LOCK);
+	ASSERT_NE(NULL, p);
 	p[0] = 'p';
 	ASSERT_EQ(0, send_fd(sv[0], ipcdev_shm_fd(m)));
 	EXPECT_EQ(0, child_status(pid));

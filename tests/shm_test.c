@@ -8,11 +8,11 @@
  */
 #define _GNU_SOURCE
 #include <grp.h>
-#include <liburing.h>
 #include <sys/stat.h>
 
 #include "kselftest_harness.h"
 #include "ipcq_test.h"
+#include "uring_fixture.h"
 
 #define PAGE 4096UL
 
@@ -83,29 +83,32 @@ static long long fdinfo_value(int fd, const char *key)
 	return p ? strtoll(p + strlen(pat), NULL, 0) : -1;
 }
 
+/* Layouts, numbers and directions never change (see also device.c). */
 TEST(abi_struct_shm_pinned)
 {
+#define OPEN(f) offsetof(struct ipcq_shm_open, f)
+#define STAT(f) offsetof(struct ipcq_shm_stat, f)
+	const size_t open_offs[] = {
+		OPEN(name), OPEN(name_len), OPEN(flags), OPEN(mode), OPEN(pad),
+		OPEN(size), OPEN(reserved),
+	}, stat_offs[] = {
+		STAT(size), STAT(lock_id), STAT(mappings), STAT(flags),
+		STAT(state), STAT(lock_state), STAT(lock_owner_tid),
+		STAT(lock_waiters), STAT(lock_depth), STAT(reserved),
+	};
+#undef OPEN
+#undef STAT
+	const size_t open_want[] = { 0, 8, 12, 16, 20, 24, 32 };
+	const size_t stat_want[] = { 0, 8, 16, 20, 24, 28, 32, 36, 40, 48 };
+
 	ASSERT_EQ(48, sizeof(struct ipcq_shm_open));
-	ASSERT_EQ(0, offsetof(struct ipcq_shm_open, name));
-	ASSERT_EQ(8, offsetof(struct ipcq_shm_open, name_len));
-	ASSERT_EQ(12, offsetof(struct ipcq_shm_open, flags));
-	ASSERT_EQ(16, offsetof(struct ipcq_shm_open, mode));
-	ASSERT_EQ(20, offsetof(struct ipcq_shm_open, pad));
-	ASSERT_EQ(24, offsetof(struct ipcq_shm_open, size));
-	ASSERT_EQ(32, offsetof(struct ipcq_shm_open, reserved));
 	ASSERT_EQ(80, sizeof(struct ipcq_shm_stat));
-	ASSERT_EQ(8, offsetof(struct ipcq_shm_stat, lock_id));
-	ASSERT_EQ(16, offsetof(struct ipcq_shm_stat, mappings));
-	ASSERT_EQ(28, offsetof(struct ipcq_shm_stat, lock_state));
-	ASSERT_EQ(40, offsetof(struct ipcq_shm_stat, lock_depth));
-	ASSERT_EQ(48, offsetof(struct ipcq_shm_stat, reserved));
+	ASSERT_EQ(0, memcmp(open_offs, open_want, sizeof(open_want)));
+	ASSERT_EQ(0, memcmp(stat_offs, stat_want, sizeof(stat_want)));
 	ASSERT_EQ(40, offsetof(struct ipcq_api, max_shm_bytes));
-	ASSERT_EQ(0x06, _IOC_NR(IPCQ_IOC_SHM_OPEN));
-	ASSERT_EQ(_IOC_WRITE, _IOC_DIR(IPCQ_IOC_SHM_OPEN));
-	ASSERT_EQ(0x80, _IOC_NR(IPCQ_IOC_SHM_STAT));
-	ASSERT_EQ(_IOC_READ, _IOC_DIR(IPCQ_IOC_SHM_STAT));
-	ASSERT_EQ(0x81, _IOC_NR(IPCQ_IOC_SHM_LOCK));
-	ASSERT_EQ(sizeof(struct ipcq_reopen), _IOC_SIZE(IPCQ_IOC_SHM_LOCK));
+	ASSERT_EQ(_IOW(0xD1, 0x06, struct ipcq_shm_open), IPCQ_IOC_SHM_OPEN);
+	ASSERT_EQ(_IOR(0xD1, 0x80, struct ipcq_shm_stat), IPCQ_IOC_SHM_STAT);
+	ASSERT_EQ(_IOW(0xD1, 0x81, struct ipcq_reopen), IPCQ_IOC_SHM_LOCK);
 	ASSERT_EQ(7, IPCQ_TYPE_SHM);
 	ASSERT_EQ((uint64_t)1 << 8, IPCQ_FEATURE_SHM);
 }
@@ -399,13 +402,50 @@ TEST_F(shm, read_only_file_maps_read_only_for_good)
 	close(rw);
 }
 
+/* Runs @check(@dev, @name) in a child as nobody: 0 when it holds. */
+static int as_nobody(int (*check)(int dev, const char *name), int dev,
+		     const char *name)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(100);
+		_exit(check(dev, name));
+	}
+	return pid < 0 ? -1 : child_status(pid);
+}
+
+/* Mode 0604: others may map it read-only, nothing more. */
+static int others_read_only(int dev, const char *name)
+{
+	int ro, bad = 0;
+
+	ro = raw_shm_open(dev, name, IPCQ_SHM_RDONLY, 0, 0);
+	bad |= ro < 0;
+	bad |= (mmap(NULL, PAGE, PROT_READ, MAP_SHARED, ro, 0) ==
+		MAP_FAILED) << 1;
+	bad |= (raw_shm_open(dev, name, 0, 0, 0) != -EACCES) << 2;
+	bad |= (raw_shm_open(dev, name, IPCQ_OPEN_CREATE, 0666, PAGE) !=
+		-EACCES) << 3;
+	bad |= (shm_unlink_raw(dev, name) != -EPERM) << 4;
+	/* Anyone may create anonymous regions. */
+	bad |= (raw_shm_open(dev, NULL, 0, 0600, 1) < 0) << 5;
+	return bad;
+}
+
+/* Mode 0600: others may not even read. */
+static int others_nothing(int dev, const char *name)
+{
+	return raw_shm_open(dev, name, IPCQ_SHM_RDONLY, 0, 0) != -EACCES;
+}
+
 /*
  * Access by mode bits: read-only needs read permission, read-write read
  * and write; EACCES otherwise; unlink by others EPERM.
  */
 TEST_F(shm, permissions_by_access_mode)
 {
-	pid_t pid;
 	int fd;
 
 	if (geteuid() != 0)
@@ -414,42 +454,13 @@ TEST_F(shm, permissions_by_access_mode)
 	fd = raw_shm_open(self->dev, self->name, IPCQ_OPEN_CREATE |
 			  IPCQ_OPEN_EXCL, 0604, PAGE);
 	ASSERT_LE(0, fd);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		int ro, bad = 0;
-		void *p;
-
-		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
-			_exit(100);
-		ro = raw_shm_open(self->dev, self->name, IPCQ_SHM_RDONLY, 0, 0);
-		bad |= ro < 0;
-		p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, ro, 0);
-		bad |= (p == MAP_FAILED) << 1;
-		bad |= (raw_shm_open(self->dev, self->name, 0, 0, 0) !=
-			-EACCES) << 2;
-		bad |= (raw_shm_open(self->dev, self->name, IPCQ_OPEN_CREATE,
-				     0666, PAGE) != -EACCES) << 3;
-		bad |= (shm_unlink_raw(self->dev, self->name) != -EPERM) << 4;
-		/* Anyone may create anonymous regions. */
-		bad |= (raw_shm_open(self->dev, NULL, 0, 0600, 1) < 0) << 5;
-		_exit(bad);
-	}
-	EXPECT_EQ(0, child_status(pid));
+	EXPECT_EQ(0, as_nobody(others_read_only, self->dev, self->name));
 	close(fd);
 	ASSERT_EQ(0, shm_unlink_raw(self->dev, self->name));
 	fd = raw_shm_open(self->dev, self->name, IPCQ_OPEN_CREATE |
 			  IPCQ_OPEN_EXCL, 0600, PAGE);
 	ASSERT_LE(0, fd);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
-			_exit(100);
-		_exit(raw_shm_open(self->dev, self->name, IPCQ_SHM_RDONLY, 0,
-				   0) != -EACCES);
-	}
-	EXPECT_EQ(0, child_status(pid));
+	EXPECT_EQ(0, as_nobody(others_nothing, self->dev, self->name));
 	close(fd);
 }
 
@@ -700,28 +711,23 @@ TEST_F(shm, bound_lock_is_an_ordinary_lock_seen_in_stat)
  * possibly inconsistent from then on, through EOWNERDEAD, until the next
  * holder marks the lock consistent; released without that, for good.
  */
+static int take_bound_lock(void *region_fd)
+{
+	int mine = shm_lock_fd(*(int *)region_fd, 0);
+
+	return mine < 0 || lock_op(mine, IPCQ_IOC_LOCK_ACQUIRE, 0);
+}
+
 TEST_F(shm, dead_holder_marks_region_inconsistent_until_consistent)
 {
 	struct ipcq_shm_stat st;
-	int fd, l, go[2];
+	int fd, l;
 	pid_t pid;
-	char c;
 
 	fd = raw_shm_open(self->dev, NULL, IPCQ_SHM_LOCK, 0600, 8);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, pipe(go));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		int mine = shm_lock_fd(fd, 0);
-
-		if (mine < 0 || lock_op(mine, IPCQ_IOC_LOCK_ACQUIRE, 0))
-			_exit(1);
-		write(go[1], "h", 1);
-		pause();
-		_exit(0);
-	}
-	ASSERT_EQ(1, read(go[0], &c, 1));
+	pid = fork_holder(take_bound_lock, &fd);
+	ASSERT_LT(0, pid);
 	ASSERT_EQ(0, raw_shm_stat(fd, &st));
 	EXPECT_EQ(IPCQ_SHM_STATE_LOCKED, st.state);
 	EXPECT_EQ(pid, st.lock_owner_tid);
@@ -751,11 +757,8 @@ TEST_F(shm, dead_holder_marks_region_inconsistent_until_consistent)
 	/* Again, and released without repair: unrecoverable, for good. */
 	pid = fork();
 	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		int mine = shm_lock_fd(fd, 0);
-
-		_exit(mine < 0 || lock_op(mine, IPCQ_IOC_LOCK_ACQUIRE, 0));
-	}
+	if (pid == 0)
+		_exit(take_bound_lock(&fd));
 	EXPECT_EQ(0, child_status(pid));
 	EXPECT_EQ(-EOWNERDEAD, lock_op(l, IPCQ_IOC_LOCK_ACQUIRE, 0));
 	EXPECT_EQ(0, lock_op(l, IPCQ_IOC_LOCK_RELEASE, 0));
@@ -799,29 +802,6 @@ TEST_F(shm, unknown_ioctls_and_other_objects_are_enotty)
 	close(fd);
 }
 
-/* One io_uring command on @fd: its cqe->res. */
-static int uring_cmd_res(struct io_uring *r, int fd, uint32_t op, void *arg,
-			 uint32_t flags)
-{
-	struct ipcq_uring_cmd cmd = { .arg = (uintptr_t)arg, .flags = flags };
-	struct io_uring_sqe *sqe = io_uring_get_sqe(r);
-	struct io_uring_cqe *cqe;
-	int res;
-
-	if (!sqe)
-		return -1001;
-	memset(sqe, 0, sizeof(*sqe));
-	sqe->opcode = IORING_OP_URING_CMD;
-	sqe->fd = fd;
-	sqe->cmd_op = op;
-	memcpy(sqe->cmd, &cmd, sizeof(cmd));
-	if (io_uring_submit(r) != 1 || io_uring_wait_cqe(r, &cqe))
-		return -1000;
-	res = cqe->res;
-	io_uring_cqe_seen(r, cqe);
-	return res;
-}
-
 /* No region operation is an io_uring command; a cancel finds nothing. */
 TEST_F(shm, uring_commands_on_a_region_are_eopnotsupp)
 {
@@ -834,12 +814,12 @@ TEST_F(shm, uring_commands_on_a_region_are_eopnotsupp)
 	fd = raw_shm_open(self->dev, NULL, IPCQ_SHM_LOCK, 0600, 8);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, io_uring_queue_init(4, &r, 0));
-	EXPECT_EQ(-EOPNOTSUPP, uring_cmd_res(&r, fd, IPCQ_IOC_SHM_STAT, &st,
-					     0));
-	EXPECT_EQ(-EOPNOTSUPP, uring_cmd_res(&r, fd, IPCQ_IOC_SHM_LOCK, &ro,
-					     0));
-	EXPECT_EQ(-ENOENT, uring_cmd_res(&r, fd, IPCQ_URING_CANCEL, NULL,
-					 IPCQ_CANCEL_ANY));
+	EXPECT_EQ(-EOPNOTSUPP, run_raw(&r, fd, IPCQ_IOC_SHM_STAT,
+				       (uintptr_t)&st, 0, 0));
+	EXPECT_EQ(-EOPNOTSUPP, run_raw(&r, fd, IPCQ_IOC_SHM_LOCK,
+				       (uintptr_t)&ro, 0, 0));
+	EXPECT_EQ(-ENOENT, run_raw(&r, fd, IPCQ_URING_CANCEL, 7,
+				   IPCQ_CANCEL_ANY, 0));
 	io_uring_queue_exit(&r);
 	close(fd);
 }
