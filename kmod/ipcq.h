@@ -20,7 +20,8 @@
  * of earlier lines, never of later ones:
  *   1. ipcq_registry_lock (mutex, registry.c): the name hash, the list of
  *      namespaces, ipcq_object.{ns, hash_node, ns_node}. Objects are
- *      created, and LIST reads their counts, under it.
+ *      created (shared memory regions before it is taken), and LIST
+ *      reads their counts, under it.
  *   2. ipcq_objects_lock (mutex, object.c): the list of all objects, for
  *      debugfs, which reads their counts under it.
  *   3. Object locks (spinlocks), never two of one kind but as said here:

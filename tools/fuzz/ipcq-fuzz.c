@@ -306,11 +306,23 @@ static void scribble_ring(int fd, const struct ipcq_ring_info *info)
 	mapped_size[slot] = info->ring_size;
 }
 
+/* Whether @fd is one of the pool's (an ipcq file or /dev/ipcq). */
+static bool in_pool(int fd)
+{
+	int i;
+
+	for (i = 0; fd >= 0 && i < POOL; i++)
+		if (pool[i] == fd)
+			return true;
+	return false;
+}
+
 /*
  * mmap with whatever offset, size and protection on whatever fd; what
- * maps is touched (read, and written where writable: scribbling is
- * allowed), and sometimes kept, so that forks, kills and closes meet
- * mapped regions, rings and semaphores.
+ * maps from an ipcq file is touched (read, and written where writable:
+ * scribbling is allowed), and sometimes kept, so that forks, kills and
+ * closes meet mapped regions, rings and semaphores. Other files (this
+ * process's own io_uring, say) are mapped and unmapped untouched.
  */
 static void *kept[4];
 static size_t kept_size[4];
@@ -320,13 +332,17 @@ static void wild_mmap(void)
 	static const off_t offs[] = { 0, 0x10000000, 4096, 0x10001000, 8192 };
 	size_t size = (rnd() % 4 + 1) * 4096, i;
 	int prot = rnd() % 2 ? PROT_READ : PROT_READ | PROT_WRITE;
-	int slot = (int)(rnd() % 4);
+	int slot = (int)(rnd() % 4), fd = pick_fd();
 	volatile unsigned char *p = mmap(NULL, size, prot,
 					 rnd() % 4 ? MAP_SHARED : MAP_PRIVATE,
-					 pick_fd(), offs[rnd() % 5]);
+					 fd, offs[rnd() % 5]);
 
 	if (p == MAP_FAILED)
 		return;
+	if (!in_pool(fd)) {
+		munmap((void *)p, size);
+		return;
+	}
 	for (i = 0; i < size; i += 4096) {
 		unsigned char v = p[i];
 
