@@ -251,7 +251,8 @@ check-runner:
 
 demo: deps
 	$(MAKE) all KERNELS=$(BOOT_KERNEL)
-	$(boot-env) tools/vm/run --add $(BUILD)/demo:/ipcq/demo -- /ipcq/demo/run-all
+	$(boot-env) tools/vm/run --add $(BUILD)/demo:/ipcq/demo \
+		--add $(BUILD)/tools/ipcqctl:/ipcq/bin/ipcqctl -- /ipcq/demo/run-all
 
 # The whole suite, a longer fuzz and kmemleak on a debug kernel (KASAN,
 # lockdep, UBSAN, kmemleak, fault injection) built from linux-source-6.12

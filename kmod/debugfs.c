@@ -29,6 +29,8 @@ static int ipcq_debugfs_stats_show(struct seq_file *m, void *unused)
 		   READ_ONCE(ipcq_max_queue_bytes));
 	seq_printf(m, "max_objects_per_user:\t%u\n",
 		   READ_ONCE(ipcq_max_objects_per_user));
+	seq_printf(m, "max_shm_bytes_per_user:\t%lu\n",
+		   READ_ONCE(ipcq_max_shm_bytes_per_user));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(ipcq_debugfs_stats);

@@ -27,10 +27,11 @@
 unsigned int ipcq_max_msg_size = 4U << 20;
 unsigned long ipcq_max_queue_bytes = 64UL << 20;
 unsigned int ipcq_max_objects_per_user = 1024;
+unsigned long ipcq_max_shm_bytes_per_user = 256UL << 20;
 
 /* Ranges, 1 at least: a message fits one kvmalloc(). */
 #define IPCQ_MSG_SIZE_MAX	BIT_ULL(30)
-#define IPCQ_QUEUE_BYTES_MAX	BIT_ULL(40)
+#define IPCQ_BYTES_MAX		BIT_ULL(40)	/* of queues, of regions */
 #define IPCQ_OBJECTS_MAX	BIT_ULL(20)
 
 static int ipcq_param_parse(const char *val, u64 min, u64 max, u64 *v)
@@ -57,7 +58,7 @@ static int ipcq_param_set_uint(const char *val, const struct kernel_param *kp)
 static int ipcq_param_set_ulong(const char *val, const struct kernel_param *kp)
 {
 	u64 v;
-	int ret = ipcq_param_parse(val, 1, IPCQ_QUEUE_BYTES_MAX, &v);
+	int ret = ipcq_param_parse(val, 1, IPCQ_BYTES_MAX, &v);
 
 	if (!ret)
 		WRITE_ONCE(*(unsigned long *)kp->arg, v);
@@ -85,13 +86,17 @@ module_param_cb(max_objects_per_user, &ipcq_param_uint_ops,
 		&ipcq_max_objects_per_user, 0644);
 MODULE_PARM_DESC(max_objects_per_user,
 		 "Most objects one user owns at a time, 1 to 1048576 (default 1024)");
+module_param_cb(max_shm_bytes_per_user, &ipcq_param_ulong_ops,
+		&ipcq_max_shm_bytes_per_user, 0644);
+MODULE_PARM_DESC(max_shm_bytes_per_user,
+		 "Most shared memory bytes one user owns, in pages, 1 to 1 TiB (default 256 MiB)");
 
 /* Features offered at each API version; version 1 is the first. */
 static u64 ipcq_features(u32 api_version)
 {
 	return IPCQ_FEATURE_API | IPCQ_FEATURE_QUEUE | IPCQ_FEATURE_PIPE |
 	       IPCQ_FEATURE_SYNC | IPCQ_FEATURE_LIST | IPCQ_FEATURE_RING |
-	       IPCQ_FEATURE_SEM_SHARED |
+	       IPCQ_FEATURE_SEM_SHARED | IPCQ_FEATURE_SHM |
 	       (ipcq_uring_offered() ? IPCQ_FEATURE_URING : 0);
 }
 
@@ -101,7 +106,7 @@ static long ipcq_ioctl_api(struct ipcq_api __user *uarg)
 
 	if (copy_from_user(&api, uarg, sizeof(api)))
 		return -EFAULT;
-	if (!api.api_version || api.flags ||
+	if (!api.api_version || api.flags || api.max_shm_bytes ||
 	    memchr_inv(api.reserved, 0, sizeof(api.reserved)))
 		return -EINVAL;
 
@@ -110,6 +115,7 @@ static long ipcq_ioctl_api(struct ipcq_api __user *uarg)
 	api.max_msg_size = READ_ONCE(ipcq_max_msg_size);
 	api.max_queue_bytes = READ_ONCE(ipcq_max_queue_bytes);
 	api.max_objects = READ_ONCE(ipcq_max_objects_per_user);
+	api.max_shm_bytes = READ_ONCE(ipcq_max_shm_bytes_per_user);
 
 	if (copy_to_user(uarg, &api, sizeof(api)))
 		return -EFAULT;
@@ -124,7 +130,7 @@ static long ipcq_ioctl_unlink(struct ipcq_unlink __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.type < IPCQ_TYPE_QUEUE || arg.type > IPCQ_TYPE_BARRIER ||
+	if (arg.type < IPCQ_TYPE_QUEUE || arg.type > IPCQ_TYPE_SHM ||
 	    memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
 		return -EINVAL;
 	ret = ipcq_name_from_user(&name, arg.name, arg.name_len);
@@ -151,6 +157,8 @@ static long ipcq_dev_ioctl(struct file *file, unsigned int cmd,
 		return ipcq_sync_open(argp);
 	case IPCQ_IOC_LIST:
 		return ipcq_registry_list(argp);
+	case IPCQ_IOC_SHM_OPEN:
+		return ipcq_shm_open(argp);
 	default:
 		return -ENOTTY;
 	}
@@ -199,6 +207,8 @@ static int __init ipcq_init(void)
 	BUILD_BUG_ON(sizeof(struct ipcq_ring_wake) != 8);
 	BUILD_BUG_ON(sizeof(struct ipcq_sem_share) != 72);
 	BUILD_BUG_ON(sizeof(struct ipcq_uring_cmd) != 16);
+	BUILD_BUG_ON(sizeof(struct ipcq_shm_open) != 48);
+	BUILD_BUG_ON(sizeof(struct ipcq_shm_stat) != 80);
 
 	ret = misc_register(&ipcq_misc);
 	if (!ret)
@@ -218,6 +228,6 @@ static void __exit ipcq_exit(void)
 module_init(ipcq_init);
 module_exit(ipcq_exit);
 
-MODULE_DESCRIPTION("ipcq: kernel message queues, pipes and sync objects");
+MODULE_DESCRIPTION("ipcq: kernel message queues, pipes, sync objects and shared memory");
 MODULE_AUTHOR("The ipcq developers");
 MODULE_LICENSE("GPL");

@@ -12,14 +12,16 @@
  * queue's shared ring: the kernel's side of the slot protocol and the
  * attachment files), pipe.c (two-ended connections over queues), sync.c
  * (the sync object base, Event, Barrier), sem.c (Semaphore, plain and
- * shared), lock.c (Lock, RLock, Condition), uring.c (io_uring commands),
- * debugfs.c (/sys/kernel/debug/ipcq).
+ * shared), lock.c (Lock, RLock, Condition), shm.c (shared memory regions
+ * and their bound locks), uring.c (io_uring commands), debugfs.c
+ * (/sys/kernel/debug/ipcq).
  *
  * Lock order, outermost first; a lock is taken only while holding locks
  * of earlier lines, never of later ones:
  *   1. ipcq_registry_lock (mutex, registry.c): the name hash, the list of
  *      namespaces, ipcq_object.{ns, hash_node, ns_node}. Objects are
- *      created, and LIST reads their counts, under it.
+ *      created (shared memory regions before it is taken), and LIST
+ *      reads their counts, under it.
  *   2. ipcq_objects_lock (mutex, object.c): the list of all objects, for
  *      debugfs, which reads their counts under it.
  *   3. Object locks (spinlocks), never two of one kind but as said here:
@@ -27,18 +29,23 @@
  *      kernel's own operations on its ring (users work on the ring
  *      lock-free); ipcq_sync.lock (sync.h): a sync object's state; a
  *      condition's nests inside the lock of the Lock it is bound to
- *      (SINGLE_DEPTH_NESTING). Never held across user memory access,
- *      allocation or an object put; wake-ups are issued after dropping it
- *      where the code allows (io_uring parking wakes under it).
- *   4. ipcq_users_lock (spinlock, object.c): per-user object counts;
+ *      (SINGLE_DEPTH_NESTING); ipcq_shm.lock (shm.c): a region's io_uring
+ *      call list, always empty (a region's stat takes its bound lock's
+ *      ipcq_sync.lock alone, never inside it). Never held across user
+ *      memory access, allocation or an object put; wake-ups are issued
+ *      after dropping it where the code allows (io_uring parking wakes
+ *      under it).
+ *   4. ipcq_users_lock (spinlock, object.c): per-user object counts and
+ *      shared memory bytes;
  *      ipcq_calls_lock (spinlock, uring.c): the parked io_uring calls,
  *      taken under an object lock when a call parks. Neither takes any
  *      other lock but io_uring's own.
  *   5. Wait queue head locks, taken by prepare_to_wait()/wake_up() under
  *      object locks; they guard an io_uring park site (uring.c).
- * mmap_lock is never taken under an ipcq lock, and the mmap handlers take
- * none. Message memory is allocated and filled before an object lock is
- * taken and freed after it is dropped.
+ * mmap_lock is never taken under an ipcq lock, and the mmap and fault
+ * handlers take none. Message memory is allocated and filled before an
+ * object lock is taken and freed after it is dropped; a region's pages
+ * before the registry lock is taken (ipcq_object_open_unlocked()).
  *
  * Lifetime: every file of an object holds a reference, and so does the
  * registry while the object has a name; mappings hold their file. The
@@ -48,6 +55,7 @@
 #ifndef IPCQ_INTERNAL_H
 #define IPCQ_INTERNAL_H
 
+#include <linux/atomic.h>
 #include <linux/fs.h>
 #include <linux/list.h>
 #include <linux/refcount.h>
@@ -61,6 +69,7 @@
 extern unsigned int ipcq_max_msg_size;
 extern unsigned long ipcq_max_queue_bytes;
 extern unsigned int ipcq_max_objects_per_user;
+extern unsigned long ipcq_max_shm_bytes_per_user;
 
 struct ipcq_ns;
 struct ipcq_user;
@@ -164,6 +173,8 @@ void ipcq_object_publish(struct ipcq_object *obj);
 void ipcq_object_get(struct ipcq_object *obj);
 void ipcq_object_put(struct ipcq_object *obj);
 int ipcq_object_permission(struct ipcq_object *obj, int may);
+int ipcq_object_charge_bytes(struct ipcq_object *obj, u64 bytes);
+void ipcq_object_uncharge_bytes(struct ipcq_object *obj, u64 bytes);
 bool ipcq_object_may_unlink(struct ipcq_object *obj);
 int ipcq_name_from_user(struct ipcq_name *name, u64 uptr, u32 len);
 bool ipcq_open_args_valid(u32 flags, u32 known, u32 mode, u32 pad,
@@ -227,6 +238,10 @@ struct ipcq_object *ipcq_registry_open(u32 type, const struct ipcq_name *name,
 struct ipcq_object *ipcq_object_open(u32 type, u64 uname, u32 name_len,
 				     u32 flags, ipcq_create_fn create,
 				     void *arg, bool *created);
+struct ipcq_object *ipcq_object_open_unlocked(u32 type, u64 uname,
+					      u32 name_len, u32 flags,
+					      ipcq_create_fn create, void *arg,
+					      bool *created);
 int ipcq_registry_unlink(u32 type, const struct ipcq_name *name);
 void ipcq_registry_collect(void);
 void ipcq_registry_forget(struct ipcq_object *obj);
@@ -239,6 +254,17 @@ void ipcq_registry_exit(void);
 
 int ipcq_map_shared(struct vm_area_struct *vma, struct page *status,
 		    struct page **data, unsigned long n);
+struct page **ipcq_pages_alloc(unsigned long n);
+void ipcq_pages_free(struct page **pages, unsigned long n);
+
+/* Pages users map in any part, faulted in on first touch (shm.c). */
+struct ipcq_pages {
+	struct page **pages;
+	unsigned long n;
+	atomic_t maps;			/* memory areas mapping them */
+};
+
+int ipcq_map_pages(struct vm_area_struct *vma, struct ipcq_pages *p);
 
 /* queue.c, queue_file.c */
 struct ipcq_queue;
@@ -269,6 +295,9 @@ long ipcq_pipe_create(struct ipcq_pipe_create __user *uarg);
 
 /* sync.c */
 long ipcq_sync_open(struct ipcq_sync_open __user *uarg);
+
+/* shm.c */
+long ipcq_shm_open(struct ipcq_shm_open __user *uarg);
 
 /* uring.c */
 

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The object base shared by every object type: reference count, owner,
- * mode and the SysV-style permission check, the per-user object limit,
- * object names, introspection (info, fdinfo, debugfs), and object files:
- * anonymous inodes of a kind (struct ipcq_file_type) whose ioctl(2) and
- * io_uring commands reach the kind's dispatcher through one entry each.
+ * mode and the SysV-style permission check, the per-user object limit and
+ * shared memory bytes, object names, introspection (info, fdinfo,
+ * debugfs), and object files: anonymous inodes of a kind (struct
+ * ipcq_file_type) whose ioctl(2) and io_uring commands reach the kind's
+ * dispatcher through one entry each.
  *
  * Locks: ipcq_objects_lock (mutex) guards the list of all objects, and
  * debugfs reads each object's counts (its own lock) under it;
- * ipcq_users_lock (spinlock) guards the per-user counts and nests inside
- * the registry's mutex only (see the order in ipcq.h).
+ * ipcq_users_lock (spinlock) guards the per-user counts (objects, shared
+ * memory bytes) and nests inside the registry's mutex only (see the order
+ * in ipcq.h).
  */
 #include <linux/anon_inodes.h>
 #include <linux/atomic.h>
@@ -31,11 +33,15 @@
 
 #include "ipcq.h"
 
-/* Objects owned by one user, for max_objects_per_user. */
+/*
+ * Objects owned by one user, for max_objects_per_user, and the bytes of
+ * their shared memory regions, for max_shm_bytes_per_user.
+ */
 struct ipcq_user {
 	struct hlist_node node;
 	kuid_t uid;
 	unsigned int objects;		/* guarded by ipcq_users_lock */
+	u64 shm_bytes;			/* guarded by ipcq_users_lock */
 };
 
 static DEFINE_MUTEX(ipcq_objects_lock);
@@ -190,6 +196,33 @@ int ipcq_object_permission(struct ipcq_object *obj, int may)
 	return -EACCES;
 }
 
+/*
+ * Counts @bytes more of shared memory against the user charged for @obj:
+ * 0, or -EDQUOT past max_shm_bytes_per_user (nothing counted). The count
+ * lives as long as the object (which keeps its user).
+ */
+int ipcq_object_charge_bytes(struct ipcq_object *obj, u64 bytes)
+{
+	u64 limit = READ_ONCE(ipcq_max_shm_bytes_per_user);
+	struct ipcq_user *u = obj->user;
+	int ret = 0;
+
+	spin_lock(&ipcq_users_lock);
+	if (bytes > limit || u->shm_bytes > limit - bytes)
+		ret = -EDQUOT;
+	else
+		u->shm_bytes += bytes;
+	spin_unlock(&ipcq_users_lock);
+	return ret;
+}
+
+void ipcq_object_uncharge_bytes(struct ipcq_object *obj, u64 bytes)
+{
+	spin_lock(&ipcq_users_lock);
+	obj->user->shm_bytes -= bytes;
+	spin_unlock(&ipcq_users_lock);
+}
+
 /* The owner, the creator, or CAP_IPC_OWNER may remove an object's name. */
 bool ipcq_object_may_unlink(struct ipcq_object *obj)
 {
@@ -257,6 +290,7 @@ const char *ipcq_type_name(u32 type)
 		[IPCQ_TYPE_EVENT] = "event",
 		[IPCQ_TYPE_COND] = "condition",
 		[IPCQ_TYPE_BARRIER] = "barrier",
+		[IPCQ_TYPE_SHM] = "shm",
 	};
 
 	return type < ARRAY_SIZE(names) && names[type] ? names[type] : "?";

@@ -186,6 +186,20 @@ void ipcq_registry_collect(void)
 	mutex_unlock(&ipcq_registry_lock);
 }
 
+/* A new object from @create, outside the registry lock. */
+static struct ipcq_object *ipcq_object_create(ipcq_create_fn create,
+					      void *arg)
+{
+	struct ipcq_object *obj = create(arg);
+
+	/* Names of dead namespaces may hold the caller's quota. */
+	if (obj == ERR_PTR(-ENOSPC)) {
+		ipcq_registry_collect();
+		obj = create(arg);
+	}
+	return obj;
+}
+
 /*
  * Opens or creates the object an *_OPEN ioctl asks for: anonymous (@uname
  * 0: always new, so a name length or CREATE/EXCL is EINVAL) or named in
@@ -196,7 +210,6 @@ struct ipcq_object *ipcq_object_open(u32 type, u64 uname, u32 name_len,
 				     u32 flags, ipcq_create_fn create,
 				     void *arg, bool *created)
 {
-	struct ipcq_object *obj;
 	struct ipcq_name name;
 	int ret;
 
@@ -210,13 +223,60 @@ struct ipcq_object *ipcq_object_open(u32 type, u64 uname, u32 name_len,
 	}
 	if (name_len || (flags & (IPCQ_OPEN_CREATE | IPCQ_OPEN_EXCL)))
 		return ERR_PTR(-EINVAL);
-	obj = create(arg);
-	/* Names of dead namespaces may hold the caller's quota. */
-	if (obj == ERR_PTR(-ENOSPC)) {
-		ipcq_registry_collect();
-		obj = create(arg);
-	}
+	return ipcq_object_create(create, arg);
+}
+
+/* The registry's create callback naming an object made beforehand. */
+static struct ipcq_object *ipcq_object_made(void *arg)
+{
+	struct ipcq_object *obj = arg;
+
+	/* Its reference goes to the caller, the name takes its own. */
+	ipcq_object_get(obj);
 	return obj;
+}
+
+/*
+ * As ipcq_object_open(), for objects whose creation takes long (a shared
+ * memory region's pages): @create runs without the registry lock. A named
+ * object is looked up first; if missing (and CREATE), one is made, then
+ * named unless another caller named one meanwhile: then that one is
+ * opened (without EXCL) and ours freed, and the lookup starts again.
+ */
+struct ipcq_object *ipcq_object_open_unlocked(u32 type, u64 uname,
+					      u32 name_len, u32 flags,
+					      ipcq_create_fn create, void *arg,
+					      bool *created)
+{
+	const u32 excl = IPCQ_OPEN_CREATE | IPCQ_OPEN_EXCL;
+	struct ipcq_object *obj, *named;
+	struct ipcq_name name;
+	int ret;
+
+	if (!uname)
+		return ipcq_object_open(type, 0, name_len, flags, create, arg,
+					created);
+	ret = ipcq_name_from_user(&name, uname, name_len);
+	if (ret)
+		return ERR_PTR(ret);
+	for (;;) {
+		if (!(flags & IPCQ_OPEN_EXCL)) {
+			obj = ipcq_registry_open(type, &name, 0, NULL, NULL,
+						 created);
+			if (obj != ERR_PTR(-ENOENT) ||
+			    !(flags & IPCQ_OPEN_CREATE))
+				return obj;
+		}
+		obj = ipcq_object_create(create, arg);
+		if (IS_ERR(obj))
+			return obj;
+		named = ipcq_registry_open(type, &name, excl, ipcq_object_made,
+					   obj, created);
+		ipcq_object_put(obj);
+		if (*created || named != ERR_PTR(-EEXIST) ||
+		    (flags & IPCQ_OPEN_EXCL))
+			return named;
+	}
 }
 
 /* Removes @obj's name if it still has one (the object is being destroyed). */

@@ -114,9 +114,7 @@ size_t ipcq_ring_bytes(u32 slots, u32 slot_size)
 
 struct ipcq_ring *ipcq_ring_new(u32 slots, u32 slot_size)
 {
-	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO;
 	struct ipcq_ring *r;
-	unsigned int i;
 	u64 pos;
 
 	if (!ipcq_ring_bytes(slots, slot_size))
@@ -130,18 +128,15 @@ struct ipcq_ring *ipcq_ring_new(u32 slots, u32 slot_size)
 	r->nr_pages = ring_region_size(slots, r->stride) >> PAGE_SHIFT;
 	ida_init(&r->owners);
 
-	r->pages = kvcalloc(r->nr_pages, sizeof(*r->pages), GFP_KERNEL_ACCOUNT);
-	if (!r->pages)
+	r->pages = ipcq_pages_alloc(r->nr_pages);
+	if (IS_ERR(r->pages)) {
+		r->pages = NULL;
 		goto fail;
-	for (i = 0; i < r->nr_pages; i++) {
-		r->pages[i] = alloc_page(gfp);
-		if (!r->pages[i])
-			goto fail;
 	}
 	r->mem = vmap(r->pages, r->nr_pages, VM_MAP, PAGE_KERNEL);
 	if (!r->mem)
 		goto fail;
-	r->status_page = alloc_page(gfp);
+	r->status_page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!r->status_page)
 		goto fail;
 	r->status = page_address(r->status_page);
@@ -157,17 +152,13 @@ fail:
 
 void ipcq_ring_free(struct ipcq_ring *r)
 {
-	unsigned int i;
-
 	if (!r)
 		return;
 	if (r->status_page)
 		__free_page(r->status_page);
 	if (r->mem)
 		vunmap(r->mem);
-	for (i = 0; r->pages && i < r->nr_pages && r->pages[i]; i++)
-		__free_page(r->pages[i]);
-	kvfree(r->pages);
+	ipcq_pages_free(r->pages, r->nr_pages);
 	ida_destroy(&r->owners);
 	kfree(r);
 }

@@ -8,7 +8,8 @@
  * This file owns what every sync object shares: creation and naming
  * (IPCQ_IOC_SYNC_OPEN), its files (each with an id and its own state),
  * the common operations (STAT, REOPEN, DESTROY), poll, fdinfo, and the
- * dispatch of everything else to the type's own flat switch.
+ * dispatch of everything else to the type's own flat switch; and the
+ * anonymous Lock a shared memory region binds (ipcq_sync_new_lock()).
  *
  * Robustness comes from the files: a semaphore created with
  * IPCQ_SYNC_UNDO counts the units acquired minus released through each
@@ -375,8 +376,9 @@ static long ipcq_sync_destroy(struct ipcq_sync *s, void __user *argp)
 	return 0;
 }
 
-static void ipcq_sync_fill_stat(struct ipcq_sync *s, struct ipcq_sync_file *f,
-				struct ipcq_sync_stat *st)
+/* The stat of @s as seen through @f (NULL: through no file). */
+void ipcq_sync_fill_stat(struct ipcq_sync *s, struct ipcq_sync_file *f,
+			 struct ipcq_sync_stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->type = s->obj.type;
@@ -400,7 +402,7 @@ static long ipcq_sync_stat(struct ipcq_sync_file *f, void __user *argp)
 }
 
 /* A new file (and fd) on @s; takes a reference for it. */
-static int ipcq_sync_install(struct ipcq_sync *s, bool cloexec)
+int ipcq_sync_install(struct ipcq_sync *s, bool cloexec)
 {
 	struct ipcq_sync_file *f;
 	int fd;
@@ -573,6 +575,22 @@ static struct ipcq_object *ipcq_sync_create(void *arg)
 	}
 	ipcq_object_publish(&s->obj);
 	return &s->obj;
+}
+
+/*
+ * A new anonymous Lock (an RLock with IPCQ_SYNC_RECURSIVE) of @mode, for
+ * a shared memory region to bind (shm.c); one reference, or an ERR_PTR.
+ */
+struct ipcq_sync *ipcq_sync_new_lock(u32 flags, umode_t mode)
+{
+	struct ipcq_sync_attr attr = {
+		.type = IPCQ_TYPE_LOCK,
+		.flags = flags & IPCQ_SYNC_RECURSIVE,
+		.mode = mode,
+	};
+	struct ipcq_object *obj = ipcq_sync_create(&attr);
+
+	return IS_ERR(obj) ? ERR_CAST(obj) : ipcq_sync_of(obj);
 }
 
 long ipcq_sync_open(struct ipcq_sync_open __user *uarg)

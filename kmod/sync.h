@@ -121,6 +121,12 @@ extern const struct ipcq_sync_type ipcq_cond_type;
 extern const struct ipcq_sync_type ipcq_event_type;
 extern const struct ipcq_sync_type ipcq_barrier_type;
 
+/* sync.c, for shared memory regions' bound locks (shm.c). */
+struct ipcq_sync *ipcq_sync_new_lock(u32 flags, umode_t mode);
+int ipcq_sync_install(struct ipcq_sync *s, bool cloexec);
+void ipcq_sync_fill_stat(struct ipcq_sync *s, struct ipcq_sync_file *f,
+			 struct ipcq_sync_stat *st);
+
 /* lock.c, for conditions: the lock behind @fd, referenced. */
 struct ipcq_sync *ipcq_sync_lock_from_fd(unsigned int fd);
 bool ipcq_sync_file_is(struct file *file);

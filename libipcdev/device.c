@@ -74,6 +74,7 @@ static int handshake(struct ipcdev_info *out)
 	out->max_msg_size = api.max_msg_size;
 	out->max_queue_bytes = api.max_queue_bytes;
 	out->max_objects = api.max_objects;
+	out->max_shm_bytes = api.max_shm_bytes;
 	return 0;
 }
 
@@ -186,6 +187,9 @@ uint32_t ipcdev__kernel_flags(unsigned int flags)
 		{ IPCDEV_SEM_BOUNDED, IPCQ_SYNC_BOUNDED },
 		{ IPCDEV_SEM_UNDO, IPCQ_SYNC_UNDO },
 		{ IPCDEV_SEM_SHARED, IPCQ_SYNC_SHARED },
+		{ IPCDEV_SHM_RDONLY, IPCQ_SHM_RDONLY },
+		{ IPCDEV_SHM_LOCK, IPCQ_SHM_LOCK },
+		{ IPCDEV_SHM_RLOCK, IPCQ_SHM_RLOCK },
 	};
 	uint32_t out = 0;
 	size_t i;

@@ -169,4 +169,34 @@ struct ipcdev_barrier {
 	struct ipcdev__handle h;
 };
 
+/* sync.c: a lock handle owning @fd (a bound lock's file, shm.c). */
+int ipcdev__lock_adopt(ipcdev_lock **l, int fd);
+
+/*
+ * A shared memory region (shm.c): its file and its mapping, made whole
+ * when the handle is; never re-owned after fork (nothing per process).
+ */
+struct ipcdev_shm {
+	struct ipcdev__handle h;
+	void *addr;			/* the mapping, map_size bytes */
+	size_t map_size;		/* size rounded up to whole pages */
+	uint64_t size;			/* bytes, as created */
+	ipcdev_lock *lock;		/* the bound lock's handle, or NULL */
+};
+
+/* Value and Array (value.c): a typed view of a region of their own. */
+struct ipcdev__typed {
+	ipcdev_shm *shm;
+	int type;			/* IPCDEV_C_* */
+	uint64_t n;			/* elements (a Value: 1) */
+};
+
+struct ipcdev_value {
+	struct ipcdev__typed t;
+};
+
+struct ipcdev_array {
+	struct ipcdev__typed t;
+};
+
 #endif /* IPCDEV_INTERNAL_H */

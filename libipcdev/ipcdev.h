@@ -5,7 +5,9 @@
  *
  * Conventions, for every function of this library:
  *  - returns 0 or a positive value on success, a negative errno on failure
- *    (never -1 with errno set);
+ *    (never -1 with errno set); the shared memory accessors that return a
+ *    pointer (ipcdev_shm_lock(), ipcdev_value_ptr(), ...) return NULL for
+ *    a NULL handle;
  *  - thread-safe, and safe to use in a child after fork();
  *  - file descriptors the library opens are close-on-exec;
  *  - flags are the library's own IPCDEV_* values (the library maps them
@@ -42,7 +44,7 @@ extern "C" {
  * it from here).
  */
 #define IPCDEV_VERSION_MAJOR	0
-#define IPCDEV_VERSION_MINOR	3
+#define IPCDEV_VERSION_MINOR	4
 #define IPCDEV_VERSION_PATCH	0
 
 /* What the running kernel module offers; filled by ipcdev_query(). */
@@ -52,6 +54,8 @@ struct ipcdev_info {
 	uint64_t max_msg_size;		/* largest message, bytes */
 	uint64_t max_queue_bytes;	/* most bytes one object holds */
 	uint64_t max_objects;		/* most objects per user */
+	/* Since 0.4: most bytes of shared memory per user (0: no feature). */
+	uint64_t max_shm_bytes;
 };
 
 /*
@@ -338,6 +342,96 @@ int ipcdev_barrier_destroy(ipcdev_barrier *b);
 int ipcdev_barrier_unlink(const char *name);
 int ipcdev_barrier_close(ipcdev_barrier *b);
 int ipcdev_barrier_fd(const ipcdev_barrier *b);
+
+/*
+ * Shared memory (kernel feature IPCQ_FEATURE_SHM): Python's SharedMemory,
+ * Value and Array, with an optional lock bound to the memory (Python's
+ * get_lock()) that tells the next holder when the last one died holding
+ * it (-EOWNERDEAD) and marks the memory possibly inconsistent until
+ * ipcdev_lock_consistent(). A region's size is fixed when it is created
+ * (bytes; zero-filled); each handle maps the whole region once, when it
+ * is made, read-write or (IPCDEV_SHM_RDONLY) read-only, shared with every
+ * process that maps it, and unmaps it when closed. The mapping survives
+ * fork(); the memory lives as long as any descriptor or mapping of it.
+ * Region handles are not re-owned after fork() (a region file holds
+ * nothing per process); their bound lock handle is, like any lock.
+ */
+typedef struct ipcdev_shm ipcdev_shm;
+
+/* Shared memory flags (the library's own, as the queue flags). */
+#define IPCDEV_SHM_RDONLY	(1U << 12)	/* open read-only */
+#define IPCDEV_SHM_LOCK		(1U << 13)	/* creating: bind a Lock */
+#define IPCDEV_SHM_RLOCK	(1U << 14)	/* creating: bind an RLock */
+
+/* An anonymous region of @size bytes; flags: IPCDEV_SHM_LOCK or _RLOCK. */
+int ipcdev_shm_create(ipcdev_shm **m, uint64_t size, unsigned int flags);
+/*
+ * A named region; flags: IPCDEV_CREATE, IPCDEV_EXCL, IPCDEV_SHM_RDONLY,
+ * and (creating) IPCDEV_SHM_LOCK or _RLOCK. @size: creating, its size;
+ * opening, 0 or at most its size. @mode applies when this call creates.
+ */
+int ipcdev_shm_open(ipcdev_shm **m, const char *name, unsigned int flags,
+		    unsigned int mode, uint64_t size);
+/* *addr: the handle's mapping of the whole region, until close. */
+int ipcdev_shm_map(ipcdev_shm *m, void **addr);
+/* The size in bytes, as created, or -errno. */
+int64_t ipcdev_shm_size(const ipcdev_shm *m);
+/*
+ * The bound lock, an ordinary Lock or RLock handle belonging to @m (it is
+ * closed with @m: do not close it), or NULL if the region has none.
+ */
+ipcdev_lock *ipcdev_shm_lock(const ipcdev_shm *m);
+/* Size, mappings, the bound lock's state, IPCQ_SHM_STATE_INCONSISTENT. */
+int ipcdev_shm_stat(ipcdev_shm *m, struct ipcq_shm_stat *st);
+int ipcdev_shm_close(ipcdev_shm *m);
+int ipcdev_shm_unlink(const char *name);
+int ipcdev_shm_fd(const ipcdev_shm *m);
+/* A handle for a region fd received from elsewhere; owns @fd on success. */
+int ipcdev_shm_from_fd(ipcdev_shm **m, int fd);
+
+/*
+ * Value and Array: one C object or an array of them in an anonymous
+ * region, typed by Python's ctypes type codes, with the C type each
+ * stands for. The memory starts page-aligned, so every element is
+ * aligned for its type. By default the region has a bound RLock (as
+ * Python's lock=True); IPCDEV_SHM_LOCK binds a Lock instead, IPCDEV_RAW
+ * none (RawValue, RawArray). Shared by fork().
+ */
+#define IPCDEV_C_CHAR		'c'	/* char */
+#define IPCDEV_C_BYTE		'b'	/* signed char */
+#define IPCDEV_C_UBYTE		'B'	/* unsigned char */
+#define IPCDEV_C_SHORT		'h'	/* short */
+#define IPCDEV_C_USHORT		'H'	/* unsigned short */
+#define IPCDEV_C_INT		'i'	/* int */
+#define IPCDEV_C_UINT		'I'	/* unsigned int */
+#define IPCDEV_C_LONG		'l'	/* long */
+#define IPCDEV_C_ULONG		'L'	/* unsigned long */
+#define IPCDEV_C_LONGLONG	'q'	/* long long */
+#define IPCDEV_C_ULONGLONG	'Q'	/* unsigned long long */
+#define IPCDEV_C_FLOAT		'f'	/* float */
+#define IPCDEV_C_DOUBLE		'd'	/* double */
+
+#define IPCDEV_RAW		(1U << 15)	/* no lock */
+
+typedef struct ipcdev_value ipcdev_value;
+typedef struct ipcdev_array ipcdev_array;
+
+/* Value(type, *init): @init points at one object of the type, or NULL (0). */
+int ipcdev_value_create(ipcdev_value **v, int type, const void *init,
+			unsigned int flags);
+void *ipcdev_value_ptr(const ipcdev_value *v);
+/* The bound lock (do not close it), or NULL for IPCDEV_RAW. */
+ipcdev_lock *ipcdev_value_get_lock(const ipcdev_value *v);
+int ipcdev_value_close(ipcdev_value *v);
+
+/* Array(type, n): @init points at @n objects of the type, or NULL (0s). */
+int ipcdev_array_create(ipcdev_array **a, int type, uint64_t n,
+			const void *init, unsigned int flags);
+void *ipcdev_array_ptr(const ipcdev_array *a);
+/* The number of elements, or -errno. */
+int64_t ipcdev_array_len(const ipcdev_array *a);
+ipcdev_lock *ipcdev_array_get_lock(const ipcdev_array *a);
+int ipcdev_array_close(ipcdev_array *a);
 
 /*
  * multiprocessing.connection.wait: waits until any (or, with

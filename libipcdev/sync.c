@@ -218,6 +218,14 @@ SYNC_CREATE_OPEN(ipcdev_lock, ipcdev_lock, &lock_kind, 0)
 SYNC_CREATE_OPEN(ipcdev_rlock, ipcdev_rlock, &lock_kind, IPCQ_SYNC_RECURSIVE)
 SYNC_CREATE_OPEN(ipcdev_event, ipcdev_event, &event_kind, 0)
 
+int ipcdev__lock_adopt(ipcdev_lock **l, int fd)
+{
+	struct ipcdev__handle *h;
+	int ret = ipcdev__adopt(&lock_kind, fd, 0, &h);
+
+	return SYNC_OUT(l, ret, h, ipcdev_lock);
+}
+
 /* Semaphore and BoundedSemaphore. */
 
 static const unsigned int sem_flags = IPCDEV_SEM_BOUNDED | IPCDEV_SEM_UNDO |

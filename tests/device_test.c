@@ -57,7 +57,8 @@ TEST(abi_struct_sizes_pinned)
 	ASSERT_EQ(16, offsetof(struct ipcq_api, max_msg_size));
 	ASSERT_EQ(24, offsetof(struct ipcq_api, max_queue_bytes));
 	ASSERT_EQ(32, offsetof(struct ipcq_api, max_objects));
-	ASSERT_EQ(40, offsetof(struct ipcq_api, reserved));
+	ASSERT_EQ(40, offsetof(struct ipcq_api, max_shm_bytes));
+	ASSERT_EQ(48, offsetof(struct ipcq_api, reserved));
 	ASSERT_EQ(0xD1, _IOC_TYPE(IPCQ_IOC_API));
 	ASSERT_EQ(0x00, _IOC_NR(IPCQ_IOC_API));
 	ASSERT_EQ(_IOC_READ | _IOC_WRITE, _IOC_DIR(IPCQ_IOC_API));
@@ -96,6 +97,7 @@ TEST_F(dev, handshake_fills_every_field)
 	api.api_version = IPCQ_API_VERSION;
 	api.flags = 0;
 	memset(api.reserved, 0, sizeof(api.reserved));
+	api.max_shm_bytes = 0;
 
 	ASSERT_EQ(0, xioctl(self->fd, IPCQ_IOC_API, &api));
 	EXPECT_EQ(IPCQ_API_VERSION, api.api_version);
@@ -109,7 +111,8 @@ TEST_F(dev, handshake_fills_every_field)
 	EXPECT_NE(0xa5a5a5a5a5a5a5a5ULL, api.max_queue_bytes);
 	EXPECT_LT(0, api.max_objects);
 	EXPECT_NE(0xa5a5a5a5a5a5a5a5ULL, api.max_objects);
-	for (i = 0; i < 3; i++)
+	EXPECT_LT(0, api.max_shm_bytes);
+	for (i = 0; i < 2; i++)
 		EXPECT_EQ(0, api.reserved[i]);
 }
 
@@ -151,12 +154,16 @@ TEST_F(dev, handshake_nonzero_reserved_is_einval)
 	struct ipcq_api api;
 	unsigned int i;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 2; i++) {
 		api_init(&api);
 		api.reserved[i] = 1ULL << (i * 21);
 		EXPECT_EQ(-EINVAL, xioctl(self->fd, IPCQ_IOC_API, &api))
 			TH_LOG("reserved[%u]", i);
 	}
+	/* Once reserved, now an output: still zero on input. */
+	api_init(&api);
+	api.max_shm_bytes = 1;
+	EXPECT_EQ(-EINVAL, xioctl(self->fd, IPCQ_IOC_API, &api));
 	/* Output-only fields are ignored on input, not rejected. */
 	api_init(&api);
 	api.features = ~0ULL;

@@ -73,6 +73,7 @@ FIXTURE_TEARDOWN(fault)
 {
 	ipcdev_queue_unlink(self->name);
 	ipcdev_sem_unlink(self->name);
+	ipcdev_shm_unlink(self->name);
 	close(self->dev);
 	if (nth_fd >= 0)
 		close(nth_fd);
@@ -80,21 +81,24 @@ FIXTURE_TEARDOWN(fault)
 
 /*
  * Creating (anonymous and named), opening by name, pipes, sync objects,
- * listing names.
+ * listing names, shared memory regions (with their bound lock) and
+ * their lock files.
  */
 TEST_F(fault, create_and_open_paths)
 {
 	unsigned int n, path;
 	int ret, fds[2] = { -1, -1 };
 	struct ipcq_pipe_create pc;
-	int ring_fd;
+	int ring_fd, shm_fd;
 
 	if (nth_fd < 0)
 		SKIP(return, "no fault injection in this kernel");
 	ring_fd = raw_queue_open(self->dev, NULL, 3 | IPCQ_OPEN_RING, 0600, 4,
 				 0);
 	ASSERT_LE(0, ring_fd);
-	for (path = 0; path < 9; path++) {
+	shm_fd = raw_shm_open(self->dev, NULL, IPCQ_SHM_LOCK, 0600, 100);
+	ASSERT_LE(0, shm_fd);
+	for (path = 0; path < 12; path++) {
 		for (n = 1; n < 500; n++) {
 			arm(n);
 			switch (path) {
@@ -136,6 +140,22 @@ TEST_F(fault, create_and_open_paths)
 				};
 
 				ret = xioctl(self->dev, IPCQ_IOC_SYNC_OPEN, &so);
+				break;
+			}
+			case 9:
+				ret = raw_shm_open(self->dev, NULL,
+						   IPCQ_SHM_RLOCK, 0600,
+						   3 * 4096);
+				break;
+			case 10:
+				ret = raw_shm_open(self->dev, self->name,
+						   IPCQ_OPEN_CREATE |
+						   IPCQ_SHM_LOCK, 0600, 4096);
+				break;
+			case 11: {
+				struct ipcq_reopen r = { 0 };
+
+				ret = xioctl(shm_fd, IPCQ_IOC_SHM_LOCK, &r);
 				break;
 			}
 			case 5: {
@@ -187,6 +207,7 @@ TEST_F(fault, create_and_open_paths)
 		       n - 1);
 	}
 	close(ring_fd);
+	close(shm_fd);
 }
 
 /*
@@ -267,6 +288,47 @@ TEST_F(fault, ring_put_and_get_paths)
 	put_get_paths(_metadata, q, 64);	/* through the ring */
 	put_get_paths(_metadata, q, 8192);	/* kept by the kernel */
 	close(q);
+}
+
+/*
+ * mmap of a region with each allocation on its way failing (the area,
+ * the VMA tree's nodes after our mmap handler ran): a clean ENOMEM, and
+ * the region's count of mapped areas exact whatever failed.
+ */
+TEST_F(fault, shm_mmap_paths)
+{
+	struct ipcq_shm_stat st;
+	unsigned int n;
+	void *p;
+	int fd;
+
+	if (nth_fd < 0)
+		SKIP(return, "no fault injection in this kernel");
+	fd = raw_shm_open(self->dev, NULL, IPCQ_SHM_LOCK, 0600, 2 * 4096);
+	ASSERT_LE(0, fd);
+	for (n = 1; n < 500; n++) {
+		arm(n);
+		p = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 fd, 0);
+		if (!fired()) {
+			ASSERT_NE(MAP_FAILED, p);
+			ASSERT_EQ(0, raw_shm_stat(fd, &st));
+			EXPECT_EQ(1, st.mappings);
+			munmap(p, 2 * 4096);
+			break;
+		}
+		EXPECT_TRUE(p != MAP_FAILED || errno == ENOMEM)
+			TH_LOG("n %u: %s", n, strerror(errno));
+		ASSERT_EQ(0, raw_shm_stat(fd, &st));
+		EXPECT_EQ(p != MAP_FAILED, st.mappings) TH_LOG("n %u", n);
+		if (p != MAP_FAILED)
+			munmap(p, 2 * 4096);
+	}
+	ASSERT_EQ(0, raw_shm_stat(fd, &st));
+	EXPECT_EQ(0, st.mappings);
+	EXPECT_LT(1, n) TH_LOG("mmap: no fault point");
+	TH_LOG("shm mmap: %u fault points, each failed cleanly", n - 1);
+	close(fd);
 }
 
 /* Fills the ring's next SQE with an ipcq command on @fd. */

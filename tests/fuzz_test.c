@@ -64,6 +64,9 @@ TEST_F_TIMEOUT(fz, fuzz_every_ioctl_from_four_processes, 660)
 		case IPCQ_TYPE_COND:
 			EXPECT_EQ(0, ipcdev_cond_unlink(name));
 			break;
+		case IPCQ_TYPE_SHM:
+			EXPECT_EQ(0, ipcdev_shm_unlink(name));
+			break;
 		default:
 			EXPECT_EQ(0, ipcdev_barrier_unlink(name));
 		}

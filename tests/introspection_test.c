@@ -120,6 +120,7 @@ FIXTURE_TEARDOWN(intro)
 {
 	ipcdev_queue_unlink(self->name);
 	ipcdev_sem_unlink(self->name);
+	ipcdev_shm_unlink(self->name);
 	close(self->dev);
 }
 
@@ -404,6 +405,65 @@ TEST_F(intro, ipcqctl_sync_objects_and_json_list)
 	ASSERT_EQ(0, CTL(&r, NULL, "--json", "stat", self->name));
 	EXPECT_NE(NULL, strstr(r.out, "\"state\":\"set\""));
 	ASSERT_EQ(0, CTL(&r, NULL, "rm", self->name));
+}
+
+/*
+ * Shared memory regions: create (size, bound lock, mode), ls and stat
+ * with their size, mappings and lock state, stat --dump's hexdump of the
+ * first bytes (also in JSON), rm; and the options' checks.
+ */
+TEST_F(intro, ipcqctl_shared_memory_regions)
+{
+	ipcdev_shm *m;
+	struct run r;
+	void *addr;
+
+	ASSERT_EQ(0, CTL(&r, NULL, "create", "shm", self->name, "--size",
+			 "100", "--lock", "--mode", "0640")) TH_LOG("%s", r.err);
+	ASSERT_EQ(0, CTL(&r, NULL, "ls"));
+	EXPECT_NE(NULL, strstr(r.out, "shm")) TH_LOG("%s", r.out);
+	ASSERT_EQ(0, CTL(&r, NULL, "--json", "stat", self->name));
+	EXPECT_NE(NULL, strstr(r.out, "\"type\":\"shm\"")) TH_LOG("%s", r.out);
+	EXPECT_NE(NULL, strstr(r.out, "\"bytes\":100"));
+	EXPECT_NE(NULL, strstr(r.out, "\"value\":0"));
+	EXPECT_NE(NULL, strstr(r.out, "\"mode\":\"0640\""));
+
+	ASSERT_EQ(0, ipcdev_shm_open(&m, self->name, 0, 0, 0));
+	ASSERT_EQ(0, ipcdev_shm_map(m, &addr));
+	memcpy(addr, "Hello, region", 13);
+	ASSERT_EQ(0, ipcdev_lock_acquire(ipcdev_shm_lock(m), 0));
+	ASSERT_EQ(0, CTL(&r, NULL, "stat", "--dump", "20", self->name))
+		TH_LOG("%s", r.err);
+	EXPECT_NE(NULL, strstr(r.out, "locked")) TH_LOG("%s", r.out);
+	EXPECT_NE(NULL, strstr(r.out, "00000000  48 65 6c 6c 6f 2c 20 72  "
+			       "65 67 69 6f 6e 00 00 00  |Hello, region...|"))
+		TH_LOG("%s", r.out);
+	EXPECT_NE(NULL, strstr(r.out, "00000010  00 00 00 00"));
+	ASSERT_EQ(0, CTL(&r, NULL, "--json", "stat", "--dump", "6",
+			 self->name));
+	EXPECT_NE(NULL, strstr(r.out, ",\"dump\":\"48656c6c6f2c\"}"))
+		TH_LOG("%s", r.out);
+	/* More than the size: the size. */
+	ASSERT_EQ(0, CTL(&r, NULL, "stat", "--dump", "4096", self->name));
+	EXPECT_NE(NULL, strstr(r.out, "00000060  00 00 00 00"));
+	EXPECT_EQ(NULL, strstr(r.out, "00000070"));
+	EXPECT_EQ(0, ipcdev_lock_release(ipcdev_shm_lock(m)));
+	EXPECT_EQ(0, ipcdev_shm_close(m));
+
+	ASSERT_EQ(0, CTL(&r, NULL, "rm", self->name));
+	EXPECT_EQ(1, CTL(&r, NULL, "stat", self->name));
+	EXPECT_EQ(2, CTL(&r, NULL, "create", "shm", self->name));
+	EXPECT_NE(NULL, strstr(r.err, "--size"));
+	EXPECT_EQ(2, CTL(&r, NULL, "create", "shm", self->name, "--size", "8",
+			 "--lock", "--rlock"));
+	EXPECT_EQ(2, CTL(&r, NULL, "create", "queue", self->name, "--size",
+			 "8"));
+	EXPECT_EQ(2, CTL(&r, NULL, "create", "shm", self->name, "--size",
+			 "8", "--ring"));
+	ASSERT_EQ(0, CTL(&r, NULL, "create", "queue", self->name));
+	EXPECT_EQ(2, CTL(&r, NULL, "stat", "--dump", "8", self->name));
+	EXPECT_NE(NULL, strstr(r.err, "--dump"));
+	EXPECT_EQ(0, CTL(&r, NULL, "rm", self->name));
 }
 
 TEST_F(intro, ipcqctl_rejects_bad_arguments)

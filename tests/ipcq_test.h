@@ -135,6 +135,24 @@ static inline int raw_sync_open(int dev, uint32_t type, uint32_t flags,
 	return xioctl(dev, IPCQ_IOC_SYNC_OPEN, &arg);
 }
 
+/* Raw IPCQ_IOC_SHM_OPEN (CLOEXEC); the region's fd or -errno. */
+static inline int raw_shm_open(int dev, const char *name, uint32_t flags,
+			       uint32_t mode, uint64_t size)
+{
+	struct ipcq_shm_open arg = {
+		.name = (uintptr_t)name, .name_len = name ? strlen(name) : 0,
+		.flags = flags | IPCQ_OPEN_CLOEXEC, .mode = mode, .size = size,
+	};
+
+	return xioctl(dev, IPCQ_IOC_SHM_OPEN, &arg);
+}
+
+static inline int raw_shm_stat(int fd, struct ipcq_shm_stat *st)
+{
+	memset(st, POISON_BYTE, sizeof(*st));
+	return xioctl(fd, IPCQ_IOC_SHM_STAT, st);
+}
+
 static inline int raw_unlink(int dev, const char *name)
 {
 	struct ipcq_unlink arg;
@@ -187,6 +205,36 @@ static inline int raw_stat(int q, struct ipcq_queue_stat *st)
 {
 	memset(st, POISON_BYTE, sizeof(*st));
 	return xioctl(q, IPCQ_IOC_QUEUE_STAT, st);
+}
+
+/*
+ * Forks a child that runs @take(@arg) (a lock to acquire, say) and then
+ * waits to be killed; returns its pid once @take has succeeded, or -1
+ * (the child exited: @take failed).
+ */
+static inline pid_t fork_holder(int (*take)(void *arg), void *arg)
+{
+	int go[2];
+	pid_t pid;
+	char c;
+
+	if (pipe(go))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		if (take(arg))
+			_exit(1);
+		write(go[1], "h", 1);
+		for (;;)
+			pause();
+	}
+	close(go[1]);
+	if (pid > 0 && read(go[0], &c, 1) != 1) {
+		waitpid(pid, NULL, 0);
+		pid = -1;
+	}
+	close(go[0]);
+	return pid;
 }
 
 /* Polls @cond every millisecond for up to @ms; true once it holds. */

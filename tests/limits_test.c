@@ -2,8 +2,10 @@
 /*
  * Limits: each fails cleanly with its own errno and recovers once memory
  * is freed. Message size (EMSGSIZE), bytes per queue (ENOBUFS) and
- * objects per user (ENOSPC) are in queue_test.c; here the memory cgroup,
- * which is charged when a message is queued (ENOMEM, no OOM kill).
+ * objects per user (ENOSPC) are in queue_test.c, shared memory bytes per
+ * user (EDQUOT) in shm_test.c; here the memory cgroup, which is charged
+ * when a message is queued and when a region is created (ENOMEM, no OOM
+ * kill).
  */
 #define _GNU_SOURCE
 #include <sys/stat.h>
@@ -38,7 +40,14 @@ static int fill_until_enomem(ipcdev_queue *q, int *count)
 	return 0;
 }
 
-TEST(memcg_limit_is_enomem_and_recovers)
+/*
+ * Runs @body in a child inside a new cgroup limited to 8 MiB: the test
+ * passes if the child exits 0 (a kill means the OOM killer ran), and is
+ * skipped where no cgroup can be made (not root, no cgroup2 or memory
+ * controller).
+ */
+static void in_small_cgroup(struct __test_metadata *_metadata,
+			    int (*body)(void))
 {
 	char dir[96], path[128], pidbuf[32];
 	int status;
@@ -56,52 +65,92 @@ TEST(memcg_limit_is_enomem_and_recovers)
 		rmdir(dir);
 		SKIP(return, "memory controller unavailable");
 	}
-
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		/*
-		 * Touched before the cgroup fills up: a page fault at the
-		 * limit is the OOM killer's business, not ours.
-		 */
-		static char buf[16384];
-		ipcdev_queue *q;
-		size_t len;
-		int n, i, ret;
-
-		memset(buf, 0, sizeof(buf));
 		snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
 		snprintf(pidbuf, sizeof(pidbuf), "%d", getpid());
-		if (write_file(path, pidbuf))
-			_exit(10);
-		if (ipcdev_simplequeue_create(&q))
-			_exit(11);
-		ret = fill_until_enomem(q, &n);
-		if (ret != -ENOMEM)
-			_exit(12);
-		/* The limit bit well before 100000 messages, after some. */
-		if (n < 16 || n > 8 * 64)
-			_exit(13);
-		/* Nothing was half-queued: exactly n messages, intact. */
-		if (ipcdev_queue_qsize(q) != n)
-			_exit(14);
-		for (i = 0; i < n; i++) {
-			len = sizeof(buf);
-			if (ipcdev_queue_get(q, buf, &len, IPCDEV_NOWAIT) ||
-			    len != sizeof(buf) || buf[0] != 0x5a)
-				_exit(15);
-		}
-		/* Freed: putting works again, about as far as before. */
-		ret = fill_until_enomem(q, &i);
-		if (ret != -ENOMEM || i < n / 2)
-			_exit(16);
-		ipcdev_queue_close(q);
-		_exit(0);
+		_exit(write_file(path, pidbuf) ? 10 : body());
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status)) TH_LOG("killed: the OOM killer ran?");
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	ASSERT_EQ(0, rmdir(dir));
+}
+
+/* Queues in the cgroup: messages until ENOMEM, then room again. */
+static int queue_until_enomem(void)
+{
+	/*
+	 * Touched before the cgroup fills up: a page fault at the limit is
+	 * the OOM killer's business, not ours.
+	 */
+	static char buf[16384];
+	ipcdev_queue *q;
+	size_t len;
+	int n, i, ret;
+
+	memset(buf, 0, sizeof(buf));
+	if (ipcdev_simplequeue_create(&q))
+		return 11;
+	ret = fill_until_enomem(q, &n);
+	if (ret != -ENOMEM)
+		return 12;
+	/* The limit bit well before 100000 messages, after some. */
+	if (n < 16 || n > 8 * 64)
+		return 13;
+	/* Nothing was half-queued: exactly n messages, intact. */
+	if (ipcdev_queue_qsize(q) != n)
+		return 14;
+	for (i = 0; i < n; i++) {
+		len = sizeof(buf);
+		if (ipcdev_queue_get(q, buf, &len, IPCDEV_NOWAIT) ||
+		    len != sizeof(buf) || buf[0] != 0x5a)
+			return 15;
+	}
+	/* Freed: putting works again, about as far as before. */
+	ret = fill_until_enomem(q, &i);
+	if (ret != -ENOMEM || i < n / 2)
+		return 16;
+	ipcdev_queue_close(q);
+	return 0;
+}
+
+TEST(memcg_limit_is_enomem_and_recovers)
+{
+	in_small_cgroup(_metadata, queue_until_enomem);
+}
+
+/* Regions in the cgroup: one larger than it refused, one that fits. */
+static int region_larger_than_the_cgroup(void)
+{
+	ipcdev_shm *m;
+	size_t i;
+	char *p;
+	int n;
+
+	/* 32 MiB in 8: refused, again and again. */
+	for (n = 0; n < 3; n++)
+		if (ipcdev_shm_create(&m, 32 << 20, IPCDEV_SHM_LOCK) != -ENOMEM)
+			return 11 + n;
+	/* What fits is made, and all of it is there. */
+	if (ipcdev_shm_create(&m, 2 << 20, IPCDEV_SHM_LOCK) ||
+	    ipcdev_shm_map(m, (void **)&p))
+		return 15;
+	for (i = 0; i < (2 << 20); i += 4096)
+		p[i] = 1;
+	if (ipcdev_lock_acquire(ipcdev_shm_lock(m), 0) || ipcdev_shm_close(m))
+		return 16;
+	return 0;
+}
+
+/*
+ * A shared memory region larger than what the cgroup may use fails
+ * cleanly (ENOMEM, nobody killed); one that fits works, every page of it.
+ */
+TEST(memcg_region_larger_than_the_limit_is_enomem)
+{
+	in_small_cgroup(_metadata, region_larger_than_the_cgroup);
 }
 
 TEST(module_limit_on_message_size)
@@ -140,6 +189,7 @@ TEST(module_parameters_are_bounded)
 		{ "max_msg_size", { 0, (1UL << 30) + 1, ~0UL } },
 		{ "max_queue_bytes", { 0, (1UL << 40) + 1, ~0UL } },
 		{ "max_objects_per_user", { 0, (1UL << 20) + 1, ~0UL } },
+		{ "max_shm_bytes_per_user", { 0, (1UL << 40) + 1, ~0UL } },
 	};
 	unsigned int i, j;
 

@@ -4,7 +4,7 @@
  * ipcs(1)/ipcrm(1) do for SysV IPC. Built on libipcdev only.
  *
  *   ipcqctl [--json] ls
- *   ipcqctl [--json] stat [--type TYPE] NAME
+ *   ipcqctl [--json] stat [--type TYPE] [--dump BYTES] NAME
  *   ipcqctl create TYPE NAME [options]
  *   ipcqctl rm [--type TYPE] NAME
  *   ipcqctl [--json] watch [--interval MS] [--count N] [--type TYPE] NAME
@@ -41,13 +41,14 @@ static const struct {
 	{ "event", IPCQ_TYPE_EVENT },
 	{ "condition", IPCQ_TYPE_COND },
 	{ "barrier", IPCQ_TYPE_BARRIER },
+	{ "shm", IPCQ_TYPE_SHM },
 };
 
 static const char *type_name(uint32_t type)
 {
 	static const char *const names[] = {
 		"?", "queue", "semaphore", "lock", "event", "condition",
-		"barrier",
+		"barrier", "shm",
 	};
 
 	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "?";
@@ -63,8 +64,8 @@ static int usage(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nusage: %s [--json] ls | stat [--type T] NAME | "
-		"create TYPE NAME [opts] | rm [--type T] NAME |\n"
+	fprintf(stderr, "\nusage: %s [--json] ls | stat [--type T] [--dump N] NAME |"
+		" create TYPE NAME [opts] | rm [--type T] NAME |\n"
 		"       watch [--interval MS] [--count N] NAME | "
 		"put [--prio N] [--timeout MS] NAME [MSG] |\n"
 		"       get [--peek] [--timeout MS] NAME   (see ipcqctl(8))\n",
@@ -110,7 +111,7 @@ static int parse_type(const char *s, uint32_t *type, int *recursive)
 			return 0;
 		}
 	fprintf(stderr, "%s: unknown type '%s' (queue, semaphore, lock, "
-		"rlock, event, barrier)\n", prog, s);
+		"rlock, event, barrier, shm)\n", prog, s);
 	return -1;
 }
 
@@ -127,12 +128,18 @@ static void json_string(const char *s, size_t len)
 	putchar('"');
 }
 
+struct state_bit {
+	uint32_t bit;
+	const char *name;
+};
+
 static void print_state(const struct ipcq_object_info *o, char *buf,
 			size_t size)
 {
-	static const struct { uint32_t bit; const char *name; } qbits[] = {
+	static const struct state_bit qbits[] = {
 		{ IPCQ_STATE_SHUTDOWN, "shutdown" },
 		{ IPCQ_STATE_RING, "ring" },
+		{ 0, NULL },
 	}, sbits[] = {
 		{ IPCQ_SYNC_LOCKED, "locked" },
 		{ IPCQ_SYNC_OWNER_DEAD, "owner-dead" },
@@ -141,26 +148,27 @@ static void print_state(const struct ipcq_object_info *o, char *buf,
 		{ IPCQ_SYNC_SET, "set" },
 		{ IPCQ_SYNC_BROKEN, "broken" },
 		{ IPCQ_SYNC_DESTROYED, "destroyed" },
+		{ 0, NULL },
+	}, mbits[] = {
+		{ IPCQ_SHM_STATE_LOCKED, "locked" },
+		{ IPCQ_SHM_STATE_INCONSISTENT, "inconsistent" },
+		{ 0, NULL },
 	};
-	unsigned int i, n = o->type == IPCQ_TYPE_QUEUE ? 2 : 7;
+	const struct state_bit *b = o->type == IPCQ_TYPE_QUEUE ? qbits :
+				    o->type == IPCQ_TYPE_SHM ? mbits : sbits;
 	size_t used = 0;
 
 	buf[0] = 0;
-	for (i = 0; i < n; i++) {
-		uint32_t bit = o->type == IPCQ_TYPE_QUEUE ? qbits[i].bit :
-			       sbits[i].bit;
-		const char *name = o->type == IPCQ_TYPE_QUEUE ? qbits[i].name :
-				   sbits[i].name;
-
-		if (o->state & bit)
+	for (; b->name; b++)
+		if (o->state & b->bit)
 			used += (size_t)snprintf(buf + used, size - used, "%s%s",
-						 used ? "," : "", name);
-	}
+						 used ? "," : "", b->name);
 	if (!used)
 		snprintf(buf, size, "-");
 }
 
-static void print_one(const struct ipcq_object_info *o, int first)
+/* One object; in JSON, left open (no closing brace) with @open. */
+static void print_one(const struct ipcq_object_info *o, int first, int open)
 {
 	char state[128];
 
@@ -171,11 +179,11 @@ static void print_one(const struct ipcq_object_info *o, int first)
 		printf(",\"type\":\"%s\",\"id\":%" PRIu64 ",\"uid\":%u,\"gid\":%u,"
 		       "\"mode\":\"%04o\",\"value\":%" PRIu64 ",\"bytes\":%" PRIu64
 		       ",\"capacity\":%" PRIu64 ",\"waiters\":%u,\"producers\":%u,"
-		       "\"consumers\":%u,\"state\":\"%s\"}",
+		       "\"consumers\":%u,\"state\":\"%s\"%s",
 		       type_name(o->type), (uint64_t)o->id, o->uid, o->gid,
 		       o->mode, (uint64_t)o->value, (uint64_t)o->bytes,
 		       (uint64_t)o->capacity, o->waiters, o->producers,
-		       o->consumers, state);
+		       o->consumers, state, open ? "" : "}");
 		return;
 	}
 	printf("%-10s %-24.*s %6u %6u %04o %10" PRIu64 " %10" PRIu64 " %8" PRIu64
@@ -206,7 +214,7 @@ static int cmd_ls(void)
 	else
 		print_header();
 	for (i = 0; i < n; i++)
-		print_one(&infos[i], i == 0);
+		print_one(&infos[i], i == 0, 0);
 	if (json)
 		printf("]\n");
 	free(infos);
@@ -242,19 +250,69 @@ static int find(const char *what, const char *name, uint32_t type,
 	return found ? 0 : fail(what, name, -ENOENT);
 }
 
-static int cmd_stat(const char *name, uint32_t type, int header)
+/*
+ * The first @n bytes of the region @name as hexdump -C shows them (as
+ * "dump":"HEX" in JSON, after the stat); the region is mapped read-only.
+ */
+static int dump_region(const char *name, uint64_t n)
+{
+	const unsigned char *p;
+	ipcdev_shm *m;
+	uint64_t i, j;
+	void *addr;
+	int ret;
+
+	ret = ipcdev_shm_open(&m, name, IPCDEV_SHM_RDONLY, 0, 0);
+	if (ret)
+		return fail("stat --dump", name, ret);
+	ipcdev_shm_map(m, &addr);
+	p = addr;
+	if (n > (uint64_t)ipcdev_shm_size(m))
+		n = (uint64_t)ipcdev_shm_size(m);
+	if (json)
+		printf(",\"dump\":\"");
+	for (i = 0; i < n; i += 16) {
+		if (json) {
+			for (j = i; j < i + 16 && j < n; j++)
+				printf("%02x", p[j]);
+			continue;
+		}
+		printf("%08" PRIx64, i);
+		for (j = i; j < i + 16; j++)
+			printf(j < n ? "%s%02x" : "%s  ", j % 8 ? " " : "  ",
+			       p[j < n ? j : 0]);
+		printf("  |");
+		for (j = i; j < i + 16 && j < n; j++)
+			putchar(p[j] >= 0x20 && p[j] < 0x7f ? p[j] : '.');
+		printf("|\n");
+	}
+	if (json)
+		putchar('"');
+	ipcdev_shm_close(m);
+	return 0;
+}
+
+static int cmd_stat(const char *name, uint32_t type, int header,
+		    int64_t dump)
 {
 	struct ipcq_object_info o;
 	int ret = find("stat", name, type, &o);
 
 	if (ret)
 		return ret;
+	if (dump >= 0 && o.type != IPCQ_TYPE_SHM)
+		return usage("--dump is for shared memory regions");
 	if (header)
 		print_header();
-	print_one(&o, 1);
+	print_one(&o, 1, dump >= 0);
+	if (dump >= 0) {
+		ret = dump_region(name, (uint64_t)dump);
+		if (json)
+			putchar('}');
+	}
 	if (json)
 		putchar('\n');
-	return 0;
+	return ret;
 }
 
 static int cmd_watch(const char *name, uint32_t type, int64_t interval_ms,
@@ -266,7 +324,7 @@ static int cmd_watch(const char *name, uint32_t type, int64_t interval_ms,
 	int ret;
 
 	for (i = 0; !count || i < count; i++) {
-		ret = cmd_stat(name, type, i == 0);
+		ret = cmd_stat(name, type, i == 0, -1);
 		fflush(stdout);
 		if (ret)
 			return ret;
@@ -278,8 +336,8 @@ static int cmd_watch(const char *name, uint32_t type, int64_t interval_ms,
 
 struct create_opts {
 	uint32_t mode;
-	uint64_t maxsize, max_msg_size, slot_size, value, parties;
-	int bounded, undo, ring;
+	uint64_t maxsize, max_msg_size, slot_size, value, parties, size;
+	int bounded, undo, ring, lock, rlock;
 };
 
 static int cmd_create(const char *tname, const char *name,
@@ -295,6 +353,7 @@ static int cmd_create(const char *tname, const char *name,
 	ipcdev_queue *q;
 	ipcdev_lock *l;
 	ipcdev_sem *s;
+	ipcdev_shm *m;
 	uint32_t type;
 	int recursive, ret;
 
@@ -307,6 +366,8 @@ static int cmd_create(const char *tname, const char *name,
 		return usage("--maxsize, --max-msg-size and --ring are for queues");
 	if (o->slot_size && !o->ring)
 		return usage("--slot-size needs --ring");
+	if ((o->size || o->lock || o->rlock) && type != IPCQ_TYPE_SHM)
+		return usage("--size, --lock and --rlock are for shm");
 	switch (type) {
 	case IPCQ_TYPE_QUEUE:
 		/* Not an endpoint: creating must not count as a producer or
@@ -347,6 +408,18 @@ static int cmd_create(const char *tname, const char *name,
 		if (!ret)
 			ipcdev_barrier_close(b);
 		break;
+	case IPCQ_TYPE_SHM:
+		if (!o->size)
+			return usage("a shm region needs --size BYTES (>= 1)");
+		if (o->lock && o->rlock)
+			return usage("--lock or --rlock, not both");
+		ret = ipcdev_shm_open(&m, name, flags |
+				      (o->lock ? IPCDEV_SHM_LOCK : 0) |
+				      (o->rlock ? IPCDEV_SHM_RLOCK : 0),
+				      o->mode, o->size);
+		if (!ret)
+			ipcdev_shm_close(m);
+		break;
 	default:
 		fprintf(stderr, "%s: a condition is bound to a lock when it is "
 			"created: create it from a program (ipcdev_cond_open)\n",
@@ -378,6 +451,9 @@ static int cmd_rm(const char *name, uint32_t type)
 		break;
 	case IPCQ_TYPE_COND:
 		ret = ipcdev_cond_unlink(name);
+		break;
+	case IPCQ_TYPE_SHM:
+		ret = ipcdev_shm_unlink(name);
 		break;
 	default:
 		ret = ipcdev_barrier_unlink(name);
@@ -479,11 +555,16 @@ int main(int argc, char **argv)
 		{ "interval", required_argument, NULL, 'i' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "peek", no_argument, NULL, 'k' },
+		{ "size", required_argument, NULL, 'z' },
+		{ "lock", no_argument, NULL, 'l' },
+		{ "rlock", no_argument, NULL, 'L' },
+		{ "dump", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct create_opts co = { .mode = 0600 };
 	int64_t prio = 0, timeout_ms = -1, interval = 1000, count = 0, v;
+	int64_t dump = -1;
 	int opt, idx, peek = 0, nargs;
 	uint32_t type = 0;
 	const char *cmd;
@@ -506,6 +587,12 @@ int main(int argc, char **argv)
 			continue;
 		case 'k':
 			peek = 1;
+			continue;
+		case 'l':
+			co.lock = 1;
+			continue;
+		case 'L':
+			co.rlock = 1;
 			continue;
 		case 't':
 			if (parse_type(optarg, &type, NULL))
@@ -554,6 +641,12 @@ int main(int argc, char **argv)
 		case 'c':
 			count = v;
 			break;
+		case 'z':
+			co.size = (uint64_t)v;
+			break;
+		case 'd':
+			dump = v;
+			break;
 		}
 	}
 	if (optind >= argc)
@@ -566,7 +659,7 @@ int main(int argc, char **argv)
 		return nargs ? usage("ls takes no argument") : cmd_ls();
 	if (!strcmp(cmd, "stat"))
 		return nargs != 1 ? usage("stat NAME") :
-		       cmd_stat(args[0], type, 1);
+		       cmd_stat(args[0], type, 1, dump);
 	if (!strcmp(cmd, "watch"))
 		return nargs != 1 ? usage("watch NAME") :
 		       cmd_watch(args[0], type, interval, count);

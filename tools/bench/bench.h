@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ipcq-bench's parts: the mechanisms compared (mechanisms.c), timing,
- * medians and the round-trip and streaming harnesses (measure.c),
- * syscall counting (syscount.c), the io_uring cells (uring.c), the
- * semaphore cells (sem.c), the report (report.c), and the run that
- * interleaves them (ipcq-bench.c).
+ * medians and the round-trip, streaming and one-operation harnesses
+ * (measure.c), syscall counting (syscount.c), the io_uring cells
+ * (uring.c), the semaphore cells (sem.c), the shared memory lock cells
+ * (shm.c), the report (report.c), and the run that interleaves them
+ * (ipcq-bench.c).
  */
 #ifndef IPCQ_BENCH_H
 #define IPCQ_BENCH_H
@@ -31,6 +32,7 @@
 extern int reps;
 extern int quick;		/* -q */
 extern int only_uring;		/* -u */
+extern int only_shm;		/* -m */
 
 /* Mechanisms (mechanisms.c). */
 struct spsc;
@@ -88,6 +90,8 @@ int round_trip(const struct mech *m, size_t size, int iters,
 	       double out[NLAT]);
 double stream(const struct mech *m, size_t size, int np, int nc,
 	      int count, double *csw_per_msg, struct syscount *sc);
+double op_bench(void (*op)(void *arg, int kind), void *arg, int kind,
+		int procs, int iters);
 
 /* Results of the timed runs (ipcq-bench.c): [mech][...][rep]. */
 extern double lat[NMECH][NSIZE][MAX_REPS][NLAT];
@@ -150,9 +154,26 @@ int sem_setup(struct semset *s);
 void sem_teardown(struct semset *s);
 double sem_bench(struct semset *s, int kind, int procs, int iters);
 
+/*
+ * Shared memory lock cells (shm.c): ns per acquire + increment of a
+ * counter in shared memory + release, for ipcq's get_lock() (the bound
+ * RLock, Python's default, and a bound Lock), a robust process-shared
+ * pthread mutex, a POSIX sem_t, and (no lock) a C11 atomic increment.
+ */
+enum { SHM_RLOCK, SHM_LOCK, SHM_PTHREAD, SHM_SEM, SHM_ATOMIC, NSHM };
+extern const char *const shm_names[NSHM];
+extern double shm_unc[NSHM][MAX_REPS], shm_con[NSHM][MAX_REPS];
+extern uint64_t shm_errors;	/* counters off after a cell */
+
+struct shmset;
+struct shmset *shm_setup(void);
+void shm_teardown(struct shmset *s);
+void shm_rep(struct shmset *s, int r);
+
 /* The report (report.c). */
 void header(void);
 void report(void);		/* every table, then the goals */
 void report_uring(void);	/* the io_uring table alone (-u) */
+void report_shm(void);		/* the shared memory table alone (-m) */
 
 #endif /* IPCQ_BENCH_H */

@@ -8,6 +8,10 @@
  *                 and checksummed (from 16 bytes up, each producer's
  *                 sequences must all arrive once); messages/s and bytes/s
  *   semaphores    uncontended acquire+release, and two processes contending
+ *   shared memory acquire + counter increment + release in shared memory:
+ *                 ipcq's get_lock() against a robust pthread mutex, a
+ *                 POSIX sem_t and a C11 atomic increment; uncontended, and
+ *                 two processes contending
  *
  *   syscalls      per message, 64-byte streaming 1x1, producer and
  *                 consumer loops counted apart (perf tracepoint
@@ -29,11 +33,12 @@
  * number.
  *
  * The parts are in bench.h's order: mechanisms.c, measure.c, syscount.c,
- * uring.c, sem.c, report.c; this file runs the cells, interleaved.
+ * uring.c, sem.c, shm.c, report.c; this file runs the cells, interleaved.
  *
- * Usage: ipcq-bench [-r REPS] [-q] [-u]
+ * Usage: ipcq-bench [-r REPS] [-q] [-u] [-m]
  *   -q: fewer iterations, for a smoke run
  *   -u: only the io_uring cells (they run their own baselines)
+ *   -m: only the shared memory cells
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -45,6 +50,7 @@
 int reps = 5;
 int quick;
 int only_uring;
+int only_shm;
 
 double lat[NMECH][NSIZE][MAX_REPS][NLAT];
 double tput[NMECH][3][MAX_REPS];
@@ -57,16 +63,19 @@ uint64_t stream_errors;
 int main(int argc, char **argv)
 {
 	int opt, r, s, n, k, iters, count;
+	struct shmset *shm;
 	struct semset ss;
 	unsigned int mi;
 
-	while ((opt = getopt(argc, argv, "r:qu")) != -1) {
+	while ((opt = getopt(argc, argv, "r:qum")) != -1) {
 		if (opt == 'r')
 			reps = atoi(optarg);
 		else if (opt == 'q')
 			quick = 1;
 		else if (opt == 'u')
 			only_uring = 1;
+		else if (opt == 'm')
+			only_shm = 1;
 	}
 	if (reps < 1 || reps > MAX_REPS)
 		reps = 5;
@@ -87,7 +96,16 @@ int main(int argc, char **argv)
 	else
 		printf("# io_uring: ipcdev_uring_probe() ok\n");
 
+	shm = shm_setup();
+	if (!shm)
+		printf("# shared memory: setup failed; its rows are n/a\n");
 	for (r = 0; r < reps; r++) {
+		if (only_shm) {
+			shm_rep(shm, r);
+			fprintf(stderr, "# repetition %d/%d done\n", r + 1,
+				reps);
+			continue;
+		}
 		if (only_uring) {
 			ur_rep(r);
 			fprintf(stderr, "# repetition %d/%d done\n", r + 1,
@@ -138,7 +156,15 @@ int main(int argc, char **argv)
 			}
 			sem_teardown(&ss);
 		}
+		shm_rep(shm, r);
 		fprintf(stderr, "# repetition %d/%d done\n", r + 1, reps);
+	}
+	shm_teardown(shm);
+	if (only_shm) {
+		report_shm();
+		printf("\nshared memory counter errors: %llu\n",
+		       (unsigned long long)shm_errors);
+		return shm_errors ? 1 : 0;
 	}
 	count_syscalls(quick ? 500 : 20000);
 	if (only_uring) {
@@ -150,6 +176,8 @@ int main(int argc, char **argv)
 
 	report();
 	printf("\nstream check errors: %llu\n", (unsigned long long)stream_errors);
-	return stream_errors ? 1 : 0;
+	printf("shared memory counter errors: %llu\n",
+	       (unsigned long long)shm_errors);
+	return stream_errors || shm_errors ? 1 : 0;
 }
 

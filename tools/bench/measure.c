@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Measurement: the clock and what it costs, medians over repetitions,
- * context switches, and the two harnesses every mechanism runs in: round
- * trip (ping-pong between two processes, percentiles) and streaming
- * (producers x consumers, every message checked, messages/s).
+ * context switches, and the harnesses: round trip (ping-pong between two
+ * processes, percentiles) and streaming (producers x consumers, every
+ * message checked, messages/s), which every mechanism runs in, and one
+ * operation timed alone or in two processes at once (semaphores, shared
+ * memory locks).
  */
 #define _GNU_SOURCE
 #include <sys/mman.h>
@@ -286,3 +288,49 @@ double stream(const struct mech *m, size_t size, int np, int nc,
 	return (double)total * 1e9 / (double)t0;
 }
 
+
+/*
+ * ns per @op(@arg, @kind): one process alone, or @procs (at most 2)
+ * processes at once, each timing itself after a common start (fork not
+ * counted); with several, the pairs all did over the time the slowest
+ * took.
+ */
+double op_bench(void (*op)(void *arg, int kind), void *arg, int kind,
+		int procs, int iters)
+{
+	struct { _Atomic int ready; _Atomic int go; uint64_t ns[2]; } *sh;
+	uint64_t t0, worst = 0;
+	pid_t pids[2];
+	int i, k, status;
+
+	if (procs == 1) {
+		t0 = now_ns();
+		for (k = 0; k < iters; k++)
+			op(arg, kind);
+		return (double)(now_ns() - t0) / iters;
+	}
+	sh = shared_alloc(4096);
+	for (i = 0; i < procs; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			atomic_fetch_add(&sh->ready, 1);
+			while (!atomic_load(&sh->go))
+				;
+			t0 = now_ns();
+			for (k = 0; k < iters; k++)
+				op(arg, kind);
+			sh->ns[i] = now_ns() - t0;
+			_exit(0);
+		}
+	}
+	while (atomic_load(&sh->ready) < procs)
+		;
+	atomic_store(&sh->go, 1);
+	for (i = 0; i < procs; i++) {
+		waitpid(pids[i], &status, 0);
+		if (sh->ns[i] > worst)
+			worst = sh->ns[i];
+	}
+	munmap(sh, 4096);
+	return (double)worst / ((double)iters * procs);
+}

@@ -8,7 +8,6 @@
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/sem.h>
-#include <sys/wait.h>
 
 #include "bench.h"
 
@@ -66,51 +65,15 @@ void sem_teardown(struct semset *s)
 	semctl(s->sysv, 0, IPC_RMID);
 }
 
-/*
- * ns per acquire+release pair: one process alone, or @procs processes at
- * once, each timing itself after a common start (fork not counted).
- */
-double sem_bench(struct semset *s, int kind, int procs, int iters)
+/* One acquire+release pair of semaphore @kind of the set @arg. */
+static void sem_pair(void *arg, int kind)
 {
-	struct { _Atomic int ready; _Atomic int go; uint64_t ns[2]; } *sh;
-	uint64_t t0, worst = 0;
-	pid_t pids[2];
-	int i, k, status;
-
-	if (procs == 1) {
-		t0 = now_ns();
-		for (k = 0; k < iters; k++) {
-			sem_op(s, kind, 1);
-			sem_op(s, kind, 0);
-		}
-		return (double)(now_ns() - t0) / iters;
-	}
-	sh = shared_alloc(4096);
-	for (i = 0; i < procs; i++) {
-		pids[i] = fork();
-		if (pids[i] == 0) {
-			atomic_fetch_add(&sh->ready, 1);
-			while (!atomic_load(&sh->go))
-				;
-			t0 = now_ns();
-			for (k = 0; k < iters; k++) {
-				sem_op(s, kind, 1);
-				sem_op(s, kind, 0);
-			}
-			sh->ns[i] = now_ns() - t0;
-			_exit(0);
-		}
-	}
-	while (atomic_load(&sh->ready) < procs)
-		;
-	atomic_store(&sh->go, 1);
-	for (i = 0; i < procs; i++) {
-		waitpid(pids[i], &status, 0);
-		if (sh->ns[i] > worst)
-			worst = sh->ns[i];
-	}
-	munmap(sh, 4096);
-	/* Pairs completed by everyone over the time the slowest took. */
-	return (double)worst / ((double)iters * procs);
+	sem_op(arg, kind, 1);
+	sem_op(arg, kind, 0);
 }
 
+/* ns per acquire+release pair: one process alone, or @procs at once. */
+double sem_bench(struct semset *s, int kind, int procs, int iters)
+{
+	return op_bench(sem_pair, s, kind, procs, iters);
+}

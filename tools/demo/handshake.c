@@ -25,6 +25,7 @@ static const struct {
 	{ IPCQ_FEATURE_RING, "ring" },
 	{ IPCQ_FEATURE_SEM_SHARED, "sem-shared" },
 	{ IPCQ_FEATURE_URING, "uring" },
+	{ IPCQ_FEATURE_SHM, "shm" },
 };
 
 int main(void)
@@ -55,7 +56,9 @@ int main(void)
 		printf("%sunknown 0x%" PRIx64, sep, unknown);
 	printf(")\n");
 	printf("limits: max message %" PRIu64 " bytes, %" PRIu64
-	       " bytes per object, %" PRIu64 " objects per user\n",
-	       info.max_msg_size, info.max_queue_bytes, info.max_objects);
+	       " bytes per object, %" PRIu64 " objects per user, %" PRIu64
+	       " bytes of shared memory per user\n",
+	       info.max_msg_size, info.max_queue_bytes, info.max_objects,
+	       info.max_shm_bytes);
 	return 0;
 }

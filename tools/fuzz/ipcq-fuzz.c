@@ -6,6 +6,8 @@
  * pointers are valid, NULL, unmapped, kernel addresses, misaligned or
  * read-only; unknown command numbers and sizes are mixed in. Files are
  * closed, duplicated, passed to children that get SIGKILLed mid-call.
+ * Shared memory regions are created, mapped at random offsets, touched,
+ * kept mapped across forks and kills, and their bound locks taken.
  * The same commands also go through io_uring (IORING_OP_URING_CMD), with
  * mutated command fields, cancels, rings torn down with commands parked
  * and children killed with commands parked.
@@ -78,6 +80,7 @@ static const unsigned long cmds[] = {
 	IPCQ_IOC_COND_NOTIFY, IPCQ_IOC_BARRIER_WAIT, IPCQ_IOC_BARRIER_ABORT,
 	IPCQ_IOC_BARRIER_RESET, IPCQ_IOC_SYNC_DESTROY, IPCQ_IOC_SYNC_REOPEN,
 	IPCQ_IOC_SYNC_STAT, IPCQ_IOC_RING_ATTACH, IPCQ_IOC_RING_WAKE,
+	IPCQ_IOC_SHM_OPEN, IPCQ_IOC_SHM_STAT, IPCQ_IOC_SHM_LOCK,
 };
 #define NCMD (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -174,6 +177,19 @@ static void fill_arg(unsigned long cmd, unsigned char *buf, size_t size,
 		a->lock_fd = (uint32_t)pick_fd();
 		break;
 	}
+	case IPCQ_IOC_SHM_OPEN: {
+		struct ipcq_shm_open *a = (void *)buf;
+
+		if (rnd() % 2) {
+			a->name = (uintptr_t)name;
+			a->name_len = (uint32_t)strlen(name);
+		}
+		a->flags = (uint32_t)(rnd() % 32) | (uint32_t)((rnd() % 8) << 8);
+		a->mode = rnd() % 2 ? 0666 : 0444;
+		a->size = rnd() % 4 ? rnd() % 65536 : rnd() % 8 ? rnd() % (8u << 20) :
+			  rnd();
+		break;
+	}
 	case IPCQ_IOC_UNLINK: {
 		struct ipcq_unlink *a = (void *)buf;
 
@@ -221,6 +237,7 @@ static void fill_arg(unsigned long cmd, unsigned char *buf, size_t size,
 		break;
 	case IPCQ_IOC_QUEUE_REOPEN:
 	case IPCQ_IOC_SYNC_REOPEN:
+	case IPCQ_IOC_SHM_LOCK:
 		((struct ipcq_reopen *)buf)->flags = (uint32_t)(rnd() % 32);
 		break;
 	default:
@@ -289,18 +306,57 @@ static void scribble_ring(int fd, const struct ipcq_ring_info *info)
 	mapped_size[slot] = info->ring_size;
 }
 
-/* mmap with whatever offset, size and protection on whatever fd. */
+/* Whether @fd is one of the pool's (an ipcq file or /dev/ipcq). */
+static bool in_pool(int fd)
+{
+	int i;
+
+	for (i = 0; fd >= 0 && i < POOL; i++)
+		if (pool[i] == fd)
+			return true;
+	return false;
+}
+
+/*
+ * mmap with whatever offset, size and protection on whatever fd; what
+ * maps from an ipcq file is touched (read, and written where writable:
+ * scribbling is allowed), and sometimes kept, so that forks, kills and
+ * closes meet mapped regions, rings and semaphores. Other files (this
+ * process's own io_uring, say) are mapped and unmapped untouched.
+ */
+static void *kept[4];
+static size_t kept_size[4];
+
 static void wild_mmap(void)
 {
-	static const off_t offs[] = { 0, 0x10000000, 4096, 0x10001000 };
-	size_t size = (rnd() % 4 + 1) * 4096;
+	static const off_t offs[] = { 0, 0x10000000, 4096, 0x10001000, 8192 };
+	size_t size = (rnd() % 4 + 1) * 4096, i;
 	int prot = rnd() % 2 ? PROT_READ : PROT_READ | PROT_WRITE;
-	void *p = mmap(NULL, size, prot,
-		       rnd() % 4 ? MAP_SHARED : MAP_PRIVATE, pick_fd(),
-		       offs[rnd() % 4]);
+	int slot = (int)(rnd() % 4), fd = pick_fd();
+	volatile unsigned char *p = mmap(NULL, size, prot,
+					 rnd() % 4 ? MAP_SHARED : MAP_PRIVATE,
+					 fd, offs[rnd() % 5]);
 
-	if (p != MAP_FAILED)
-		munmap(p, size);
+	if (p == MAP_FAILED)
+		return;
+	if (!in_pool(fd)) {
+		munmap((void *)p, size);
+		return;
+	}
+	for (i = 0; i < size; i += 4096) {
+		unsigned char v = p[i];
+
+		if (prot & PROT_WRITE)
+			p[i + rnd() % 4096] = (unsigned char)(v + rnd());
+	}
+	if (rnd() % 4) {
+		munmap((void *)p, size);
+		return;
+	}
+	if (kept[slot])
+		munmap(kept[slot], kept_size[slot]);
+	kept[slot] = (void *)p;
+	kept_size[slot] = size;
 }
 
 /*
@@ -469,7 +525,8 @@ static void one_op(struct counters *c, unsigned char *buf, unsigned char *data)
 	if (ret >= 0) {
 		/* New fds come back as the return value of open calls. */
 		if (cmd == IPCQ_IOC_QUEUE_OPEN || cmd == IPCQ_IOC_SYNC_OPEN ||
-		    cmd == IPCQ_IOC_QUEUE_REOPEN || cmd == IPCQ_IOC_SYNC_REOPEN)
+		    cmd == IPCQ_IOC_QUEUE_REOPEN || cmd == IPCQ_IOC_SYNC_REOPEN ||
+		    cmd == IPCQ_IOC_SHM_OPEN || cmd == IPCQ_IOC_SHM_LOCK)
 			add_fd((int)ret);
 		if (cmd == IPCQ_IOC_RING_ATTACH) {
 			if (arg == buf)

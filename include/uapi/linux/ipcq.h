@@ -49,6 +49,9 @@
 #define IPCQ_FEATURE_URING	((__u64)1 << 7)	/* io_uring commands, see
 						 * struct ipcq_uring_cmd
 						 */
+#define IPCQ_FEATURE_SHM	((__u64)1 << 8)	/* shared memory regions,
+						 * IPCQ_IOC_SHM_OPEN
+						 */
 
 /* Deadline meaning "block until the call can complete". */
 #define IPCQ_DEADLINE_FOREVER	(~(__u64)0)
@@ -72,10 +75,17 @@
  *                   hold at a time (module parameter max_queue_bytes).
  * @max_objects:     out: most objects one user may own at a time
  *                   (module parameter max_objects_per_user).
+ * @max_shm_bytes:   in: must be zero; out: most bytes of shared memory
+ *                   regions one user may own at a time, counted in whole
+ *                   pages (module parameter max_shm_bytes_per_user).
+ *                   This was the first reserved word before
+ *                   IPCQ_FEATURE_SHM: a kernel without the feature leaves
+ *                   it zero, and every kernel rejects a nonzero input.
  * @reserved:        in: must be zero; out: zero.
  *
- * Errors: EINVAL if @api_version is 0, @flags or @reserved is nonzero;
- * EFAULT if the argument is not readable and writable.
+ * Errors: EINVAL if @api_version is 0, @flags, @max_shm_bytes or
+ * @reserved is nonzero; EFAULT if the argument is not readable and
+ * writable.
  */
 struct ipcq_api {
 	__u32 api_version;
@@ -84,7 +94,8 @@ struct ipcq_api {
 	__u64 max_msg_size;
 	__u64 max_queue_bytes;
 	__u64 max_objects;
-	__u64 reserved[3];
+	__u64 max_shm_bytes;
+	__u64 reserved[2];
 };
 
 /* Object types, for IPCQ_IOC_UNLINK, IPCQ_IOC_SYNC_OPEN and introspection. */
@@ -94,6 +105,7 @@ struct ipcq_api {
 #define IPCQ_TYPE_EVENT		4
 #define IPCQ_TYPE_COND		5	/* Condition, bound to a lock */
 #define IPCQ_TYPE_BARRIER	6
+#define IPCQ_TYPE_SHM		7	/* shared memory region */
 
 /*
  * Flags of IPCQ_IOC_QUEUE_OPEN and IPCQ_IOC_QUEUE_REOPEN.
@@ -572,13 +584,15 @@ struct ipcq_sync_stat {
  * @uid:       owner user id, in the caller's user namespace.
  * @gid:       owner group id, in the caller's user namespace.
  * @mode:      permission bits.
- * @state:     QUEUE: IPCQ_STATE_* bits; sync objects: IPCQ_SYNC_* bits.
+ * @state:     QUEUE: IPCQ_STATE_* bits; sync objects: IPCQ_SYNC_* bits;
+ *             SHM: IPCQ_SHM_STATE_* bits.
  * @value:     QUEUE: messages queued; SEM: value; LOCK: recursion depth;
- *             EVENT: 1 if set; BARRIER: parties; COND: 0.
- * @bytes:     QUEUE: payload bytes queued; else 0.
+ *             EVENT: 1 if set; BARRIER: parties; COND: 0; SHM: memory
+ *             areas mapping it.
+ * @bytes:     QUEUE: payload bytes queued; SHM: its size; else 0.
  * @capacity:  QUEUE: most messages (0: no count limit); SEM: maximum.
  * @waiters:   callers blocked on it (QUEUE: putters + getters + joiners;
- *             BARRIER: n_waiting).
+ *             BARRIER: n_waiting; SHM: on its bound lock).
  * @producers: QUEUE: producer files open; else 0.
  * @consumers: QUEUE: consumer files open; else 0.
  * @pad:       zero.
@@ -891,6 +905,122 @@ struct ipcq_uring_cmd {
 #define IPCQ_URING_CANCEL	_IOW(IPCQ_IOC_MAGIC, 0x70, struct ipcq_uring_cmd)
 
 /*
+ * Shared memory regions (IPCQ_FEATURE_SHM): Python's SharedMemory, and
+ * the memory under libipcdev's Value and Array. A region is a size fixed
+ * at creation (in bytes, exact in the API; mappings are whole pages),
+ * zero-filled, its pages allocated at creation, charged to the creator's
+ * memory cgroup and counted, page-rounded, against the creator's
+ * max_shm_bytes_per_user (struct ipcq_api.max_shm_bytes). Anonymous
+ * regions live as long as a file or a mapping refers to them; named ones
+ * follow the queue rules (names per IPC namespace and per type, owner,
+ * mode, IPCQ_IOC_UNLINK, IPCQ_IOC_LIST).
+ *
+ * mmap(2) of a region file: MAP_SHARED only (MAP_PRIVATE: EINVAL), at a
+ * page offset within the region, of at most the pages left from there
+ * (a mapping past the last page: ENXIO; the bytes of the last page past
+ * the size read as zero and are the region's). Read-write files map
+ * PROT_READ and PROT_WRITE; a read-only file maps PROT_READ only
+ * (PROT_WRITE: EACCES, and mprotect() cannot add it later). Never
+ * executable: PROT_EXEC is EPERM, mprotect(PROT_EXEC) EACCES. A mapping
+ * keeps the region alive after every fd is closed and is inherited by
+ * fork(); it cannot grow with mremap().
+ *
+ * A region may be created with a bound lock (Python's get_lock()): an
+ * ordinary Lock or RLock object made with it, anonymous, reached through
+ * IPCQ_IOC_SHM_LOCK from any file of the region. While that lock is
+ * owner-dead (its holder's file was released holding it), held after
+ * EOWNERDEAD and not yet marked consistent, or unrecoverable, the
+ * region's stat carries IPCQ_SHM_STATE_INCONSISTENT: its data may be
+ * half-updated. The bound lock counts as an object of its own against
+ * max_objects_per_user.
+ */
+
+/* Flags of IPCQ_IOC_SHM_OPEN, besides CREATE, EXCL and CLOEXEC. */
+#define IPCQ_SHM_RDONLY		(1U << 8)	/* a read-only file: needs
+						 * read permission; without
+						 * it, read and write
+						 */
+#define IPCQ_SHM_LOCK		(1U << 9)	/* create: a bound Lock */
+#define IPCQ_SHM_RLOCK		(1U << 10)	/* create: a bound RLock */
+
+/**
+ * struct ipcq_shm_open - argument of IPCQ_IOC_SHM_OPEN
+ * @name:     in: user address of the name, or 0 for an anonymous region.
+ * @name_len: in: bytes at @name (see struct ipcq_queue_open); 0 if none.
+ * @flags:    in: IPCQ_OPEN_CREATE, _EXCL, _CLOEXEC, IPCQ_SHM_RDONLY and
+ *            at most one of IPCQ_SHM_LOCK, IPCQ_SHM_RLOCK (which apply
+ *            when the call creates the region).
+ * @mode:     in: permission bits of a region this call creates (filtered
+ *            by the umask; also the bound lock's). Opening an existing
+ *            one read-only needs read permission, read-write needs read
+ *            and write permission.
+ * @pad:      in: must be zero.
+ * @size:     in: creating: the size in bytes, >= 1. Opening an existing
+ *            region: 0, or at most its size.
+ * @reserved: in: must be zero.
+ *
+ * Returns the region's fd, read-only with IPCQ_SHM_RDONLY, else
+ * read-write. Errors: EINVAL bad flags, both lock flags, mode, pad or
+ * reserved, @size 0 when creating or above the size of the region
+ * opened; EDQUOT the region would take the creator past
+ * max_shm_bytes_per_user; ENOMEM (also when the memory cgroup's limit is
+ * reached: no OOM kill); EINTR a fatal signal arrived while the pages
+ * were allocated; and as IPCQ_IOC_QUEUE_OPEN: ENAMETOOLONG, ENOENT,
+ * EEXIST, EACCES, ENOSPC (the region and its bound lock count as two
+ * objects), EMFILE, EFAULT.
+ */
+struct ipcq_shm_open {
+	__u64 name;
+	__u32 name_len;
+	__u32 flags;
+	__u32 mode;
+	__u32 pad;
+	__u64 size;
+	__u64 reserved[2];
+};
+
+/* Bits of struct ipcq_shm_stat.state (and ipcq_object_info.state). */
+#define IPCQ_SHM_STATE_NAMED	(1U << 0)	/* reachable by name */
+#define IPCQ_SHM_STATE_INCONSISTENT (1U << 1)	/* the bound lock's holder
+						 * died: data possibly
+						 * inconsistent until the
+						 * next holder marks the
+						 * lock consistent
+						 */
+#define IPCQ_SHM_STATE_LOCKED	(1U << 2)	/* the bound lock is held */
+
+/**
+ * struct ipcq_shm_stat - argument of IPCQ_IOC_SHM_STAT, all out
+ * @size:           bytes, as created.
+ * @lock_id:        the bound lock's object id (as in fdinfo), 0: none.
+ * @mappings:       memory areas mapping the region now, in every process
+ *                  (an area split by mprotect() counts as two).
+ * @flags:          IPCQ_SHM_LOCK or IPCQ_SHM_RLOCK as created, and
+ *                  IPCQ_SHM_RDONLY if the file asked is read-only.
+ * @state:          IPCQ_SHM_STATE_* bits.
+ * @lock_state:     the bound lock's IPCQ_SYNC_* state bits (as its
+ *                  IPCQ_IOC_SYNC_STAT gives them; IPCQ_SYNC_MINE: held by
+ *                  the caller); 0 without one.
+ * @lock_owner_tid: thread id of its holder in the caller's PID
+ *                  namespace, 0 if free or not visible.
+ * @lock_waiters:   callers blocked acquiring it.
+ * @lock_depth:     its recursion depth (0 when free).
+ * @reserved:       zero.
+ */
+struct ipcq_shm_stat {
+	__u64 size;
+	__u64 lock_id;
+	__u32 mappings;
+	__u32 flags;
+	__u32 state;
+	__u32 lock_state;
+	__u32 lock_owner_tid;
+	__u32 lock_waiters;
+	__u64 lock_depth;
+	__u64 reserved[4];
+};
+
+/*
  * ioctl numbers. Ranges, so each concept has room to grow:
  *   0x00-0x0f  device (/dev/ipcq) ioctls
  *   0x10-0x2f  message queues
@@ -898,6 +1028,7 @@ struct ipcq_uring_cmd {
  *   0x40-0x5f  synchronisation objects
  *   0x60-0x6f  rings
  *   0x70-0x7f  io_uring commands (never ioctls)
+ *   0x80-0x8f  shared memory regions
  */
 /* On /dev/ipcq. */
 #define IPCQ_IOC_API		_IOWR(IPCQ_IOC_MAGIC, 0x00, struct ipcq_api)
@@ -906,6 +1037,7 @@ struct ipcq_uring_cmd {
 #define IPCQ_IOC_PIPE_CREATE	_IOWR(IPCQ_IOC_MAGIC, 0x03, struct ipcq_pipe_create)
 #define IPCQ_IOC_SYNC_OPEN	_IOW(IPCQ_IOC_MAGIC, 0x04, struct ipcq_sync_open)
 #define IPCQ_IOC_LIST		_IOWR(IPCQ_IOC_MAGIC, 0x05, struct ipcq_list)
+#define IPCQ_IOC_SHM_OPEN	_IOW(IPCQ_IOC_MAGIC, 0x06, struct ipcq_shm_open)
 
 /* On a queue fd. */
 #define IPCQ_IOC_QUEUE_PUT	_IOW(IPCQ_IOC_MAGIC, 0x10, struct ipcq_msg)
@@ -988,5 +1120,16 @@ struct ipcq_uring_cmd {
  */
 #define IPCQ_IOC_SEM_SHARE	_IOR(IPCQ_IOC_MAGIC, 0x50, struct ipcq_sem_share)
 #define IPCQ_IOC_SEM_WAKE	_IOW(IPCQ_IOC_MAGIC, 0x51, struct ipcq_sync_op)
+
+/*
+ * On a shared memory region fd. SHM_STAT: struct ipcq_shm_stat.
+ * SHM_LOCK: a new file (fd) on the region's bound lock, an ordinary lock
+ * file (LOCK_ACQUIRE, _RELEASE, _CONSISTENT, SYNC_STAT, _REOPEN, ...);
+ * any file of the region may ask, read-only ones too; flags:
+ * IPCQ_OPEN_CLOEXEC or 0. Errors: ENXIO the region has no bound lock;
+ * EINVAL; EMFILE; ENOMEM; EFAULT.
+ */
+#define IPCQ_IOC_SHM_STAT	_IOR(IPCQ_IOC_MAGIC, 0x80, struct ipcq_shm_stat)
+#define IPCQ_IOC_SHM_LOCK	_IOW(IPCQ_IOC_MAGIC, 0x81, struct ipcq_reopen)
 
 #endif /* _UAPI_LINUX_IPCQ_H */
