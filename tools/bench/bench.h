@@ -4,7 +4,8 @@
  * medians and the round-trip, streaming and one-operation harnesses
  * (measure.c), syscall counting (syscount.c), the io_uring cells
  * (uring.c), the semaphore cells (sem.c), the shared memory lock cells
- * (shm.c), the report (report.c), and the run that interleaves them
+ * (shm.c), fork() with live handles (fork.c), the report (report.c),
+ * and the run that interleaves them
  * (ipcq-bench.c).
  */
 #ifndef IPCQ_BENCH_H
@@ -169,6 +170,15 @@ struct shmset;
 struct shmset *shm_setup(void);
 void shm_teardown(struct shmset *s);
 void shm_rep(struct shmset *s, int r);
+
+/*
+ * fork() with 0, 10 and 1000 live handles (fork.c): us until the child
+ * runs, after the library's fork handler re-owned every handle.
+ */
+#define NFORK 3
+extern const int fork_handles[NFORK];
+extern double fork_us[NFORK][MAX_REPS];
+void fork_rep(int r);
 
 /* The report (report.c). */
 void header(void);

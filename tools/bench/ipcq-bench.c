@@ -33,7 +33,7 @@
  * number.
  *
  * The parts are in bench.h's order: mechanisms.c, measure.c, syscount.c,
- * uring.c, sem.c, shm.c, report.c; this file runs the cells, interleaved.
+ * uring.c, sem.c, shm.c, fork.c, report.c; this file runs the cells, interleaved.
  *
  * Usage: ipcq-bench [-r REPS] [-q] [-u] [-m]
  *   -q: fewer iterations, for a smoke run
@@ -157,6 +157,7 @@ int main(int argc, char **argv)
 			sem_teardown(&ss);
 		}
 		shm_rep(shm, r);
+		fork_rep(r);
 		fprintf(stderr, "# repetition %d/%d done\n", r + 1, reps);
 	}
 	shm_teardown(shm);

@@ -532,6 +532,31 @@ static const struct table shm_table = {
 	  { "x/ipcq", 9, 2 } },
 };
 
+/* fork() with live handles; ratios against fork() with none. */
+static int fork_row(int k, struct cell *c, char *tail, size_t n)
+{
+	double base, m, lo, hi;
+
+	stats(fork_us[0], reps, &base, &lo, &hi);
+	stats(fork_us[k], reps, &m, &lo, &hi);
+	snprintf(c[0].text, sizeof(c[0].text), "%d", fork_handles[k]);
+	range_cell(&c[1], 0, m, lo, hi);
+	c[2].num = m / base;
+	printf("csv,fork_us,%d,%.1f,%.1f,%.1f\n", fork_handles[k], m, lo, hi);
+	if (m < 0)
+		snprintf(tail, n, "  (n/a: handles or fork failed)");
+	return 3;
+}
+
+static const struct table fork_table = {
+	"## fork() with live libipcdev handles: us until the child runs",
+	"# the fork handler re-owns every live handle in the child (one open per handle)\n"
+	"# x/none: time / the time with no handle\n",
+	NULL, NFORK, fork_row,
+	{ { "live handles", 12, -1 }, { "us median (min-max)", 24, -1 },
+	  { "x/none", 9, 2 } },
+};
+
 static const struct table uring_table = {
 	"## io_uring: batched asynchronous put/get vs the blocking API, 64 B queue messages (checked)",
 	NULL, uring_notes, NUR, uring_row,
@@ -659,6 +684,7 @@ void report(void)
 	print_table(&syscall_table);
 	print_table(&sem_table);
 	print_table(&shm_table);
+	print_table(&fork_table);
 	print_table(&uring_table);
 	print_goals();
 }
