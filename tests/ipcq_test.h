@@ -47,6 +47,50 @@
 #define WAIT_MS 20000
 #define WAIT_NS ((uint64_t)WAIT_MS * NSEC_PER_MSEC)
 
+/*
+ * The harness's per-test timeouts (30 s, or a test's own) catch hangs,
+ * not slowness. A debug kernel (make check-debug: KASAN, lockdep,
+ * kmemleak) makes every system call several times slower, so there they
+ * are multiplied by 4 (lockdep's /proc/lockdep tells such a kernel), or
+ * by IPCQ_TEST_TIMEOUT_SCALE (1 to 100) when set. Nothing is asserted
+ * about time either way.
+ */
+static inline unsigned int ipcq_timeout_scale(void)
+{
+	const char *env = getenv("IPCQ_TEST_TIMEOUT_SCALE");
+	int scale = env ? atoi(env) : 0;
+
+	if (scale >= 1 && scale <= 100)
+		return scale;
+	return access("/proc/lockdep", F_OK) == 0 ? 4 : 1;
+}
+
+static inline void ipcq_scale_timeouts(void)
+{
+	unsigned int scale = ipcq_timeout_scale();
+	struct __fixture_metadata *f;
+	struct __test_metadata *t;
+
+	for (f = __fixture_list; f; f = f->next)
+		for (t = f->tests; t; t = t->next)
+			t->timeout *= scale;
+}
+
+/* The harness's main, with the timeouts scaled first. */
+#undef TEST_HARNESS_MAIN
+#define TEST_HARNESS_MAIN \
+	static void __attribute__((constructor)) \
+	__constructor_order_last(void) \
+	{ \
+		if (!__constructor_order) \
+			__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD; \
+	} \
+	int main(int argc, char **argv) \
+	{ \
+		ipcq_scale_timeouts(); \
+		return test_harness_run(argc, argv); \
+	}
+
 /* ioctl(2) as the tests want it: its value, or -errno. */
 static inline int xioctl(int fd, unsigned long cmd, void *arg)
 {
