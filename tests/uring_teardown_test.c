@@ -72,7 +72,7 @@ static void exit_with_parked(struct __test_metadata *_metadata, int dev,
 	int q = queue_new(dev, BOTH | queue_flags, 1);
 	int sem = raw_sync_open(dev, IPCQ_TYPE_SEM, 0, 0);
 	struct ipcq_queue_stat st;
-	int ready[2];
+	int ready[2], go[2];
 	char c, buf[8];
 	uint64_t len;
 	pid_t pid;
@@ -80,6 +80,7 @@ static void exit_with_parked(struct __test_metadata *_metadata, int dev,
 	ASSERT_GE(q, 0);
 	ASSERT_GE(sem, 0);
 	ASSERT_EQ(pipe(ready), 0);
+	ASSERT_EQ(pipe(go), 0);
 	ASSERT_EQ(raw_put(q, "full", 5, 0, 0, IPCQ_DEADLINE_FOREVER), 0);	/* puts will park */
 	pid = fork();
 	ASSERT_GE(pid, 0);
@@ -103,17 +104,27 @@ static void exit_with_parked(struct __test_metadata *_metadata, int dev,
 			_exit(2);
 		if (write(ready[1], "r", 1) != 1)
 			_exit(3);
+		/*
+		 * Until the parent has seen the puts parked (the io_uring
+		 * worker or task work may still be submitting them).
+		 */
 		if (killed)
 			pause();
+		if (read(go[0], &c, 1) != 1)
+			_exit(4);
 		_exit(0);	/* with the ring and its commands open */
 	}
 	close(ready[1]);
+	close(go[0]);
 	ASSERT_EQ(read(ready[0], &c, 1), 1);
 	close(ready[0]);
 	ASSERT_TRUE(wait_for(raw_stat(q, &st) == 0 && st.putters == 4, WAIT_MS));
 	if (killed) {
 		ASSERT_EQ(kill(pid, SIGKILL), 0);
+	} else {
+		ASSERT_EQ(write(go[1], "g", 1), 1);
 	}
+	close(go[1]);
 	ASSERT_EQ(child_status(pid), killed ? 128 + SIGKILL : 0);
 	ASSERT_TRUE(wait_for(raw_stat(q, &st) == 0 && st.putters == 0, WAIT_MS));
 	ASSERT_EQ(st.messages, 1);

@@ -152,28 +152,34 @@ static int serve(struct io_uring *ring)
 			break;
 		}
 	}
-	/* The gets still parked (one per queue) are cancelled in one go. */
-	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
-	unsigned int canceled = 0;
-	bool answered = false;
+	/*
+	 * The gets still parked (one per queue) are cancelled, a cancel per
+	 * queue: IPCDEV_CANCEL_ANY reaches every command of this thread
+	 * parked on that one queue.
+	 */
+	unsigned int canceled = 0, answered = 0;
 
-	if (!sqe)
-		return -1;
-	ret = ipcdev_uring_prep_cancel(sqe, ipcdev_queue_fd(requests[0]), 0,
-				       IPCDEV_CANCEL_ANY);
-	if (ret)
-		return ret;
-	io_uring_sqe_set_data(sqe, NULL);
+	for (i = 0; i < CLIENTS; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+		if (!sqe)
+			return -1;
+		ret = ipcdev_uring_prep_cancel(sqe, ipcdev_queue_fd(requests[i]),
+					       0, IPCDEV_CANCEL_ANY);
+		if (ret)
+			return ret;
+		io_uring_sqe_set_data(sqe, NULL);
+	}
 	io_uring_submit(ring);
-	while (!answered || canceled < CLIENTS) {
+	while (answered < CLIENTS || canceled < CLIENTS) {
 		struct slot *s;
 
 		if (io_uring_wait_cqe(ring, &cqe))
 			return -1;
 		s = io_uring_cqe_get_data(cqe);
 		if (!s) {
-			answered = true;
-			if (cqe->res != CLIENTS)
+			answered++;
+			if (cqe->res != 1)
 				return -1;
 		} else if (s->what == GET_REQUEST) {
 			if (cqe->res != -ECANCELED)
