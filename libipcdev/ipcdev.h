@@ -44,7 +44,7 @@ extern "C" {
  * it from here).
  */
 #define IPCDEV_VERSION_MAJOR	0
-#define IPCDEV_VERSION_MINOR	4
+#define IPCDEV_VERSION_MINOR	5
 #define IPCDEV_VERSION_PATCH	0
 
 /* What the running kernel module offers; filled by ipcdev_query(). */
@@ -229,6 +229,47 @@ int ipcdev_pipe_close(ipcdev_pipe *p);
 int ipcdev_pipe_fd(const ipcdev_pipe *p);
 /* A handle for a pipe end fd received from elsewhere; owns @fd. */
 int ipcdev_pipe_from_fd(ipcdev_pipe **p, int fd);
+
+/*
+ * Listener and Client (kernel feature IPCQ_FEATURE_LISTENER):
+ * multiprocessing.connection for unrelated processes. A listener has a
+ * name in the IPC namespace and a backlog; a client connects by that name
+ * and gets one end of a new pipe (duplex, or one-way: the client sends,
+ * the server receives), the server accepts the other. A listener listens
+ * while one of its descriptors is open in any process: once the last is
+ * closed its name goes, connections not yet accepted are dropped (their
+ * clients receive IPCDEV_EOF) and waiting clients fail with
+ * -ECONNREFUSED. A listener handle is not re-owned after fork() (it holds
+ * nothing per process): a child may accept too.
+ */
+typedef struct ipcdev_listener ipcdev_listener;
+
+/* The peer of a connection when it connected (SO_PEERCRED). */
+struct ipcdev_peer {
+	pid_t pid;		/* 0 if not visible in this PID namespace */
+	uid_t uid;		/* effective ids */
+	gid_t gid;
+};
+
+/* Python's Listener() default backlog, used for backlog 0. */
+#define IPCDEV_LISTENER_DEFAULT_BACKLOG	1
+
+/* A new listener named @name (-EEXIST if one is); mode: who may connect
+ * (write permission) and open it (read and write).
+ */
+int ipcdev_listener_create(ipcdev_listener **l, const char *name,
+			   unsigned int backlog, mode_t mode);
+/* The oldest waiting connection's server end, as a new pipe handle. */
+int ipcdev_listener_accept(ipcdev_listener *l, ipcdev_pipe **conn,
+			   int64_t timeout_ns);
+int ipcdev_listener_close(ipcdev_listener *l);
+int ipcdev_listener_unlink(const char *name);
+int ipcdev_listener_fd(const ipcdev_listener *l);
+/* Client(address): waits for room in the backlog until the timeout. */
+int ipcdev_client_connect(ipcdev_pipe **conn, const char *name, int duplex,
+			  int64_t timeout_ns);
+/* The peer's credentials; -ENODATA for an end of ipcdev_pipe_create(). */
+int ipcdev_pipe_peer(ipcdev_pipe *conn, struct ipcdev_peer *cred);
 
 /*
  * Synchronisation objects: Semaphore, BoundedSemaphore, Lock, RLock,

@@ -16,6 +16,7 @@
 
 #include "kselftest_harness.h"
 #include "ipcq_test.h"
+#include "uring_fixture.h"
 
 FIXTURE(lis) {
 	int dev;
@@ -828,6 +829,166 @@ TEST_F(lis, hundred_clients_exact_accounting)
 	EXPECT_EQ((uint64_t)CLIENTS * MSGS, got);
 	EXPECT_EQ(want_sum, sum);
 	EXPECT_EQ(0, lis_pending(l));
+	close(l);
+}
+
+/* The library: create, connect, accept, peer, timeouts, unlink. */
+TEST_F(lis, library_listener_and_client)
+{
+	struct ipcdev_peer peer;
+	ipcdev_pipe *c, *s, *a, *b;
+	ipcdev_listener *l, *l2;
+	char buf[8];
+	size_t len = sizeof(buf);
+
+	ASSERT_EQ(0, ipcdev_listener_create(&l, self->name, 0, 0600));
+	EXPECT_EQ(-EEXIST, ipcdev_listener_create(&l2, self->name, 1, 0600));
+	EXPECT_EQ(-EINVAL, ipcdev_listener_create(&l2, self->name,
+						  IPCQ_LISTENER_BACKLOG_MAX + 1,
+						  0600));
+	EXPECT_EQ(-EINVAL, ipcdev_listener_create(NULL, self->name, 1, 0600));
+	EXPECT_LE(0, ipcdev_listener_fd(l));
+	EXPECT_EQ(-EINVAL, ipcdev_listener_fd(NULL));
+	EXPECT_EQ(-EAGAIN, ipcdev_listener_accept(l, &s, IPCDEV_NOWAIT));
+	EXPECT_EQ(-ETIMEDOUT, ipcdev_listener_accept(l, &s, NSEC_PER_MSEC));
+	ASSERT_EQ(0, ipcdev_client_connect(&c, self->name, 1, IPCDEV_NOWAIT));
+	/* Backlog 0 is Python's default, 1: full now. */
+	EXPECT_EQ(-EAGAIN, ipcdev_client_connect(&a, self->name, 1,
+						 IPCDEV_NOWAIT));
+	EXPECT_EQ(-ETIMEDOUT, ipcdev_client_connect(&a, self->name, 0,
+						    NSEC_PER_MSEC));
+	ASSERT_EQ(0, ipcdev_listener_accept(l, &s, IPCDEV_FOREVER));
+	ASSERT_EQ(0, ipcdev_pipe_peer(s, &peer));
+	EXPECT_EQ(getpid(), peer.pid);
+	EXPECT_EQ(geteuid(), peer.uid);
+	EXPECT_EQ(getegid(), peer.gid);
+	ASSERT_EQ(0, ipcdev_pipe_peer(c, &peer));
+	EXPECT_EQ(getpid(), peer.pid);
+	EXPECT_EQ(-EINVAL, ipcdev_pipe_peer(c, NULL));
+	ASSERT_EQ(0, ipcdev_pipe_send(c, "ping", 4, IPCDEV_FOREVER));
+	ASSERT_EQ(0, ipcdev_pipe_recv(s, buf, &len, IPCDEV_FOREVER));
+	EXPECT_EQ(4, len);
+	/* One-way: the client only sends. */
+	ASSERT_EQ(0, ipcdev_client_connect(&a, self->name, 0, IPCDEV_NOWAIT));
+	len = sizeof(buf);
+	EXPECT_EQ(-EBADF, ipcdev_pipe_recv(a, buf, &len, IPCDEV_NOWAIT));
+	ipcdev_pipe_close(a);
+	/* A pipe of ipcdev_pipe_create() knows no peer. */
+	ASSERT_EQ(0, ipcdev_pipe_create(&a, &b, 1, NULL));
+	EXPECT_EQ(-ENODATA, ipcdev_pipe_peer(a, &peer));
+	ipcdev_pipe_close(a);
+	ipcdev_pipe_close(b);
+
+	ASSERT_EQ(0, ipcdev_listener_unlink(self->name));
+	EXPECT_EQ(-ENOENT, ipcdev_listener_unlink(self->name));
+	EXPECT_EQ(-ENOENT, ipcdev_client_connect(&a, self->name, 1,
+						 IPCDEV_NOWAIT));
+	EXPECT_EQ(0, ipcdev_listener_close(l));
+	ipcdev_pipe_close(s);
+	ipcdev_pipe_close(c);
+}
+
+/* The directory of this test binary, where its helpers are. */
+static int helper_path(char *path, size_t size, const char *helper)
+{
+	char self_path[512], *slash;
+	ssize_t n = readlink("/proc/self/exe", self_path,
+			     sizeof(self_path) - 1);
+
+	if (n <= 0)
+		return -1;
+	self_path[n] = 0;
+	slash = strrchr(self_path, '/');
+	if (!slash)
+		return -1;
+	*slash = 0;
+	snprintf(path, size, "%s/%s", self_path, helper);
+	return access(path, X_OK);
+}
+
+#define EXEC_CLIENTS 3
+#define EXEC_MSGS 5
+
+/*
+ * Clients started by exec (a separate program, listener_client): each
+ * connection's peer is the exec'd process, every message echoed once.
+ */
+TEST_F(lis, clients_started_by_exec)
+{
+	char path[600], id[16], n[16];
+	pid_t pids[EXEC_CLIENTS];
+	ipcdev_listener *l;
+	long echoed = 0;
+	int i, j, seen = 0;
+
+	ASSERT_EQ(0, helper_path(path, sizeof(path), "listener_client"));
+	ASSERT_EQ(0, ipcdev_listener_create(&l, self->name, 2, 0600));
+	snprintf(n, sizeof(n), "%d", EXEC_MSGS);
+	for (i = 0; i < EXEC_CLIENTS; i++) {
+		snprintf(id, sizeof(id), "%d", i);
+		pids[i] = fork();
+		ASSERT_LE(0, pids[i]);
+		if (pids[i] == 0) {
+			execl(path, "listener_client", self->name, id, n,
+			      (char *)NULL);
+			_exit(127);
+		}
+	}
+	for (i = 0; i < EXEC_CLIENTS; i++) {
+		struct ipcdev_peer peer;
+		ipcdev_pipe *s;
+		char buf[64];
+		size_t len;
+		int ret;
+
+		ASSERT_EQ(0, ipcdev_listener_accept(l, &s, WAIT_NS));
+		ASSERT_EQ(0, ipcdev_pipe_peer(s, &peer));
+		for (j = 0; j < EXEC_CLIENTS; j++)
+			if (pids[j] == peer.pid)
+				seen |= 1 << j;
+		for (;;) {
+			len = sizeof(buf);
+			ret = ipcdev_pipe_recv(s, buf, &len, IPCDEV_FOREVER);
+			if (ret == IPCDEV_EOF)
+				break;
+			ASSERT_EQ(0, ret);
+			ASSERT_EQ(0, ipcdev_pipe_send(s, buf, len,
+						      IPCDEV_FOREVER));
+			echoed++;
+		}
+		ipcdev_pipe_close(s);
+	}
+	for (i = 0; i < EXEC_CLIENTS; i++)
+		EXPECT_EQ(0, child_status(pids[i]));
+	EXPECT_EQ((1 << EXEC_CLIENTS) - 1, seen);
+	EXPECT_EQ(EXEC_CLIENTS * EXEC_MSGS, echoed);
+	ipcdev_listener_close(l);
+}
+
+/* No listener operation is offered through io_uring (from 6.12). */
+TEST_F(lis, uring_commands_on_a_listener_are_eopnotsupp)
+{
+	struct ipcq_listener_stat st;
+	struct ipcq_accept a;
+	struct io_uring r;
+	int l;
+
+	SKIP_WITHOUT_URING();
+	l = lis_create(self->dev, self->name, 0600, 1);
+	ASSERT_LE(0, l);
+	ASSERT_LE(0, lis_connect(self->dev, self->name, 0, 0));
+	memset(&a, 0, sizeof(a));
+	a.flags = IPCQ_ACCEPT_NONBLOCK;
+	ASSERT_EQ(0, io_uring_queue_init(4, &r, 0));
+	EXPECT_EQ(-EOPNOTSUPP, run_raw(&r, l, IPCQ_IOC_LISTENER_ACCEPT,
+				       (uintptr_t)&a, 0, 0));
+	EXPECT_EQ(-EOPNOTSUPP, run_raw(&r, l, IPCQ_IOC_LISTENER_STAT,
+				       (uintptr_t)&st, 0, 0));
+	EXPECT_EQ(-ENOENT, run_raw(&r, l, IPCQ_URING_CANCEL, 7,
+				   IPCQ_CANCEL_ANY, 0));
+	/* The connection is still queued. */
+	EXPECT_EQ(1, lis_pending(l));
+	io_uring_queue_exit(&r);
 	close(l);
 }
 
