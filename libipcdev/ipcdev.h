@@ -265,6 +265,8 @@ int ipcdev_listener_accept(ipcdev_listener *l, ipcdev_pipe **conn,
 int ipcdev_listener_close(ipcdev_listener *l);
 int ipcdev_listener_unlink(const char *name);
 int ipcdev_listener_fd(const ipcdev_listener *l);
+/* A handle for a listener fd received from elsewhere; owns @fd. */
+int ipcdev_listener_from_fd(ipcdev_listener **l, int fd);
 /* Client(address): waits for room in the backlog until the timeout. */
 int ipcdev_client_connect(ipcdev_pipe **conn, const char *name, int duplex,
 			  int64_t timeout_ns);
@@ -286,6 +288,22 @@ typedef struct ipcdev_lock ipcdev_rlock;	/* the same handle type */
 typedef struct ipcdev_event ipcdev_event;
 typedef struct ipcdev_cond ipcdev_cond;
 typedef struct ipcdev_barrier ipcdev_barrier;
+
+/*
+ * Handles for sync object fds received from elsewhere (SCM_RIGHTS, an
+ * inherited descriptor), of the type asked (-EINVAL for another type, a
+ * Lock for an RLock or the reverse; -ENOTTY for no sync object: @fd is
+ * then left alone). The handle owns @fd, at which it puts a file of its
+ * own on the object (the received one is closed): like a child after
+ * fork(), the receiver holds locks, units and undo by itself, and its
+ * death is seen as its own.
+ */
+int ipcdev_sem_from_fd(ipcdev_sem **s, int fd);
+int ipcdev_lock_from_fd(ipcdev_lock **l, int fd);
+int ipcdev_rlock_from_fd(ipcdev_rlock **l, int fd);
+int ipcdev_event_from_fd(ipcdev_event **e, int fd);
+int ipcdev_cond_from_fd(ipcdev_cond **c, int fd);
+int ipcdev_barrier_from_fd(ipcdev_barrier **b, int fd);
 
 /* Semaphore flags (the library's own, as the queue flags). */
 #define IPCDEV_SEM_BOUNDED	(1U << 8)	/* BoundedSemaphore */

@@ -102,6 +102,23 @@ int ipcdev_client_connect(ipcdev_pipe **conn, const char *name, int duplex,
 	return ret;
 }
 
+int ipcdev_listener_from_fd(ipcdev_listener **l, int fd)
+{
+	struct ipcq_listener_stat st;
+	struct ipcdev__handle *h;
+	int ret;
+
+	if (fd < 0 || !l)
+		return -EINVAL;
+	ret = ipcdev__ioctl(fd, IPCQ_IOC_LISTENER_STAT, &st);
+	if (ret)
+		return ret;
+	ret = ipcdev__adopt(&listener_kind, fd, 0, &h);
+	if (!ret)
+		*l = IPCDEV__OF(h, ipcdev_listener);
+	return ret;
+}
+
 int ipcdev_listener_close(ipcdev_listener *l)
 {
 	return ipcdev__close(IPCDEV__H(l));
