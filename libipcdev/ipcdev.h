@@ -274,6 +274,23 @@ int ipcdev_client_connect(ipcdev_pipe **conn, const char *name, int duplex,
 int ipcdev_pipe_peer(ipcdev_pipe *conn, struct ipcdev_peer *cred);
 
 /*
+ * Handles across exec. ipcdev_export(fd, buf, len): for the handle whose
+ * descriptor is @fd (ipcdev_<type>_fd()), a fresh file of the object that
+ * is not close-on-exec, named in @buf as "KIND:FD" (KIND: queue, pipe,
+ * sem, lock, rlock, event, cond, barrier, shm, listener); returns that
+ * descriptor. The file is the exec'd program's own (its own endpoint,
+ * holder and undo). Call it in the child between fork() and exec, so the
+ * file reaches no other program; a parent that spawns closes the returned
+ * descriptor right after. -ENOSPC if @len is too short (nothing made).
+ * ipcdev_import(str, kind) in the new program: the descriptor, made
+ * close-on-exec again, if @str names an object of @kind (-EINVAL
+ * otherwise, -EBADF for no such descriptor); then ipcdev_<kind>_from_fd().
+ */
+#define IPCDEV_EXPORT_MAX	32	/* room for any exported string */
+int ipcdev_export(int fd, char *buf, size_t len);
+int ipcdev_import(const char *str, const char *kind);
+
+/*
  * Synchronisation objects: Semaphore, BoundedSemaphore, Lock, RLock,
  * Event, Condition, Barrier. Each handle owns one file of the object;
  * after fork() the child has a file of its own (see the top of this
