@@ -189,7 +189,9 @@ int ipcdev_queue_full(ipcdev_queue *q);		/* 1, 0 or -errno */
 int ipcdev_queue_stat(ipcdev_queue *q, struct ipcq_queue_stat *st);
 
 /* A handle for a queue fd received from elsewhere (SCM_RIGHTS, exec);
- * the handle owns @fd from then on. -ENOTTY: not a queue.
+ * the handle owns @fd from then on, at which it puts a file of its own
+ * with the same roles (since 0.5; the received file is closed): the
+ * receiver is an endpoint of its own. -ENOTTY: not a queue.
  */
 int ipcdev_queue_from_fd(ipcdev_queue **q, int fd);
 

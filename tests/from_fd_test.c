@@ -227,4 +227,58 @@ TEST(listener_from_fd_accepts_through_the_received_fd)
 	EXPECT_EQ(0, ipcdev_listener_close(l2));
 }
 
+static uint32_t producers(ipcdev_queue *q)
+{
+	struct ipcq_queue_stat st;
+
+	return ipcdev_queue_stat(q, &st) ? ~0U : st.producers;
+}
+
+/*
+ * A producer fd passed over SCM_RIGHTS: the receiver is a producer of its
+ * own (counted apart from the sender's file), gone when it dies; with the
+ * sender's closed too, end-of-file.
+ */
+TEST(queue_producer_passed_over_scm_rights_is_its_own_endpoint)
+{
+	ipcdev_queue *q, *prod, *cons;
+	char buf[8], c;
+	size_t len = sizeof(buf);
+	int sv[2];
+	pid_t pid;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		ipcdev_queue *mine;
+		int fd = recv_fd(sv[1]);
+
+		if (fd < 0 || ipcdev_queue_from_fd(&mine, fd) ||
+		    ipcdev_queue_put(mine, "x", 1, IPCDEV_NOWAIT))
+			_exit(1);
+		write(sv[1], "h", 1);
+		for (;;)
+			pause();
+	}
+	ASSERT_EQ(0, ipcdev_queue_create(&q, 4));
+	ASSERT_EQ(0, ipcdev_queue_endpoint(&prod, q, IPCDEV_PRODUCER));
+	ASSERT_EQ(0, ipcdev_queue_endpoint(&cons, q, IPCDEV_CONSUMER));
+	ipcdev_queue_close(q);
+	ASSERT_EQ(0, send_fd(sv[0], ipcdev_queue_fd(prod)));
+	ASSERT_EQ(1, read(sv[0], &c, 1));
+	/* Ours and the receiver's own. */
+	EXPECT_EQ(2, producers(cons));
+	kill(pid, SIGKILL);
+	EXPECT_EQ(128 + SIGKILL, child_status(pid));
+	EXPECT_TRUE(wait_for(producers(cons) == 1, WAIT_MS));
+	ipcdev_queue_close(prod);
+	ASSERT_EQ(0, ipcdev_queue_get(cons, buf, &len, WAIT_NS));
+	len = sizeof(buf);
+	EXPECT_EQ(IPCDEV_EOF, ipcdev_queue_get(cons, buf, &len, WAIT_NS));
+	ipcdev_queue_close(cons);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 TEST_HARNESS_MAIN
