@@ -513,13 +513,14 @@ TEST_F(lis, second_file_shares_the_backlog)
 /* A client that sent and died before accept: its data, then EOF. */
 TEST_F(lis, client_killed_before_accept)
 {
-	char buf[16];
+	char buf[16], ch;
 	uint64_t len = sizeof(buf);
-	int l, s;
+	int l, s, go[2];
 	pid_t pid;
 
 	l = lis_create(self->dev, self->name, 0600, 1);
 	ASSERT_LE(0, l);
+	ASSERT_EQ(0, pipe(go));
 	pid = fork();
 	if (pid == 0) {
 		int fd = lis_connect(self->dev, self->name, 0,
@@ -527,10 +528,15 @@ TEST_F(lis, client_killed_before_accept)
 
 		if (fd < 0 || psend(fd, "last words", 10))
 			_exit(1);
+		write(go[1], "s", 1);
 		for (;;)
 			pause();
 	}
-	ASSERT_TRUE(wait_for(lis_pending(l) == 1, WAIT_MS));
+	close(go[1]);
+	/* Connected and sent: killed before anyone accepts. */
+	ASSERT_EQ(1, read(go[0], &ch, 1));
+	close(go[0]);
+	EXPECT_EQ(1, lis_pending(l));
 	kill(pid, SIGKILL);
 	EXPECT_EQ(128 + SIGKILL, child_status(pid));
 	s = lis_accept(l, 0, IPCQ_DEADLINE_FOREVER);

@@ -611,14 +611,16 @@ struct ipcq_sync_stat {
  * @gid:       owner group id, in the caller's user namespace.
  * @mode:      permission bits.
  * @state:     QUEUE: IPCQ_STATE_* bits; sync objects: IPCQ_SYNC_* bits;
- *             SHM: IPCQ_SHM_STATE_* bits.
+ *             SHM: IPCQ_SHM_STATE_* bits; LISTENER: IPCQ_LISTENER_* bits.
  * @value:     QUEUE: messages queued; SEM: value; LOCK: recursion depth;
  *             EVENT: 1 if set; BARRIER: parties; COND: 0; SHM: memory
- *             areas mapping it.
+ *             areas mapping it; LISTENER: connections queued.
  * @bytes:     QUEUE: payload bytes queued; SHM: its size; else 0.
- * @capacity:  QUEUE: most messages (0: no count limit); SEM: maximum.
+ * @capacity:  QUEUE: most messages (0: no count limit); SEM: maximum;
+ *             LISTENER: its backlog.
  * @waiters:   callers blocked on it (QUEUE: putters + getters + joiners;
- *             BARRIER: n_waiting; SHM: on its bound lock).
+ *             BARRIER: n_waiting; SHM: on its bound lock; LISTENER:
+ *             accepters + connectors).
  * @producers: QUEUE: producer files open; else 0.
  * @consumers: QUEUE: consumer files open; else 0.
  * @pad:       zero.
