@@ -64,8 +64,10 @@ TEST_SRCS := $(wildcard tests/*_test.c)
 # suites with shared semaphores (IPCQ_SYNC_SHARED).
 VARIANTS := queue_ring_test queue_lifecycle_ring_test queue_process_ring_test \
 	    sync_shared_test sync_process_shared_test
+# Programs tests start by exec (not tests themselves: no _test suffix).
+TEST_HELPERS := listener_client import_child
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS)) \
-	     $(addprefix $(BUILD)/tests/,$(VARIANTS))
+	     $(addprefix $(BUILD)/tests/,$(VARIANTS) $(TEST_HELPERS))
 TEST_CFLAGS := $(CFLAGS) $(WARNINGS) -Wno-missing-prototypes \
 	       -Wno-sign-compare -Wno-shadow \
 	       $(INCLUDES) -I$(LINUX_SRC)/tools/testing/selftests -Itests

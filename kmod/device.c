@@ -97,6 +97,7 @@ static u64 ipcq_features(u32 api_version)
 	return IPCQ_FEATURE_API | IPCQ_FEATURE_QUEUE | IPCQ_FEATURE_PIPE |
 	       IPCQ_FEATURE_SYNC | IPCQ_FEATURE_LIST | IPCQ_FEATURE_RING |
 	       IPCQ_FEATURE_SEM_SHARED | IPCQ_FEATURE_SHM |
+	       IPCQ_FEATURE_LISTENER |
 	       (ipcq_uring_offered() ? IPCQ_FEATURE_URING : 0);
 }
 
@@ -130,7 +131,7 @@ static long ipcq_ioctl_unlink(struct ipcq_unlink __user *uarg)
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (arg.type < IPCQ_TYPE_QUEUE || arg.type > IPCQ_TYPE_SHM ||
+	if (arg.type < IPCQ_TYPE_QUEUE || arg.type > IPCQ_TYPE_LISTENER ||
 	    memchr_inv(arg.reserved, 0, sizeof(arg.reserved)))
 		return -EINVAL;
 	ret = ipcq_name_from_user(&name, arg.name, arg.name_len);
@@ -159,6 +160,10 @@ static long ipcq_dev_ioctl(struct file *file, unsigned int cmd,
 		return ipcq_registry_list(argp);
 	case IPCQ_IOC_SHM_OPEN:
 		return ipcq_shm_open(argp);
+	case IPCQ_IOC_LISTENER_OPEN:
+		return ipcq_listener_open(argp);
+	case IPCQ_IOC_CONNECT:
+		return ipcq_listener_connect(argp);
 	default:
 		return -ENOTTY;
 	}
@@ -209,6 +214,10 @@ static int __init ipcq_init(void)
 	BUILD_BUG_ON(sizeof(struct ipcq_uring_cmd) != 16);
 	BUILD_BUG_ON(sizeof(struct ipcq_shm_open) != 48);
 	BUILD_BUG_ON(sizeof(struct ipcq_shm_stat) != 80);
+	BUILD_BUG_ON(sizeof(struct ipcq_listener_open) != 40);
+	BUILD_BUG_ON(sizeof(struct ipcq_connect) != 56);
+	BUILD_BUG_ON(sizeof(struct ipcq_accept) != 32);
+	BUILD_BUG_ON(sizeof(struct ipcq_listener_stat) != 56);
 
 	ret = misc_register(&ipcq_misc);
 	if (!ret)
@@ -228,6 +237,6 @@ static void __exit ipcq_exit(void)
 module_init(ipcq_init);
 module_exit(ipcq_exit);
 
-MODULE_DESCRIPTION("ipcq: kernel message queues, pipes, sync objects and shared memory");
+MODULE_DESCRIPTION("ipcq: kernel message queues, pipes, sync objects, shared memory and listeners");
 MODULE_AUTHOR("The ipcq developers");
 MODULE_LICENSE("GPL");

@@ -13,7 +13,8 @@
  * attachment files), pipe.c (two-ended connections over queues), sync.c
  * (the sync object base, Event, Barrier), sem.c (Semaphore, plain and
  * shared), lock.c (Lock, RLock, Condition), shm.c (shared memory regions
- * and their bound locks), uring.c (io_uring commands), debugfs.c
+ * and their bound locks), listener.c (listeners: connect, accept; the
+ * connections are pipes), uring.c (io_uring commands), debugfs.c
  * (/sys/kernel/debug/ipcq).
  *
  * Lock order, outermost first; a lock is taken only while holding locks
@@ -21,7 +22,8 @@
  *   1. ipcq_registry_lock (mutex, registry.c): the name hash, the list of
  *      namespaces, ipcq_object.{ns, hash_node, ns_node}. Objects are
  *      created (shared memory regions before it is taken), and LIST
- *      reads their counts, under it.
+ *      reads their counts, under it. Never taken under an object lock
+ *      (a listener closing forgets its name with its lock dropped).
  *   2. ipcq_objects_lock (mutex, object.c): the list of all objects, for
  *      debugfs, which reads their counts under it.
  *   3. Object locks (spinlocks), never two of one kind but as said here:
@@ -31,7 +33,10 @@
  *      condition's nests inside the lock of the Lock it is bound to
  *      (SINGLE_DEPTH_NESTING); ipcq_shm.lock (shm.c): a region's io_uring
  *      call list, always empty (a region's stat takes its bound lock's
- *      ipcq_sync.lock alone, never inside it). Never held across user
+ *      ipcq_sync.lock alone, never inside it); ipcq_listener.lock
+ *      (listener.c): a listener's backlog and counts, never held with
+ *      another object's lock (its connections' queues are locked only
+ *      after it is dropped). Never held across user
  *      memory access, allocation or an object put; wake-ups are issued
  *      after dropping it where the code allows (io_uring parking wakes
  *      under it).
@@ -291,7 +296,25 @@ __poll_t ipcq_queue_poll_roles(struct ipcq_queue *q, struct file *file,
 void ipcq_queue_counts(struct ipcq_queue *q, struct ipcq_queue_stat *st);
 
 /* pipe.c */
+struct pid;
+
+/* A connection's peer: its process and effective ids at connect time. */
+struct ipcq_peer {
+	struct pid *pid;
+	kuid_t uid;
+	kgid_t gid;
+};
+
 long ipcq_pipe_create(struct ipcq_pipe_create __user *uarg);
+void ipcq_peer_current(struct ipcq_peer *peer);
+void ipcq_peer_put(struct ipcq_peer *peer);
+int ipcq_pipe_connection(const struct ipcq_queue_attr *attr, bool oneway,
+			 const struct ipcq_peer *client,
+			 const struct ipcq_peer *server, struct file *files[2]);
+
+/* listener.c */
+long ipcq_listener_open(struct ipcq_listener_open __user *uarg);
+long ipcq_listener_connect(struct ipcq_connect __user *uarg);
 
 /* sync.c */
 long ipcq_sync_open(struct ipcq_sync_open __user *uarg);

@@ -291,6 +291,7 @@ const char *ipcq_type_name(u32 type)
 		[IPCQ_TYPE_COND] = "condition",
 		[IPCQ_TYPE_BARRIER] = "barrier",
 		[IPCQ_TYPE_SHM] = "shm",
+		[IPCQ_TYPE_LISTENER] = "listener",
 	};
 
 	return type < ARRAY_SIZE(names) && names[type] ? names[type] : "?";

@@ -10,10 +10,15 @@
  * endpoint counting. Ends are shared like any file: by fork() or by
  * SCM_RIGHTS; an end is closed when its last descriptor is.
  *
+ * Ends of a connection (listener.c) also know their peer's credentials,
+ * taken at connect time (SO_PEERCRED's meaning), reported by PIPE_STAT.
+ *
  * Locks: none of its own; each direction's queue lock, taken by queue.c.
  */
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/pid.h>
 #include <linux/poll.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -25,7 +30,22 @@
 struct ipcq_pipe_end {
 	struct ipcq_queue *in;		/* NULL: this end cannot receive */
 	struct ipcq_queue *out;		/* NULL: this end cannot send */
+	struct ipcq_peer peer;		/* pid referenced; NULL: none known */
 };
+
+/* The calling process's credentials, for a connection's peer. */
+void ipcq_peer_current(struct ipcq_peer *peer)
+{
+	peer->pid = get_pid(task_tgid(current));
+	peer->uid = current_euid();
+	peer->gid = current_egid();
+}
+
+void ipcq_peer_put(struct ipcq_peer *peer)
+{
+	put_pid(peer->pid);
+	peer->pid = NULL;
+}
 
 static const struct ipcq_file_type ipcq_pipe_file_type;
 
@@ -57,6 +77,14 @@ static void ipcq_pipe_stat_fill(struct ipcq_pipe_end *end,
 	st->capacity = qs.capacity;
 	st->max_msg_size = qs.max_msg_size;
 	st->max_bytes = qs.max_bytes;
+	if (end->peer.pid) {
+		st->state |= IPCQ_PIPE_PEER_CRED;
+		st->peer_pid = pid_vnr(end->peer.pid);
+		st->peer_uid = from_kuid_munged(current_user_ns(),
+						end->peer.uid);
+		st->peer_gid = from_kgid_munged(current_user_ns(),
+						end->peer.gid);
+	}
 }
 
 /* The pipe end's operations, for ioctl(2) (@call NULL) and io_uring. */
@@ -124,6 +152,7 @@ static void ipcq_pipe_end_free(struct ipcq_pipe_end *end)
 		ipcq_queue_detach(end->out, IPCQ_OPEN_PRODUCER);
 		ipcq_object_put(ipcq_queue_object(end->out));
 	}
+	ipcq_peer_put(&end->peer);
 	kfree(end);
 }
 
@@ -151,6 +180,9 @@ static void ipcq_pipe_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "receivers:\t%u\nsenders:\t%u\npeer_closed:\t%u\n",
 		   st.receivers, st.senders,
 		   !!(st.state & IPCQ_PIPE_PEER_CLOSED));
+	if (st.state & IPCQ_PIPE_PEER_CRED)
+		seq_printf(m, "peer_pid:\t%u\npeer_uid:\t%u\npeer_gid:\t%u\n",
+			   st.peer_pid, st.peer_uid, st.peer_gid);
 }
 
 static const struct ipcq_file_type ipcq_pipe_file_type =
@@ -160,11 +192,12 @@ static const struct ipcq_file_type ipcq_pipe_file_type =
 
 /*
  * A file for the end that receives from @in and sends to @out (either may
- * be NULL). It takes its own references and endpoint counts, which its
- * release gives back.
+ * be NULL), whose peer is @peer (NULL: unknown). It takes its own
+ * references and endpoint counts, which its release gives back.
  */
 static struct file *ipcq_pipe_end_file(struct ipcq_queue *in,
-				       struct ipcq_queue *out)
+				       struct ipcq_queue *out,
+				       const struct ipcq_peer *peer)
 {
 	struct ipcq_pipe_end *end;
 	struct file *file;
@@ -181,6 +214,10 @@ static struct file *ipcq_pipe_end_file(struct ipcq_queue *in,
 		ipcq_object_get(ipcq_queue_object(out));
 		ipcq_queue_attach(out, IPCQ_OPEN_PRODUCER);
 		end->out = out;
+	}
+	if (peer) {
+		end->peer = *peer;
+		get_pid(peer->pid);
 	}
 	file = ipcq_anon_file("[ipcq-pipe]", &ipcq_pipe_file_type, end, O_RDWR);
 	if (IS_ERR(file))
@@ -234,13 +271,13 @@ long ipcq_pipe_create(struct ipcq_pipe_create __user *uarg)
 			goto out_fds;
 		}
 	}
-	files[0] = ipcq_pipe_end_file(to_first, to_second);
+	files[0] = ipcq_pipe_end_file(to_first, to_second, NULL);
 	if (IS_ERR(files[0])) {
 		ret = PTR_ERR(files[0]);
 		files[0] = NULL;
 		goto out_fds;
 	}
-	files[1] = ipcq_pipe_end_file(to_second, to_first);
+	files[1] = ipcq_pipe_end_file(to_second, to_first, NULL);
 	if (IS_ERR(files[1])) {
 		ret = PTR_ERR(files[1]);
 		files[1] = NULL;
@@ -270,5 +307,46 @@ out_put:
 	if (to_second)
 		ipcq_object_put(ipcq_queue_object(to_second));
 	ipcq_object_put(ipcq_queue_object(to_first));
+	return ret;
+}
+
+/*
+ * The two ends of a connection (listener.c): files[0] the client's, whose
+ * peer is @server, files[1] the server's, whose peer is @client. Duplex,
+ * or with @oneway the client's end only sends. 0 or an error, no file
+ * left.
+ */
+int ipcq_pipe_connection(const struct ipcq_queue_attr *attr, bool oneway,
+			 const struct ipcq_peer *client,
+			 const struct ipcq_peer *server, struct file *files[2])
+{
+	struct ipcq_queue *to_server, *to_client = NULL;
+	int ret = 0;
+
+	to_server = ipcq_queue_new(attr);
+	if (IS_ERR(to_server))
+		return PTR_ERR(to_server);
+	if (!oneway) {
+		to_client = ipcq_queue_new(attr);
+		if (IS_ERR(to_client)) {
+			ret = PTR_ERR(to_client);
+			to_client = NULL;
+			goto out_put;
+		}
+	}
+	files[0] = ipcq_pipe_end_file(to_client, to_server, server);
+	if (IS_ERR(files[0])) {
+		ret = PTR_ERR(files[0]);
+		goto out_put;
+	}
+	files[1] = ipcq_pipe_end_file(to_server, to_client, client);
+	if (IS_ERR(files[1])) {
+		ret = PTR_ERR(files[1]);
+		fput(files[0]);
+	}
+out_put:
+	if (to_client)
+		ipcq_object_put(ipcq_queue_object(to_client));
+	ipcq_object_put(ipcq_queue_object(to_server));
 	return ret;
 }

@@ -141,6 +141,13 @@ struct ipcdev_pipe {
 	struct ipcdev__handle h;
 };
 
+struct ipcdev_listener {
+	struct ipcdev__handle h;
+};
+
+/* pipe.c: a pipe handle owning @fd (a connection's end, listener.c). */
+int ipcdev__pipe_adopt(ipcdev_pipe **pp, int fd);
+
 struct ipcdev_sem {
 	struct ipcdev__handle h;
 	/* A shared semaphore's pages, mapped; NULL when not shared. */

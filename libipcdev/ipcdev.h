@@ -44,7 +44,7 @@ extern "C" {
  * it from here).
  */
 #define IPCDEV_VERSION_MAJOR	0
-#define IPCDEV_VERSION_MINOR	4
+#define IPCDEV_VERSION_MINOR	5
 #define IPCDEV_VERSION_PATCH	0
 
 /* What the running kernel module offers; filled by ipcdev_query(). */
@@ -189,7 +189,9 @@ int ipcdev_queue_full(ipcdev_queue *q);		/* 1, 0 or -errno */
 int ipcdev_queue_stat(ipcdev_queue *q, struct ipcq_queue_stat *st);
 
 /* A handle for a queue fd received from elsewhere (SCM_RIGHTS, exec);
- * the handle owns @fd from then on. -ENOTTY: not a queue.
+ * the handle owns @fd from then on, at which it puts a file of its own
+ * with the same roles (since 0.5; the received file is closed): the
+ * receiver is an endpoint of its own. -ENOTTY: not a queue.
  */
 int ipcdev_queue_from_fd(ipcdev_queue **q, int fd);
 
@@ -231,6 +233,66 @@ int ipcdev_pipe_fd(const ipcdev_pipe *p);
 int ipcdev_pipe_from_fd(ipcdev_pipe **p, int fd);
 
 /*
+ * Listener and Client (kernel feature IPCQ_FEATURE_LISTENER):
+ * multiprocessing.connection for unrelated processes. A listener has a
+ * name in the IPC namespace and a backlog; a client connects by that name
+ * and gets one end of a new pipe (duplex, or one-way: the client sends,
+ * the server receives), the server accepts the other. A listener listens
+ * while one of its descriptors is open in any process: once the last is
+ * closed its name goes, connections not yet accepted are dropped (their
+ * clients receive IPCDEV_EOF) and waiting clients fail with
+ * -ECONNREFUSED. A listener handle is not re-owned after fork() (it holds
+ * nothing per process): a child may accept too.
+ */
+typedef struct ipcdev_listener ipcdev_listener;
+
+/* The peer of a connection when it connected (SO_PEERCRED). */
+struct ipcdev_peer {
+	pid_t pid;		/* 0 if not visible in this PID namespace */
+	uid_t uid;		/* effective ids */
+	gid_t gid;
+};
+
+/* Python's Listener() default backlog, used for backlog 0. */
+#define IPCDEV_LISTENER_DEFAULT_BACKLOG	1
+
+/* A new listener named @name (-EEXIST if one is); mode: who may connect
+ * (write permission) and open it (read and write).
+ */
+int ipcdev_listener_create(ipcdev_listener **l, const char *name,
+			   unsigned int backlog, mode_t mode);
+/* The oldest waiting connection's server end, as a new pipe handle. */
+int ipcdev_listener_accept(ipcdev_listener *l, ipcdev_pipe **conn,
+			   int64_t timeout_ns);
+int ipcdev_listener_close(ipcdev_listener *l);
+int ipcdev_listener_unlink(const char *name);
+int ipcdev_listener_fd(const ipcdev_listener *l);
+/* A handle for a listener fd received from elsewhere; owns @fd. */
+int ipcdev_listener_from_fd(ipcdev_listener **l, int fd);
+/* Client(address): waits for room in the backlog until the timeout. */
+int ipcdev_client_connect(ipcdev_pipe **conn, const char *name, int duplex,
+			  int64_t timeout_ns);
+/* The peer's credentials; -ENODATA for an end of ipcdev_pipe_create(). */
+int ipcdev_pipe_peer(ipcdev_pipe *conn, struct ipcdev_peer *cred);
+
+/*
+ * Handles across exec. ipcdev_export(fd, buf, len): for the handle whose
+ * descriptor is @fd (ipcdev_<type>_fd()), a fresh file of the object that
+ * is not close-on-exec, named in @buf as "KIND:FD" (KIND: queue, pipe,
+ * sem, lock, rlock, event, cond, barrier, shm, listener); returns that
+ * descriptor. The file is the exec'd program's own (its own endpoint,
+ * holder and undo). Call it in the child between fork() and exec, so the
+ * file reaches no other program; a parent that spawns closes the returned
+ * descriptor right after. -ENOSPC if @len is too short (nothing made).
+ * ipcdev_import(str, kind) in the new program: the descriptor, made
+ * close-on-exec again, if @str names an object of @kind (-EINVAL
+ * otherwise, -EBADF for no such descriptor); then ipcdev_<kind>_from_fd().
+ */
+#define IPCDEV_EXPORT_MAX	32	/* room for any exported string */
+int ipcdev_export(int fd, char *buf, size_t len);
+int ipcdev_import(const char *str, const char *kind);
+
+/*
  * Synchronisation objects: Semaphore, BoundedSemaphore, Lock, RLock,
  * Event, Condition, Barrier. Each handle owns one file of the object;
  * after fork() the child has a file of its own (see the top of this
@@ -245,6 +307,22 @@ typedef struct ipcdev_lock ipcdev_rlock;	/* the same handle type */
 typedef struct ipcdev_event ipcdev_event;
 typedef struct ipcdev_cond ipcdev_cond;
 typedef struct ipcdev_barrier ipcdev_barrier;
+
+/*
+ * Handles for sync object fds received from elsewhere (SCM_RIGHTS, an
+ * inherited descriptor), of the type asked (-EINVAL for another type, a
+ * Lock for an RLock or the reverse; -ENOTTY for no sync object: @fd is
+ * then left alone). The handle owns @fd, at which it puts a file of its
+ * own on the object (the received one is closed): like a child after
+ * fork(), the receiver holds locks, units and undo by itself, and its
+ * death is seen as its own.
+ */
+int ipcdev_sem_from_fd(ipcdev_sem **s, int fd);
+int ipcdev_lock_from_fd(ipcdev_lock **l, int fd);
+int ipcdev_rlock_from_fd(ipcdev_rlock **l, int fd);
+int ipcdev_event_from_fd(ipcdev_event **e, int fd);
+int ipcdev_cond_from_fd(ipcdev_cond **c, int fd);
+int ipcdev_barrier_from_fd(ipcdev_barrier **b, int fd);
 
 /* Semaphore flags (the library's own, as the queue flags). */
 #define IPCDEV_SEM_BOUNDED	(1U << 8)	/* BoundedSemaphore */

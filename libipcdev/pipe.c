@@ -21,7 +21,7 @@ static const struct ipcdev__kind pipe_kind = {
 	.open_cmd = IPCQ_IOC_PIPE_CREATE,
 };
 
-static int pipe_adopt(ipcdev_pipe **pp, int fd)
+int ipcdev__pipe_adopt(ipcdev_pipe **pp, int fd)
 {
 	struct ipcdev__handle *h;
 	int ret = ipcdev__adopt(&pipe_kind, fd, 0, &h);
@@ -46,10 +46,10 @@ int ipcdev_pipe_create(ipcdev_pipe **conn1, ipcdev_pipe **conn2, int duplex,
 	ret = ipcdev__dev_ioctl(&pipe_kind, &arg);
 	if (ret)
 		return ret;
-	ret = pipe_adopt(conn1, (int)arg.fds[0]);
+	ret = ipcdev__pipe_adopt(conn1, (int)arg.fds[0]);
 	if (ret)
 		goto fail;
-	ret = pipe_adopt(conn2, (int)arg.fds[1]);
+	ret = ipcdev__pipe_adopt(conn2, (int)arg.fds[1]);
 	if (ret) {
 		free(*conn1);
 		goto fail;
@@ -73,7 +73,7 @@ int ipcdev__pipe_from_fd_v03(ipcdev_pipe **p, int fd)
 	ret = ipcdev__ioctl(fd, IPCQ_IOC_PIPE_STAT, &st);
 	if (ret)
 		return ret;
-	return pipe_adopt(p, fd);
+	return ipcdev__pipe_adopt(p, fd);
 }
 
 /* 0.1 and 0.2 took the out-parameter last. */
@@ -154,4 +154,22 @@ int ipcdev_pipe_close(ipcdev_pipe *p)
 int ipcdev_pipe_fd(const ipcdev_pipe *p)
 {
 	return ipcdev__handle_fd(IPCDEV__H(p));
+}
+
+int ipcdev_pipe_peer(ipcdev_pipe *conn, struct ipcdev_peer *cred)
+{
+	struct ipcq_pipe_stat st;
+	int ret;
+
+	if (!conn || !cred)
+		return -EINVAL;
+	ret = ipcdev__ioctl(conn->h.fd, IPCQ_IOC_PIPE_STAT, &st);
+	if (ret)
+		return ret;
+	if (!(st.state & IPCQ_PIPE_PEER_CRED))
+		return -ENODATA;
+	cred->pid = (pid_t)st.peer_pid;
+	cred->uid = (uid_t)st.peer_uid;
+	cred->gid = (gid_t)st.peer_gid;
+	return 0;
 }

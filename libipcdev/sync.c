@@ -218,6 +218,58 @@ SYNC_CREATE_OPEN(ipcdev_lock, ipcdev_lock, &lock_kind, 0)
 SYNC_CREATE_OPEN(ipcdev_rlock, ipcdev_rlock, &lock_kind, IPCQ_SYNC_RECURSIVE)
 SYNC_CREATE_OPEN(ipcdev_event, ipcdev_event, &event_kind, 0)
 
+/*
+ * A handle for a sync object fd received from elsewhere (SCM_RIGHTS, an
+ * inherited descriptor): checked to be of @kind (and, for locks, of the
+ * recursion asked: -EINVAL otherwise, -ENOTTY if not a sync object; @fd
+ * is then left alone), then given a file of its own on the object at the
+ * same descriptor number, as fork's re-own does: the receiver holds locks,
+ * units and undo by itself, and its death is its own. The file received
+ * is closed (its units and locks are given back as for any close).
+ */
+static int sync_from_fd(struct ipcdev__handle **out,
+			const struct ipcdev__kind *kind, int fd, int recursive)
+{
+	struct ipcq_sync_stat st;
+	struct ipcq_reopen arg;
+	int nfd, ret;
+
+	if (fd < 0 || !out)
+		return -EINVAL;
+	ret = ipcdev__ioctl(fd, IPCQ_IOC_SYNC_STAT, &st);
+	if (ret)
+		return ret;
+	if (st.type != kind->type ||
+	    (recursive >= 0 && !!(st.flags & IPCQ_SYNC_RECURSIVE) != recursive))
+		return -EINVAL;
+	memset(&arg, 0, sizeof(arg));
+	arg.flags = IPCQ_OPEN_CLOEXEC;
+	nfd = ipcdev__ioctl(fd, IPCQ_IOC_SYNC_REOPEN, &arg);
+	if (nfd < 0)
+		return nfd;
+	ret = dup3(nfd, fd, O_CLOEXEC) < 0 ? -errno : 0;
+	close(nfd);
+	if (ret)
+		return ret;
+	return ipcdev__adopt(kind, fd, 0, out);
+}
+
+#define SYNC_FROM_FD(prefix, handle_type, kind, recursive)		\
+int prefix##_from_fd(handle_type **x, int fd)				\
+{									\
+	struct ipcdev__handle *h;					\
+	int ret = x ? sync_from_fd(&h, kind, fd, recursive) : -EINVAL;	\
+									\
+	return SYNC_OUT(x, ret, h, handle_type);			\
+}
+
+SYNC_FROM_FD(ipcdev_sem, ipcdev_sem, &sem_kind, -1)
+SYNC_FROM_FD(ipcdev_lock, ipcdev_lock, &lock_kind, 0)
+SYNC_FROM_FD(ipcdev_rlock, ipcdev_rlock, &lock_kind, 1)
+SYNC_FROM_FD(ipcdev_event, ipcdev_event, &event_kind, -1)
+SYNC_FROM_FD(ipcdev_cond, ipcdev_cond, &cond_kind, -1)
+SYNC_FROM_FD(ipcdev_barrier, ipcdev_barrier, &barrier_kind, -1)
+
 int ipcdev__lock_adopt(ipcdev_lock **l, int fd)
 {
 	struct ipcdev__handle *h;

@@ -462,4 +462,104 @@ TEST_F(fault, uring_paths)
 	io_uring_queue_exit(&ring);
 }
 
+static int fl_listen(int dev, const char *name, uint32_t backlog)
+{
+	struct ipcq_listener_open a = {
+		.name = (uintptr_t)name, .name_len = (uint32_t)strlen(name),
+		.flags = IPCQ_OPEN_CREATE | IPCQ_OPEN_EXCL | IPCQ_OPEN_CLOEXEC,
+		.mode = 0600, .backlog = backlog,
+	};
+
+	return xioctl(dev, IPCQ_IOC_LISTENER_OPEN, &a);
+}
+
+static int fl_connect(int dev, const char *name)
+{
+	struct ipcq_connect a = {
+		.name = (uintptr_t)name, .name_len = (uint32_t)strlen(name),
+		.flags = IPCQ_OPEN_CLOEXEC | IPCQ_CONNECT_NONBLOCK,
+	};
+
+	return xioctl(dev, IPCQ_IOC_CONNECT, &a);
+}
+
+static int fl_accept(int l)
+{
+	struct ipcq_accept a = {
+		.flags = IPCQ_OPEN_CLOEXEC | IPCQ_ACCEPT_NONBLOCK,
+	};
+
+	return xioctl(l, IPCQ_IOC_LISTENER_ACCEPT, &a);
+}
+
+static int fl_pending(int l)
+{
+	struct ipcq_listener_stat st;
+
+	return xioctl(l, IPCQ_IOC_LISTENER_STAT, &st) ? -1 : (int)st.pending;
+}
+
+/*
+ * Listeners: creating one, connecting (two queues, two ends, the
+ * queued connection) and accepting. A failed connect queues nothing, a
+ * failed accept leaves the connection queued: the counts stay exact.
+ */
+TEST_F(fault, listener_paths)
+{
+	char other[80];
+	unsigned int n, path;
+	int l, c = -1, ret, before, hit;
+
+	if (nth_fd < 0)
+		SKIP(return, "no fault injection in this kernel");
+	snprintf(other, sizeof(other), "%s-l", self->name);
+	l = fl_listen(self->dev, self->name, 8);
+	ASSERT_LE(0, l);
+	for (path = 0; path < 3; path++) {
+		for (n = 1; n < 500; n++) {
+			if (path == 2) {
+				c = fl_connect(self->dev, self->name);
+				ASSERT_LE(0, c);
+			}
+			before = fl_pending(l);
+			arm(n);
+			if (path == 0)
+				ret = fl_listen(self->dev, other, 2);
+			else if (path == 1)
+				ret = fl_connect(self->dev, self->name);
+			else
+				ret = fl_accept(l);
+			hit = fired();
+			EXPECT_TRUE(acceptable(ret)) TH_LOG("path %u n %u: %d",
+							    path, n, ret);
+			if (path == 1)
+				EXPECT_EQ(before + (ret >= 0), fl_pending(l));
+			if (path == 2)
+				EXPECT_EQ(before - (ret >= 0), fl_pending(l));
+			if (ret >= 0)
+				close(ret);
+			/* Drain what is queued, unarmed. */
+			while (fl_pending(l) > 0) {
+				int s = fl_accept(l);
+
+				ASSERT_LE(0, s);
+				close(s);
+			}
+			if (c >= 0) {
+				close(c);
+				c = -1;
+			}
+			if (!hit) {
+				EXPECT_LE(0, ret) TH_LOG("path %u", path);
+				break;
+			}
+		}
+		EXPECT_GT(500, n) TH_LOG("path %u never completed", path);
+		EXPECT_LT(1, n) TH_LOG("path %u: no fault point", path);
+		TH_LOG("path %u: %u fault points, each failed cleanly", path,
+		       n - 1);
+	}
+	close(l);
+}
+
 TEST_HARNESS_MAIN

@@ -412,6 +412,31 @@ TEST_F(intro, ipcqctl_sync_objects_and_json_list)
  * with their size, mappings and lock state, stat --dump's hexdump of the
  * first bytes (also in JSON), rm; and the options' checks.
  */
+/* Listeners: listed and removed by ipcqctl, never created by it. */
+TEST_F(intro, ipcqctl_listeners)
+{
+	ipcdev_listener *l;
+	ipcdev_pipe *c;
+	struct run r;
+
+	ASSERT_EQ(0, ipcdev_listener_create(&l, self->name, 3, 0640));
+	ASSERT_EQ(0, ipcdev_client_connect(&c, self->name, 1, IPCDEV_NOWAIT));
+	ASSERT_EQ(0, CTL(&r, NULL, "ls"));
+	EXPECT_NE(NULL, strstr(r.out, "listener")) TH_LOG("%s", r.out);
+	ASSERT_EQ(0, CTL(&r, NULL, "--json", "stat", self->name));
+	EXPECT_NE(NULL, strstr(r.out, "\"type\":\"listener\"")) TH_LOG("%s",
+									r.out);
+	EXPECT_NE(NULL, strstr(r.out, "\"value\":1"));
+	EXPECT_NE(NULL, strstr(r.out, "\"capacity\":3"));
+	EXPECT_NE(NULL, strstr(r.out, "\"mode\":\"0640\""));
+	EXPECT_EQ(2, CTL(&r, NULL, "create", "listener", "other-listener"));
+	EXPECT_NE(NULL, strstr(r.err, "ipcdev_listener_create"));
+	ASSERT_EQ(0, CTL(&r, NULL, "rm", self->name)) TH_LOG("%s", r.err);
+	EXPECT_EQ(1, CTL(&r, NULL, "stat", self->name));
+	EXPECT_EQ(0, ipcdev_pipe_close(c));
+	EXPECT_EQ(0, ipcdev_listener_close(l));
+}
+
 TEST_F(intro, ipcqctl_shared_memory_regions)
 {
 	ipcdev_shm *m;

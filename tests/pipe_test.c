@@ -116,7 +116,10 @@ TEST(abi_struct_layouts_pinned)
 	ASSERT_EQ(24, offsetof(struct ipcq_pipe_create, fds));
 	ASSERT_EQ(104, sizeof(struct ipcq_pipe_stat));
 	ASSERT_EQ(56, offsetof(struct ipcq_pipe_stat, ends));
-	ASSERT_EQ(72, offsetof(struct ipcq_pipe_stat, reserved));
+	ASSERT_EQ(72, offsetof(struct ipcq_pipe_stat, peer_pid));
+	ASSERT_EQ(76, offsetof(struct ipcq_pipe_stat, peer_uid));
+	ASSERT_EQ(80, offsetof(struct ipcq_pipe_stat, peer_gid));
+	ASSERT_EQ(88, offsetof(struct ipcq_pipe_stat, reserved));
 	ASSERT_EQ(0x03, _IOC_NR(IPCQ_IOC_PIPE_CREATE));
 	ASSERT_EQ(0x30, _IOC_NR(IPCQ_IOC_PIPE_SEND));
 	ASSERT_EQ(1, ipcdev_has_feature(IPCQ_FEATURE_PIPE));
@@ -225,8 +228,14 @@ TEST_F(p, stat_and_fdinfo_show_both_directions)
 	EXPECT_EQ(0, st.state);
 	EXPECT_EQ(0, st.receivers);
 	EXPECT_EQ(0, st.senders);
+	/* An anonymous pipe knows no peer credentials. */
+	EXPECT_EQ(0, st.state & IPCQ_PIPE_PEER_CRED);
+	EXPECT_EQ(0, st.peer_pid);
+	EXPECT_EQ(0, st.peer_uid);
+	EXPECT_EQ(0, st.peer_gid);
+	EXPECT_EQ(0, st.pad);
 	EXPECT_EQ(0, st.reserved[0]);
-	EXPECT_EQ(0, st.reserved[3]);
+	EXPECT_EQ(0, st.reserved[1]);
 
 	ASSERT_LT(0, read_fdinfo(self->duplex[0], text, sizeof(text)));
 	EXPECT_NE(NULL, strstr(text, "ipcq-type:\tpipe\n"));

@@ -42,13 +42,14 @@ static const struct {
 	{ "condition", IPCQ_TYPE_COND },
 	{ "barrier", IPCQ_TYPE_BARRIER },
 	{ "shm", IPCQ_TYPE_SHM },
+	{ "listener", IPCQ_TYPE_LISTENER },
 };
 
 static const char *type_name(uint32_t type)
 {
 	static const char *const names[] = {
 		"?", "queue", "semaphore", "lock", "event", "condition",
-		"barrier", "shm",
+		"barrier", "shm", "listener",
 	};
 
 	return type < sizeof(names) / sizeof(names[0]) ? names[type] : "?";
@@ -153,9 +154,13 @@ static void print_state(const struct ipcq_object_info *o, char *buf,
 		{ IPCQ_SHM_STATE_LOCKED, "locked" },
 		{ IPCQ_SHM_STATE_INCONSISTENT, "inconsistent" },
 		{ 0, NULL },
+	}, lbits[] = {
+		{ IPCQ_LISTENER_CLOSED, "closed" },
+		{ 0, NULL },
 	};
 	const struct state_bit *b = o->type == IPCQ_TYPE_QUEUE ? qbits :
-				    o->type == IPCQ_TYPE_SHM ? mbits : sbits;
+				    o->type == IPCQ_TYPE_SHM ? mbits :
+				    o->type == IPCQ_TYPE_LISTENER ? lbits : sbits;
 	size_t used = 0;
 
 	buf[0] = 0;
@@ -420,6 +425,11 @@ static int cmd_create(const char *tname, const char *name,
 		if (!ret)
 			ipcdev_shm_close(m);
 		break;
+	case IPCQ_TYPE_LISTENER:
+		fprintf(stderr, "%s: a listener lives while a program holds it "
+			"open: create it from the program that accepts "
+			"(ipcdev_listener_create)\n", prog);
+		return 2;
 	default:
 		fprintf(stderr, "%s: a condition is bound to a lock when it is "
 			"created: create it from a program (ipcdev_cond_open)\n",
@@ -454,6 +464,9 @@ static int cmd_rm(const char *name, uint32_t type)
 		break;
 	case IPCQ_TYPE_SHM:
 		ret = ipcdev_shm_unlink(name);
+		break;
+	case IPCQ_TYPE_LISTENER:
+		ret = ipcdev_listener_unlink(name);
 		break;
 	default:
 		ret = ipcdev_barrier_unlink(name);

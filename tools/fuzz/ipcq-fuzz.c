@@ -81,6 +81,8 @@ static const unsigned long cmds[] = {
 	IPCQ_IOC_BARRIER_RESET, IPCQ_IOC_SYNC_DESTROY, IPCQ_IOC_SYNC_REOPEN,
 	IPCQ_IOC_SYNC_STAT, IPCQ_IOC_RING_ATTACH, IPCQ_IOC_RING_WAKE,
 	IPCQ_IOC_SHM_OPEN, IPCQ_IOC_SHM_STAT, IPCQ_IOC_SHM_LOCK,
+	IPCQ_IOC_LISTENER_OPEN, IPCQ_IOC_CONNECT, IPCQ_IOC_LISTENER_ACCEPT,
+	IPCQ_IOC_LISTENER_STAT,
 };
 #define NCMD (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -190,12 +192,42 @@ static void fill_arg(unsigned long cmd, unsigned char *buf, size_t size,
 			  rnd();
 		break;
 	}
+	case IPCQ_IOC_LISTENER_OPEN: {
+		struct ipcq_listener_open *a = (void *)buf;
+
+		if (rnd() % 8) {
+			a->name = (uintptr_t)name;
+			a->name_len = (uint32_t)strlen(name);
+		}
+		a->flags = (uint32_t)(rnd() % 32);
+		a->mode = rnd() % 2 ? 0666 : 0600;
+		a->backlog = (uint32_t)(rnd() % 4 ? rnd() % 4 : rnd());
+		break;
+	}
+	case IPCQ_IOC_CONNECT: {
+		struct ipcq_connect *a = (void *)buf;
+
+		a->name = (uintptr_t)name;
+		a->name_len = (uint32_t)strlen(name);
+		a->flags = (uint32_t)(rnd() % 32) | (uint32_t)((rnd() % 4) << 8);
+		a->deadline = deadline;
+		a->capacity = rnd() % 4;
+		a->max_msg_size = rnd() % 4 ? rnd() % 256 : rnd();
+		break;
+	}
+	case IPCQ_IOC_LISTENER_ACCEPT: {
+		struct ipcq_accept *a = (void *)buf;
+
+		a->deadline = rnd() % 4 ? deadline : 0;
+		a->flags = (uint32_t)(rnd() % 32);
+		break;
+	}
 	case IPCQ_IOC_UNLINK: {
 		struct ipcq_unlink *a = (void *)buf;
 
 		a->name = (uintptr_t)name;
 		a->name_len = (uint32_t)strlen(name);
-		a->type = (uint32_t)(rnd() % 8);
+		a->type = (uint32_t)(rnd() % 10);
 		break;
 	}
 	case IPCQ_IOC_PIPE_CREATE: {
@@ -268,6 +300,9 @@ static void fill_arg(unsigned long cmd, unsigned char *buf, size_t size,
 	if (cmd == IPCQ_IOC_QUEUE_JOIN &&
 	    ((struct ipcq_wait *)buf)->deadline > deadline)
 		((struct ipcq_wait *)buf)->deadline = deadline;
+	if (cmd == IPCQ_IOC_CONNECT &&
+	    ((struct ipcq_connect *)buf)->deadline > deadline)
+		((struct ipcq_connect *)buf)->deadline = deadline;
 }
 
 static void count(struct counters *c, long ret)
@@ -526,7 +561,9 @@ static void one_op(struct counters *c, unsigned char *buf, unsigned char *data)
 		/* New fds come back as the return value of open calls. */
 		if (cmd == IPCQ_IOC_QUEUE_OPEN || cmd == IPCQ_IOC_SYNC_OPEN ||
 		    cmd == IPCQ_IOC_QUEUE_REOPEN || cmd == IPCQ_IOC_SYNC_REOPEN ||
-		    cmd == IPCQ_IOC_SHM_OPEN || cmd == IPCQ_IOC_SHM_LOCK)
+		    cmd == IPCQ_IOC_SHM_OPEN || cmd == IPCQ_IOC_SHM_LOCK ||
+		    cmd == IPCQ_IOC_LISTENER_OPEN || cmd == IPCQ_IOC_CONNECT ||
+		    cmd == IPCQ_IOC_LISTENER_ACCEPT)
 			add_fd((int)ret);
 		if (cmd == IPCQ_IOC_RING_ATTACH) {
 			if (arg == buf)

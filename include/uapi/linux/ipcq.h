@@ -52,6 +52,10 @@
 #define IPCQ_FEATURE_SHM	((__u64)1 << 8)	/* shared memory regions,
 						 * IPCQ_IOC_SHM_OPEN
 						 */
+#define IPCQ_FEATURE_LISTENER	((__u64)1 << 10) /* listeners, connect,
+						  * accept, peer credentials
+						  * in struct ipcq_pipe_stat
+						  */
 
 /* Deadline meaning "block until the call can complete". */
 #define IPCQ_DEADLINE_FOREVER	(~(__u64)0)
@@ -106,6 +110,7 @@ struct ipcq_api {
 #define IPCQ_TYPE_COND		5	/* Condition, bound to a lock */
 #define IPCQ_TYPE_BARRIER	6
 #define IPCQ_TYPE_SHM		7	/* shared memory region */
+#define IPCQ_TYPE_LISTENER	8	/* Listener: connections by name */
 
 /*
  * Flags of IPCQ_IOC_QUEUE_OPEN and IPCQ_IOC_QUEUE_REOPEN.
@@ -387,6 +392,10 @@ struct ipcq_pipe_create {
 
 /* Bits of struct ipcq_pipe_stat.state. */
 #define IPCQ_PIPE_PEER_CLOSED	(1U << 0)	/* the other end is gone */
+#define IPCQ_PIPE_PEER_CRED	(1U << 1)	/* @peer_pid, _uid, _gid are
+						 * set (a connection made by
+						 * IPCQ_IOC_CONNECT)
+						 */
 
 /**
  * struct ipcq_pipe_stat - argument of IPCQ_IOC_PIPE_STAT, all out
@@ -401,7 +410,20 @@ struct ipcq_pipe_create {
  * @state:        IPCQ_PIPE_* state bits.
  * @receivers:    callers blocked receiving on this end.
  * @senders:      callers blocked sending on this end.
+ * @peer_pid:     with IPCQ_PIPE_PEER_CRED: the peer's process id (thread
+ *                group id) in the caller's PID namespace, 0 if not
+ *                visible there; else zero.
+ * @peer_uid:     with IPCQ_PIPE_PEER_CRED: the peer's effective user id in
+ *                the caller's user namespace (overflow id if unmapped).
+ * @peer_gid:     the same for its effective group id.
+ * @pad:          zero.
  * @reserved:     zero.
+ *
+ * The peer credentials are those of SO_PEERCRED: for the end accept gave
+ * the server, the connecting process at IPCQ_IOC_CONNECT; for the client's
+ * end, the process that created the listener at its creation. They were
+ * the first three reserved words before IPCQ_FEATURE_LISTENER: a kernel
+ * without the feature leaves them zero.
  */
 struct ipcq_pipe_stat {
 	__u64 in_messages;
@@ -415,7 +437,11 @@ struct ipcq_pipe_stat {
 	__u32 state;
 	__u32 receivers;
 	__u32 senders;
-	__u64 reserved[4];
+	__u32 peer_pid;
+	__u32 peer_uid;
+	__u32 peer_gid;
+	__u32 pad;
+	__u64 reserved[2];
 };
 
 /*
@@ -585,14 +611,16 @@ struct ipcq_sync_stat {
  * @gid:       owner group id, in the caller's user namespace.
  * @mode:      permission bits.
  * @state:     QUEUE: IPCQ_STATE_* bits; sync objects: IPCQ_SYNC_* bits;
- *             SHM: IPCQ_SHM_STATE_* bits.
+ *             SHM: IPCQ_SHM_STATE_* bits; LISTENER: IPCQ_LISTENER_* bits.
  * @value:     QUEUE: messages queued; SEM: value; LOCK: recursion depth;
  *             EVENT: 1 if set; BARRIER: parties; COND: 0; SHM: memory
- *             areas mapping it.
+ *             areas mapping it; LISTENER: connections queued.
  * @bytes:     QUEUE: payload bytes queued; SHM: its size; else 0.
- * @capacity:  QUEUE: most messages (0: no count limit); SEM: maximum.
+ * @capacity:  QUEUE: most messages (0: no count limit); SEM: maximum;
+ *             LISTENER: its backlog.
  * @waiters:   callers blocked on it (QUEUE: putters + getters + joiners;
- *             BARRIER: n_waiting; SHM: on its bound lock).
+ *             BARRIER: n_waiting; SHM: on its bound lock; LISTENER:
+ *             accepters + connectors).
  * @producers: QUEUE: producer files open; else 0.
  * @consumers: QUEUE: consumer files open; else 0.
  * @pad:       zero.
@@ -1021,6 +1049,155 @@ struct ipcq_shm_stat {
 };
 
 /*
+ * Listeners (IPCQ_FEATURE_LISTENER): multiprocessing.connection's Listener
+ * and Client for unrelated processes. A listener is a named object (names
+ * per IPC namespace and per type, owner, mode, IPCQ_IOC_UNLINK,
+ * IPCQ_IOC_LIST) with a backlog. IPCQ_IOC_CONNECT (write permission on
+ * the listener, checked at connect) makes a new pipe (see
+ * IPCQ_IOC_PIPE_CREATE), duplex or, with IPCQ_CONNECT_ONEWAY, one-way
+ * from the client to the server; it returns the client's end and queues
+ * the server's end on the listener, where IPCQ_IOC_LISTENER_ACCEPT (on a
+ * listener fd) takes it. The pipe's two queues are charged to the
+ * connecting user. While the backlog is full, connect waits (NONBLOCK:
+ * EAGAIN; past its deadline: ETIMEDOUT).
+ *
+ * A listener listens while one of its files is open. When the last is
+ * closed (or its process dies), it is closed for good: its name is
+ * removed, the server ends still queued are dropped, so their clients
+ * receive end-of-file (IPCQ_GET_EOF) and their sends fail with EPIPE, and
+ * connectors waiting for room, and every later connect that still
+ * reached it, fail with ECONNREFUSED. IPCQ_IOC_UNLINK removes only the
+ * name: later connects by it fail with ENOENT, while the listener still
+ * accepts what was queued and what waiting connectors bring.
+ *
+ * A client whose end is released (closed, or its process killed) before
+ * accept leaves its server end queued: accept still returns it, and its
+ * first receive gives what the client sent, then end-of-file.
+ *
+ * A listener file is readable (POLLIN) while a connection is queued.
+ * The listener counts as one object against max_objects_per_user.
+ */
+
+/* Most connections a listener queues (its backlog). */
+#define IPCQ_LISTENER_BACKLOG_MAX	4096
+
+/**
+ * struct ipcq_listener_open - argument of IPCQ_IOC_LISTENER_OPEN
+ * @name:     in: user address of the name; listeners are always named.
+ * @name_len: in: bytes at @name (see struct ipcq_queue_open).
+ * @flags:    in: IPCQ_OPEN_CREATE, _EXCL, _CLOEXEC.
+ * @mode:     in: permission bits of a listener this call creates
+ *            (filtered by the umask). Connecting needs write permission;
+ *            opening an existing listener (to accept too) needs read and
+ *            write permission.
+ * @backlog:  in: with IPCQ_OPEN_CREATE, 1..IPCQ_LISTENER_BACKLOG_MAX,
+ *            the most connections queued, not yet accepted; without it,
+ *            0 (an existing listener keeps its backlog).
+ * @reserved: in: must be zero.
+ *
+ * Returns the listener's fd. Errors: EINVAL bad flags, mode, backlog,
+ * reserved, or no name; and as IPCQ_IOC_QUEUE_OPEN: ENAMETOOLONG,
+ * ENOENT, EEXIST, EACCES, ENOSPC, ENOMEM, EMFILE, EFAULT.
+ */
+struct ipcq_listener_open {
+	__u64 name;
+	__u32 name_len;
+	__u32 flags;
+	__u32 mode;
+	__u32 backlog;
+	__u64 reserved[2];
+};
+
+/* Flags of struct ipcq_connect, besides IPCQ_OPEN_CLOEXEC. */
+#define IPCQ_CONNECT_NONBLOCK	(1U << 8)	/* EAGAIN when the backlog
+						 * is full
+						 */
+#define IPCQ_CONNECT_ONEWAY	(1U << 9)	/* the client's end only
+						 * sends, the server's only
+						 * receives; else duplex
+						 */
+
+/**
+ * struct ipcq_connect - argument of IPCQ_IOC_CONNECT
+ * @name:         in: user address of the listener's name.
+ * @name_len:     in: bytes at @name.
+ * @flags:        in: IPCQ_CONNECT_*, IPCQ_OPEN_CLOEXEC.
+ * @deadline:     in: absolute CLOCK_MONOTONIC ns until which a full
+ *                backlog is waited for, or IPCQ_DEADLINE_FOREVER.
+ * @capacity:     in: most messages per direction, 0 for no count limit
+ *                (as struct ipcq_pipe_create).
+ * @max_msg_size: in: largest message, 0 for the module's limit.
+ * @reserved:     in: must be zero.
+ *
+ * Returns the client's end of the new pipe, a pipe end fd. Errors: EINVAL
+ * bad flags or reserved, @max_msg_size above the module's limit;
+ * ENOENT no listener of that name; EACCES no write permission on it;
+ * ECONNREFUSED it is closed (also while waiting); EAGAIN backlog full
+ * with NONBLOCK; ETIMEDOUT still full at @deadline; ENAMETOOLONG;
+ * ENOSPC, ENOMEM, EMFILE, EFAULT. Interrupted calls restart.
+ */
+struct ipcq_connect {
+	__u64 name;
+	__u32 name_len;
+	__u32 flags;
+	__u64 deadline;
+	__u64 capacity;
+	__u64 max_msg_size;
+	__u64 reserved[2];
+};
+
+/* Flags of struct ipcq_accept, besides IPCQ_OPEN_CLOEXEC. */
+#define IPCQ_ACCEPT_NONBLOCK	(1U << 0)	/* EAGAIN when none queued */
+
+/**
+ * struct ipcq_accept - argument of IPCQ_IOC_LISTENER_ACCEPT
+ * @deadline: in: absolute CLOCK_MONOTONIC ns, or IPCQ_DEADLINE_FOREVER.
+ * @flags:    in: IPCQ_ACCEPT_NONBLOCK, IPCQ_OPEN_CLOEXEC.
+ * @pad:      in: must be zero.
+ * @reserved: in: must be zero.
+ *
+ * Returns the server's end of the oldest queued connection as a new fd, a
+ * pipe end whose stat carries the client's credentials. Errors: EAGAIN
+ * none queued with NONBLOCK; ETIMEDOUT none by @deadline; EINVAL;
+ * EMFILE (the connection stays queued); EFAULT. Interrupted calls
+ * restart. Not offered through io_uring (EOPNOTSUPP).
+ */
+struct ipcq_accept {
+	__u64 deadline;
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+/* Bits of struct ipcq_listener_stat.state (and ipcq_object_info.state). */
+#define IPCQ_LISTENER_NAMED	(1U << 0)	/* reachable by name */
+#define IPCQ_LISTENER_CLOSED	(1U << 1)	/* closed for good */
+
+/**
+ * struct ipcq_listener_stat - argument of IPCQ_IOC_LISTENER_STAT, all out
+ * @backlog:    most connections queued, as created.
+ * @pending:    connections queued, not yet accepted.
+ * @accepters:  callers blocked in accept.
+ * @connectors: callers blocked in connect, waiting for room.
+ * @state:      IPCQ_LISTENER_* bits.
+ * @pad:        zero.
+ * @connects:   connections queued since creation.
+ * @accepts:    connections accepted since creation.
+ * @reserved:   zero.
+ */
+struct ipcq_listener_stat {
+	__u32 backlog;
+	__u32 pending;
+	__u32 accepters;
+	__u32 connectors;
+	__u32 state;
+	__u32 pad;
+	__u64 connects;
+	__u64 accepts;
+	__u64 reserved[2];
+};
+
+/*
  * ioctl numbers. Ranges, so each concept has room to grow:
  *   0x00-0x0f  device (/dev/ipcq) ioctls
  *   0x10-0x2f  message queues
@@ -1029,6 +1206,7 @@ struct ipcq_shm_stat {
  *   0x60-0x6f  rings
  *   0x70-0x7f  io_uring commands (never ioctls)
  *   0x80-0x8f  shared memory regions
+ *   0x90-0x9f  listeners
  */
 /* On /dev/ipcq. */
 #define IPCQ_IOC_API		_IOWR(IPCQ_IOC_MAGIC, 0x00, struct ipcq_api)
@@ -1038,6 +1216,8 @@ struct ipcq_shm_stat {
 #define IPCQ_IOC_SYNC_OPEN	_IOW(IPCQ_IOC_MAGIC, 0x04, struct ipcq_sync_open)
 #define IPCQ_IOC_LIST		_IOWR(IPCQ_IOC_MAGIC, 0x05, struct ipcq_list)
 #define IPCQ_IOC_SHM_OPEN	_IOW(IPCQ_IOC_MAGIC, 0x06, struct ipcq_shm_open)
+#define IPCQ_IOC_LISTENER_OPEN	_IOW(IPCQ_IOC_MAGIC, 0x07, struct ipcq_listener_open)
+#define IPCQ_IOC_CONNECT	_IOW(IPCQ_IOC_MAGIC, 0x08, struct ipcq_connect)
 
 /* On a queue fd. */
 #define IPCQ_IOC_QUEUE_PUT	_IOW(IPCQ_IOC_MAGIC, 0x10, struct ipcq_msg)
@@ -1131,5 +1311,12 @@ struct ipcq_shm_stat {
  */
 #define IPCQ_IOC_SHM_STAT	_IOR(IPCQ_IOC_MAGIC, 0x80, struct ipcq_shm_stat)
 #define IPCQ_IOC_SHM_LOCK	_IOW(IPCQ_IOC_MAGIC, 0x81, struct ipcq_reopen)
+
+/*
+ * On a listener fd: ACCEPT (struct ipcq_accept), STAT (struct
+ * ipcq_listener_stat).
+ */
+#define IPCQ_IOC_LISTENER_ACCEPT _IOW(IPCQ_IOC_MAGIC, 0x90, struct ipcq_accept)
+#define IPCQ_IOC_LISTENER_STAT	_IOR(IPCQ_IOC_MAGIC, 0x91, struct ipcq_listener_stat)
 
 #endif /* _UAPI_LINUX_IPCQ_H */
