@@ -97,6 +97,7 @@ static u64 ipcq_features(u32 api_version)
 	return IPCQ_FEATURE_API | IPCQ_FEATURE_QUEUE | IPCQ_FEATURE_PIPE |
 	       IPCQ_FEATURE_SYNC | IPCQ_FEATURE_LIST | IPCQ_FEATURE_RING |
 	       IPCQ_FEATURE_SEM_SHARED | IPCQ_FEATURE_SHM |
+	       IPCQ_FEATURE_QUEUE_POSIX |
 	       (ipcq_uring_offered() ? IPCQ_FEATURE_URING : 0);
 }
 

@@ -275,6 +275,7 @@ struct ipcq_queue_attr {
 	u32 ring_slots;			/* 0: no ring */
 	u32 slot_size;
 	umode_t mode;
+	bool nohup;			/* IPCQ_OPEN_NOHUP */
 };
 
 long ipcq_queue_open(struct ipcq_queue_open __user *uarg);
@@ -283,9 +284,9 @@ struct ipcq_object *ipcq_queue_object(struct ipcq_queue *q);
 void ipcq_queue_attach(struct ipcq_queue *q, u32 roles);
 void ipcq_queue_detach(struct ipcq_queue *q, u32 roles);
 long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
-		    struct ipcq_call *call);
+		    struct ipcq_call *call, u32 xflags);
 long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
-		    struct ipcq_call *call);
+		    struct ipcq_call *call, u32 xflags);
 __poll_t ipcq_queue_poll_roles(struct ipcq_queue *q, struct file *file,
 			       u32 roles, struct poll_table_struct *wait);
 void ipcq_queue_counts(struct ipcq_queue *q, struct ipcq_queue_stat *st);
