@@ -52,12 +52,10 @@
 #define IPCQ_FEATURE_SHM	((__u64)1 << 8)	/* shared memory regions,
 						 * IPCQ_IOC_SHM_OPEN
 						 */
-#define IPCQ_FEATURE_QUEUE_POSIX ((__u64)1 << 9) /* what POSIX message
-						 * queues need:
-						 * IPCQ_OPEN_NOHUP,
-						 * IPCQ_IOC_QUEUE_NOTIFY,
-						 * O_NONBLOCK queue files
-						 */
+/* What POSIX message queues need: IPCQ_OPEN_NOHUP, IPCQ_IOC_QUEUE_NOTIFY,
+ * O_NONBLOCK queue files.
+ */
+#define IPCQ_FEATURE_QUEUE_POSIX ((__u64)1 << 9)
 
 /* Deadline meaning "block until the call can complete". */
 #define IPCQ_DEADLINE_FOREVER	(~(__u64)0)
