@@ -53,6 +53,15 @@ LIB_SO := $(BUILD)/lib/libipcdev.so.$(VERSION)
 LIB_A := $(BUILD)/lib/libipcdev.a
 LIB_PC := $(BUILD)/lib/ipcdev.pc
 
+# libipcdev-mq: POSIX message queues on ipcq (libipcdev/mq/), a library of
+# its own: soname, version script, pkg-config name ipcdev-mq.
+MQ_VERSION := 0.1.0
+MQ_SONAME := libipcdev-mq.so.0
+MQ_SO := $(BUILD)/lib/libipcdev-mq.so.$(MQ_VERSION)
+MQ_A := $(BUILD)/lib/libipcdev-mq.a
+MQ_PC := $(BUILD)/lib/ipcdev-mq.pc
+MQ_MAP := libipcdev/mq/libipcdev-mq.map
+
 # kselftest headers come from Debian's linux-source-6.1 at build time.
 LINUX_SRC_TAR := /usr/src/linux-source-6.1.tar.xz
 LINUX_SRC := $(BUILD)/linux-src/linux-source-6.1
@@ -62,8 +71,10 @@ CHECKPATCH := $(LINUX_SRC)/scripts/checkpatch.pl
 TEST_SRCS := $(wildcard tests/*_test.c)
 # The queue suites run again on ring queues (IPCQ_OPEN_RING), the sync
 # suites with shared semaphores (IPCQ_SYNC_SHARED).
+# mq_test runs again as mq_librt_test on glibc's own mq_* (the kernel's
+# POSIX queues): the same source, the same results.
 VARIANTS := queue_ring_test queue_lifecycle_ring_test queue_process_ring_test \
-	    sync_shared_test sync_process_shared_test
+	    sync_shared_test sync_process_shared_test mq_librt_test
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS)) \
 	     $(addprefix $(BUILD)/tests/,$(VARIANTS))
 TEST_CFLAGS := $(CFLAGS) $(WARNINGS) -Wno-missing-prototypes \
@@ -104,7 +115,36 @@ $(BUILD)/kmod-%/ipcq.ko: kmod/Kbuild $(KMOD_SRCS) include/uapi/linux/ipcq.h
 	$(call copy-kmod,$(@D))
 	$(MAKE) -C /lib/modules/$*/build M=$(@D) W=1 modules
 
-lib: $(LIB_SO) $(LIB_A) $(LIB_PC)
+lib: $(LIB_SO) $(LIB_A) $(LIB_PC) $(MQ_SO) $(MQ_A) $(MQ_PC)
+
+MQ_CFLAGS = $(CPPFLAGS) $(CFLAGS) $(WARNINGS) -I$(CURDIR)/include/uapi \
+	    -fvisibility=hidden
+
+$(BUILD)/lib/pic/mq.o: libipcdev/mq/mq.c include/uapi/linux/ipcq.h
+	@mkdir -p $(dir $@)
+	$(CC) $(MQ_CFLAGS) -fPIC -c -o $@ $<
+
+$(BUILD)/lib/static/mq.o: libipcdev/mq/mq.c include/uapi/linux/ipcq.h
+	@mkdir -p $(dir $@)
+	$(CC) $(MQ_CFLAGS) -c -o $@ $<
+
+$(MQ_SO): $(BUILD)/lib/pic/mq.o $(MQ_MAP)
+	$(CC) $(LDFLAGS) -shared -o $@ $< -Wl,-soname,$(MQ_SONAME) \
+		-Wl,--version-script=$(MQ_MAP) -Wl,-z,defs \
+		-Wl,-z,relro -Wl,-z,now -lpthread
+	ln -sf libipcdev-mq.so.$(MQ_VERSION) $(BUILD)/lib/$(MQ_SONAME)
+	ln -sf $(MQ_SONAME) $(BUILD)/lib/libipcdev-mq.so
+
+$(MQ_A): $(BUILD)/lib/static/mq.o
+	rm -f $@
+	ar rcs $@ $^
+
+MQ_PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@VERSION@|$(MQ_VERSION)|' libipcdev/mq/ipcdev-mq.pc.in
+
+$(MQ_PC): libipcdev/mq/ipcdev-mq.pc.in Makefile
+	@mkdir -p $(dir $@)
+	$(MQ_PC_SED) > $@
 
 # What is installed honours CPPFLAGS and LDFLAGS too (a distribution's
 # hardening flags: dpkg-buildflags for make deb).
@@ -157,6 +197,15 @@ $(BUILD)/tests/%: tests/%.c $(KSFT_STAMP) $(LIB_A) $(wildcard tests/*.h)
 $(BUILD)/tests/%_ring_test: tests/%_test.c $(KSFT_STAMP) $(LIB_A) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -DIPCQ_TEST_RING -static -o $@ $< $(LIB_A) -lpthread
+
+# The same source on libipcdev-mq and on glibc's mq_* (the kernel's queues).
+$(BUILD)/tests/mq_test: tests/mq_test.c $(KSFT_STAMP) $(MQ_A) $(LIB_A) $(wildcard tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -static -o $@ $< $(MQ_A) $(LIB_A) -lpthread
+
+$(BUILD)/tests/mq_librt_test: tests/mq_test.c $(KSFT_STAMP) $(LIB_A) $(wildcard tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -DMQ_TEST_LIBRT -static -o $@ $< $(LIB_A) -lrt -lpthread
 
 $(BUILD)/tests/%_shared_test: tests/%_test.c $(KSFT_STAMP) $(LIB_A) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
@@ -227,8 +276,9 @@ lint-checkpatch: $(KSFT_STAMP)
 
 # The shared library exports exactly the ipcdev_* symbols of its version
 # script, each versioned, and nothing else.
-lint-symbols: $(LIB_SO)
+lint-symbols: $(LIB_SO) $(MQ_SO)
 	tools/check-symbols $(LIB_SO) libipcdev/libipcdev.map
+	tools/check-symbols --mq $(MQ_SO) $(MQ_MAP)
 
 # The suite on each of KERNELS ends with one line per kernel and a total.
 check:
