@@ -203,6 +203,10 @@ $(BUILD)/tests/mq_test: tests/mq_test.c $(KSFT_STAMP) $(MQ_A) $(LIB_A) $(wildcar
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -static -o $@ $< $(MQ_A) $(LIB_A) -lpthread
 
+$(BUILD)/tests/mq_ipcq_test: tests/mq_ipcq_test.c $(KSFT_STAMP) $(MQ_A) $(LIB_A) $(wildcard tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -static -o $@ $< $(MQ_A) $(LIB_A) -lpthread
+
 $(BUILD)/tests/mq_librt_test: tests/mq_test.c $(KSFT_STAMP) $(LIB_A) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -DMQ_TEST_LIBRT -static -o $@ $< $(LIB_A) -lrt -lpthread
@@ -335,6 +339,11 @@ install: lib $(BUILD)/tools/ipcqctl.dyn
 	ln -sf libipcdev.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libipcdev.so
 	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
+	install -m 0755 $(MQ_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libipcdev-mq.so.$(MQ_VERSION) $(DESTDIR)$(LIBDIR)/$(MQ_SONAME)
+	ln -sf $(MQ_SONAME) $(DESTDIR)$(LIBDIR)/libipcdev-mq.so
+	install -m 0644 $(MQ_A) $(DESTDIR)$(LIBDIR)/
+	$(MQ_PC_SED) > $(DESTDIR)$(LIBDIR)/pkgconfig/ipcdev-mq.pc
 	install -m 0644 libipcdev/ipcdev.h $(DESTDIR)$(INCDIR)/
 	install -m 0644 include/uapi/linux/ipcq.h $(DESTDIR)$(INCDIR)/linux/
 	$(PC_SED) > $(DESTDIR)$(LIBDIR)/pkgconfig/ipcdev.pc
@@ -357,7 +366,9 @@ install-dkms:
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libipcdev.so* $(DESTDIR)$(LIBDIR)/libipcdev.a \
 	      $(DESTDIR)$(INCDIR)/ipcdev.h $(DESTDIR)$(INCDIR)/linux/ipcq.h \
-	      $(DESTDIR)$(LIBDIR)/pkgconfig/ipcdev.pc $(DESTDIR)$(BINDIR)/ipcqctl
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/ipcdev.pc $(DESTDIR)$(BINDIR)/ipcqctl \
+	      $(DESTDIR)$(LIBDIR)/libipcdev-mq.so* $(DESTDIR)$(LIBDIR)/libipcdev-mq.a \
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/ipcdev-mq.pc
 	for m in libipcdev/man/*.[3478]; do \
 		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$$(basename $$m); \
 	done
@@ -376,7 +387,7 @@ check-deb: deb $(BUILD)/tests/device_test
 
 # Install into a scratch DESTDIR and build a program against it with
 # pkg-config, as a user would (no VM: the program is only linked).
-lint-install: lib $(BUILD)/tools/ipcqctl.dyn
+lint-install: lib $(BUILD)/tools/ipcqctl.dyn $(KSFT_STAMP)
 	rm -rf $(BUILD)/destdir
 	$(MAKE) install DESTDIR=$(BUILD)/destdir PREFIX=/usr >/dev/null
 	$(MAKE) install-dkms DESTDIR=$(BUILD)/destdir PREFIX=/usr >/dev/null
@@ -391,11 +402,21 @@ lint-install: lib $(BUILD)/tools/ipcqctl.dyn
 	PKG_CONFIG_ALLOW_SYSTEM_CFLAGS=1 PKG_CONFIG_ALLOW_SYSTEM_LIBS=1 \
 		sh -c '$(CC) -Wall -Werror -o $(BUILD)/destdir/handshake \
 			tools/demo/handshake.c $$(pkg-config --cflags --libs ipcdev)'
+	PKG_CONFIG_SYSROOT_DIR=$(BUILD)/destdir \
+	PKG_CONFIG_LIBDIR=$(BUILD)/destdir/usr/lib/pkgconfig \
+	PKG_CONFIG_ALLOW_SYSTEM_CFLAGS=1 PKG_CONFIG_ALLOW_SYSTEM_LIBS=1 \
+		sh -c '$(CC) -Wall -Werror -o $(BUILD)/destdir/mq_test \
+			-I$(BUILD)/linux-src/linux-source-6.1/tools/testing/selftests \
+			-Itests -Iinclude/uapi -Ilibipcdev tests/mq_test.c \
+			$$(pkg-config --cflags --libs ipcdev-mq) -lrt -lpthread'
+	objdump -T $(BUILD)/destdir/mq_test | grep -q 'IPCDEV_MQ_0.1) mq_open$$'
+	test -f $(BUILD)/destdir/usr/share/man/man7/libipcdev-mq.7
 	LD_LIBRARY_PATH=$(BUILD)/destdir/usr/lib \
 		$(BUILD)/destdir/usr/bin/ipcqctl --help 2>&1 | grep -q usage
 	$(MAKE) uninstall DESTDIR=$(BUILD)/destdir PREFIX=/usr >/dev/null
 	test ! -e $(BUILD)/destdir/usr/lib/$(SONAME)
 	test ! -e $(BUILD)/destdir/usr/bin/ipcqctl
+	test ! -e $(BUILD)/destdir/usr/lib/$(MQ_SONAME)
 
 clean:
 	-$(MAKE) -C kmod clean

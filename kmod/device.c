@@ -210,6 +210,7 @@ static int __init ipcq_init(void)
 	BUILD_BUG_ON(sizeof(struct ipcq_uring_cmd) != 16);
 	BUILD_BUG_ON(sizeof(struct ipcq_shm_open) != 48);
 	BUILD_BUG_ON(sizeof(struct ipcq_shm_stat) != 80);
+	BUILD_BUG_ON(sizeof(struct ipcq_queue_notify) != 40);
 
 	ret = misc_register(&ipcq_misc);
 	if (!ret)
