@@ -423,7 +423,7 @@ TEST(library_bad_timeout_is_checked_only_when_blocking)
 {
 	const char *n = "/mq_ipcq_test_tmo";
 	struct timespec ts = rt_now();
-	char buf[64];
+	char buf[8192];
 	mqd_t q;
 
 	mq_unlink(n);

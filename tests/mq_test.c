@@ -98,10 +98,14 @@ TEST(names_are_checked_as_linux_does)
 
 	EXPECT_ERR(mq_open("noslash", O_RDWR | O_CREAT, 0600, NULL), EINVAL);
 	EXPECT_ERR(mq_unlink("noslash"), EINVAL);
+	/* Linux: a second slash, "." and ".." are EACCES, "" ENOENT. */
 	EXPECT_ERR(mq_open("/a/b", O_RDWR | O_CREAT, 0600, NULL), EACCES);
-	EXPECT_ERR(mq_open("/", O_RDWR | O_CREAT, 0600, NULL), EACCES);
+	EXPECT_ERR(mq_open("/a/b", O_RDWR), EACCES);
+	EXPECT_ERR(mq_open("/", O_RDWR | O_CREAT, 0600, NULL), ENOENT);
 	EXPECT_ERR(mq_open("/..", O_RDWR | O_CREAT, 0600, NULL), EACCES);
+	EXPECT_ERR(mq_open("/.", O_RDWR), EACCES);
 	EXPECT_ERR(mq_unlink("/a/b"), EACCES);
+	EXPECT_ERR(mq_unlink("/"), ENOENT);
 	longname[0] = '/';
 	memset(longname + 1, 'n', 256);
 	longname[257] = 0;
@@ -137,8 +141,21 @@ TEST(attr_rules_at_creation)
 		EXPECT_ERR(mq_open(n, O_RDWR | O_CREAT, 0600, &bad[i]), EINVAL);
 		EXPECT_ERR(mq_open(n, O_RDWR), ENOENT);
 	}
-	/* A bad access mode. */
+	/*
+	 * A bad access mode: Linux creates the queue with a descriptor that
+	 * can neither send nor receive, and refuses it for an existing one.
+	 */
+	q = mq_open(n, O_WRONLY | O_RDWR | O_CREAT, 0600, NULL);
+	ASSERT_LE(0, q);
+	EXPECT_ERR(mq_send(q, "a", 1, 0), EBADF);
+	EXPECT_ERR(mq_receive(q, (char *)bad, 8192, NULL), EBADF);
 	EXPECT_ERR(mq_open(n, O_WRONLY | O_RDWR | O_CREAT, 0600, NULL), EINVAL);
+	EXPECT_ERR(mq_open(n, O_WRONLY | O_RDWR), EINVAL);
+	EXPECT_ERR(mq_open(n, O_WRONLY | O_RDWR | O_CREAT | O_EXCL, 0600,
+			   NULL), EEXIST);
+	EXPECT_EQ(0, mq_close(q));
+	EXPECT_EQ(0, mq_unlink(n));
+	EXPECT_ERR(mq_open(n, O_WRONLY | O_RDWR), ENOENT);
 	/* Without attr: Linux's defaults. */
 	q = mq_open(n, O_RDWR | O_CREAT | O_EXCL, 0600, NULL);
 	ASSERT_LE(0, q);

@@ -125,8 +125,8 @@ static int mq_stat(mqd_t mqdes, struct ipcq_queue_stat *st)
 
 /*
  * A POSIX name to the ipcq name: as glibc, EINVAL without the leading
- * '/'; as Linux's mqueue filesystem, EACCES for an empty name, "." and
- * "..", and one with another '/', ENAMETOOLONG past NAME_MAX bytes.
+ * '/'; as Linux, ENOENT for an empty name, EACCES for "." and "..", and
+ * one with another '/', ENAMETOOLONG past NAME_MAX bytes.
  * ipcq names are printable ASCII: other bytes are EINVAL.
  */
 static int mq_name(const char *name, size_t *len)
@@ -137,7 +137,9 @@ static int mq_name(const char *name, size_t *len)
 		return EINVAL;
 	name++;
 	n = strlen(name);
-	if (!n || !strcmp(name, ".") || !strcmp(name, ".."))
+	if (!n)
+		return ENOENT;
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
 		return EACCES;
 	if (strchr(name, '/'))
 		return EACCES;
@@ -218,11 +220,37 @@ EXPORT mqd_t mq_open(const char *name, int oflag, ...)
 		flags = IPCQ_OPEN_PRODUCER | IPCQ_OPEN_CONSUMER;
 		break;
 	default:
-		errno = EINVAL;
-		return (mqd_t)-1;
+		/*
+		 * O_WRONLY|O_RDWR: Linux creates a queue with a descriptor
+		 * that may neither send nor receive (an observer here) and
+		 * refuses an existing queue with EINVAL.
+		 */
+		flags = 0;
+		break;
 	}
 	flags |= IPCQ_OPEN_CLOEXEC;
 	name++;
+	if ((oflag & O_ACCMODE) == O_ACCMODE) {
+		if (!(oflag & O_CREAT) || (attr && mq_attr_bad(attr))) {
+			/* Exists (or not) with no descriptor made. */
+			fd = mq_do_open(name, len, 0, 0, NULL);
+			err = fd >= 0 || errno == EACCES ? EINVAL : errno;
+			if (fd >= 0)
+				close(fd);
+			if (err == EINVAL && (oflag & O_CREAT) &&
+			    (oflag & O_EXCL))
+				err = EEXIST;
+			else if (err == ENOENT && (oflag & O_CREAT))
+				err = EINVAL;	/* the attributes */
+			errno = err;
+			return (mqd_t)-1;
+		}
+		fd = mq_do_open(name, len, flags | IPCQ_OPEN_CREATE |
+				IPCQ_OPEN_EXCL | IPCQ_OPEN_NOHUP, mode, attr);
+		if (fd < 0 && errno == EEXIST && !(oflag & O_EXCL))
+			errno = EINVAL;
+		return fd < 0 ? (mqd_t)-1 : fd;
+	}
 
 	if (!(oflag & O_CREAT)) {
 		fd = mq_do_open(name, len, flags, 0, NULL);
