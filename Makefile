@@ -242,10 +242,20 @@ $(BUILD)/tools/ipcqctl.dyn: tools/ipcqctl.c $(LIB_SO)
 
 BENCH_SRCS := $(wildcard tools/bench/*.c)
 
-$(BENCH): $(BENCH_SRCS) tools/bench/bench.h $(LIB_A)
+# libipcdev-mq once more, each mq_* renamed ipcdevmq_*, to be measured
+# against glibc's mq_* (the kernel's queues) in the same binary.
+MQ_RENAME := $(foreach f,open send receive timedsend timedreceive getattr \
+	     setattr notify close unlink,-Dmq_$(f)=ipcdevmq_$(f)) \
+	     -D__mq_open_2=ipcdevmq_open_2
+$(BUILD)/bench/ipcdevmq.o: libipcdev/mq/mq.c include/uapi/linux/ipcq.h
+	@mkdir -p $(dir $@)
+	$(CC) $(MQ_CFLAGS) $(MQ_RENAME) -c -o $@ $<
+
+$(BENCH): $(BENCH_SRCS) tools/bench/bench.h $(LIB_A) $(BUILD)/bench/ipcdevmq.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARNINGS) -Wno-missing-field-initializers \
-		$(INCLUDES) -static -o $@ $(BENCH_SRCS) $(LIB_A) \
+		$(INCLUDES) -static -o $@ $(BENCH_SRCS) \
+		$(BUILD)/bench/ipcdevmq.o $(LIB_A) \
 		-luring -lpthread -lrt
 
 # Static checks that need no VM.
