@@ -8,7 +8,8 @@
  * sleeps under it), registry.c (names per IPC namespace), mapping.c (pages
  * an object shares with its users: status and data regions), queue.c (the
  * message queue core: put, get, join, shutdown), queue_file.c (queue
- * endpoint files: open, reopen, poll, stat, fdinfo), ring.c (a ring
+ * endpoint files: open, reopen, poll, stat, fdinfo), queue_notify.c
+ * (mq_notify registrations: IPCQ_IOC_QUEUE_NOTIFY), ring.c (a ring
  * queue's shared ring: the kernel's side of the slot protocol and the
  * attachment files), pipe.c (two-ended connections over queues), sync.c
  * (the sync object base, Event, Barrier), sem.c (Semaphore, plain and
@@ -35,6 +36,8 @@
  *      memory access, allocation or an object put; wake-ups are issued
  *      after dropping it where the code allows (io_uring parking wakes
  *      under it).
+ *      Under a queue lock, queue_notify.c looks up a registration's
+ *      owner under RCU; it signals it or its eventfd with none held.
  *   4. ipcq_users_lock (spinlock, object.c): per-user object counts and
  *      shared memory bytes;
  *      ipcq_calls_lock (spinlock, uring.c): the parked io_uring calls,
