@@ -158,16 +158,9 @@ static int ipcq_queue_release(struct inode *inode, struct file *file)
 {
 	struct ipcq_queue *q = file->private_data;
 
-	ipcq_queue_notify_drop(q, file, false);
+	ipcq_queue_notify_drop(q, file);
 	ipcq_queue_detach(q, ipcq_file_roles(file));
 	ipcq_object_put(&q->obj);
-	return 0;
-}
-
-/* close(2) of a descriptor: its owner's registration made here goes. */
-static int ipcq_queue_flush(struct file *file, fl_owner_t id)
-{
-	ipcq_queue_notify_drop(file->private_data, file, true);
 	return 0;
 }
 
@@ -202,24 +195,11 @@ static void ipcq_queue_show_fdinfo(struct seq_file *m, struct file *file)
 		ipcq_ring_show_fdinfo(m, q->ring);
 }
 
-/*
- * Only an attachment file maps a ring; the queue file maps nothing. It
- * flushes: see ipcq_queue_notify_drop().
- */
-static const struct ipcq_file_type ipcq_queue_file_type = {
-	.fops = {
-		.owner		= THIS_MODULE,
-		.release	= ipcq_queue_release,
-		.flush		= ipcq_queue_flush,
-		.poll		= ipcq_queue_poll,
-		.unlocked_ioctl	= ipcq_file_ioctl,
-		.compat_ioctl	= compat_ptr_ioctl,
-		.uring_cmd	= ipcq_file_uring_cmd,
-		.show_fdinfo	= ipcq_queue_show_fdinfo,
-	},
-	.dispatch = ipcq_queue_dispatch,
-	.object = ipcq_queue_object_of,
-};
+static const struct ipcq_file_type ipcq_queue_file_type =
+	/* Only an attachment file maps a ring; the queue file maps nothing. */
+	IPCQ_FILE_TYPE(ipcq_queue_dispatch, ipcq_queue_object_of,
+		       ipcq_queue_release, ipcq_queue_poll, NULL,
+		       ipcq_queue_show_fdinfo);
 
 static struct ipcq_object *ipcq_queue_create(void *arg)
 {

@@ -9,10 +9,9 @@
  * dropping the lock (ipcq_queue_notify_fire()): a signal to the owner, one
  * added to an eventfd, or nothing.
  *
- * A registration is removed by its owner (IPCQ_NOTIFY_REMOVE), by a
- * close(2) of a descriptor of the registering file in the owner
- * (flush), by the release of that file, and is void once the owner has
- * exited or exec'd: the next registration replaces it, a put drops it.
+ * A registration is removed by its owner (IPCQ_NOTIFY_REMOVE), by the
+ * release of the registering file, and is void once the owner has exited
+ * or exec'd: the next registration replaces it, a put drops it.
  *
  * Locks: the queue lock (queue.h) guards q->notify; a registration taken
  * out of the queue belongs to whoever took it. Signals are sent and
@@ -117,18 +116,13 @@ void ipcq_queue_notify_fire(struct ipcq_notify_reg *reg)
 	ipcq_notify_reg_free(reg);
 }
 
-/*
- * @file is closed (@flush: a descriptor of it, by current) or released:
- * the registration it made goes, on a close only if current owns it.
- */
-void ipcq_queue_notify_drop(struct ipcq_queue *q, struct file *file,
-			    bool flush)
+/* @file is released: the registration it made goes. */
+void ipcq_queue_notify_drop(struct ipcq_queue *q, struct file *file)
 {
 	struct ipcq_notify_reg *reg = NULL;
 
 	spin_lock(&q->lock);
-	if (q->notify && q->notify->file == file &&
-	    (!flush || q->notify->owner == task_tgid(current)))
+	if (q->notify && q->notify->file == file)
 		reg = ipcq_queue_notify_take(q);
 	spin_unlock(&q->lock);
 	ipcq_notify_reg_free(reg);

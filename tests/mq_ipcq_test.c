@@ -311,7 +311,6 @@ TEST_F(posixq, notify_signal_carries_value_and_putter)
 		if (q_notify(self->q, IPCQ_NOTIFY_REMOVE, 0, 0, 0) ||
 		    !(q_state(self->q) & IPCQ_STATE_NOTIFY))
 			_exit(1);
-		/* Nor does its close of the file. */
 		close(self->q);
 		_exit(0);
 	}
@@ -331,26 +330,27 @@ TEST_F(posixq, notify_signal_carries_value_and_putter)
 	EXPECT_EQ(value, (uint64_t)(uintptr_t)si.si_value.sival_ptr);
 }
 
-TEST_F(posixq, notify_owner_close_removes_it)
+TEST_F(posixq, notify_release_of_its_file_removes_it)
 {
 	int q2 = q_reopen(self->q, BOTH), d;
 
 	ASSERT_LE(0, q2);
 	ASSERT_EQ(0, q_notify(q2, 0, 0, 0, 0));
-	/* A close of another file of the queue does not. */
+	/* The release of another file of the queue does not. */
 	d = q_reopen(self->q, 0);
 	ASSERT_LE(0, d);
 	close(d);
 	EXPECT_EQ(IPCQ_STATE_NOTIFY, q_state(self->q) & IPCQ_STATE_NOTIFY);
-	/* The owner's close of a descriptor of the file does, even a dup. */
+	/* Nor a close that leaves the file open (a dup). */
 	d = dup(q2);
 	ASSERT_LE(0, d);
 	close(d);
-	EXPECT_EQ(0, q_state(self->q) & IPCQ_STATE_NOTIFY);
+	EXPECT_EQ(IPCQ_STATE_NOTIFY, q_state(self->q) & IPCQ_STATE_NOTIFY);
 	close(q2);
+	EXPECT_EQ(0, q_state(self->q) & IPCQ_STATE_NOTIFY);
 }
 
-TEST_F(posixq, notify_owner_death_removes_it)
+TEST_F(posixq, notify_of_a_dead_owner_is_replaced)
 {
 	int status, p[2];
 	pid_t pid;
@@ -358,7 +358,8 @@ TEST_F(posixq, notify_owner_death_removes_it)
 
 	/*
 	 * The child registers through the file it shares with us and with a
-	 * grandchild that outlives it: the child's exit removes it.
+	 * grandchild that outlives it: once it is dead its registration is
+	 * void, and the next one replaces it.
 	 */
 	ASSERT_EQ(0, pipe(p));
 	pid = fork();
@@ -377,7 +378,6 @@ TEST_F(posixq, notify_owner_death_removes_it)
 	close(p[0]);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_EQ(0, status);
-	EXPECT_EQ(0, q_state(self->q) & IPCQ_STATE_NOTIFY);
 	EXPECT_EQ(0, q_notify(self->q, 0, 0, 0, 0));
 	EXPECT_EQ(-EBUSY, q_notify(self->q, 0, 0, 0, 0));
 	close(p[1]);

@@ -685,6 +685,12 @@ EXPORT int mq_notify(mqd_t mqdes, const struct sigevent *notification)
 
 EXPORT int mq_close(mqd_t mqdes)
 {
+	struct ipcq_queue_notify n;
+
+	/* This process's registration goes with its mq_close, as on Linux. */
+	memset(&n, 0, sizeof(n));
+	n.flags = IPCQ_NOTIFY_REMOVE;
+	ioctl(mqdes, IPCQ_IOC_QUEUE_NOTIFY, &n);
 	notify_cancel(mqdes);
 	msgsize_set(mqdes, 0);
 	return close(mqdes);

@@ -401,10 +401,9 @@ struct ipcq_reopen {
  * (which the registration holds a reference to), or, with neither,
  * delivers nothing. A registration is also removed by REMOVE from its
  * owner (through any file of the queue; REMOVE succeeds whether or not
- * there was one), when its owner closes a descriptor of the file that
- * registered it, when that file is released, and is void once its owner
- * has exited or exec'd (the next registration replaces it; nothing is
- * delivered to it). Errors: EBUSY another live registration exists
+ * there was one) and when the file that registered it is released, and
+ * is void once its owner has exited or exec'd (the next registration
+ * replaces it; nothing is delivered to it). Errors: EBUSY another live registration exists
  * (also the caller's own); EINVAL bad flags, @signo, @value, @eventfd
  * (not an eventfd), pad or reserved; EOPNOTSUPP a ring queue; ENOMEM;
  * EFAULT.
