@@ -53,6 +53,15 @@ LIB_SO := $(BUILD)/lib/libipcdev.so.$(VERSION)
 LIB_A := $(BUILD)/lib/libipcdev.a
 LIB_PC := $(BUILD)/lib/ipcdev.pc
 
+# libipcdev-mq: POSIX message queues on ipcq (libipcdev/mq/), a library of
+# its own: soname, version script, pkg-config name ipcdev-mq.
+MQ_VERSION := 0.1.0
+MQ_SONAME := libipcdev-mq.so.0
+MQ_SO := $(BUILD)/lib/libipcdev-mq.so.$(MQ_VERSION)
+MQ_A := $(BUILD)/lib/libipcdev-mq.a
+MQ_PC := $(BUILD)/lib/ipcdev-mq.pc
+MQ_MAP := libipcdev/mq/libipcdev-mq.map
+
 # kselftest headers come from Debian's linux-source-6.1 at build time.
 LINUX_SRC_TAR := /usr/src/linux-source-6.1.tar.xz
 LINUX_SRC := $(BUILD)/linux-src/linux-source-6.1
@@ -62,8 +71,10 @@ CHECKPATCH := $(LINUX_SRC)/scripts/checkpatch.pl
 TEST_SRCS := $(wildcard tests/*_test.c)
 # The queue suites run again on ring queues (IPCQ_OPEN_RING), the sync
 # suites with shared semaphores (IPCQ_SYNC_SHARED).
+# mq_test runs again as mq_librt_test on glibc's own mq_* (the kernel's
+# POSIX queues): the same source, the same results.
 VARIANTS := queue_ring_test queue_lifecycle_ring_test queue_process_ring_test \
-	    sync_shared_test sync_process_shared_test
+	    sync_shared_test sync_process_shared_test mq_librt_test
 # Programs tests start by exec (not tests themselves: no _test suffix).
 TEST_HELPERS := listener_client import_child
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS)) \
@@ -106,7 +117,36 @@ $(BUILD)/kmod-%/ipcq.ko: kmod/Kbuild $(KMOD_SRCS) include/uapi/linux/ipcq.h
 	$(call copy-kmod,$(@D))
 	$(MAKE) -C /lib/modules/$*/build M=$(@D) W=1 modules
 
-lib: $(LIB_SO) $(LIB_A) $(LIB_PC)
+lib: $(LIB_SO) $(LIB_A) $(LIB_PC) $(MQ_SO) $(MQ_A) $(MQ_PC)
+
+MQ_CFLAGS = $(CPPFLAGS) $(CFLAGS) $(WARNINGS) -I$(CURDIR)/include/uapi \
+	    -fvisibility=hidden
+
+$(BUILD)/lib/pic/mq.o: libipcdev/mq/mq.c include/uapi/linux/ipcq.h
+	@mkdir -p $(dir $@)
+	$(CC) $(MQ_CFLAGS) -fPIC -c -o $@ $<
+
+$(BUILD)/lib/static/mq.o: libipcdev/mq/mq.c include/uapi/linux/ipcq.h
+	@mkdir -p $(dir $@)
+	$(CC) $(MQ_CFLAGS) -c -o $@ $<
+
+$(MQ_SO): $(BUILD)/lib/pic/mq.o $(MQ_MAP)
+	$(CC) $(LDFLAGS) -shared -o $@ $< -Wl,-soname,$(MQ_SONAME) \
+		-Wl,--version-script=$(MQ_MAP) -Wl,-z,defs \
+		-Wl,-z,relro -Wl,-z,now -lpthread
+	ln -sf libipcdev-mq.so.$(MQ_VERSION) $(BUILD)/lib/$(MQ_SONAME)
+	ln -sf $(MQ_SONAME) $(BUILD)/lib/libipcdev-mq.so
+
+$(MQ_A): $(BUILD)/lib/static/mq.o
+	rm -f $@
+	ar rcs $@ $^
+
+MQ_PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@VERSION@|$(MQ_VERSION)|' libipcdev/mq/ipcdev-mq.pc.in
+
+$(MQ_PC): libipcdev/mq/ipcdev-mq.pc.in Makefile
+	@mkdir -p $(dir $@)
+	$(MQ_PC_SED) > $@
 
 # What is installed honours CPPFLAGS and LDFLAGS too (a distribution's
 # hardening flags: dpkg-buildflags for make deb).
@@ -160,6 +200,19 @@ $(BUILD)/tests/%_ring_test: tests/%_test.c $(KSFT_STAMP) $(LIB_A) $(wildcard tes
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -DIPCQ_TEST_RING -static -o $@ $< $(LIB_A) -lpthread
 
+# The same source on libipcdev-mq and on glibc's mq_* (the kernel's queues).
+$(BUILD)/tests/mq_test: tests/mq_test.c $(KSFT_STAMP) $(MQ_A) $(LIB_A) $(wildcard tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -static -o $@ $< $(MQ_A) $(LIB_A) -lpthread
+
+$(BUILD)/tests/mq_ipcq_test: tests/mq_ipcq_test.c $(KSFT_STAMP) $(MQ_A) $(LIB_A) $(wildcard tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -static -o $@ $< $(MQ_A) $(LIB_A) -lpthread
+
+$(BUILD)/tests/mq_librt_test: tests/mq_test.c $(KSFT_STAMP) $(LIB_A) $(wildcard tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -DMQ_TEST_LIBRT -static -o $@ $< $(LIB_A) -lrt -lpthread
+
 $(BUILD)/tests/%_shared_test: tests/%_test.c $(KSFT_STAMP) $(LIB_A) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -DIPCQ_TEST_SHARED -static -o $@ $< $(LIB_A) -lpthread
@@ -191,10 +244,20 @@ $(BUILD)/tools/ipcqctl.dyn: tools/ipcqctl.c $(LIB_SO)
 
 BENCH_SRCS := $(wildcard tools/bench/*.c)
 
-$(BENCH): $(BENCH_SRCS) tools/bench/bench.h $(LIB_A)
+# libipcdev-mq once more, each mq_* renamed ipcdevmq_*, to be measured
+# against glibc's mq_* (the kernel's queues) in the same binary.
+MQ_RENAME := $(foreach f,open send receive timedsend timedreceive getattr \
+	     setattr notify close unlink,-Dmq_$(f)=ipcdevmq_$(f)) \
+	     -D__mq_open_2=ipcdevmq_open_2
+$(BUILD)/bench/ipcdevmq.o: libipcdev/mq/mq.c include/uapi/linux/ipcq.h
+	@mkdir -p $(dir $@)
+	$(CC) $(MQ_CFLAGS) $(MQ_RENAME) -c -o $@ $<
+
+$(BENCH): $(BENCH_SRCS) tools/bench/bench.h $(LIB_A) $(BUILD)/bench/ipcdevmq.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARNINGS) -Wno-missing-field-initializers \
-		$(INCLUDES) -static -o $@ $(BENCH_SRCS) $(LIB_A) \
+		$(INCLUDES) -static -o $@ $(BENCH_SRCS) \
+		$(BUILD)/bench/ipcdevmq.o $(LIB_A) \
 		-luring -lpthread -lrt
 
 # Static checks that need no VM.
@@ -229,8 +292,9 @@ lint-checkpatch: $(KSFT_STAMP)
 
 # The shared library exports exactly the ipcdev_* symbols of its version
 # script, each versioned, and nothing else.
-lint-symbols: $(LIB_SO)
+lint-symbols: $(LIB_SO) $(MQ_SO)
 	tools/check-symbols $(LIB_SO) libipcdev/libipcdev.map
+	tools/check-symbols --mq $(MQ_SO) $(MQ_MAP)
 
 # The suite on each of KERNELS ends with one line per kernel and a total.
 check:
@@ -287,6 +351,11 @@ install: lib $(BUILD)/tools/ipcqctl.dyn
 	ln -sf libipcdev.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libipcdev.so
 	install -m 0644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
+	install -m 0755 $(MQ_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libipcdev-mq.so.$(MQ_VERSION) $(DESTDIR)$(LIBDIR)/$(MQ_SONAME)
+	ln -sf $(MQ_SONAME) $(DESTDIR)$(LIBDIR)/libipcdev-mq.so
+	install -m 0644 $(MQ_A) $(DESTDIR)$(LIBDIR)/
+	$(MQ_PC_SED) > $(DESTDIR)$(LIBDIR)/pkgconfig/ipcdev-mq.pc
 	install -m 0644 libipcdev/ipcdev.h $(DESTDIR)$(INCDIR)/
 	install -m 0644 include/uapi/linux/ipcq.h $(DESTDIR)$(INCDIR)/linux/
 	$(PC_SED) > $(DESTDIR)$(LIBDIR)/pkgconfig/ipcdev.pc
@@ -309,7 +378,9 @@ install-dkms:
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libipcdev.so* $(DESTDIR)$(LIBDIR)/libipcdev.a \
 	      $(DESTDIR)$(INCDIR)/ipcdev.h $(DESTDIR)$(INCDIR)/linux/ipcq.h \
-	      $(DESTDIR)$(LIBDIR)/pkgconfig/ipcdev.pc $(DESTDIR)$(BINDIR)/ipcqctl
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/ipcdev.pc $(DESTDIR)$(BINDIR)/ipcqctl \
+	      $(DESTDIR)$(LIBDIR)/libipcdev-mq.so* $(DESTDIR)$(LIBDIR)/libipcdev-mq.a \
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/ipcdev-mq.pc
 	for m in libipcdev/man/*.[3478]; do \
 		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$$(basename $$m); \
 	done
@@ -328,7 +399,7 @@ check-deb: deb $(BUILD)/tests/device_test
 
 # Install into a scratch DESTDIR and build a program against it with
 # pkg-config, as a user would (no VM: the program is only linked).
-lint-install: lib $(BUILD)/tools/ipcqctl.dyn
+lint-install: lib $(BUILD)/tools/ipcqctl.dyn $(KSFT_STAMP)
 	rm -rf $(BUILD)/destdir
 	$(MAKE) install DESTDIR=$(BUILD)/destdir PREFIX=/usr >/dev/null
 	$(MAKE) install-dkms DESTDIR=$(BUILD)/destdir PREFIX=/usr >/dev/null
@@ -343,11 +414,21 @@ lint-install: lib $(BUILD)/tools/ipcqctl.dyn
 	PKG_CONFIG_ALLOW_SYSTEM_CFLAGS=1 PKG_CONFIG_ALLOW_SYSTEM_LIBS=1 \
 		sh -c '$(CC) -Wall -Werror -o $(BUILD)/destdir/handshake \
 			tools/demo/handshake.c $$(pkg-config --cflags --libs ipcdev)'
+	PKG_CONFIG_SYSROOT_DIR=$(BUILD)/destdir \
+	PKG_CONFIG_LIBDIR=$(BUILD)/destdir/usr/lib/pkgconfig \
+	PKG_CONFIG_ALLOW_SYSTEM_CFLAGS=1 PKG_CONFIG_ALLOW_SYSTEM_LIBS=1 \
+		sh -c '$(CC) -Wall -Werror -o $(BUILD)/destdir/mq_test \
+			-I$(BUILD)/linux-src/linux-source-6.1/tools/testing/selftests \
+			-Itests -Iinclude/uapi -Ilibipcdev tests/mq_test.c \
+			$$(pkg-config --cflags --libs ipcdev-mq) -lrt -lpthread'
+	objdump -T $(BUILD)/destdir/mq_test | grep -q 'IPCDEV_MQ_0.1) mq_open$$'
+	test -f $(BUILD)/destdir/usr/share/man/man7/libipcdev-mq.7
 	LD_LIBRARY_PATH=$(BUILD)/destdir/usr/lib \
 		$(BUILD)/destdir/usr/bin/ipcqctl --help 2>&1 | grep -q usage
 	$(MAKE) uninstall DESTDIR=$(BUILD)/destdir PREFIX=/usr >/dev/null
 	test ! -e $(BUILD)/destdir/usr/lib/$(SONAME)
 	test ! -e $(BUILD)/destdir/usr/bin/ipcqctl
+	test ! -e $(BUILD)/destdir/usr/lib/$(MQ_SONAME)
 
 clean:
 	-$(MAKE) -C kmod clean

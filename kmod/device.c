@@ -97,6 +97,7 @@ static u64 ipcq_features(u32 api_version)
 	return IPCQ_FEATURE_API | IPCQ_FEATURE_QUEUE | IPCQ_FEATURE_PIPE |
 	       IPCQ_FEATURE_SYNC | IPCQ_FEATURE_LIST | IPCQ_FEATURE_RING |
 	       IPCQ_FEATURE_SEM_SHARED | IPCQ_FEATURE_SHM |
+	       IPCQ_FEATURE_QUEUE_POSIX |
 	       IPCQ_FEATURE_LISTENER |
 	       (ipcq_uring_offered() ? IPCQ_FEATURE_URING : 0);
 }
@@ -214,6 +215,7 @@ static int __init ipcq_init(void)
 	BUILD_BUG_ON(sizeof(struct ipcq_uring_cmd) != 16);
 	BUILD_BUG_ON(sizeof(struct ipcq_shm_open) != 48);
 	BUILD_BUG_ON(sizeof(struct ipcq_shm_stat) != 80);
+	BUILD_BUG_ON(sizeof(struct ipcq_queue_notify) != 40);
 	BUILD_BUG_ON(sizeof(struct ipcq_listener_open) != 40);
 	BUILD_BUG_ON(sizeof(struct ipcq_connect) != 56);
 	BUILD_BUG_ON(sizeof(struct ipcq_accept) != 32);

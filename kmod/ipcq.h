@@ -8,7 +8,8 @@
  * sleeps under it), registry.c (names per IPC namespace), mapping.c (pages
  * an object shares with its users: status and data regions), queue.c (the
  * message queue core: put, get, join, shutdown), queue_file.c (queue
- * endpoint files: open, reopen, poll, stat, fdinfo), ring.c (a ring
+ * endpoint files: open, reopen, poll, stat, fdinfo), queue_notify.c
+ * (mq_notify registrations: IPCQ_IOC_QUEUE_NOTIFY), ring.c (a ring
  * queue's shared ring: the kernel's side of the slot protocol and the
  * attachment files), pipe.c (two-ended connections over queues), sync.c
  * (the sync object base, Event, Barrier), sem.c (Semaphore, plain and
@@ -40,6 +41,8 @@
  *      memory access, allocation or an object put; wake-ups are issued
  *      after dropping it where the code allows (io_uring parking wakes
  *      under it).
+ *      Under a queue lock, queue_notify.c looks up a registration's
+ *      owner under RCU; it signals it or its eventfd with none held.
  *   4. ipcq_users_lock (spinlock, object.c): per-user object counts and
  *      shared memory bytes;
  *      ipcq_calls_lock (spinlock, uring.c): the parked io_uring calls,
@@ -280,6 +283,7 @@ struct ipcq_queue_attr {
 	u32 ring_slots;			/* 0: no ring */
 	u32 slot_size;
 	umode_t mode;
+	bool nohup;			/* IPCQ_OPEN_NOHUP */
 };
 
 long ipcq_queue_open(struct ipcq_queue_open __user *uarg);
@@ -288,9 +292,9 @@ struct ipcq_object *ipcq_queue_object(struct ipcq_queue *q);
 void ipcq_queue_attach(struct ipcq_queue *q, u32 roles);
 void ipcq_queue_detach(struct ipcq_queue *q, u32 roles);
 long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
-		    struct ipcq_call *call);
+		    struct ipcq_call *call, u32 xflags);
 long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
-		    struct ipcq_call *call);
+		    struct ipcq_call *call, u32 xflags);
 __poll_t ipcq_queue_poll_roles(struct ipcq_queue *q, struct file *file,
 			       u32 roles, struct poll_table_struct *wait);
 void ipcq_queue_counts(struct ipcq_queue *q, struct ipcq_queue_stat *st);

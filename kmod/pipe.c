@@ -99,11 +99,11 @@ static long ipcq_pipe_dispatch(struct file *file, unsigned int cmd,
 	case IPCQ_IOC_PIPE_SEND:
 		if (!end->out)
 			return -EBADF;
-		return ipcq_queue_put(end->out, argp, call);
+		return ipcq_queue_put(end->out, argp, call, 0);
 	case IPCQ_IOC_PIPE_RECV:
 		if (!end->in)
 			return -EBADF;
-		return ipcq_queue_get(end->in, argp, call);
+		return ipcq_queue_get(end->in, argp, call, 0);
 	case IPCQ_IOC_PIPE_STAT:
 		ipcq_pipe_stat_fill(end, &st);
 		if (copy_to_user(argp, &st, sizeof(st)))

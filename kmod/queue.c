@@ -193,13 +193,13 @@ static bool ipcq_queue_held(struct ipcq_queue *q)
 bool ipcq_queue_eof(struct ipcq_queue *q)
 {
 	lockdep_assert_held(&q->lock);
-	return q->had_producer && !q->producers;
+	return q->had_producer && !q->producers && !q->nohup;
 }
 
 bool ipcq_queue_broken(struct ipcq_queue *q)
 {
 	lockdep_assert_held(&q->lock);
-	return q->had_consumer && !q->consumers;
+	return q->had_consumer && !q->consumers && !q->nohup;
 }
 
 /* JoinableQueue's count, exact: see the comment at the top. */
@@ -521,7 +521,9 @@ static u32 ipcq_queue_state(struct ipcq_queue *q)
 	lockdep_assert_held(&q->lock);
 	return (q->shutdown ? IPCQ_STATE_SHUTDOWN : 0) |
 	       (READ_ONCE(q->obj.ns) ? IPCQ_STATE_NAMED : 0) |
-	       (q->ring ? IPCQ_STATE_RING : 0);
+	       (q->ring ? IPCQ_STATE_RING : 0) |
+	       (q->nohup ? IPCQ_STATE_NOHUP : 0) |
+	       (q->notify ? IPCQ_STATE_NOTIFY : 0);
 }
 
 /* Every count of @q, exact, for a file with @roles. */
@@ -568,6 +570,7 @@ static void ipcq_queue_free(struct ipcq_object *obj)
 
 	rbtree_postorder_for_each_entry_safe(m, tmp, &q->msgs.rb_root, node)
 		ipcq_qmsg_put(m);
+	ipcq_notify_reg_free(q->notify);
 	ipcq_ring_free(q->ring);
 	kfree(q);
 }
@@ -622,6 +625,7 @@ struct ipcq_queue *ipcq_queue_create_obj(const struct ipcq_queue_attr *attr)
 	}
 	q->capacity = attr->capacity;
 	q->max_msg_size = attr->max_msg_size;
+	q->nohup = attr->nohup;
 	q->max_bytes = READ_ONCE(ipcq_max_queue_bytes);
 	spin_lock_init(&q->lock);
 	q->msgs = RB_ROOT_CACHED;

@@ -15,6 +15,7 @@
 #include "ipcq.h"
 
 struct ipcq_ring;
+struct ipcq_notify_reg;
 
 struct ipcq_queue {
 	struct ipcq_object obj;
@@ -25,6 +26,7 @@ struct ipcq_queue {
 	u64 max_bytes;
 	struct ipcq_ring *ring;		/* NULL: no ring */
 	u64 ring_max_bytes;		/* what the ring can hold at most */
+	bool nohup;			/* IPCQ_OPEN_NOHUP: no EOF, no EPIPE */
 
 	spinlock_t lock;		/* guards every field below */
 	struct rb_root_cached msgs;	/* kept messages */
@@ -38,6 +40,7 @@ struct ipcq_queue {
 	bool had_producer, had_consumer;
 	bool shutdown;
 	bool drained;			/* shut down with IMMEDIATE */
+	struct ipcq_notify_reg *notify;	/* IPCQ_IOC_QUEUE_NOTIFY's, or NULL */
 
 	wait_queue_head_t put_wq;	/* putters, EPOLLOUT pollers */
 	wait_queue_head_t get_wq;	/* getters, EPOLLIN pollers */
@@ -110,6 +113,14 @@ long ipcq_queue_ring_wake(struct ipcq_queue *q,
 void ipcq_queue_ring_released(struct ipcq_queue *q, u32 owner);
 void ipcq_queue_fill_stat(struct ipcq_queue *q, u32 roles,
 			  struct ipcq_queue_stat *st);
+
+/* queue_notify.c: POSIX mq_notify() registrations */
+long ipcq_queue_notify(struct ipcq_queue *q, struct file *file,
+		       struct ipcq_queue_notify __user *uarg);
+struct ipcq_notify_reg *ipcq_queue_notify_take(struct ipcq_queue *q);
+void ipcq_queue_notify_fire(struct ipcq_notify_reg *reg);
+void ipcq_queue_notify_drop(struct ipcq_queue *q, struct file *file);
+void ipcq_notify_reg_free(struct ipcq_notify_reg *reg);
 
 /* ring.c */
 

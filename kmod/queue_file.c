@@ -104,16 +104,19 @@ static long ipcq_queue_dispatch(struct file *file, unsigned int cmd,
 {
 	struct ipcq_queue *q = file->private_data;
 	void __user *argp = (void __user *)arg;
+	/* O_NONBLOCK of the open file, for ioctl(2) only. */
+	u32 xflags = !call && (READ_ONCE(file->f_flags) & O_NONBLOCK) ?
+		     IPCQ_MSG_NONBLOCK : 0;
 
 	switch (cmd) {
 	case IPCQ_IOC_QUEUE_PUT:
 		if (!(file->f_mode & FMODE_WRITE))
 			return -EBADF;
-		return ipcq_queue_put(q, argp, call);
+		return ipcq_queue_put(q, argp, call, xflags);
 	case IPCQ_IOC_QUEUE_GET:
 		if (!(file->f_mode & FMODE_READ))
 			return -EBADF;
-		return ipcq_queue_get(q, argp, call);
+		return ipcq_queue_get(q, argp, call, xflags);
 	case IPCQ_IOC_QUEUE_STAT:
 		return ipcq_queue_stat(q, file, argp);
 	case IPCQ_IOC_QUEUE_TASK_DONE:
@@ -124,6 +127,10 @@ static long ipcq_queue_dispatch(struct file *file, unsigned int cmd,
 		return ipcq_queue_shutdown(q, argp);
 	case IPCQ_IOC_QUEUE_REOPEN:
 		return ipcq_queue_reopen(q, file, argp);
+	case IPCQ_IOC_QUEUE_NOTIFY:
+		if (call)
+			return -EOPNOTSUPP;
+		return ipcq_queue_notify(q, file, argp);
 	case IPCQ_IOC_RING_ATTACH:
 		return ipcq_ring_attach(q, file, ipcq_file_roles(file), argp);
 	case IPCQ_IOC_RING_WAKE:
@@ -151,6 +158,7 @@ static int ipcq_queue_release(struct inode *inode, struct file *file)
 {
 	struct ipcq_queue *q = file->private_data;
 
+	ipcq_queue_notify_drop(q, file);
 	ipcq_queue_detach(q, ipcq_file_roles(file));
 	ipcq_object_put(&q->obj);
 	return 0;
@@ -180,6 +188,9 @@ static void ipcq_queue_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "joiners:\t%u\nproducers:\t%u\nconsumers:\t%u\n",
 		   st.joiners, st.producers, st.consumers);
 	seq_printf(m, "shutdown:\t%u\n", !!(st.state & IPCQ_STATE_SHUTDOWN));
+	seq_printf(m, "nohup:\t%u\nnotify:\t%u\n",
+		   !!(st.state & IPCQ_STATE_NOHUP),
+		   !!(st.state & IPCQ_STATE_NOTIFY));
 	if (q->ring)
 		ipcq_ring_show_fdinfo(m, q->ring);
 }
@@ -239,7 +250,7 @@ long ipcq_queue_open(struct ipcq_queue_open __user *uarg)
 {
 	const u32 roles = IPCQ_OPEN_PRODUCER | IPCQ_OPEN_CONSUMER;
 	const u32 known = roles | IPCQ_OPEN_CREATE | IPCQ_OPEN_EXCL |
-			  IPCQ_OPEN_CLOEXEC | IPCQ_OPEN_RING;
+			  IPCQ_OPEN_CLOEXEC | IPCQ_OPEN_RING | IPCQ_OPEN_NOHUP;
 	unsigned int max_msg_size = READ_ONCE(ipcq_max_msg_size);
 	struct ipcq_queue_attr attr;
 	struct ipcq_queue_open arg;
@@ -259,6 +270,7 @@ long ipcq_queue_open(struct ipcq_queue_open __user *uarg)
 	attr.capacity = arg.capacity;
 	attr.max_msg_size = arg.max_msg_size ?: max_msg_size;
 	attr.mode = arg.mode & ~current_umask();
+	attr.nohup = arg.flags & IPCQ_OPEN_NOHUP;
 	ret = ipcq_queue_ring_attr(&arg, &attr);
 	if (ret)
 		return ret;

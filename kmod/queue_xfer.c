@@ -49,6 +49,7 @@ static void ipcq_queue_waiter(struct ipcq_waiter *w, struct ipcq_queue *q,
 struct ipcq_put {
 	struct ipcq_queue *q;
 	struct ipcq_qmsg *m;		/* NULL once the queue keeps it */
+	struct ipcq_notify_reg *notify;	/* fired by this put */
 	bool wake_getters;
 };
 
@@ -72,6 +73,9 @@ static bool ipcq_queue_put_ready(void *ctx, long *ret)
 		return true;
 
 	p->wake_getters = q->ring || q->nr_msgs == 0;
+	/* mq_notify: empty to non-empty with no getter blocked. */
+	if (q->notify && !q->nr_msgs && !q->getters)
+		p->notify = ipcq_queue_notify_take(q);
 	m->seq = q->next_seq++;
 	/* Into the ring when that keeps FIFO order, else kept. */
 	if (!q->ring || q->nr_msgs || m->prio ||
@@ -98,7 +102,7 @@ static bool ipcq_queue_put_ready(void *ctx, long *ret)
  * @call parks where a thread would sleep.
  */
 long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
-		    struct ipcq_call *call)
+		    struct ipcq_call *call, u32 xflags)
 {
 	struct ipcq_put p = { .q = q };
 	struct ipcq_waiter w;
@@ -111,6 +115,7 @@ long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 	if (!ipcq_msg_args_valid(&arg, IPCQ_MSG_NONBLOCK) ||
 	    arg.priority > IPCQ_PRIO_MAX)
 		return -EINVAL;
+	arg.flags |= xflags;
 	if (arg.len > q->max_msg_size)
 		return -EMSGSIZE;
 	p.m = ipcq_qmsg_new(arg.len);
@@ -139,6 +144,7 @@ long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 	spin_unlock(&q->lock);
 
 	kvfree(p.m);
+	ipcq_queue_notify_fire(p.notify);
 	if (p.wake_getters)
 		wake_up_poll(&q->get_wq, EPOLLIN | EPOLLRDNORM);
 	if (wake_putter)
@@ -307,7 +313,7 @@ static void ipcq_queue_get_undo(struct ipcq_get *g)
 
 /* Get to userspace; the caller has checked that it may. As put for @call. */
 long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
-		    struct ipcq_call *call)
+		    struct ipcq_call *call, u32 xflags)
 {
 	struct ipcq_msg arg;
 	struct ipcq_get g = { .q = q, .arg = &arg };
@@ -319,6 +325,7 @@ long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 		return -EFAULT;
 	if (!ipcq_msg_args_valid(&arg, IPCQ_MSG_NONBLOCK | IPCQ_MSG_PEEK))
 		return -EINVAL;
+	arg.flags |= xflags;
 	g.buflen = arg.len;
 	/* A peek copies a ring message under the lock: room for it. */
 	if (q->ring && (arg.flags & IPCQ_MSG_PEEK)) {

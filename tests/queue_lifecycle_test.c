@@ -59,7 +59,7 @@ TEST_F(q, open_rejects_bad_arguments)
 	char long_name[IPCQ_NAME_MAX + 2];
 
 	/* Unknown flag bits, no role, EXCL without CREATE. */
-	EXPECT_EQ(-EINVAL, raw_queue_open(self->dev, NULL, BOTH | (1U << 6),
+	EXPECT_EQ(-EINVAL, raw_queue_open(self->dev, NULL, BOTH | (1U << 7),
 					  0, 0, 0));
 	EXPECT_EQ(-EINVAL, raw_queue_open(self->dev, NULL, 1U << 31, 0, 0, 0));
 	EXPECT_EQ(-EINVAL, raw_queue_open(self->dev, NULL, IPCQ_OPEN_CREATE,

@@ -65,7 +65,7 @@ struct mech {
 	void (*parent_done)(struct link *l);
 };
 
-#define NMECH 11
+#define NMECH 12
 extern const struct mech mechs[NMECH];
 
 void msg_fill(unsigned char *buf, size_t len, uint32_t seq,

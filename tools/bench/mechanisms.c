@@ -344,6 +344,60 @@ static void mq_teardown(struct link *l)
 	mq_close(l->mq[1]);
 }
 
+/*
+ * libipcdev-mq: the same calls on ipcq. Its mq.c is built into the
+ * benchmark a second time with each mq_* renamed ipcdevmq_* (see the
+ * Makefile), so that both it and glibc's mq_* are in one binary.
+ */
+mqd_t ipcdevmq_open(const char *name, int oflag, ...);
+int ipcdevmq_send(mqd_t mqdes, const char *msg, size_t len, unsigned int prio);
+ssize_t ipcdevmq_receive(mqd_t mqdes, char *msg, size_t len,
+			 unsigned int *prio);
+int ipcdevmq_close(mqd_t mqdes);
+int ipcdevmq_unlink(const char *name);
+
+static int imq_setup(struct link *l)
+{
+	struct mq_attr attr = { .mq_maxmsg = 10, .mq_msgsize = (long)l->size };
+	char name[64];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(name, sizeof(name), "/ipcq-bench-imq-%d-%d", getpid(),
+			 i);
+		l->mq[i] = ipcdevmq_open(name, O_RDWR | O_CREAT | O_EXCL, 0600,
+					 &attr);
+		if (l->mq[i] == (mqd_t)-1)
+			return -1;
+		ipcdevmq_unlink(name);
+	}
+	return 0;
+}
+
+static int imq_send(struct link *l, int dir, const void *buf, size_t len)
+{
+	while (ipcdevmq_send(l->mq[dir], buf, len, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+static ssize_t imq_recv(struct link *l, int dir, void *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = ipcdevmq_receive(l->mq[dir], buf, l->size, NULL);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+static void imq_teardown(struct link *l)
+{
+	ipcdevmq_close(l->mq[0]);
+	ipcdevmq_close(l->mq[1]);
+}
+
 /* SysV msg: one queue, mtype 1 and 2 for the two directions. */
 struct sysv_msg {
 	long mtype;
@@ -518,6 +572,8 @@ const struct mech mechs[] = {
 	  fd_teardown },
 	{ "posix-mq", 1, mq_setup, mq_send_, mq_recv_, nop_close_end,
 	  mq_teardown },
+	{ "libipcdev-mq", 1, imq_setup, imq_send, imq_recv, nop_close_end,
+	  imq_teardown },
 	{ "sysv-msg", 1, msg_setup, msg_send, msg_recv, nop_close_end,
 	  msg_teardown },
 	{ "eventfd+shm", 0, efd_setup, ring_send, ring_recv, nop_close_end,

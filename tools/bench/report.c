@@ -618,7 +618,7 @@ static void print_goals(void)
 {
 	int ring = mech_index("ipcq-ring"), queue = mech_index("ipcq-queue");
 	int pipe_ = mech_index("pipe"), mq = mech_index("posix-mq");
-	int spin = mech_index("spin-ring");
+	int spin = mech_index("spin-ring"), imq;
 	double v[16], sc, pm, cm;
 	char m[256];
 
@@ -652,6 +652,17 @@ static void print_goals(void)
 		goal("ring syscalls per message, 1x1", "<= 0.01", m,
 		     sc <= 0.01);
 	}
+	printf("# libipcdev-mq (POSIX mq calls on ipcq) vs POSIX mq (the kernel's)\n");
+	imq = mech_index("libipcdev-mq");
+	goal_ratio("libipcdev-mq round trip p50 vs POSIX mq",
+		   "no slower (posix-mq p50 / libipcdev-mq p50 >= 1)",
+		   lat_p50(mq, S64), lat_p50(imq, S64), "us", 1, 1);
+	goal_ratio("libipcdev-mq streaming 1x1 vs POSIX mq",
+		   "faster (libipcdev-mq / posix-mq msg/s > 1)",
+		   med_of(tput[imq][0]), med_of(tput[mq][0]), "msg/s", 1, 1);
+	goal_ratio("libipcdev-mq streaming 4x4 vs POSIX mq",
+		   "faster (libipcdev-mq / posix-mq msg/s > 1)",
+		   med_of(tput[imq][2]), med_of(tput[mq][2]), "msg/s", 1, 1);
 	printf("# ioctl path (ipcq-queue, ipcq-sem)\n");
 	goal_ratio("queue round trip p50 vs pipe", "no slower than pipe (<= 1x)",
 		   lat_p50(queue, S64), lat_p50(pipe_, S64), "us", 1, 0);

@@ -26,6 +26,7 @@ static const struct {
 	{ IPCQ_FEATURE_SEM_SHARED, "sem-shared" },
 	{ IPCQ_FEATURE_URING, "uring" },
 	{ IPCQ_FEATURE_SHM, "shm" },
+	{ IPCQ_FEATURE_QUEUE_POSIX, "queue-posix" },
 	{ IPCQ_FEATURE_LISTENER, "listener" },
 };
 

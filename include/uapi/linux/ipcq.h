@@ -52,6 +52,10 @@
 #define IPCQ_FEATURE_SHM	((__u64)1 << 8)	/* shared memory regions,
 						 * IPCQ_IOC_SHM_OPEN
 						 */
+/* What POSIX message queues need: IPCQ_OPEN_NOHUP, IPCQ_IOC_QUEUE_NOTIFY,
+ * O_NONBLOCK queue files.
+ */
+#define IPCQ_FEATURE_QUEUE_POSIX ((__u64)1 << 9)
 #define IPCQ_FEATURE_LISTENER	((__u64)1 << 10) /* listeners, connect,
 						  * accept, peer credentials
 						  * in struct ipcq_pipe_stat
@@ -130,6 +134,9 @@ struct ipcq_api {
 #define IPCQ_OPEN_EXCL		(1U << 3)	/* with CREATE: EEXIST if it exists */
 #define IPCQ_OPEN_CLOEXEC	(1U << 4)	/* the new fd is close-on-exec */
 #define IPCQ_OPEN_RING		(1U << 5)	/* create with a shared ring */
+#define IPCQ_OPEN_NOHUP		(1U << 6)	/* create a queue without
+						 * end-of-file or EPIPE
+						 */
 
 /**
  * struct ipcq_queue_open - argument of IPCQ_IOC_QUEUE_OPEN
@@ -156,6 +163,14 @@ struct ipcq_api {
  * existing queue is opened. The ring has @capacity slots, or
  * IPCQ_RING_SLOTS_DEFAULT when @capacity is 0 (the queue still has no
  * count limit: what does not fit is kept by the kernel).
+ *
+ * IPCQ_OPEN_NOHUP (feature IPCQ_FEATURE_QUEUE_POSIX) creates a queue that
+ * never reports the loss of its last producer or consumer: an empty
+ * queue's getters wait (or time out) after the last producer is gone,
+ * puts succeed with no consumer left, and poll reports neither EPOLLHUP
+ * nor EPOLLERR for it (shutdown still does), as POSIX message queues and
+ * servers on named queues want. Ignored when an existing queue is opened
+ * (its stat has IPCQ_STATE_NOHUP if it was created so).
  *
  * Returns the new queue fd. Anonymous queues are always created and live
  * as long as a file refers to them; named queues live in the caller's IPC
@@ -221,6 +236,11 @@ struct ipcq_unlink {
  * Messages are delivered highest priority first, FIFO within a priority
  * (on a ring queue, in the order the puts took their place; see Rings).
  *
+ * A queue file whose status flags have O_NONBLOCK (fcntl(F_SETFL), feature
+ * IPCQ_FEATURE_QUEUE_POSIX) puts and gets as if IPCQ_MSG_NONBLOCK were
+ * set, through ioctl(2) only (io_uring commands park as ever): POSIX's
+ * O_NONBLOCK per open message queue description.
+ *
  * Put errors: EBADF not a producer file; ESHUTDOWN queue shut down; EPIPE
  * no consumer left; EMSGSIZE @len above the queue's max_msg_size; ENOBUFS
  * the queue would hold more than its max_bytes; EAGAIN full with NONBLOCK;
@@ -247,6 +267,8 @@ struct ipcq_msg {
 #define IPCQ_STATE_SHUTDOWN	(1U << 0)	/* shutdown was called */
 #define IPCQ_STATE_NAMED	(1U << 1)	/* reachable by name */
 #define IPCQ_STATE_RING		(1U << 2)	/* has a ring (IPCQ_OPEN_RING) */
+#define IPCQ_STATE_NOHUP	(1U << 3)	/* created with IPCQ_OPEN_NOHUP */
+#define IPCQ_STATE_NOTIFY	(1U << 4)	/* a notification is registered */
 
 /**
  * struct ipcq_queue_stat - argument of IPCQ_IOC_QUEUE_STAT, all out
@@ -354,6 +376,50 @@ struct ipcq_reopen {
 	__u32 flags;
 	__u32 pad;
 	__u64 reserved;
+};
+
+/* Flags of struct ipcq_queue_notify: at most one. */
+#define IPCQ_NOTIFY_SIGNAL	(1U << 0)	/* send signal @signo */
+#define IPCQ_NOTIFY_EVENTFD	(1U << 1)	/* add 1 to eventfd @eventfd */
+#define IPCQ_NOTIFY_REMOVE	(1U << 2)	/* remove the caller's */
+
+/**
+ * struct ipcq_queue_notify - argument of IPCQ_IOC_QUEUE_NOTIFY
+ * @flags:    in: one of IPCQ_NOTIFY_SIGNAL, _EVENTFD, _REMOVE, or 0: a
+ *            registration that delivers nothing (POSIX's SIGEV_NONE).
+ * @signo:    in: with SIGNAL, the signal, 1.._NSIG; otherwise 0.
+ * @value:    in: with SIGNAL, the signal's si_value (sival_ptr, or
+ *            sival_int in its low 32 bits on little-endian); otherwise 0.
+ * @eventfd:  in: with EVENTFD, an eventfd(2) descriptor of the caller;
+ *            otherwise 0.
+ * @pad:      in: must be zero.
+ * @reserved: in: must be zero.
+ *
+ * POSIX mq_notify() (feature IPCQ_FEATURE_QUEUE_POSIX) on any file of a
+ * queue without a ring, whatever its roles. A queue holds at most one
+ * registration, across all processes: the calling process becomes its
+ * owner. It fires once, when a put makes an empty queue non-empty while
+ * no getter is blocked in the queue (a blocked getter takes the message;
+ * pollers do not count), and is then removed: the putter sends the owner
+ * (its thread-group leader) @signo with si_code SI_MESGQ, si_value
+ * @value, si_pid and si_uid the putter's, or adds 1 to the eventfd
+ * (which the registration holds a reference to), or, with neither,
+ * delivers nothing. A registration is also removed by REMOVE from its
+ * owner (through any file of the queue; REMOVE succeeds whether or not
+ * there was one) and when the file that registered it is released, and
+ * is void once its owner has exited or exec'd (the next registration
+ * replaces it; nothing is delivered to it). Errors: EBUSY another live registration exists
+ * (also the caller's own); EINVAL bad flags, @signo, @value, @eventfd
+ * (not an eventfd), pad or reserved; EOPNOTSUPP a ring queue; ENOMEM;
+ * EFAULT.
+ */
+struct ipcq_queue_notify {
+	__u32 flags;
+	__u32 signo;
+	__u64 value;
+	__s32 eventfd;
+	__u32 pad;
+	__u64 reserved[2];
 };
 
 /* Flags of struct ipcq_pipe_create. */
@@ -1227,6 +1293,7 @@ struct ipcq_listener_stat {
 #define IPCQ_IOC_QUEUE_JOIN	_IOW(IPCQ_IOC_MAGIC, 0x14, struct ipcq_wait)
 #define IPCQ_IOC_QUEUE_SHUTDOWN	_IOW(IPCQ_IOC_MAGIC, 0x15, struct ipcq_shutdown)
 #define IPCQ_IOC_QUEUE_REOPEN	_IOW(IPCQ_IOC_MAGIC, 0x16, struct ipcq_reopen)
+#define IPCQ_IOC_QUEUE_NOTIFY	_IOW(IPCQ_IOC_MAGIC, 0x17, struct ipcq_queue_notify)
 
 /* On a queue fd of a ring queue; see struct ipcq_ring_info. */
 #define IPCQ_IOC_RING_ATTACH	_IOWR(IPCQ_IOC_MAGIC, 0x60, struct ipcq_ring_info)

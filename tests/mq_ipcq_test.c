@@ -1,0 +1,485 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What ipcq gives POSIX message queues (IPCQ_FEATURE_QUEUE_POSIX), through
+ * the ioctls: IPCQ_OPEN_NOHUP queues, IPCQ_IOC_QUEUE_NOTIFY with each of its
+ * errors, O_NONBLOCK queue files; and what libipcdev-mq does that Linux's
+ * own queues do not (mq_test checks what both do).
+ */
+#define _GNU_SOURCE
+#include <mqueue.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include "kselftest_harness.h"
+#include "ipcq_test.h"
+
+static int q_stat(int fd, struct ipcq_queue_stat *st)
+{
+	return xioctl(fd, IPCQ_IOC_QUEUE_STAT, st);
+}
+
+static uint32_t q_state(int fd)
+{
+	struct ipcq_queue_stat st;
+
+	if (q_stat(fd, &st))
+		return ~0U;
+	return st.state;
+}
+
+static int q_reopen(int fd, uint32_t flags)
+{
+	struct ipcq_reopen arg = { .flags = flags | IPCQ_OPEN_CLOEXEC };
+
+	return xioctl(fd, IPCQ_IOC_QUEUE_REOPEN, &arg);
+}
+
+static int q_notify(int fd, uint32_t flags, uint32_t signo, uint64_t value,
+		    int efd)
+{
+	struct ipcq_queue_notify n = {
+		.flags = flags, .signo = signo, .value = value, .eventfd = efd,
+	};
+
+	return xioctl(fd, IPCQ_IOC_QUEUE_NOTIFY, &n);
+}
+
+TEST(abi_struct_notify_pinned)
+{
+	EXPECT_EQ(40, sizeof(struct ipcq_queue_notify));
+	EXPECT_EQ(0, offsetof(struct ipcq_queue_notify, flags));
+	EXPECT_EQ(4, offsetof(struct ipcq_queue_notify, signo));
+	EXPECT_EQ(8, offsetof(struct ipcq_queue_notify, value));
+	EXPECT_EQ(16, offsetof(struct ipcq_queue_notify, eventfd));
+	EXPECT_EQ(20, offsetof(struct ipcq_queue_notify, pad));
+	EXPECT_EQ(24, offsetof(struct ipcq_queue_notify, reserved));
+	EXPECT_EQ(_IOW(0xD1, 0x17, struct ipcq_queue_notify),
+		  IPCQ_IOC_QUEUE_NOTIFY);
+	EXPECT_EQ(1U << 6, IPCQ_OPEN_NOHUP);
+	EXPECT_EQ(1ULL << 9, IPCQ_FEATURE_QUEUE_POSIX);
+	EXPECT_EQ(1U << 3, IPCQ_STATE_NOHUP);
+	EXPECT_EQ(1U << 4, IPCQ_STATE_NOTIFY);
+}
+
+FIXTURE(posixq) {
+	int dev;
+	int q;		/* anonymous, producer and consumer, no ring */
+};
+
+FIXTURE_SETUP(posixq)
+{
+	struct ipcq_api api = { .api_version = IPCQ_API_VERSION };
+
+	self->dev = dev_open();
+	ASSERT_LE(0, self->dev);
+	ASSERT_EQ(0, xioctl(self->dev, IPCQ_IOC_API, &api));
+	ASSERT_TRUE(api.features & IPCQ_FEATURE_QUEUE_POSIX);
+	self->q = raw_queue_open(self->dev, NULL, BOTH | IPCQ_OPEN_CLOEXEC,
+				 0600, 4, 64);
+	ASSERT_LE(0, self->q);
+}
+
+FIXTURE_TEARDOWN(posixq)
+{
+	close(self->q);
+	close(self->dev);
+}
+
+/* With and without NOHUP: the loss of every producer and consumer. */
+FIXTURE(posixq_hup) {
+	int dev;
+};
+FIXTURE_VARIANT(posixq_hup) {
+	bool nohup;
+};
+FIXTURE_VARIANT_ADD(posixq_hup, nohup) { .nohup = true };
+FIXTURE_VARIANT_ADD(posixq_hup, hup) { .nohup = false };
+FIXTURE_SETUP(posixq_hup)
+{
+	self->dev = dev_open();
+	ASSERT_LE(0, self->dev);
+}
+FIXTURE_TEARDOWN(posixq_hup)
+{
+	close(self->dev);
+}
+
+TEST_F(posixq_hup, no_eof_no_epipe_no_pollhup)
+{
+	uint32_t nohup = variant->nohup ? IPCQ_OPEN_NOHUP : 0;
+	struct pollfd pfd;
+	uint64_t len = 8;
+	char buf[8];
+	int q, p, c;
+
+	q = raw_queue_open(self->dev, NULL, BOTH | nohup, 0600, 0, 64);
+	ASSERT_LE(0, q);
+	EXPECT_EQ(variant->nohup ? IPCQ_STATE_NOHUP : 0,
+		  q_state(q) & IPCQ_STATE_NOHUP);
+	p = q_reopen(q, IPCQ_OPEN_PRODUCER);
+	c = q_reopen(q, IPCQ_OPEN_CONSUMER);
+	ASSERT_LE(0, p);
+	ASSERT_LE(0, c);
+	close(q);
+	ASSERT_EQ(0, raw_put(p, "a", 1, 0, 0, IPCQ_DEADLINE_FOREVER));
+	close(p);
+	/* What was put is still delivered. */
+	EXPECT_EQ(0, raw_get(c, buf, &len, NULL, 0, IPCQ_DEADLINE_FOREVER));
+	len = 8;
+	pfd.fd = c;
+	pfd.events = POLLIN;
+	ASSERT_LE(0, poll(&pfd, 1, 0));
+	if (variant->nohup) {
+		EXPECT_EQ(-EAGAIN, raw_get(c, buf, &len, NULL,
+					   IPCQ_MSG_NONBLOCK,
+					   IPCQ_DEADLINE_FOREVER));
+		EXPECT_EQ(-ETIMEDOUT, raw_get(c, buf, &len, NULL, 0,
+					      now_ns() + 10 * NSEC_PER_MSEC));
+		EXPECT_EQ(0, pfd.revents);
+	} else {
+		EXPECT_EQ(IPCQ_GET_EOF, raw_get(c, buf, &len, NULL, 0,
+						IPCQ_DEADLINE_FOREVER));
+		EXPECT_EQ(POLLHUP, pfd.revents);
+	}
+	/* Every consumer gone: puts go on with NOHUP, else EPIPE. */
+	p = q_reopen(c, 0);	/* an observer keeps the queue alive */
+	ASSERT_LE(0, p);
+	close(c);
+	c = raw_queue_open(self->dev, NULL, BOTH | nohup, 0600, 0, 64);
+	ASSERT_LE(0, c);
+	q = q_reopen(c, IPCQ_OPEN_PRODUCER);
+	ASSERT_LE(0, q);
+	close(c);
+	pfd.fd = q;
+	pfd.events = POLLOUT;
+	ASSERT_EQ(1, poll(&pfd, 1, 0));
+	if (variant->nohup) {
+		EXPECT_EQ(0, raw_put(q, "b", 1, 0, 0, IPCQ_DEADLINE_FOREVER));
+		EXPECT_EQ(POLLOUT, pfd.revents & (POLLOUT | POLLERR));
+	} else {
+		EXPECT_EQ(-EPIPE, raw_put(q, "b", 1, 0, 0,
+					  IPCQ_DEADLINE_FOREVER));
+		EXPECT_EQ(POLLERR, pfd.revents & (POLLOUT | POLLERR));
+	}
+	close(q);
+	close(p);
+}
+
+TEST_F(posixq_hup, nohup_applies_when_created_only)
+{
+	const char *name = "mq_ipcq_test_nohup";
+	int q, q2;
+
+	raw_unlink(self->dev, name);
+	q = raw_queue_open(self->dev, name, BOTH | IPCQ_OPEN_CREATE |
+			   (variant->nohup ? IPCQ_OPEN_NOHUP : 0), 0600, 0, 0);
+	ASSERT_LE(0, q);
+	/* Opening with the other choice changes nothing. */
+	q2 = raw_queue_open(self->dev, name, BOTH | IPCQ_OPEN_CREATE |
+			    (variant->nohup ? 0 : IPCQ_OPEN_NOHUP), 0600, 0, 0);
+	ASSERT_LE(0, q2);
+	EXPECT_EQ(variant->nohup ? IPCQ_STATE_NOHUP : 0,
+		  q_state(q2) & IPCQ_STATE_NOHUP);
+	close(q2);
+	close(q);
+	EXPECT_EQ(0, raw_unlink(self->dev, name));
+}
+
+TEST_F(posixq, open_rejects_unknown_flag_bit)
+{
+	EXPECT_EQ(-EINVAL, raw_queue_open(self->dev, NULL, BOTH | (1U << 7),
+					  0600, 0, 0));
+}
+
+TEST_F(posixq, notify_argument_errors)
+{
+	struct ipcq_queue_notify n;
+	int efd, ring;
+
+	EXPECT_EQ(-EINVAL, q_notify(self->q, 1U << 3, 0, 0, 0));
+	EXPECT_EQ(-EINVAL, q_notify(self->q, IPCQ_NOTIFY_SIGNAL |
+				    IPCQ_NOTIFY_EVENTFD, SIGUSR1, 0, 0));
+	EXPECT_EQ(-EINVAL, q_notify(self->q, IPCQ_NOTIFY_SIGNAL, 0, 0, 0));
+	EXPECT_EQ(-EINVAL, q_notify(self->q, IPCQ_NOTIFY_SIGNAL, 65, 0, 0));
+	EXPECT_EQ(-EINVAL, q_notify(self->q, 0, SIGUSR1, 0, 0));
+	EXPECT_EQ(-EINVAL, q_notify(self->q, 0, 0, 1, 0));
+	EXPECT_EQ(-EINVAL, q_notify(self->q, 0, 0, 0, 3));
+	EXPECT_EQ(-EINVAL, q_notify(self->q, IPCQ_NOTIFY_REMOVE, SIGUSR1, 0,
+				    0));
+	/* Not an eventfd, and no descriptor at all. */
+	EXPECT_EQ(-EINVAL, q_notify(self->q, IPCQ_NOTIFY_EVENTFD, 0, 0,
+				    self->dev));
+	EXPECT_EQ(-EINVAL, q_notify(self->q, IPCQ_NOTIFY_EVENTFD, 0, 0, -1));
+	memset(&n, 0, sizeof(n));
+	n.pad = 1;
+	EXPECT_EQ(-EINVAL, xioctl(self->q, IPCQ_IOC_QUEUE_NOTIFY, &n));
+	n.pad = 0;
+	n.reserved[1] = 1;
+	EXPECT_EQ(-EINVAL, xioctl(self->q, IPCQ_IOC_QUEUE_NOTIFY, &n));
+	EXPECT_EQ(-EFAULT, xioctl(self->q, IPCQ_IOC_QUEUE_NOTIFY,
+				  (void *)16));
+	/* None of these registered anything. */
+	EXPECT_EQ(0, q_state(self->q) & IPCQ_STATE_NOTIFY);
+
+	/* A ring queue's users put without the kernel: not offered. */
+	ring = raw_queue_open(self->dev, NULL, BOTH | IPCQ_OPEN_RING, 0600, 4,
+			      64);
+	ASSERT_LE(0, ring);
+	EXPECT_EQ(-EOPNOTSUPP, q_notify(ring, 0, 0, 0, 0));
+	close(ring);
+
+	/* One registration; the second is EBUSY, also from its owner. */
+	efd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_LE(0, efd);
+	EXPECT_EQ(0, q_notify(self->q, 0, 0, 0, 0));
+	EXPECT_EQ(IPCQ_STATE_NOTIFY, q_state(self->q) & IPCQ_STATE_NOTIFY);
+	EXPECT_EQ(-EBUSY, q_notify(self->q, IPCQ_NOTIFY_EVENTFD, 0, 0, efd));
+	EXPECT_EQ(-EBUSY, q_notify(self->q, IPCQ_NOTIFY_SIGNAL, SIGUSR1, 0,
+				   0));
+	EXPECT_EQ(0, q_notify(self->q, IPCQ_NOTIFY_REMOVE, 0, 0, 0));
+	EXPECT_EQ(0, q_state(self->q) & IPCQ_STATE_NOTIFY);
+	/* REMOVE with nothing registered succeeds. */
+	EXPECT_EQ(0, q_notify(self->q, IPCQ_NOTIFY_REMOVE, 0, 0, 0));
+	close(efd);
+}
+
+TEST_F(posixq, notify_eventfd_once_on_empty_to_nonempty)
+{
+	uint64_t v = 0, len = 64;
+	char buf[64];
+	int efd, obs;
+
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, efd);
+	/* Any file may register, an observer too. */
+	obs = q_reopen(self->q, 0);
+	ASSERT_LE(0, obs);
+	ASSERT_EQ(0, q_notify(obs, IPCQ_NOTIFY_EVENTFD, 0, 0, efd));
+	/* The registration holds the eventfd, not its descriptor. */
+	close(efd);
+	efd = -1;
+	ASSERT_EQ(0, q_notify(obs, IPCQ_NOTIFY_REMOVE, 0, 0, 0));
+
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, efd);
+	ASSERT_EQ(0, q_notify(obs, IPCQ_NOTIFY_EVENTFD, 0, 0, efd));
+	ASSERT_EQ(0, raw_put(self->q, "a", 1, 0, 0, IPCQ_DEADLINE_FOREVER));
+	ASSERT_EQ(8, read(efd, &v, sizeof(v)));
+	EXPECT_EQ(1, v);
+	EXPECT_EQ(0, q_state(self->q) & IPCQ_STATE_NOTIFY);
+	/* Removed after delivery: the next put signals nothing. */
+	ASSERT_EQ(0, raw_get(self->q, buf, &len, NULL, 0,
+			     IPCQ_DEADLINE_FOREVER));
+	ASSERT_EQ(0, raw_put(self->q, "a", 1, 0, 0, IPCQ_DEADLINE_FOREVER));
+	EXPECT_EQ(-1, read(efd, &v, sizeof(v)));
+	EXPECT_EQ(EAGAIN, errno);
+	/* Not on a non-empty queue. */
+	ASSERT_EQ(0, q_notify(obs, IPCQ_NOTIFY_EVENTFD, 0, 0, efd));
+	ASSERT_EQ(0, raw_put(self->q, "b", 1, 0, 0, IPCQ_DEADLINE_FOREVER));
+	EXPECT_EQ(-1, read(efd, &v, sizeof(v)));
+	EXPECT_EQ(IPCQ_STATE_NOTIFY, q_state(self->q) & IPCQ_STATE_NOTIFY);
+	/* Nor by a failed put (the queue is empty, but it is too long). */
+	len = 64;
+	ASSERT_EQ(0, raw_get(self->q, buf, &len, NULL, 0, 0));
+	len = 64;
+	ASSERT_EQ(0, raw_get(self->q, buf, &len, NULL, 0, 0));
+	EXPECT_EQ(-EMSGSIZE, raw_put(self->q, buf, 65, 0, 0, 0));
+	EXPECT_EQ(IPCQ_STATE_NOTIFY, q_state(self->q) & IPCQ_STATE_NOTIFY);
+	/* The release of the file that registered removes it. */
+	close(obs);
+	EXPECT_EQ(0, q_state(self->q) & IPCQ_STATE_NOTIFY);
+	close(efd);
+}
+
+TEST_F(posixq, notify_signal_carries_value_and_putter)
+{
+	uint64_t value = 0x0123456789abcdefULL;
+	struct timespec ts = { WAIT_MS / 1000, 0 };
+	siginfo_t si;
+	sigset_t set;
+	int status;
+	pid_t pid;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGRTMIN + 1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	ASSERT_EQ(0, q_notify(self->q, IPCQ_NOTIFY_SIGNAL, SIGRTMIN + 1,
+			      value, 0));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* Not the owner: its REMOVE leaves the registration be. */
+		if (q_notify(self->q, IPCQ_NOTIFY_REMOVE, 0, 0, 0) ||
+		    !(q_state(self->q) & IPCQ_STATE_NOTIFY))
+			_exit(1);
+		close(self->q);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, status);
+	EXPECT_EQ(IPCQ_STATE_NOTIFY, q_state(self->q) & IPCQ_STATE_NOTIFY);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(raw_put(self->q, "a", 1, 0, 0, IPCQ_DEADLINE_FOREVER));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, status);
+	ASSERT_EQ(SIGRTMIN + 1, sigtimedwait(&set, &si, &ts));
+	EXPECT_EQ(SI_MESGQ, si.si_code);
+	EXPECT_EQ(pid, si.si_pid);
+	EXPECT_EQ(getuid(), si.si_uid);
+	EXPECT_EQ(value, (uint64_t)(uintptr_t)si.si_value.sival_ptr);
+}
+
+TEST_F(posixq, notify_release_of_its_file_removes_it)
+{
+	int q2 = q_reopen(self->q, BOTH), d;
+
+	ASSERT_LE(0, q2);
+	ASSERT_EQ(0, q_notify(q2, 0, 0, 0, 0));
+	/* The release of another file of the queue does not. */
+	d = q_reopen(self->q, 0);
+	ASSERT_LE(0, d);
+	close(d);
+	EXPECT_EQ(IPCQ_STATE_NOTIFY, q_state(self->q) & IPCQ_STATE_NOTIFY);
+	/* Nor a close that leaves the file open (a dup). */
+	d = dup(q2);
+	ASSERT_LE(0, d);
+	close(d);
+	EXPECT_EQ(IPCQ_STATE_NOTIFY, q_state(self->q) & IPCQ_STATE_NOTIFY);
+	close(q2);
+	EXPECT_EQ(0, q_state(self->q) & IPCQ_STATE_NOTIFY);
+}
+
+TEST_F(posixq, notify_of_a_dead_owner_is_replaced)
+{
+	int status, p[2];
+	pid_t pid;
+	char c;
+
+	/*
+	 * The child registers through the file it shares with us and with a
+	 * grandchild that outlives it: once it is dead its registration is
+	 * void, and the next one replaces it.
+	 */
+	ASSERT_EQ(0, pipe(p));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (q_notify(self->q, 0, 0, 0, 0))
+			_exit(1);
+		if (fork() == 0) {
+			close(p[1]);
+			if (read(p[0], &c, 1) < 0)
+				_exit(1);
+			_exit(0);
+		}
+		_exit(0);
+	}
+	close(p[0]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, status);
+	EXPECT_EQ(0, q_notify(self->q, 0, 0, 0, 0));
+	EXPECT_EQ(-EBUSY, q_notify(self->q, 0, 0, 0, 0));
+	close(p[1]);
+}
+
+TEST_F(posixq, o_nonblock_file_flag_makes_put_and_get_nonblocking)
+{
+	uint64_t len = 64;
+	char buf[64];
+	int i, d;
+
+	d = q_reopen(self->q, BOTH);
+	ASSERT_LE(0, d);
+	ASSERT_EQ(0, fcntl(d, F_SETFL, O_NONBLOCK));
+	EXPECT_EQ(-EAGAIN, raw_get(d, buf, &len, NULL, 0,
+				   IPCQ_DEADLINE_FOREVER));
+	/* The other file still blocks (here: until its deadline). */
+	len = 64;
+	EXPECT_EQ(-ETIMEDOUT, raw_get(self->q, buf, &len, NULL, 0,
+				      now_ns() + 10 * NSEC_PER_MSEC));
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, raw_put(d, "a", 1, 0, 0, IPCQ_DEADLINE_FOREVER));
+	EXPECT_EQ(-EAGAIN, raw_put(d, "a", 1, 0, 0, IPCQ_DEADLINE_FOREVER));
+	EXPECT_EQ(-ETIMEDOUT, raw_put(self->q, "a", 1, 0, 0,
+				      now_ns() + 10 * NSEC_PER_MSEC));
+	ASSERT_EQ(0, fcntl(d, F_SETFL, 0));
+	EXPECT_EQ(-ETIMEDOUT, raw_put(d, "a", 1, 0, 0,
+				      now_ns() + 10 * NSEC_PER_MSEC));
+	close(d);
+}
+
+/* libipcdev-mq where it goes beyond (or differs from) Linux's queues. */
+
+static struct timespec rt_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts;
+}
+
+TEST(library_bad_timeout_is_checked_only_when_blocking)
+{
+	const char *n = "/mq_ipcq_test_tmo";
+	struct timespec ts = rt_now();
+	char buf[8192];
+	mqd_t q;
+
+	mq_unlink(n);
+	q = mq_open(n, O_RDWR | O_CREAT | O_EXCL, 0600, NULL);
+	ASSERT_LE(0, q);
+	ts.tv_nsec = 1000000000L;
+	EXPECT_EQ(0, mq_timedsend(q, "a", 1, 0, &ts));
+	EXPECT_EQ(1, mq_timedreceive(q, buf, sizeof(buf), NULL, &ts));
+	errno = 0;
+	EXPECT_EQ(-1, mq_timedreceive(q, buf, sizeof(buf), NULL, &ts));
+	EXPECT_EQ(EINVAL, errno);
+	mq_close(q);
+	mq_unlink(n);
+}
+
+TEST(library_queue_is_an_ipcq_queue)
+{
+	struct mq_attr attr = { .mq_maxmsg = 1000, .mq_msgsize = 100 };
+	const char *n = "/mq_ipcq_test_named";
+	struct ipcq_queue_stat st;
+	uint64_t len = 100;
+	char buf[100];
+	int dev, fd;
+	mqd_t q;
+
+	mq_unlink(n);
+	/* No msg_max of 10 for unprivileged callers. */
+	q = mq_open(n, O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
+	ASSERT_LE(0, q);
+	ASSERT_EQ(0, q_stat(q, &st));
+	EXPECT_EQ(1000, st.capacity);
+	EXPECT_EQ(100, st.max_msg_size);
+	EXPECT_EQ(IPCQ_STATE_NOHUP | IPCQ_STATE_NAMED,
+		  st.state & (IPCQ_STATE_NOHUP | IPCQ_STATE_NAMED));
+	/* The name without its slash, reachable through the ioctls. */
+	dev = dev_open();
+	ASSERT_LE(0, dev);
+	fd = raw_queue_open(dev, n + 1, IPCQ_OPEN_CONSUMER, 0, 0, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, mq_send(q, "x", 1, 7));
+	EXPECT_EQ(0, raw_get(fd, buf, &len, NULL, 0, 0));
+	close(fd);
+	/* Names ipcq cannot hold. */
+	errno = 0;
+	EXPECT_EQ(-1, mq_open("/tab\there", O_RDWR | O_CREAT, 0600, NULL));
+	EXPECT_EQ(EINVAL, errno);
+	/* Limits of the module: mq_msgsize above max_msg_size. */
+	attr.mq_maxmsg = 1;
+	attr.mq_msgsize = 1L << 40;
+	errno = 0;
+	EXPECT_EQ(-1, mq_open("/mq_ipcq_test_big", O_RDWR | O_CREAT, 0600,
+			      &attr));
+	EXPECT_EQ(EINVAL, errno);
+	close(dev);
+	mq_close(q);
+	mq_unlink(n);
+}
+
+TEST_HARNESS_MAIN
