@@ -38,6 +38,27 @@ static int take_two_units(int fd)
 	       ipcdev_sem_acquire(s, IPCDEV_NOWAIT);
 }
 
+/*
+ * A child that exists before the object (it inherits no handle of it),
+ * receives its fd on sv[1], takes it with @take, says so with one byte
+ * and waits to be killed.
+ */
+static pid_t receiver_that_takes(int sv[2], int (*take)(int fd))
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int fd = recv_fd(sv[1]);
+
+		if (fd < 0 || take(fd))
+			_exit(1);
+		write(sv[1], "h", 1);
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
 TEST(lock_passed_over_scm_rights_dies_with_its_receiver)
 {
 	ipcdev_lock *l;
@@ -46,18 +67,8 @@ TEST(lock_passed_over_scm_rights_dies_with_its_receiver)
 	char c;
 
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-	/* The child exists before the lock: it inherits no handle of it. */
-	pid = fork();
+	pid = receiver_that_takes(sv, take_lock);
 	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		int fd = recv_fd(sv[1]);
-
-		if (fd < 0 || take_lock(fd))
-			_exit(1);
-		write(sv[1], "h", 1);
-		for (;;)
-			pause();
-	}
 	ASSERT_EQ(0, ipcdev_lock_create(&l));
 	ASSERT_EQ(0, send_fd(sv[0], ipcdev_lock_fd(l)));
 	ASSERT_EQ(1, read(sv[0], &c, 1));
@@ -81,17 +92,8 @@ TEST(rlock_passed_over_scm_rights_dies_with_its_receiver)
 	char c;
 
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-	pid = fork();
+	pid = receiver_that_takes(sv, take_rlock);
 	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		int fd = recv_fd(sv[1]);
-
-		if (fd < 0 || take_rlock(fd))
-			_exit(1);
-		write(sv[1], "h", 1);
-		for (;;)
-			pause();
-	}
 	ASSERT_EQ(0, ipcdev_rlock_create(&l));
 	ASSERT_EQ(0, send_fd(sv[0], ipcdev_lock_fd(l)));
 	ASSERT_EQ(1, read(sv[0], &c, 1));
@@ -114,17 +116,8 @@ TEST(undo_units_passed_over_scm_rights_come_back_with_receiver_death)
 	char c;
 
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-	pid = fork();
+	pid = receiver_that_takes(sv, take_two_units);
 	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		int fd = recv_fd(sv[1]);
-
-		if (fd < 0 || take_two_units(fd))
-			_exit(1);
-		write(sv[1], "h", 1);
-		for (;;)
-			pause();
-	}
 	ASSERT_EQ(0, ipcdev_sem_create(&s, 2, IPCDEV_SEM_UNDO));
 	ASSERT_EQ(0, send_fd(sv[0], ipcdev_sem_fd(s)));
 	ASSERT_EQ(1, read(sv[0], &c, 1));
