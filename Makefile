@@ -296,13 +296,16 @@ lint-symbols: $(LIB_SO) $(MQ_SO)
 	tools/check-symbols $(LIB_SO) libipcdev/libipcdev.map
 	tools/check-symbols --mq $(MQ_SO) $(MQ_MAP)
 
-# The suite on each of KERNELS ends with one line per kernel and a total.
+# Lint, the runner's own check, the packages, the demo programs (each
+# must succeed), then the suite on each of KERNELS, which ends with one
+# line per kernel and a total.
 check:
 	tools/setup-deps --packages
 	$(MAKE) all
 	$(MAKE) lint
 	$(MAKE) check-runner
 	$(MAKE) check-deb
+	$(MAKE) demo
 	tools/vm/run-matrix --kernels "$(KERNELS)" $(TESTS)
 
 # One-boot targets boot BOOT_KERNEL with its module (tools/vm/run's
