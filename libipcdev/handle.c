@@ -38,23 +38,36 @@ static unsigned long current_gen(void)
 }
 
 /*
+ * Replaces the file at @fd by a new file of this process on the same
+ * object (@reopen_cmd: QUEUE_REOPEN or SYNC_REOPEN, with @flags), at the
+ * same descriptor number, close-on-exec. On failure @fd is unchanged.
+ */
+int ipcdev__reopen_at(int fd, unsigned long reopen_cmd, uint32_t flags)
+{
+	struct ipcq_reopen arg;
+	int nfd, ret;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.flags = flags | IPCQ_OPEN_CLOEXEC;
+	nfd = ipcdev__ioctl(fd, reopen_cmd, &arg);
+	if (nfd < 0)
+		return nfd;
+	/* dup3 closes the file at @fd and puts the new one there. */
+	ret = dup3(nfd, fd, O_CLOEXEC) < 0 ? -errno : 0;
+	close(nfd);
+	return ret;
+}
+
+/*
  * Gives @h a file of this process's own on the same object, at the same
  * descriptor number, and maps anew what it maps; registry lock held. On
  * failure @h still acts through the inherited file (and its mappings).
  */
 static int reown_locked(struct ipcdev__handle *h, unsigned long gen)
 {
-	struct ipcq_reopen arg;
-	int nfd, ret;
+	int ret = ipcdev__reopen_at(h->fd, h->kind->reopen_cmd,
+				    h->reopen_flags);
 
-	memset(&arg, 0, sizeof(arg));
-	arg.flags = h->reopen_flags | IPCQ_OPEN_CLOEXEC;
-	nfd = ipcdev__ioctl(h->fd, h->kind->reopen_cmd, &arg);
-	if (nfd < 0)
-		return nfd;
-	/* dup3 closes the inherited file at h->fd and puts ours there. */
-	ret = dup3(nfd, h->fd, O_CLOEXEC) < 0 ? -errno : 0;
-	close(nfd);
 	if (ret)
 		return ret;
 	/* Inherited mappings act in the parent's name (ring claims). */

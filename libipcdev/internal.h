@@ -102,6 +102,8 @@ int ipcdev__open(const struct ipcdev__kind *kind, const char *name,
 		 uint32_t reopen_flags, struct ipcdev__handle **out);
 /* The kind's open ioctl with @arg (feature, device fd): its value. */
 int ipcdev__dev_ioctl(const struct ipcdev__kind *kind, void *arg);
+/* A new file of this process at @fd, on the same object (reopen). */
+int ipcdev__reopen_at(int fd, unsigned long reopen_cmd, uint32_t flags);
 /* A new handle owning @fd; on failure the caller still owns @fd. */
 int ipcdev__adopt(const struct ipcdev__kind *kind, int fd,
 		  uint32_t reopen_flags, struct ipcdev__handle **out);

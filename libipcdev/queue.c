@@ -199,9 +199,6 @@ int ipcdev__queue_from_fd_v03(ipcdev_queue **q, int fd)
 
 	if (fd < 0 || !q)
 		return -EINVAL;
-	struct ipcq_reopen arg;
-	int nfd;
-
 	ret = ipcdev__ioctl(fd, IPCQ_IOC_QUEUE_STAT, &st);
 	if (ret)
 		return ret;
@@ -210,13 +207,8 @@ int ipcdev__queue_from_fd_v03(ipcdev_queue **q, int fd)
 	 * received, at the same number (the received file is closed): as a
 	 * fork child's, its death counts as its own (end-of-file, EPIPE).
 	 */
-	memset(&arg, 0, sizeof(arg));
-	arg.flags = (st.endpoint & all_roles) | IPCQ_OPEN_CLOEXEC;
-	nfd = ipcdev__ioctl(fd, IPCQ_IOC_QUEUE_REOPEN, &arg);
-	if (nfd < 0)
-		return nfd;
-	ret = dup3(nfd, fd, O_CLOEXEC) < 0 ? -errno : 0;
-	close(nfd);
+	ret = ipcdev__reopen_at(fd, IPCQ_IOC_QUEUE_REOPEN,
+				st.endpoint & all_roles);
 	if (ret)
 		return ret;
 	return queue_adopt(q, fd, st.endpoint & all_roles);

@@ -231,8 +231,7 @@ static int sync_from_fd(struct ipcdev__handle **out,
 			const struct ipcdev__kind *kind, int fd, int recursive)
 {
 	struct ipcq_sync_stat st;
-	struct ipcq_reopen arg;
-	int nfd, ret;
+	int ret;
 
 	if (fd < 0 || !out)
 		return -EINVAL;
@@ -242,13 +241,7 @@ static int sync_from_fd(struct ipcdev__handle **out,
 	if (st.type != kind->type ||
 	    (recursive >= 0 && !!(st.flags & IPCQ_SYNC_RECURSIVE) != recursive))
 		return -EINVAL;
-	memset(&arg, 0, sizeof(arg));
-	arg.flags = IPCQ_OPEN_CLOEXEC;
-	nfd = ipcdev__ioctl(fd, IPCQ_IOC_SYNC_REOPEN, &arg);
-	if (nfd < 0)
-		return nfd;
-	ret = dup3(nfd, fd, O_CLOEXEC) < 0 ? -errno : 0;
-	close(nfd);
+	ret = ipcdev__reopen_at(fd, IPCQ_IOC_SYNC_REOPEN, 0);
 	if (ret)
 		return ret;
 	return ipcdev__adopt(kind, fd, 0, out);
