@@ -12,24 +12,6 @@
 #include "kselftest_harness.h"
 #include "ipcq_test.h"
 
-/* The directory of this test binary, where its helpers are. */
-static int helper_path(char *path, size_t size)
-{
-	char self_path[512], *slash;
-	ssize_t n = readlink("/proc/self/exe", self_path,
-			     sizeof(self_path) - 1);
-
-	if (n <= 0)
-		return -1;
-	self_path[n] = 0;
-	slash = strrchr(self_path, '/');
-	if (!slash)
-		return -1;
-	*slash = 0;
-	snprintf(path, size, "%s/import_child", self_path);
-	return access(path, X_OK);
-}
-
 /*
  * Forks a child that exports @fd and execs import_child @kind STR
  * @action; *@notify reads the byte it writes once it holds. The pid, or
@@ -42,7 +24,8 @@ static pid_t exec_child(int fd, const char *kind, const char *action,
 	int p[2];
 	pid_t pid;
 
-	if (helper_path(path, sizeof(path)) || pipe2(p, O_CLOEXEC))
+	if (helper_path(path, sizeof(path), "import_child") ||
+	    pipe2(p, O_CLOEXEC))
 		return -1;
 	pid = fork();
 	if (pid == 0) {

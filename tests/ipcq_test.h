@@ -4,6 +4,7 @@
 #define IPCQ_TEST_H
 
 #include <errno.h>
+#include <grp.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stdbool.h>
@@ -558,6 +559,41 @@ static inline int forbid_syscall(int nr, int err)
 static inline int forbid_ioctl(void)
 {
 	return forbid_syscall(__NR_ioctl, EPERM);
+}
+
+/* Runs @check(@dev, @name) in a child as nobody: 0 when it holds. */
+static inline int as_nobody(int (*check)(int dev, const char *name), int dev,
+			    const char *name)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(100);
+		_exit(check(dev, name));
+	}
+	return pid < 0 ? -1 : child_status(pid);
+}
+
+/*
+ * @path: the program @helper in this test binary's directory (programs
+ * tests start by exec); 0 when it is there and executable.
+ */
+static inline int helper_path(char *path, size_t size, const char *helper)
+{
+	char self_path[512], *slash;
+	ssize_t n = readlink("/proc/self/exe", self_path,
+			     sizeof(self_path) - 1);
+
+	if (n <= 0)
+		return -1;
+	self_path[n] = 0;
+	slash = strrchr(self_path, '/');
+	if (!slash)
+		return -1;
+	*slash = 0;
+	snprintf(path, size, "%s/%s", self_path, helper);
+	return access(path, X_OK);
 }
 
 #endif /* IPCQ_TEST_H */

@@ -617,20 +617,6 @@ TEST_F(lis, server_killed_after_accept)
 	close(c);
 }
 
-/* Runs @check(@dev, @name) in a child as nobody: 0 when it holds. */
-static int as_nobody(int (*check)(int dev, const char *name), int dev,
-		     const char *name)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
-			_exit(100);
-		_exit(check(dev, name));
-	}
-	return pid < 0 ? -1 : child_status(pid);
-}
-
 static int others_connect_only(int dev, const char *name)
 {
 	struct ipcq_pipe_stat ps;
@@ -892,24 +878,6 @@ TEST_F(lis, library_listener_and_client)
 	EXPECT_EQ(0, ipcdev_listener_close(l));
 	ipcdev_pipe_close(s);
 	ipcdev_pipe_close(c);
-}
-
-/* The directory of this test binary, where its helpers are. */
-static int helper_path(char *path, size_t size, const char *helper)
-{
-	char self_path[512], *slash;
-	ssize_t n = readlink("/proc/self/exe", self_path,
-			     sizeof(self_path) - 1);
-
-	if (n <= 0)
-		return -1;
-	self_path[n] = 0;
-	slash = strrchr(self_path, '/');
-	if (!slash)
-		return -1;
-	*slash = 0;
-	snprintf(path, size, "%s/%s", self_path, helper);
-	return access(path, X_OK);
 }
 
 #define EXEC_CLIENTS 3

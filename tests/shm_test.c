@@ -402,20 +402,6 @@ TEST_F(shm, read_only_file_maps_read_only_for_good)
 	close(rw);
 }
 
-/* Runs @check(@dev, @name) in a child as nobody: 0 when it holds. */
-static int as_nobody(int (*check)(int dev, const char *name), int dev,
-		     const char *name)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
-			_exit(100);
-		_exit(check(dev, name));
-	}
-	return pid < 0 ? -1 : child_status(pid);
-}
-
 /* Mode 0604: others may map it read-only, nothing more. */
 static int others_read_only(int dev, const char *name)
 {
