@@ -4,8 +4,10 @@
  * fork and exec) and execs import_child, a separate program, which
  * imports it (ipcdev_import, then the kind's *_from_fd). The exec'd
  * program is a holder of its own: its death gives EOWNERDEAD for a Lock
- * or RLock it held, the units of an UNDO semaphore back, end-of-file to a
- * queue's consumer when it was the last producer. Every kind of object
+ * or RLock it held (or a region's bound lock), the units of an UNDO
+ * semaphore back, end-of-file to a queue's consumer when it was the last
+ * producer and to a pipe's other end when it held the end last. Every
+ * kind of object
  * makes the trip; bad strings and descriptors are refused.
  */
 #define _GNU_SOURCE
@@ -63,10 +65,7 @@ TEST(lock_holder_started_by_exec_dies_as_its_own)
 	pid = exec_child(ipcdev_lock_fd(l), "lock", "hold", &notify);
 	ASSERT_LT(0, pid);
 	ASSERT_TRUE(holds(notify));
-	EXPECT_EQ(-EAGAIN, ipcdev_lock_acquire(l, IPCDEV_NOWAIT));
-	kill(pid, SIGKILL);
-	EXPECT_EQ(128 + SIGKILL, child_status(pid));
-	EXPECT_EQ(-EOWNERDEAD, ipcdev_lock_acquire(l, WAIT_NS));
+	ASSERT_EQ(0, lock_taken_over_from_killed_holder(l, pid));
 	EXPECT_EQ(0, ipcdev_lock_consistent(l));
 	EXPECT_EQ(0, ipcdev_lock_release(l));
 	ipcdev_lock_close(l);
@@ -135,6 +134,47 @@ TEST(producer_started_by_exec_gives_eof_when_it_dies)
 	len = sizeof(buf);
 	EXPECT_EQ(IPCDEV_EOF, ipcdev_queue_get(cons, buf, &len, WAIT_NS));
 	ipcdev_queue_close(cons);
+}
+
+/*
+ * A pipe end handed to an exec'd program and closed by the parent: the
+ * program's death closes the end, so the other end reads what it sent,
+ * then end-of-file.
+ */
+TEST(pipe_end_started_by_exec_gives_eof_when_it_dies)
+{
+	ipcdev_pipe *mine, *theirs;
+	int notify;
+	pid_t pid;
+
+	ASSERT_EQ(0, ipcdev_pipe_create(&mine, &theirs, 1, NULL));
+	pid = exec_child(ipcdev_pipe_fd(theirs), "pipe", "hold", &notify);
+	ASSERT_LT(0, pid);
+	ipcdev_pipe_close(theirs);
+	ASSERT_TRUE(holds(notify));
+	EXPECT_EQ(0, pipe_eof_follows_holders_death(mine, pid));
+	ipcdev_pipe_close(mine);
+}
+
+/* A region's bound lock held by the exec'd program: EOWNERDEAD for us. */
+TEST(region_lock_holder_started_by_exec_dies_as_its_own)
+{
+	struct ipcq_shm_stat st;
+	ipcdev_shm *m;
+	int notify;
+	pid_t pid;
+
+	ASSERT_EQ(0, ipcdev_shm_create(&m, 64, IPCDEV_SHM_LOCK));
+	pid = exec_child(ipcdev_shm_fd(m), "shm", "hold", &notify);
+	ASSERT_LT(0, pid);
+	ASSERT_TRUE(holds(notify));
+	ASSERT_EQ(0, lock_taken_over_from_killed_holder(ipcdev_shm_lock(m),
+						       pid));
+	ASSERT_EQ(0, ipcdev_shm_stat(m, &st));
+	EXPECT_TRUE(st.state & IPCQ_SHM_STATE_INCONSISTENT);
+	EXPECT_EQ(0, ipcdev_lock_consistent(ipcdev_shm_lock(m)));
+	EXPECT_EQ(0, ipcdev_lock_release(ipcdev_shm_lock(m)));
+	ipcdev_shm_close(m);
 }
 
 /* Every kind makes the trip: imported, adopted, close-on-exec again. */

@@ -3,8 +3,11 @@
  * Sync object and listener handles for descriptors received over a UNIX
  * socket (SCM_RIGHTS): ipcdev_<type>_from_fd checks the type and gives
  * the receiver a file of its own, so its death is its own: a Lock or
- * RLock it held gives the next acquirer EOWNERDEAD and the units of an
- * UNDO semaphore come back, while the sender lives on.
+ * RLock it held (or a region's bound lock) gives the next acquirer
+ * EOWNERDEAD and the units of an UNDO semaphore come back, while the
+ * sender lives on. A pipe end holds nothing per process: the receiver
+ * shares it, and the end closes (end-of-file for the other end) when its
+ * last holder, sender or receiver, closes it or dies.
  */
 #define _GNU_SOURCE
 #include <sys/socket.h>
@@ -59,6 +62,22 @@ static pid_t receiver_that_takes(int sv[2], int (*take)(int fd))
 	return pid;
 }
 
+static int take_region_lock(int fd)
+{
+	ipcdev_shm *m;
+
+	return ipcdev_shm_from_fd(&m, fd) || !ipcdev_shm_lock(m) ||
+	       ipcdev_lock_acquire(ipcdev_shm_lock(m), IPCDEV_NOWAIT);
+}
+
+static int send_on_end(int fd)
+{
+	ipcdev_pipe *p;
+
+	return ipcdev_pipe_from_fd(&p, fd) ||
+	       ipcdev_pipe_send(p, "x", 1, IPCDEV_NOWAIT);
+}
+
 TEST(lock_passed_over_scm_rights_dies_with_its_receiver)
 {
 	ipcdev_lock *l;
@@ -73,10 +92,7 @@ TEST(lock_passed_over_scm_rights_dies_with_its_receiver)
 	ASSERT_EQ(0, send_fd(sv[0], ipcdev_lock_fd(l)));
 	ASSERT_EQ(1, read(sv[0], &c, 1));
 	/* Held by the receiver, not by our file. */
-	EXPECT_EQ(-EAGAIN, ipcdev_lock_acquire(l, IPCDEV_NOWAIT));
-	kill(pid, SIGKILL);
-	EXPECT_EQ(128 + SIGKILL, child_status(pid));
-	EXPECT_EQ(-EOWNERDEAD, ipcdev_lock_acquire(l, WAIT_NS));
+	ASSERT_EQ(0, lock_taken_over_from_killed_holder(l, pid));
 	EXPECT_EQ(0, ipcdev_lock_consistent(l));
 	EXPECT_EQ(0, ipcdev_lock_release(l));
 	EXPECT_EQ(0, ipcdev_lock_close(l));
@@ -218,6 +234,53 @@ TEST(listener_from_fd_accepts_through_the_received_fd)
 	ASSERT_EQ(0, ipcdev_client_connect(&c, name, 1, IPCDEV_NOWAIT));
 	ipcdev_pipe_close(c);
 	EXPECT_EQ(0, ipcdev_listener_close(l2));
+}
+
+TEST(region_lock_passed_over_scm_rights_dies_with_its_receiver)
+{
+	ipcdev_shm *m;
+	int sv[2];
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	pid = receiver_that_takes(sv, take_region_lock);
+	ASSERT_LE(0, pid);
+	ASSERT_EQ(0, ipcdev_shm_create(&m, 64, IPCDEV_SHM_LOCK));
+	ASSERT_EQ(0, send_fd(sv[0], ipcdev_shm_fd(m)));
+	ASSERT_EQ(1, read(sv[0], &c, 1));
+	ASSERT_EQ(0, lock_taken_over_from_killed_holder(ipcdev_shm_lock(m),
+						       pid));
+	EXPECT_EQ(0, ipcdev_lock_consistent(ipcdev_shm_lock(m)));
+	EXPECT_EQ(0, ipcdev_lock_release(ipcdev_shm_lock(m)));
+	EXPECT_EQ(0, ipcdev_shm_close(m));
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/*
+ * A pipe end sent over SCM_RIGHTS and closed by the sender: the
+ * receiver's death closes the end; the other end reads what it sent,
+ * then end-of-file, and its sends fail with EPIPE.
+ */
+TEST(pipe_end_passed_over_scm_rights_closes_with_its_last_holder)
+{
+	ipcdev_pipe *mine, *theirs;
+	int sv[2];
+	pid_t pid;
+	char c;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	pid = receiver_that_takes(sv, send_on_end);
+	ASSERT_LE(0, pid);
+	ASSERT_EQ(0, ipcdev_pipe_create(&mine, &theirs, 1, NULL));
+	ASSERT_EQ(0, send_fd(sv[0], ipcdev_pipe_fd(theirs)));
+	ASSERT_EQ(0, ipcdev_pipe_close(theirs));
+	ASSERT_EQ(1, read(sv[0], &c, 1));
+	EXPECT_EQ(0, pipe_eof_follows_holders_death(mine, pid));
+	ipcdev_pipe_close(mine);
+	close(sv[0]);
+	close(sv[1]);
 }
 
 static uint32_t producers(ipcdev_queue *q)

@@ -5,8 +5,8 @@
  * (ipcdev_import, then the kind's *_from_fd), checks the descriptor is
  * close-on-exec again, and with ACTION "check" exits 0; with "hold" it
  * takes what the kind offers (a Lock or RLock, two units of a semaphore,
- * one message put on a queue), writes a byte to NOTIFY_FD and waits to be
- * killed. Exit status: 0 fine, 2 import, 3 from_fd, 4 not close-on-exec,
+ * one message put on a queue or sent on a pipe end, a region's bound
+ * lock), writes a byte to NOTIFY_FD and waits to be killed. Exit status: 0 fine, 2 import, 3 from_fd, 4 not close-on-exec,
  * 5 the take failed, 6 bad usage.
  */
 #include <fcntl.h>
@@ -59,12 +59,18 @@ static int adopt(const char *kind, int fd, int hold)
 	if (!strcmp(kind, "pipe")) {
 		ipcdev_pipe *p;
 
-		return ipcdev_pipe_from_fd(&p, fd) ? 3 : 0;
+		if (ipcdev_pipe_from_fd(&p, fd))
+			return 3;
+		return hold && ipcdev_pipe_send(p, "x", 1, IPCDEV_NOWAIT) ? 5 : 0;
 	}
 	if (!strcmp(kind, "shm")) {
 		ipcdev_shm *m;
 
-		return ipcdev_shm_from_fd(&m, fd) ? 3 : 0;
+		if (ipcdev_shm_from_fd(&m, fd))
+			return 3;
+		return hold && (!ipcdev_shm_lock(m) ||
+				ipcdev_lock_acquire(ipcdev_shm_lock(m),
+						    IPCDEV_NOWAIT)) ? 5 : 0;
 	}
 	if (!strcmp(kind, "listener")) {
 		ipcdev_listener *l;

@@ -56,6 +56,12 @@
  * by IPCQ_TEST_TIMEOUT_SCALE (1 to 100) when set. Nothing is asserted
  * about time either way.
  */
+/* A debug kernel: lockdep's /proc/lockdep is the sign. */
+static inline int ipcq_debug_kernel(void)
+{
+	return access("/proc/lockdep", F_OK) == 0;
+}
+
 static inline unsigned int ipcq_timeout_scale(void)
 {
 	const char *env = getenv("IPCQ_TEST_TIMEOUT_SCALE");
@@ -63,7 +69,7 @@ static inline unsigned int ipcq_timeout_scale(void)
 
 	if (scale >= 1 && scale <= 100)
 		return scale;
-	return access("/proc/lockdep", F_OK) == 0 ? 4 : 1;
+	return ipcq_debug_kernel() ? 4 : 1;
 }
 
 static inline void ipcq_scale_timeouts(void)
@@ -338,6 +344,52 @@ static inline int child_status(pid_t pid)
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return -1;
+}
+
+/*
+ * @pid holds the Lock @l and lives: @l is not ours to take; @pid is
+ * killed, and our acquire succeeds with EOWNERDEAD (so we hold @l, its
+ * state to be made consistent). 0, or the number of the step that went
+ * otherwise.
+ */
+static inline int lock_taken_over_from_killed_holder(ipcdev_lock *l,
+						     pid_t pid)
+{
+	if (ipcdev_lock_acquire(l, IPCDEV_NOWAIT) != -EAGAIN)
+		return 1;
+	kill(pid, SIGKILL);
+	if (child_status(pid) != 128 + SIGKILL)
+		return 2;
+	if (ipcdev_lock_acquire(l, WAIT_NS) != -EOWNERDEAD)
+		return 3;
+	return 0;
+}
+
+/*
+ * @pid, the last holder of the end opposite @p, sent one byte and lives:
+ * @p reads it and then nothing (no end-of-file yet); @pid is killed, and
+ * @p reads end-of-file and its sends fail with EPIPE. 0, or the number of
+ * the step that went otherwise.
+ */
+static inline int pipe_eof_follows_holders_death(ipcdev_pipe *p, pid_t pid)
+{
+	char buf[8];
+	size_t len = sizeof(buf);
+
+	if (ipcdev_pipe_recv(p, buf, &len, WAIT_NS) || len != 1)
+		return 1;
+	len = sizeof(buf);
+	if (ipcdev_pipe_recv(p, buf, &len, IPCDEV_NOWAIT) != -EAGAIN)
+		return 2;
+	kill(pid, SIGKILL);
+	if (child_status(pid) != 128 + SIGKILL)
+		return 3;
+	len = sizeof(buf);
+	if (ipcdev_pipe_recv(p, buf, &len, WAIT_NS) != IPCDEV_EOF)
+		return 4;
+	if (ipcdev_pipe_send(p, "y", 1, IPCDEV_NOWAIT) != -EPIPE)
+		return 5;
+	return 0;
 }
 
 /* A page of memory shared with children. */

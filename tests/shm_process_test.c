@@ -124,7 +124,7 @@ FIXTURE_TEARDOWN(long_run)
  */
 TEST_F_TIMEOUT(long_run, counter_4_processes_under_get_lock_is_exact, 250)
 {
-	int iters = access("/proc/lockdep", F_OK) == 0 ? 10000 : 100000;
+	int iters = ipcq_debug_kernel() ? 10000 : 100000;
 
 	TH_LOG("4 processes x %d increments%s", iters,
 	       iters < 100000 ? " (lockdep kernel)" : "");
