@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -49,6 +50,7 @@ struct counters {
 static uint64_t rng;
 static int pool[POOL];
 static unsigned char *page_ro, *page_none;
+static int notify_efd = -1;	/* an eventfd for QUEUE_NOTIFY */
 static struct counters *shared;	/* one slot per process */
 
 static uint64_t rnd(void)
@@ -72,7 +74,7 @@ static const unsigned long cmds[] = {
 	IPCQ_IOC_SYNC_OPEN, IPCQ_IOC_LIST,
 	IPCQ_IOC_QUEUE_PUT, IPCQ_IOC_QUEUE_GET, IPCQ_IOC_QUEUE_STAT,
 	IPCQ_IOC_QUEUE_TASK_DONE, IPCQ_IOC_QUEUE_JOIN, IPCQ_IOC_QUEUE_SHUTDOWN,
-	IPCQ_IOC_QUEUE_REOPEN,
+	IPCQ_IOC_QUEUE_REOPEN, IPCQ_IOC_QUEUE_NOTIFY,
 	IPCQ_IOC_PIPE_SEND, IPCQ_IOC_PIPE_RECV, IPCQ_IOC_PIPE_STAT,
 	IPCQ_IOC_SEM_ACQUIRE, IPCQ_IOC_SEM_RELEASE, IPCQ_IOC_LOCK_ACQUIRE,
 	IPCQ_IOC_LOCK_RELEASE, IPCQ_IOC_LOCK_CONSISTENT, IPCQ_IOC_EVENT_SET,
@@ -267,6 +269,21 @@ static void fill_arg(unsigned long cmd, unsigned char *buf, size_t size,
 	case IPCQ_IOC_QUEUE_SHUTDOWN:
 		((struct ipcq_shutdown *)buf)->flags = (uint32_t)(rnd() % 2);
 		break;
+	case IPCQ_IOC_QUEUE_NOTIFY: {
+		/*
+		 * Signals the fuzzer ignores by default (a notification
+		 * fires at a later put, in whichever process), or bad ones.
+		 */
+		static const uint32_t signos[] = { SIGURG, SIGWINCH, SIGCHLD,
+						   0, 65, 1000 };
+		struct ipcq_queue_notify *a = (void *)buf;
+
+		a->flags = (uint32_t)(rnd() % 8);
+		a->signo = signos[rnd() % (sizeof(signos) / sizeof(signos[0]))];
+		a->value = rnd() % 2 ? 0 : rnd();
+		a->eventfd = rnd() % 2 ? notify_efd : pick_fd();
+		break;
+	}
 	case IPCQ_IOC_QUEUE_REOPEN:
 	case IPCQ_IOC_SYNC_REOPEN:
 	case IPCQ_IOC_SHM_LOCK:
@@ -605,6 +622,7 @@ static void worker(int id, uint64_t seed, uint64_t end)
 	rng = seed * 2654435761u + (uint64_t)id * 40503u + 1;
 	for (i = 0; i < POOL; i++)
 		pool[i] = -1;
+	notify_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	memset(data, 0x5a, 1 << 16);
 	/* Interrupt blocking calls now and then (no SA_RESTART). */
 	sigemptyset(&sa.sa_mask);
