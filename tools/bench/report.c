@@ -592,6 +592,13 @@ static void goal_ratio(const char *what, const char *target, double num,
 	snprintf(m, sizeof(m), "%.2fx (%.*f vs %.*f %s)", x,
 		 num < 100 ? 1 : 0, num, den < 100 ? 1 : 0, den, unit);
 	goal(what, target, m, at_least ? x >= limit : x <= limit);
+	/*
+	 * For the goal chart (tools/bench/plot): the ratio over its goal,
+	 * turned so that 1 is the goal line and above it is met.
+	 */
+	printf("csv,goal,%s,0,1,%s,%.4f,%.4f,%.4f\n", what,
+	       at_least ? "at_least" : "at_most",
+	       at_least ? x / limit : limit / x, x, limit);
 }
 
 /*
