@@ -3,6 +3,7 @@
 #ifndef IPCDEV_INTERNAL_H
 #define IPCDEV_INTERNAL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 
@@ -207,5 +208,56 @@ struct ipcdev_value {
 struct ipcdev_array {
 	struct ipcdev__typed t;
 };
+
+/*
+ * Pool (pool.c, pool_result.c). A result is also the task it completes:
+ * the dispatcher keeps it, under the pool's lock, queued or in the list
+ * of the worker it was given to, until it completes it.
+ */
+struct ipcdev_pool_result {
+	pthread_mutex_t mu;		/* the fields below up to @index */
+	pthread_cond_t cv;		/* broadcast on completion */
+	_Atomic int refs;		/* the caller's, the pool's */
+	_Atomic bool done;		/* set last, once; then fixed */
+	int status;
+	void *out;			/* malloc()ed, @out_len bytes */
+	size_t out_len;
+	int efd;			/* ipcdev_pool_result_fd(); -1: none */
+	struct ipcdev_pool_iter *it;	/* notified on completion */
+	size_t index;			/* in @it */
+	/* The dispatcher's, under the pool's lock. */
+	uint64_t id;
+	ipcdev_pool_fn fn;
+	void *in;			/* a copy of the input */
+	size_t in_len;
+	size_t chunk;			/* most tasks per message */
+	unsigned int tries;		/* workers that died running it */
+	uint64_t batch;			/* message it went in, per worker */
+	struct ipcdev_pool_result *next;
+};
+
+/* A new result for @fn on a copy of @in, refs 2 (caller, pool). */
+int ipcdev__pool_result_new(struct ipcdev_pool_result **r, ipcdev_pool_fn fn,
+			    const void *in, size_t in_len, size_t chunk);
+/* Completes @r with @status and @len bytes at @out; drops the pool's ref. */
+void ipcdev__pool_result_complete(struct ipcdev_pool_result *r, int status,
+				  const void *out, size_t len);
+/* Drops one reference. */
+void ipcdev__pool_result_put(struct ipcdev_pool_result *r);
+/* Hands @n results to the pool's queue, in order; 0 or -errno (none). */
+int ipcdev__pool_submit(ipcdev_pool *p, struct ipcdev_pool_result **r,
+			size_t n);
+/*
+ * 0 if @p may be used by this process (else -EDEADLK) for a task of
+ * @in_len input bytes (else -EMSGSIZE).
+ */
+int ipcdev__pool_usable(ipcdev_pool *p, size_t in_len);
+/* A condition variable on CLOCK_MONOTONIC. */
+void ipcdev__cond_init(pthread_cond_t *cv);
+/* Waits on @cv until @deadline: 0, or -ETIMEDOUT once it has passed. */
+int ipcdev__cond_wait_until(pthread_cond_t *cv, pthread_mutex_t *mu,
+			    uint64_t deadline);
+/* Python's default chunksize for @n tasks. */
+size_t ipcdev__pool_chunksize(ipcdev_pool *p, size_t n);
 
 #endif /* IPCDEV_INTERNAL_H */

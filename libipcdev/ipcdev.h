@@ -44,7 +44,7 @@ extern "C" {
  * it from here).
  */
 #define IPCDEV_VERSION_MAJOR	0
-#define IPCDEV_VERSION_MINOR	5
+#define IPCDEV_VERSION_MINOR	6
 #define IPCDEV_VERSION_PATCH	0
 
 /* What the running kernel module offers; filled by ipcdev_query(). */
@@ -615,6 +615,136 @@ int ipcdev_uring_prep_cancel(struct io_uring_sqe *sqe, int fd,
 int ipcdev_uring_result(const struct io_uring_cqe *cqe,
 			const struct ipcdev_uring_op *op, size_t *len,
 			unsigned int *prio);
+
+/*
+ * Pool (since 0.6): Python's multiprocessing.Pool, a pool of worker
+ * processes forked from the caller that run C functions on byte inputs.
+ * Each worker talks to the pool through an ipcq pipe of its own; the
+ * pool's dispatcher (a thread of the creating process) hands tasks out,
+ * at most two batches ahead per worker, and sees a worker's death at
+ * once as end-of-file on that pipe (poll, no waitpid loop). The one task
+ * the dead worker was running completes with -ECHILD (no libipcdev call
+ * returns -ECHILD, so a task that passes a library error on is never
+ * taken for one whose worker died), or runs again when attr.retries
+ * allows; tasks it had been given but had not started run elsewhere as
+ * if nothing happened; a new worker replaces it. Workers die with the
+ * dispatcher thread (PR_SET_PDEATHSIG) and leave when the pool's pipe
+ * reports end-of-file: a pool whose creator dies leaves no worker behind.
+ * The pool is used by the process that created it; from any other
+ * process (a worker, a child) every pool call fails with -EDEADLK.
+ */
+typedef struct ipcdev_pool ipcdev_pool;
+typedef struct ipcdev_pool_result ipcdev_pool_result;
+typedef struct ipcdev_pool_iter ipcdev_pool_iter;
+
+/*
+ * A task: runs in a worker on @in_len bytes at @in, writes its result
+ * at @out, whose room *@out_len gives on entry (the pool's result
+ * bound), and sets *@out_len to its size (larger than the room: the task
+ * fails with -EMSGSIZE). Returns a value >= 0 (success: the
+ * value is the result's status) or a negative errno (failure: the result
+ * carries it, no bytes). @ctx is the pool's attr.ctx.
+ */
+typedef int (*ipcdev_pool_fn)(const void *in, size_t in_len, void *out,
+			      size_t *out_len, void *ctx);
+
+/* Default bound on one task's result, bytes. */
+#define IPCDEV_POOL_RESULT_DEFAULT	(64U * 1024)
+
+/* Creation attributes; zeroes mean "the default". */
+struct ipcdev_pool_attr {
+	/* Runs once in each worker before its first task; < 0: it exits. */
+	int (*initializer)(void *ctx);
+	void *ctx;			/* for the initializer and each task */
+	uint64_t maxtasksperchild;	/* a worker's tasks; 0: no limit */
+	uint64_t max_result;		/* 0: IPCDEV_POOL_RESULT_DEFAULT */
+	unsigned int retries;		/* runs again after a worker died */
+	unsigned int flags;		/* must be 0 */
+};
+
+/* What ipcdev_pool_stat() reports; counts since the pool was created. */
+struct ipcdev_pool_stat {
+	uint32_t processes;	/* workers the pool keeps */
+	uint32_t alive;		/* workers running now */
+	uint64_t queued;	/* tasks submitted, not yet given to a worker */
+	uint64_t running;	/* given to a worker, not yet completed */
+	uint64_t done;		/* completed with a status >= 0 */
+	uint64_t failed;	/* completed with an error (any) */
+	uint64_t died;		/* tasks completed with -ECHILD or retried */
+	uint64_t retried;	/* tasks run again after their worker died */
+	uint64_t respawns;	/* workers started to replace one gone */
+};
+
+/* One input (and output) of map, imap and imap_unordered. */
+struct ipcdev_pool_item {
+	const void *in;		/* the task's input */
+	size_t in_len;
+	void *out;		/* map: where the result goes */
+	size_t out_len;		/* map: in, out's size; out, the result's */
+	int status;		/* map: the task's status or -errno */
+};
+
+/* Pool(processes): @processes 0 is the number of CPUs; attr may be NULL. */
+int ipcdev_pool_create(ipcdev_pool **p, unsigned int processes,
+		       const struct ipcdev_pool_attr *attr);
+/* apply(): runs fn(in) and waits for its result: its status or -errno. */
+int ipcdev_pool_apply(ipcdev_pool *p, ipcdev_pool_fn fn, const void *in,
+		      size_t in_len, void *out, size_t *out_len,
+		      int64_t timeout_ns);
+/* apply_async(): *r, a result handle, to ipcdev_pool_result_free(). */
+int ipcdev_pool_apply_async(ipcdev_pool *p, ipcdev_pool_fn fn,
+			    const void *in, size_t in_len,
+			    ipcdev_pool_result **r);
+/*
+ * map(): fn over @n items (@chunksize tasks per message; 0: as Python
+ * chooses), in order; returns how many items failed (their status < 0),
+ * or -errno.
+ */
+int ipcdev_pool_map(ipcdev_pool *p, ipcdev_pool_fn fn,
+		    struct ipcdev_pool_item *items, size_t n, size_t chunksize,
+		    int64_t timeout_ns);
+/* imap() and imap_unordered(): an iterator over the results. */
+int ipcdev_pool_imap(ipcdev_pool_iter **it, ipcdev_pool *p, ipcdev_pool_fn fn,
+		     const struct ipcdev_pool_item *items, size_t n,
+		     size_t chunksize);
+int ipcdev_pool_imap_unordered(ipcdev_pool_iter **it, ipcdev_pool *p,
+			       ipcdev_pool_fn fn,
+			       const struct ipcdev_pool_item *items, size_t n,
+			       size_t chunksize);
+/*
+ * The next result (in input order, or as they complete): 0 with its
+ * item's index and status, IPCDEV_EOF when every result has been given,
+ * or -errno (-ETIMEDOUT; -EMSGSIZE: *out_len too small, set to the size).
+ */
+int ipcdev_pool_iter_next(ipcdev_pool_iter *it, size_t *index, int *status,
+			  void *out, size_t *out_len, int64_t timeout_ns);
+int ipcdev_pool_iter_free(ipcdev_pool_iter *it);
+/* close(): no more tasks (-ESHUTDOWN); the workers leave when idle. */
+int ipcdev_pool_close(ipcdev_pool *p);
+/* terminate(): kills the workers; tasks not done fail with -ECANCELED. */
+int ipcdev_pool_terminate(ipcdev_pool *p);
+/* join(): after close or terminate, waits for every worker to be gone. */
+int ipcdev_pool_join(ipcdev_pool *p, int64_t timeout_ns);
+int ipcdev_pool_stat(ipcdev_pool *p, struct ipcdev_pool_stat *st);
+/* Terminates and joins the pool if need be, and frees it. */
+int ipcdev_pool_free(ipcdev_pool *p);
+
+/*
+ * AsyncResult: get() waits for the result and returns its status (the
+ * task's value >= 0, or its error), copying its bytes to @out (*out_len:
+ * in, the room; out, the size; -EMSGSIZE if too small); -ETIMEDOUT when
+ * not complete in time (ipcdev_pool_result_ready() tells it from a task
+ * that failed with -ETIMEDOUT).
+ */
+int ipcdev_pool_result_get(ipcdev_pool_result *r, void *out, size_t *out_len,
+			   int64_t timeout_ns);
+int ipcdev_pool_result_wait(ipcdev_pool_result *r, int64_t timeout_ns);
+int ipcdev_pool_result_ready(ipcdev_pool_result *r);	/* 1 or 0 */
+/* 1 or 0 once complete; -EAGAIN before. */
+int ipcdev_pool_result_successful(ipcdev_pool_result *r);
+/* A descriptor that polls readable once complete; the handle owns it. */
+int ipcdev_pool_result_fd(ipcdev_pool_result *r);
+int ipcdev_pool_result_free(ipcdev_pool_result *r);
 
 #ifdef __cplusplus
 }

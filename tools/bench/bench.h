@@ -4,7 +4,8 @@
  * medians and the round-trip, streaming and one-operation harnesses
  * (measure.c), syscall counting (syscount.c), the io_uring cells
  * (uring.c), the semaphore cells (sem.c), the shared memory lock cells
- * (shm.c), fork() with live handles (fork.c), the report (report.c),
+ * (shm.c), fork() with live handles (fork.c), Pool (pool.c), the report
+ * (report.c),
  * and the run that interleaves them
  * (ipcq-bench.c).
  */
@@ -34,6 +35,7 @@ extern int reps;
 extern int quick;		/* -q */
 extern int only_uring;		/* -u */
 extern int only_shm;		/* -m */
+extern int only_pool;		/* -p */
 
 /* Mechanisms (mechanisms.c). */
 struct spsc;
@@ -180,10 +182,23 @@ extern const int fork_handles[NFORK];
 extern double fork_us[NFORK][MAX_REPS];
 void fork_rep(int r);
 
+/*
+ * Pool (pool.c): tasks/s through libipcdev's Pool and a hand-written
+ * pipe(2) pool, 4 workers, an empty task on 8 bytes and on 64 KiB.
+ */
+enum { POOL_IPCQ, POOL_PIPE, NPOOL };
+#define NPOOLSZ 2
+extern const char *const pool_names[NPOOL];
+extern const size_t pool_sizes[NPOOLSZ];
+extern double pool_tps[NPOOL][NPOOLSZ][MAX_REPS];
+extern uint64_t pool_errors;	/* results off */
+void pool_rep(int r);
+
 /* The report (report.c). */
 void header(void);
 void report(void);		/* every table, then the goals */
 void report_uring(void);	/* the io_uring table alone (-u) */
 void report_shm(void);		/* the shared memory table alone (-m) */
+void report_pool(void);		/* the Pool table alone (-p) */
 
 #endif /* IPCQ_BENCH_H */

@@ -33,12 +33,14 @@
  * number.
  *
  * The parts are in bench.h's order: mechanisms.c, measure.c, syscount.c,
- * uring.c, sem.c, shm.c, fork.c, report.c; this file runs the cells, interleaved.
+ * uring.c, sem.c, shm.c, fork.c, pool.c, report.c; this file runs the cells,
+ * interleaved.
  *
- * Usage: ipcq-bench [-r REPS] [-q] [-u] [-m]
+ * Usage: ipcq-bench [-r REPS] [-q] [-u] [-m] [-p]
  *   -q: fewer iterations, for a smoke run
  *   -u: only the io_uring cells (they run their own baselines)
  *   -m: only the shared memory cells
+ *   -p: only the Pool cells
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -51,6 +53,7 @@ int reps = 5;
 int quick;
 int only_uring;
 int only_shm;
+int only_pool;
 
 double lat[NMECH][NSIZE][MAX_REPS][NLAT];
 double tput[NMECH][3][MAX_REPS];
@@ -67,7 +70,7 @@ int main(int argc, char **argv)
 	struct semset ss;
 	unsigned int mi;
 
-	while ((opt = getopt(argc, argv, "r:qum")) != -1) {
+	while ((opt = getopt(argc, argv, "r:qump")) != -1) {
 		if (opt == 'r')
 			reps = atoi(optarg);
 		else if (opt == 'q')
@@ -76,6 +79,8 @@ int main(int argc, char **argv)
 			only_uring = 1;
 		else if (opt == 'm')
 			only_shm = 1;
+		else if (opt == 'p')
+			only_pool = 1;
 	}
 	if (reps < 1 || reps > MAX_REPS)
 		reps = 5;
@@ -102,6 +107,12 @@ int main(int argc, char **argv)
 	for (r = 0; r < reps; r++) {
 		if (only_shm) {
 			shm_rep(shm, r);
+			fprintf(stderr, "# repetition %d/%d done\n", r + 1,
+				reps);
+			continue;
+		}
+		if (only_pool) {
+			pool_rep(r);
 			fprintf(stderr, "# repetition %d/%d done\n", r + 1,
 				reps);
 			continue;
@@ -158,6 +169,7 @@ int main(int argc, char **argv)
 		}
 		shm_rep(shm, r);
 		fork_rep(r);
+		pool_rep(r);
 		fprintf(stderr, "# repetition %d/%d done\n", r + 1, reps);
 	}
 	shm_teardown(shm);
@@ -166,6 +178,12 @@ int main(int argc, char **argv)
 		printf("\nshared memory counter errors: %llu\n",
 		       (unsigned long long)shm_errors);
 		return shm_errors ? 1 : 0;
+	}
+	if (only_pool) {
+		report_pool();
+		printf("\npool result errors: %llu\n",
+		       (unsigned long long)pool_errors);
+		return pool_errors ? 1 : 0;
 	}
 	count_syscalls(quick ? 500 : 20000);
 	if (only_uring) {
@@ -179,6 +197,7 @@ int main(int argc, char **argv)
 	printf("\nstream check errors: %llu\n", (unsigned long long)stream_errors);
 	printf("shared memory counter errors: %llu\n",
 	       (unsigned long long)shm_errors);
-	return stream_errors || shm_errors ? 1 : 0;
+	printf("pool result errors: %llu\n", (unsigned long long)pool_errors);
+	return stream_errors || shm_errors || pool_errors ? 1 : 0;
 }
 

@@ -557,6 +557,40 @@ static const struct table fork_table = {
 	  { "x/none", 9, 2 } },
 };
 
+/* Pool: tasks/s and us per task, empty and 64 KiB; x/ipcq on tasks/s. */
+static int pool_row(int k, struct cell *c, char *tail, size_t n)
+{
+	double m, lo, hi, base, b_lo, b_hi;
+	int s, col = 1;
+
+	snprintf(c[0].text, sizeof(c[0].text), "%s", pool_names[k]);
+	for (s = 0; s < NPOOLSZ; s++) {
+		stats(pool_tps[k][s], reps, &m, &lo, &hi);
+		stats(pool_tps[POOL_IPCQ][s], reps, &base, &b_lo, &b_hi);
+		range_cell(&c[col++], 0, m, lo, hi);
+		c[col++].num = m > 0 ? 1e6 / m : -1;
+		c[col++].num = base > 0 ? m / base : -1;
+		printf("csv,pool_tps,%s,%zu,%.1f,%.1f,%.1f\n", pool_names[k],
+		       pool_sizes[s], m, lo, hi);
+	}
+	return col;
+}
+
+static const struct table pool_table = {
+	"## Pool: tasks/s through 4 workers, one task per message (map, chunksize 1)",
+	"# the task returns its input's first word (checked); empty: 8-byte input; 64 KiB: a 64 KiB input\n"
+	"# ipcq Pool.map: libipcdev's Pool (dispatcher thread, a pipe per worker, death handled)\n"
+	"# pipe(2) pool: hand-written, a pipe(2) per worker written round-robin by a thread, one\n"
+	"#   result pipe; no load balancing, no death handling\n"
+	"# us/task: wall time per task with 4 workers (the per-task overhead for the empty task)\n"
+	"# Python's multiprocessing.Pool: not measured (the VM image has no Python)\n",
+	NULL, NPOOL, pool_row,
+	{ { "pool", -16, -1 }, { "empty tasks/s (min-max)", 24, -1 },
+	  { "us/task", 8, 1 }, { "x/ipcq", 7, 2 },
+	  { "64 KiB tasks/s (min-max)", 24, -1 }, { "us/task", 8, 1 },
+	  { "x/ipcq", 7, 2 } },
+};
+
 static const struct table uring_table = {
 	"## io_uring: batched asynchronous put/get vs the blocking API, 64 B queue messages (checked)",
 	NULL, uring_notes, NUR, uring_row,
@@ -703,6 +737,7 @@ void report(void)
 	print_table(&sem_table);
 	print_table(&shm_table);
 	print_table(&fork_table);
+	print_table(&pool_table);
 	print_table(&uring_table);
 	print_goals();
 }
@@ -717,4 +752,9 @@ void report_shm(void)
 	print_table(&shm_table);
 	printf("\n");
 	print_shm_goal();
+}
+
+void report_pool(void)
+{
+	print_table(&pool_table);
 }
