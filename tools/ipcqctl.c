@@ -540,10 +540,13 @@ static int get_one(ipcdev_queue *q, void *buf, size_t *len, int peek,
 						timeout_ns) :
 			      ipcdev_queue_get_prio(q, buf, len, &prio,
 						    timeout_ns);
+	/* --msg-type alone: that type (--match eq). */
 	return ipcdev_queue_get_typed(q, buf, len, NULL,
 				      so->msg_type < 0 ? 0 :
 				      (uint64_t)so->msg_type,
-				      so->match | (peek ? IPCDEV_PEEK : 0) |
+				      (so->msg_type >= 0 && !so->match ?
+				       IPCDEV_TYPE_EQ : so->match) |
+				      (peek ? IPCDEV_PEEK : 0) |
 				      (so->truncate >= 0 ? IPCDEV_TRUNCATE : 0),
 				      timeout_ns);
 }

@@ -33,7 +33,7 @@
  * number.
  *
  * The parts are in bench.h's order: mechanisms.c, measure.c, syscount.c,
- * uring.c, sem.c, shm.c, fork.c, report.c; this file runs the cells, interleaved.
+ * uring.c, sem.c, shm.c, fork.c, typed.c, report.c; this file runs the cells, interleaved.
  *
  * Usage: ipcq-bench [-r REPS] [-q] [-u] [-m]
  *   -q: fewer iterations, for a smoke run
@@ -51,6 +51,7 @@ int reps = 5;
 int quick;
 int only_uring;
 int only_shm;
+int only_typed;
 
 double lat[NMECH][NSIZE][MAX_REPS][NLAT];
 double tput[NMECH][3][MAX_REPS];
@@ -67,7 +68,7 @@ int main(int argc, char **argv)
 	struct semset ss;
 	unsigned int mi;
 
-	while ((opt = getopt(argc, argv, "r:qum")) != -1) {
+	while ((opt = getopt(argc, argv, "r:qumy")) != -1) {
 		if (opt == 'r')
 			reps = atoi(optarg);
 		else if (opt == 'q')
@@ -76,6 +77,8 @@ int main(int argc, char **argv)
 			only_uring = 1;
 		else if (opt == 'm')
 			only_shm = 1;
+		else if (opt == 'y')
+			only_typed = 1;
 	}
 	if (reps < 1 || reps > MAX_REPS)
 		reps = 5;
@@ -100,6 +103,12 @@ int main(int argc, char **argv)
 	if (!shm)
 		printf("# shared memory: setup failed; its rows are n/a\n");
 	for (r = 0; r < reps; r++) {
+		if (only_typed) {
+			typed_rep(r);
+			fprintf(stderr, "# repetition %d/%d done\n", r + 1,
+				reps);
+			continue;
+		}
 		if (only_shm) {
 			shm_rep(shm, r);
 			fprintf(stderr, "# repetition %d/%d done\n", r + 1,
@@ -158,9 +167,14 @@ int main(int argc, char **argv)
 		}
 		shm_rep(shm, r);
 		fork_rep(r);
+		typed_rep(r);
 		fprintf(stderr, "# repetition %d/%d done\n", r + 1, reps);
 	}
 	shm_teardown(shm);
+	if (only_typed) {
+		report_typed();
+		return 0;
+	}
 	if (only_shm) {
 		report_shm();
 		printf("\nshared memory counter errors: %llu\n",
