@@ -145,6 +145,18 @@ void ipcq_queue_wake_putters(struct ipcq_queue *q, bool all)
 		wake_up_poll(&q->put_wq, EPOLLOUT | EPOLLWRNORM);
 }
 
+/*
+ * A message came: one getter may take it, or, once gets have waited for
+ * a type (selective: never cleared), every one looks for its own.
+ */
+void ipcq_queue_wake_getters(struct ipcq_queue *q)
+{
+	if (READ_ONCE(q->selective))
+		wake_up_all(&q->get_wq);
+	else
+		wake_up_poll(&q->get_wq, EPOLLIN | EPOLLRDNORM);
+}
+
 /* Whether @len more bytes would take the queue past its byte limit. */
 bool ipcq_queue_over_bytes(struct ipcq_queue *q, u64 len)
 {
@@ -500,7 +512,7 @@ long ipcq_queue_ring_wake(struct ipcq_queue *q,
 	all = q->bytes_waiters;
 	spin_unlock(&q->lock);
 	if (arg.flags & IPCQ_WAKE_GETTERS)
-		wake_up_poll(&q->get_wq, EPOLLIN | EPOLLRDNORM);
+		ipcq_queue_wake_getters(q);
 	if (arg.flags & IPCQ_WAKE_PUTTERS)
 		ipcq_queue_wake_putters(q, all);
 	return 0;

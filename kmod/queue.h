@@ -48,7 +48,9 @@ struct ipcq_queue {
 	struct rb_root_cached types;	/* struct ipcq_mtype, by type */
 	struct ipcq_mtype type0;	/* untyped messages' */
 	u32 bytes_waiters;		/* puts waiting for the byte limit */
-	bool selective;			/* a get waited with a type to match */
+	bool selective;			/* a get waited with a type to match;
+					 * never cleared (READ_ONCE outside)
+					 */
 	u64 next_seq, front_seq;
 	u64 nr_msgs;			/* kept messages */
 	u64 nr_bytes;
@@ -127,6 +129,7 @@ struct ipcq_qmsg *ipcq_qmsg_new(size_t len);
 bool ipcq_queue_full(struct ipcq_queue *q);
 bool ipcq_queue_over_bytes(struct ipcq_queue *q, u64 len);
 void ipcq_queue_wake_putters(struct ipcq_queue *q, bool all);
+void ipcq_queue_wake_getters(struct ipcq_queue *q);
 enum ipcq_next ipcq_queue_next(struct ipcq_queue *q, struct ipcq_qmsg **mp,
 			       u64 *posp, u32 *lenp);
 enum ipcq_next ipcq_queue_next_in(struct ipcq_queue *q, struct ipcq_qmsg *m,

@@ -56,7 +56,6 @@ struct ipcq_put {
 	struct ipcq_mtype *spare;	/* typed: its type's node, if new */
 	struct ipcq_notify_reg *notify;	/* fired by this put */
 	bool wake_getters;
-	bool wake_all;			/* selective getters may wait */
 	bool bytes_waiting;		/* counted in q->bytes_waiters */
 };
 
@@ -95,7 +94,6 @@ static bool ipcq_queue_put_ready(void *ctx, long *ret)
 		return true;
 
 	p->wake_getters = q->ring || q->nr_msgs == 0 || q->selective;
-	p->wake_all = q->selective;
 	/* mq_notify: empty to non-empty with no getter blocked. */
 	if (q->notify && !q->nr_msgs && !q->getters)
 		p->notify = ipcq_queue_notify_take(q);
@@ -181,10 +179,8 @@ long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 	kvfree(p.m);
 	ipcq_mtype_free(p.spare);
 	ipcq_queue_notify_fire(p.notify);
-	if (p.wake_all)
-		wake_up_all(&q->get_wq);
-	else if (p.wake_getters)
-		wake_up_poll(&q->get_wq, EPOLLIN | EPOLLRDNORM);
+	if (p.wake_getters)
+		ipcq_queue_wake_getters(q);
 	if (wake_putter)
 		wake_up_poll(&q->put_wq, EPOLLOUT | EPOLLWRNORM);
 	return ret;
@@ -291,7 +287,7 @@ static long ipcq_queue_get_kept(struct ipcq_get *g, struct ipcq_qmsg *m)
 static bool ipcq_queue_get_select_wait(struct ipcq_get *g)
 {
 	if (!(g->arg->flags & IPCQ_MSG_NONBLOCK))
-		g->q->selective = true;
+		WRITE_ONCE(g->q->selective, true);
 	return false;
 }
 
@@ -375,7 +371,7 @@ static void ipcq_queue_get_undo(struct ipcq_get *g)
 	spin_unlock(&q->lock);
 	ipcq_qmsg_put(g->m);
 	if (wake_getter)
-		wake_up_poll(&q->get_wq, EPOLLIN | EPOLLRDNORM);
+		ipcq_queue_wake_getters(q);
 }
 
 /* Get to userspace; the caller has checked that it may. As put for @call. */
@@ -407,6 +403,17 @@ long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 			return -ENOMEM;
 	}
 	ipcq_queue_waiter(&w, q, false, &arg, call);
+	/*
+	 * A get that selects by type waits for what others may not want:
+	 * woken by every wake-up (not one of a line), and its io_uring
+	 * commands park unordered (a park site's order would hold a
+	 * command back behind its task's earlier one that wants another
+	 * type).
+	 */
+	if (g.sel.match) {
+		w.exclusive = false;
+		w.site = NULL;
+	}
 
 	spin_lock(&q->lock);
 	if (q->ring) {
@@ -426,7 +433,7 @@ long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 	if (g.wake_putters && !g.claimed)
 		ipcq_queue_wake_putters(q, g.wake_all_putters);
 	if (wake_getter)
-		wake_up_poll(&q->get_wq, EPOLLIN | EPOLLRDNORM);
+		ipcq_queue_wake_getters(q);
 	if (ret && ret != -EMSGSIZE && !g.claimed && !g.m)
 		return ret;
 

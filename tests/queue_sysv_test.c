@@ -494,6 +494,45 @@ TEST(ring_queue_types_and_truncation)
 	ipcdev_queue_close(q);
 }
 
+/*
+ * A put through the ring wakes the getters of a queue on which a get
+ * waits for a type: the plain getter that waited second takes it, though
+ * the selective one (first in line) does not want it.
+ */
+TEST(ring_put_wakes_a_plain_getter_behind_a_selective_one)
+{
+	ipcdev_queue *q;
+	uint64_t len;
+	pid_t sel, plain;
+	char buf[8];
+	int fd;
+
+	ASSERT_EQ(0, ipcdev_queue_create_ring(&q, 16, 32));
+	fd = ipcdev_queue_fd(q);
+	sel = fork();
+	ASSERT_LE(0, sel);
+	if (sel == 0) {
+		len = sizeof(buf);
+		_exit(tget(fd, buf, &len, 5, IPCQ_MSG_TYPE_EQ,
+			   now_ns() + WAIT_NS, NULL) ? 1 : 0);
+	}
+	ASSERT_TRUE(wait_for(task_sleeping(sel), WAIT_MS));
+	plain = fork();
+	ASSERT_LE(0, plain);
+	if (plain == 0) {
+		len = sizeof(buf);
+		_exit(tget(fd, buf, &len, 0, 0, now_ns() + WAIT_NS, NULL) ||
+		      buf[0] != 'r' ? 1 : 0);
+	}
+	ASSERT_TRUE(wait_for(task_sleeping(plain), WAIT_MS));
+	/* Through the ring: nothing is kept, no put waits. */
+	ASSERT_EQ(0, ipcdev_queue_put(q, "r", 1, IPCDEV_NOWAIT));
+	EXPECT_EQ(0, child_status(plain));
+	ASSERT_EQ(0, tput(fd, "5", 1, 5, 0, 0, 0));
+	EXPECT_EQ(0, child_status(sel));
+	ipcdev_queue_close(q);
+}
+
 /* Byte limit: a put past it waits, and a get that frees bytes wakes it. */
 TEST_F(t, byte_limit_put_waits_and_get_wakes_it)
 {

@@ -265,7 +265,9 @@ struct ipcq_unlink {
  * ring queue, typed messages (type != 0) travel through the kernel, never
  * the ring, and ring messages have type 0. A queue on which a get has
  * waited with a type to match wakes every blocked getter on each put from
- * then on (each looks for its own type). PEEK, NONBLOCK, deadlines and
+ * then on (each looks for its own type); gets by type parked as io_uring
+ * commands complete as their messages come, not in the order they were
+ * parked. PEEK, NONBLOCK, deadlines and
  * TRUNCATE apply as to any get; when nothing it selects is queued, a
  * selective get fails with ESHUTDOWN on a shut down queue and returns
  * IPCQ_GET_EOF once the last producer is gone (nothing it selects can
@@ -1067,7 +1069,8 @@ struct ipcq_ring_wake {
  * Where the ioctl would sleep, the command is parked on the object's wait
  * list instead and completes when the ioctl would return: no thread waits
  * for it. Commands one thread parked on one object are tried in the order
- * they were parked (other threads' commands are not held up). The argument
+ * they were parked (other threads' commands are not held up), but for
+ * gets that select by type, each of which waits for its own. The argument
  * and the buffer it names must stay valid until the command's completion: a
  * get writes the message and @len when it completes. The deadline in the
  * argument ends the wait as for the ioctl (ETIMEDOUT). A parked command
