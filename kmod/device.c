@@ -31,7 +31,6 @@ unsigned long ipcq_max_shm_bytes_per_user = 256UL << 20;
 
 /* Ranges, 1 at least: a message fits one kvmalloc(). */
 #define IPCQ_MSG_SIZE_MAX	BIT_ULL(30)
-#define IPCQ_BYTES_MAX		BIT_ULL(40)	/* of queues, of regions */
 #define IPCQ_OBJECTS_MAX	BIT_ULL(20)
 
 static int ipcq_param_parse(const char *val, u64 min, u64 max, u64 *v)
@@ -98,7 +97,7 @@ static u64 ipcq_features(u32 api_version)
 	       IPCQ_FEATURE_SYNC | IPCQ_FEATURE_LIST | IPCQ_FEATURE_RING |
 	       IPCQ_FEATURE_SEM_SHARED | IPCQ_FEATURE_SHM |
 	       IPCQ_FEATURE_QUEUE_POSIX |
-	       IPCQ_FEATURE_LISTENER |
+	       IPCQ_FEATURE_LISTENER | IPCQ_FEATURE_QUEUE_SYSV |
 	       (ipcq_uring_offered() ? IPCQ_FEATURE_URING : 0);
 }
 
@@ -165,6 +164,8 @@ static long ipcq_dev_ioctl(struct file *file, unsigned int cmd,
 		return ipcq_listener_open(argp);
 	case IPCQ_IOC_CONNECT:
 		return ipcq_listener_connect(argp);
+	case IPCQ_IOC_SET:
+		return ipcq_ioctl_set(argp);
 	default:
 		return -ENOTTY;
 	}
@@ -220,6 +221,7 @@ static int __init ipcq_init(void)
 	BUILD_BUG_ON(sizeof(struct ipcq_connect) != 56);
 	BUILD_BUG_ON(sizeof(struct ipcq_accept) != 32);
 	BUILD_BUG_ON(sizeof(struct ipcq_listener_stat) != 56);
+	BUILD_BUG_ON(sizeof(struct ipcq_set) != 72);
 
 	ret = misc_register(&ipcq_misc);
 	if (!ret)

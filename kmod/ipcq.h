@@ -9,7 +9,9 @@
  * an object shares with its users: status and data regions), queue.c (the
  * message queue core: put, get, join, shutdown), queue_file.c (queue
  * endpoint files: open, reopen, poll, stat, fdinfo), queue_notify.c
- * (mq_notify registrations: IPCQ_IOC_QUEUE_NOTIFY), ring.c (a ring
+ * (mq_notify registrations: IPCQ_IOC_QUEUE_NOTIFY), queue_type.c (typed
+ * messages: the index by type, selective get), set.c (IPCQ_IOC_SET:
+ * changing a named object after creation), ring.c (a ring
  * queue's shared ring: the kernel's side of the slot protocol and the
  * attachment files), pipe.c (two-ended connections over queues), sync.c
  * (the sync object base, Event, Barrier), sem.c (Semaphore, plain and
@@ -78,6 +80,9 @@ extern unsigned int ipcq_max_msg_size;
 extern unsigned long ipcq_max_queue_bytes;
 extern unsigned int ipcq_max_objects_per_user;
 extern unsigned long ipcq_max_shm_bytes_per_user;
+
+/* Most bytes of a queue or of regions a parameter or a queue may allow. */
+#define IPCQ_BYTES_MAX		BIT_ULL(40)
 
 struct ipcq_ns;
 struct ipcq_user;
@@ -243,6 +248,7 @@ typedef struct ipcq_object *(*ipcq_create_fn)(void *arg);
 struct ipcq_object *ipcq_registry_open(u32 type, const struct ipcq_name *name,
 				       u32 flags, ipcq_create_fn create,
 				       void *arg, bool *created);
+struct ipcq_object *ipcq_registry_find(u32 type, const struct ipcq_name *name);
 struct ipcq_object *ipcq_object_open(u32 type, u64 uname, u32 name_len,
 				     u32 flags, ipcq_create_fn create,
 				     void *arg, bool *created);
@@ -322,6 +328,9 @@ long ipcq_listener_connect(struct ipcq_connect __user *uarg);
 
 /* sync.c */
 long ipcq_sync_open(struct ipcq_sync_open __user *uarg);
+
+/* set.c */
+long ipcq_ioctl_set(struct ipcq_set __user *uarg);
 
 /* shm.c */
 long ipcq_shm_open(struct ipcq_shm_open __user *uarg);

@@ -7,7 +7,8 @@
  *
  * Messages the kernel keeps are in an rbtree ordered by (priority
  * descending, arrival ascending), so the leftmost node is the next one to
- * deliver.
+ * deliver; each is also in the index of its type (queue_type.c), for
+ * gets that select by type.
  *
  * No user memory is touched under the lock: a put copies the message in
  * before taking it; a get detaches the message (or claims its ring slot),
@@ -23,7 +24,11 @@
  * waited for still holds passes the wake-up on, so none is lost. Endpoint
  * loss and shutdown wake everyone. Wake-ups happen after the lock is
  * dropped. io_uring commands wait at the same places, counted as putters
- * and getters.
+ * and getters. Two waits are not about the next message or slot, and are
+ * woken wholesale: puts waiting for the byte limit (counted in
+ * bytes_waiters; every get that frees bytes then wakes every putter), and,
+ * once a get has waited for a type (selective), getters (every put then
+ * wakes every getter).
  *
  * A ring queue (IPCQ_OPEN_RING) also has a ring its users map (ring.c):
  * priority-0 messages that fit a slot travel there without system calls.
@@ -127,6 +132,31 @@ bool ipcq_queue_full(struct ipcq_queue *q)
 	return c.msgs + c.writing + c.reading + q->nr_msgs >= q->capacity;
 }
 
+/*
+ * Room was made: one putter may use it, or, while puts wait for the byte
+ * limit (@all), every one looks (a smaller message may fit where the
+ * first waiter's does not).
+ */
+void ipcq_queue_wake_putters(struct ipcq_queue *q, bool all)
+{
+	if (all)
+		wake_up_all(&q->put_wq);
+	else
+		wake_up_poll(&q->put_wq, EPOLLOUT | EPOLLWRNORM);
+}
+
+/*
+ * A message came: one getter may take it, or, once gets have waited for
+ * a type (selective: never cleared), every one looks for its own.
+ */
+void ipcq_queue_wake_getters(struct ipcq_queue *q)
+{
+	if (READ_ONCE(q->selective))
+		wake_up_all(&q->get_wq);
+	else
+		wake_up_poll(&q->get_wq, EPOLLIN | EPOLLRDNORM);
+}
+
 /* Whether @len more bytes would take the queue past its byte limit. */
 bool ipcq_queue_over_bytes(struct ipcq_queue *q, u64 len)
 {
@@ -145,15 +175,21 @@ static bool ipcq_qmsg_after_ring(struct ipcq_queue *q, struct ipcq_qmsg *m)
 	return q->ring && !m->prio && m->seq >= IPCQ_SEQ_BASE;
 }
 
-enum ipcq_next ipcq_queue_next(struct ipcq_queue *q, struct ipcq_qmsg **mp,
-			       u64 *posp, u32 *lenp)
+/*
+ * Between the kept message @m (NULL: none) and, if @ring, the ring's next
+ * one: the kept messages a selective get may take have @m at their head,
+ * and it may take ring messages only if it takes type 0 (queue_type.c).
+ */
+enum ipcq_next ipcq_queue_next_in(struct ipcq_queue *q, struct ipcq_qmsg *m,
+				  bool ring, struct ipcq_qmsg **mp, u64 *posp,
+				  u32 *lenp)
 {
-	struct ipcq_qmsg *m = ipcq_queue_head(q);
 	bool before;
 	int ret;
 
+	lockdep_assert_held(&q->lock);
 	*mp = m;
-	if (!q->ring || (m && !ipcq_qmsg_after_ring(q, m)))
+	if (!q->ring || !ring || (m && !ipcq_qmsg_after_ring(q, m)))
 		return m ? IPCQ_NEXT_KEPT : IPCQ_NEXT_NONE;
 	ret = ipcq_ring_next(q->ring, posp, lenp);
 	if (ret == -EBADMSG)
@@ -164,6 +200,12 @@ enum ipcq_next ipcq_queue_next(struct ipcq_queue *q, struct ipcq_qmsg **mp,
 	if (ret == -EINPROGRESS && before)
 		return m ? IPCQ_NEXT_HELD : IPCQ_NEXT_NONE;
 	return m ? IPCQ_NEXT_KEPT : IPCQ_NEXT_NONE;
+}
+
+enum ipcq_next ipcq_queue_next(struct ipcq_queue *q, struct ipcq_qmsg **mp,
+			       u64 *posp, u32 *lenp)
+{
+	return ipcq_queue_next_in(q, ipcq_queue_head(q), true, mp, posp, lenp);
 }
 
 /* A get would not wait: a message (or a corrupt one) is there. */
@@ -265,8 +307,13 @@ void ipcq_queue_publish(struct ipcq_queue *q)
 	smp_mb();
 }
 
-/* Inserts @m by its (prio, seq) key: new messages and returning ones. */
-void ipcq_queue_link(struct ipcq_queue *q, struct ipcq_qmsg *m)
+/*
+ * Inserts @m by its (prio, seq) key: new messages and returning ones; and
+ * in the index of its type, whose node comes from *@spare if it is new
+ * (queue_type.c).
+ */
+void ipcq_queue_link(struct ipcq_queue *q, struct ipcq_qmsg *m,
+		     struct ipcq_mtype **spare)
 {
 	struct rb_node **link = &q->msgs.rb_root.rb_node, *parent = NULL;
 	bool leftmost = true;
@@ -277,8 +324,7 @@ void ipcq_queue_link(struct ipcq_queue *q, struct ipcq_qmsg *m)
 
 		parent = *link;
 		/* Higher priority first, then lower seq (arrival order). */
-		if (m->prio > cur->prio ||
-		    (m->prio == cur->prio && m->seq < cur->seq)) {
+		if (ipcq_qmsg_before(m, cur)) {
 			link = &parent->rb_left;
 		} else {
 			link = &parent->rb_right;
@@ -287,16 +333,20 @@ void ipcq_queue_link(struct ipcq_queue *q, struct ipcq_qmsg *m)
 	}
 	rb_link_node(&m->node, parent, link);
 	rb_insert_color_cached(&m->node, &q->msgs, leftmost);
+	ipcq_queue_type_link(q, m, spare);
 	q->nr_msgs++;
 	q->nr_bytes += m->len;
 }
 
-void ipcq_queue_unlink(struct ipcq_queue *q, struct ipcq_qmsg *m)
+/* Takes @m out; returns its type's node if it is no longer indexed. */
+struct ipcq_mtype *ipcq_queue_unlink(struct ipcq_queue *q,
+				     struct ipcq_qmsg *m)
 {
 	lockdep_assert_held(&q->lock);
 	rb_erase_cached(&m->node, &q->msgs);
 	q->nr_msgs--;
 	q->nr_bytes -= m->len;
+	return ipcq_queue_type_unlink(q, m);
 }
 
 /* IPCQ_IOC_QUEUE_JOIN waits until no task is left unfinished. */
@@ -370,7 +420,7 @@ long ipcq_queue_shutdown(struct ipcq_queue *q,
 {
 	struct ipcq_qmsg *m, *tmp;
 	struct ipcq_shutdown arg;
-	struct rb_root dropped = RB_ROOT;
+	struct rb_root dropped = RB_ROOT, types = RB_ROOT;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
@@ -384,6 +434,7 @@ long ipcq_queue_shutdown(struct ipcq_queue *q,
 		q->drained = true;
 		dropped = q->msgs.rb_root;
 		q->msgs = RB_ROOT_CACHED;
+		ipcq_queue_types_drop(q, &types);
 		q->nr_msgs = 0;
 		q->nr_bytes = 0;
 	}
@@ -394,6 +445,7 @@ long ipcq_queue_shutdown(struct ipcq_queue *q,
 
 	rbtree_postorder_for_each_entry_safe(m, tmp, &dropped, node)
 		ipcq_qmsg_put(m);
+	ipcq_queue_types_free(&types);
 	wake_up_all(&q->put_wq);
 	wake_up_all(&q->get_wq);
 	wake_up_all(&q->join_wq);
@@ -443,6 +495,7 @@ long ipcq_queue_ring_wake(struct ipcq_queue *q,
 {
 	const u32 known = IPCQ_WAKE_GETTERS | IPCQ_WAKE_PUTTERS;
 	struct ipcq_ring_wake arg;
+	bool all;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
@@ -456,11 +509,12 @@ long ipcq_queue_ring_wake(struct ipcq_queue *q,
 	 */
 	spin_lock(&q->lock);
 	ipcq_queue_publish(q);
+	all = q->bytes_waiters;
 	spin_unlock(&q->lock);
 	if (arg.flags & IPCQ_WAKE_GETTERS)
-		wake_up_poll(&q->get_wq, EPOLLIN | EPOLLRDNORM);
+		ipcq_queue_wake_getters(q);
 	if (arg.flags & IPCQ_WAKE_PUTTERS)
-		wake_up_poll(&q->put_wq, EPOLLOUT | EPOLLWRNORM);
+		ipcq_queue_wake_putters(q, all);
 	return 0;
 }
 
@@ -566,8 +620,13 @@ struct ipcq_object *ipcq_queue_object(struct ipcq_queue *q)
 static void ipcq_queue_free(struct ipcq_object *obj)
 {
 	struct ipcq_queue *q = container_of(obj, struct ipcq_queue, obj);
+	struct rb_root types = RB_ROOT;
 	struct ipcq_qmsg *m, *tmp;
 
+	spin_lock(&q->lock);
+	ipcq_queue_types_drop(q, &types);
+	spin_unlock(&q->lock);
+	ipcq_queue_types_free(&types);
 	rbtree_postorder_for_each_entry_safe(m, tmp, &q->msgs.rb_root, node)
 		ipcq_qmsg_put(m);
 	ipcq_notify_reg_free(q->notify);
@@ -629,6 +688,7 @@ struct ipcq_queue *ipcq_queue_create_obj(const struct ipcq_queue_attr *attr)
 	q->max_bytes = READ_ONCE(ipcq_max_queue_bytes);
 	spin_lock_init(&q->lock);
 	q->msgs = RB_ROOT_CACHED;
+	ipcq_queue_types_init(q);
 	q->next_seq = IPCQ_SEQ_BASE;
 	q->front_seq = IPCQ_SEQ_BASE - 1;
 	init_waitqueue_head(&q->put_wq);

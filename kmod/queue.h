@@ -17,19 +17,40 @@
 struct ipcq_ring;
 struct ipcq_notify_reg;
 
+/*
+ * The kept messages of one type (queue_type.c): a node of the queue's
+ * type index while it holds any. Type 0's is part of the queue.
+ */
+struct ipcq_mtype {
+	struct rb_node node;		/* in ipcq_queue.types, by type */
+	u64 type;
+	struct rb_root_cached msgs;	/* by (priority desc, arrival) */
+};
+
 struct ipcq_queue {
 	struct ipcq_object obj;
 
-	/* Constant after creation. */
+	/*
+	 * Limits: changed only by IPCQ_IOC_SET (under the lock, with
+	 * WRITE_ONCE); read under the lock, or with READ_ONCE.
+	 */
 	u64 capacity;			/* 0: no count limit */
 	u64 max_msg_size;
 	u64 max_bytes;
+
+	/* Constant after creation. */
 	struct ipcq_ring *ring;		/* NULL: no ring */
 	u64 ring_max_bytes;		/* what the ring can hold at most */
 	bool nohup;			/* IPCQ_OPEN_NOHUP: no EOF, no EPIPE */
 
 	spinlock_t lock;		/* guards every field below */
 	struct rb_root_cached msgs;	/* kept messages */
+	struct rb_root_cached types;	/* struct ipcq_mtype, by type */
+	struct ipcq_mtype type0;	/* untyped messages' */
+	u32 bytes_waiters;		/* puts waiting for the byte limit */
+	bool selective;			/* a get waited with a type to match;
+					 * never cleared (READ_ONCE outside)
+					 */
 	u64 next_seq, front_seq;
 	u64 nr_msgs;			/* kept messages */
 	u64 nr_bytes;
@@ -59,6 +80,9 @@ struct ipcq_queue {
 
 struct ipcq_qmsg {
 	struct rb_node node;
+	struct rb_node tnode;		/* in its type's tree */
+	struct ipcq_mtype *mt;		/* its type's, while kept */
+	u64 type;
 	refcount_t ref;			/* the queue's, plus one per peeker */
 	u64 seq;			/* arrival order, kept on reinsertion */
 	u64 ring_mark;			/* ring queue, priority 0: the claim
@@ -87,18 +111,56 @@ enum ipcq_next {
 	IPCQ_NEXT_CORRUPT,	/* a corrupt ring message was dropped */
 };
 
+/* The order of delivery: higher priority first, then arrival. */
+static inline bool ipcq_qmsg_before(const struct ipcq_qmsg *a,
+				    const struct ipcq_qmsg *b)
+{
+	return a->prio > b->prio || (a->prio == b->prio && a->seq < b->seq);
+}
+
+/* What a get selects (IPCQ_MSG_TYPE_*): @match 0 for any message. */
+struct ipcq_select {
+	u32 match;
+	u64 type;
+};
+
 void ipcq_qmsg_put(struct ipcq_qmsg *m);
 struct ipcq_qmsg *ipcq_qmsg_new(size_t len);
 bool ipcq_queue_full(struct ipcq_queue *q);
 bool ipcq_queue_over_bytes(struct ipcq_queue *q, u64 len);
+void ipcq_queue_wake_putters(struct ipcq_queue *q, bool all);
+void ipcq_queue_wake_getters(struct ipcq_queue *q);
 enum ipcq_next ipcq_queue_next(struct ipcq_queue *q, struct ipcq_qmsg **mp,
 			       u64 *posp, u32 *lenp);
+enum ipcq_next ipcq_queue_next_in(struct ipcq_queue *q, struct ipcq_qmsg *m,
+				  bool ring, struct ipcq_qmsg **mp, u64 *posp,
+				  u32 *lenp);
 bool ipcq_queue_has_msg(struct ipcq_queue *q);
 bool ipcq_queue_eof(struct ipcq_queue *q);
 bool ipcq_queue_broken(struct ipcq_queue *q);
 void ipcq_queue_publish(struct ipcq_queue *q);
-void ipcq_queue_link(struct ipcq_queue *q, struct ipcq_qmsg *m);
-void ipcq_queue_unlink(struct ipcq_queue *q, struct ipcq_qmsg *m);
+void ipcq_queue_link(struct ipcq_queue *q, struct ipcq_qmsg *m,
+		     struct ipcq_mtype **spare);
+struct ipcq_mtype *ipcq_queue_unlink(struct ipcq_queue *q,
+				     struct ipcq_qmsg *m);
+
+/* queue_type.c: the index of kept messages by type */
+void ipcq_queue_types_init(struct ipcq_queue *q);
+struct ipcq_mtype *ipcq_mtype_new(u64 type, gfp_t gfp);
+void ipcq_mtype_free(struct ipcq_mtype *mt);
+void ipcq_queue_type_link(struct ipcq_queue *q, struct ipcq_qmsg *m,
+			  struct ipcq_mtype **spare);
+struct ipcq_mtype *ipcq_queue_type_unlink(struct ipcq_queue *q,
+					  struct ipcq_qmsg *m);
+void ipcq_queue_types_drop(struct ipcq_queue *q, struct rb_root *dropped);
+void ipcq_queue_types_free(struct rb_root *dropped);
+enum ipcq_next ipcq_queue_next_select(struct ipcq_queue *q,
+				      const struct ipcq_select *sel,
+				      struct ipcq_qmsg **mp, u64 *posp,
+				      u32 *lenp);
+long ipcq_queue_set_limits(struct ipcq_queue *q, u64 capacity,
+			   u64 max_msg_size, u64 max_bytes);
+struct ipcq_queue *ipcq_queue_of(struct ipcq_object *obj);
 
 /* queue.c: the queue object */
 struct ipcq_queue *ipcq_queue_create_obj(const struct ipcq_queue_attr *attr);

@@ -17,6 +17,8 @@
  * allocation; a slot the kernel claimed is its own during the copy-out,
  * and is freed under the lock, so a putter waiting for room sees it.
  */
+#include <linux/bitops.h>
+#include <linux/minmax.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -25,9 +27,11 @@
 
 #include "queue.h"
 
+#define IPCQ_MSG_MATCH	(IPCQ_MSG_TYPE_EQ | IPCQ_MSG_TYPE_LE | IPCQ_MSG_TYPE_NE)
+
 static bool ipcq_msg_args_valid(const struct ipcq_msg *arg, u32 flags)
 {
-	return !(arg->flags & ~flags) && !arg->reserved[0] && !arg->reserved[1];
+	return !(arg->flags & ~flags) && !arg->reserved;
 }
 
 static void ipcq_queue_waiter(struct ipcq_waiter *w, struct ipcq_queue *q,
@@ -49,9 +53,21 @@ static void ipcq_queue_waiter(struct ipcq_waiter *w, struct ipcq_queue *q,
 struct ipcq_put {
 	struct ipcq_queue *q;
 	struct ipcq_qmsg *m;		/* NULL once the queue keeps it */
+	struct ipcq_mtype *spare;	/* typed: its type's node, if new */
 	struct ipcq_notify_reg *notify;	/* fired by this put */
 	bool wake_getters;
+	bool bytes_waiting;		/* counted in q->bytes_waiters */
 };
+
+/* Waits for the byte limit: counted, so gets wake every putter. */
+static bool ipcq_queue_put_bytes_wait(struct ipcq_put *p)
+{
+	if (!p->bytes_waiting) {
+		p->bytes_waiting = true;
+		p->q->bytes_waiters++;
+	}
+	return false;
+}
 
 static bool ipcq_queue_put_ready(void *ctx, long *ret)
 {
@@ -65,20 +81,25 @@ static bool ipcq_queue_put_ready(void *ctx, long *ret)
 		*ret = -ESHUTDOWN;
 	else if (ipcq_queue_broken(q))
 		*ret = -EPIPE;
-	else if (ipcq_queue_over_bytes(q, m->len))
+	/* Limits may have changed while it waited (IPCQ_IOC_SET). */
+	else if (m->len > q->max_msg_size)
+		*ret = -EMSGSIZE;
+	else if (m->len > q->max_bytes)
 		*ret = -ENOBUFS;
+	else if (ipcq_queue_over_bytes(q, m->len))
+		return ipcq_queue_put_bytes_wait(p);
 	else if (ipcq_queue_full(q))
 		return false;
 	if (*ret)
 		return true;
 
-	p->wake_getters = q->ring || q->nr_msgs == 0;
+	p->wake_getters = q->ring || q->nr_msgs == 0 || q->selective;
 	/* mq_notify: empty to non-empty with no getter blocked. */
 	if (q->notify && !q->nr_msgs && !q->getters)
 		p->notify = ipcq_queue_notify_take(q);
 	m->seq = q->next_seq++;
 	/* Into the ring when that keeps FIFO order, else kept. */
-	if (!q->ring || q->nr_msgs || m->prio ||
+	if (!q->ring || q->nr_msgs || m->prio || m->type ||
 	    !ipcq_ring_push(q->ring, m->data, m->len)) {
 		/*
 		 * After every claim made so far. Users see the route set on
@@ -91,7 +112,7 @@ static bool ipcq_queue_put_ready(void *ctx, long *ret)
 
 			m->ring_mark = ipcq_ring_frontier(q->ring, &full);
 		}
-		ipcq_queue_link(q, m);
+		ipcq_queue_link(q, m, &p->spare);
 		p->m = NULL;
 	}
 	return true;
@@ -116,16 +137,26 @@ long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 	    arg.priority > IPCQ_PRIO_MAX)
 		return -EINVAL;
 	arg.flags |= xflags;
-	if (arg.len > q->max_msg_size)
+	if (arg.len > READ_ONCE(q->max_msg_size))
 		return -EMSGSIZE;
+	/* A new type needs a node in the index: brought along. */
+	if (arg.type) {
+		p.spare = ipcq_mtype_new(arg.type, 0);
+		if (!p.spare)
+			return -ENOMEM;
+	}
 	p.m = ipcq_qmsg_new(arg.len);
-	if (!p.m)
+	if (!p.m) {
+		ipcq_mtype_free(p.spare);
 		return -ENOMEM;
+	}
 	if (copy_from_user(p.m->data, u64_to_user_ptr(arg.buf), arg.len)) {
+		ipcq_mtype_free(p.spare);
 		kvfree(p.m);
 		return -EFAULT;
 	}
 	p.m->prio = arg.priority;
+	p.m->type = arg.type;
 	ipcq_queue_waiter(&w, q, true, &arg, call);
 
 	spin_lock(&q->lock);
@@ -135,6 +166,8 @@ long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 		ipcq_queue_publish(q);
 	}
 	ret = ipcq_wait(&w, ipcq_queue_put_ready, &p);
+	if (p.bytes_waiting)
+		q->bytes_waiters--;
 	if (q->ring) {
 		q->ring_putters--;
 		ipcq_queue_publish(q);
@@ -144,9 +177,10 @@ long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 	spin_unlock(&q->lock);
 
 	kvfree(p.m);
+	ipcq_mtype_free(p.spare);
 	ipcq_queue_notify_fire(p.notify);
 	if (p.wake_getters)
-		wake_up_poll(&q->get_wq, EPOLLIN | EPOLLRDNORM);
+		ipcq_queue_wake_getters(q);
 	if (wake_putter)
 		wake_up_poll(&q->put_wq, EPOLLOUT | EPOLLWRNORM);
 	return ret;
@@ -155,14 +189,18 @@ long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 /* A get in progress: what it found, and how to finish or undo it. */
 struct ipcq_get {
 	struct ipcq_queue *q;
-	struct ipcq_msg *arg;		/* len and priority: the answer */
+	struct ipcq_msg *arg;		/* len, priority, type: the answer */
+	struct ipcq_select sel;
 	u64 buflen;
+	bool truncate;			/* IPCQ_MSG_TRUNCATE */
 	struct ipcq_qmsg *bounce;	/* peek of a ring message: its copy */
 	struct ipcq_qmsg *m;		/* kept message taken or peeked */
 	u64 pos;			/* ring slot claimed, if claimed */
 	bool claimed;
 	bool held;			/* @m is referenced for a peek */
 	bool wake_putters;
+	bool wake_all_putters;		/* bytes freed while puts wait */
+	struct ipcq_mtype *spare;	/* @m's type's node, if emptied */
 	unsigned int lost;		/* ring messages users took first */
 };
 
@@ -185,14 +223,15 @@ static long ipcq_queue_get_ring(struct ipcq_get *g, u64 pos, u32 len)
 
 	g->arg->len = len;
 	g->arg->priority = 0;
-	if (len > g->buflen)
+	g->arg->type = 0;
+	if (len > g->buflen && !g->truncate)
 		return -EMSGSIZE;
 	if (g->bounce) {
 		ret = ipcq_ring_peek(q->ring, pos, g->bounce->data);
 		if (ret < 0)
 			return ret;
 		/* A scribbler may have grown it since it was measured. */
-		if (ret > g->buflen)
+		if (ret > g->buflen && !g->truncate)
 			return -EBADMSG;
 		g->bounce->len = ret;
 		g->m = g->bounce;
@@ -202,13 +241,14 @@ static long ipcq_queue_get_ring(struct ipcq_get *g, u64 pos, u32 len)
 		ret = ipcq_ring_claim(q->ring, pos);
 		if (ret < 0)
 			return ret;
-		if (ret > g->buflen) {
+		if (ret > g->buflen && !g->truncate) {
 			ipcq_ring_done(q->ring, pos, true);
 			return -EBADMSG;
 		}
 		g->pos = pos;
 		g->claimed = true;
 		g->wake_putters = true;
+		g->wake_all_putters = q->bytes_waiters;
 		q->taken++;
 	}
 	g->arg->len = ret;
@@ -222,19 +262,33 @@ static long ipcq_queue_get_kept(struct ipcq_get *g, struct ipcq_qmsg *m)
 
 	g->arg->len = m->len;
 	g->arg->priority = m->prio;
+	g->arg->type = m->type;
 	/* Too small: it stays queued (another getter may take it at once). */
-	if (m->len > g->buflen)
+	if (m->len > g->buflen && !g->truncate)
 		return -EMSGSIZE;
 	if (g->arg->flags & IPCQ_MSG_PEEK) {
 		refcount_inc(&m->ref);
 		g->held = true;
 	} else {
-		g->wake_putters = q->ring || ipcq_queue_full(q);
-		ipcq_queue_unlink(q, m);
+		g->wake_all_putters = q->bytes_waiters;
+		g->wake_putters = q->ring || ipcq_queue_full(q) ||
+				  g->wake_all_putters;
+		g->spare = ipcq_queue_unlink(q, m);
 		q->taken++;
 	}
 	g->m = m;
 	return 0;
+}
+
+/*
+ * A selective get waits: from now on every put wakes every getter, as
+ * the next message may not be the one a woken getter wants.
+ */
+static bool ipcq_queue_get_select_wait(struct ipcq_get *g)
+{
+	if (!(g->arg->flags & IPCQ_MSG_NONBLOCK))
+		WRITE_ONCE(g->q->selective, true);
+	return false;
 }
 
 static bool ipcq_queue_get_ready(void *ctx, long *ret)
@@ -250,7 +304,7 @@ static bool ipcq_queue_get_ready(void *ctx, long *ret)
 	for (;;) {
 		if (q->ring && q->drained)
 			ipcq_ring_drop(q->ring);	/* puts that raced it */
-		next = ipcq_queue_next(q, &m, &pos, &len);
+		next = ipcq_queue_next_select(q, &g->sel, &m, &pos, &len);
 		if (next != IPCQ_NEXT_RING)
 			break;
 		*ret = ipcq_queue_get_ring(g, pos, len);
@@ -272,10 +326,13 @@ static bool ipcq_queue_get_ready(void *ctx, long *ret)
 	default:
 		break;
 	}
+	/* Nothing it selects is there, nor will come after these. */
 	if (q->shutdown)
 		*ret = -ESHUTDOWN;
 	else if (ipcq_queue_eof(q))
 		*ret = IPCQ_GET_EOF;
+	else if (g->sel.match)
+		return ipcq_queue_get_select_wait(g);
 	else
 		return false;
 	return true;
@@ -293,6 +350,12 @@ static void ipcq_queue_get_undo(struct ipcq_get *g)
 	struct ipcq_queue *q = g->q;
 	bool wake_getter;
 
+	/*
+	 * Its type's node may be gone since (others took the rest): a new
+	 * one, small, allocated with the lock dropped.
+	 */
+	if (g->m && g->m->type && !g->spare)
+		g->spare = ipcq_mtype_new(g->m->type, __GFP_NOFAIL);
 	spin_lock(&q->lock);
 	q->taken--;
 	wake_getter = !q->drained;
@@ -301,14 +364,14 @@ static void ipcq_queue_get_undo(struct ipcq_get *g)
 	} else if (!q->drained) {
 		if (q->ring)
 			g->m->seq = q->front_seq--;
-		ipcq_queue_link(q, g->m);
+		ipcq_queue_link(q, g->m, &g->spare);
 		g->m = NULL;
 	}
 	ipcq_queue_publish(q);
 	spin_unlock(&q->lock);
 	ipcq_qmsg_put(g->m);
 	if (wake_getter)
-		wake_up_poll(&q->get_wq, EPOLLIN | EPOLLRDNORM);
+		ipcq_queue_wake_getters(q);
 }
 
 /* Get to userspace; the caller has checked that it may. As put for @call. */
@@ -318,13 +381,19 @@ long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 	struct ipcq_msg arg;
 	struct ipcq_get g = { .q = q, .arg = &arg };
 	struct ipcq_waiter w;
-	bool wake_getter;
+	bool wake_getter, wake_all;
 	long ret;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
-	if (!ipcq_msg_args_valid(&arg, IPCQ_MSG_NONBLOCK | IPCQ_MSG_PEEK))
+	if (!ipcq_msg_args_valid(&arg, IPCQ_MSG_NONBLOCK | IPCQ_MSG_PEEK |
+				 IPCQ_MSG_MATCH | IPCQ_MSG_TRUNCATE))
 		return -EINVAL;
+	g.sel.match = arg.flags & IPCQ_MSG_MATCH;
+	g.sel.type = arg.type;
+	if (hweight32(g.sel.match) > 1 || (!g.sel.match && arg.type))
+		return -EINVAL;
+	g.truncate = arg.flags & IPCQ_MSG_TRUNCATE;
 	arg.flags |= xflags;
 	g.buflen = arg.len;
 	/* A peek copies a ring message under the lock: room for it. */
@@ -334,6 +403,17 @@ long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 			return -ENOMEM;
 	}
 	ipcq_queue_waiter(&w, q, false, &arg, call);
+	/*
+	 * A get that selects by type waits for what others may not want:
+	 * woken by every wake-up (not one of a line), and its io_uring
+	 * commands park unordered (a park site's order would hold a
+	 * command back behind its task's earlier one that wants another
+	 * type).
+	 */
+	if (g.sel.match) {
+		w.exclusive = false;
+		w.site = NULL;
+	}
 
 	spin_lock(&q->lock);
 	if (q->ring) {
@@ -351,20 +431,23 @@ long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 	kvfree(g.bounce);
 	/* A kept message leaving a full queue makes room now. */
 	if (g.wake_putters && !g.claimed)
-		wake_up_poll(&q->put_wq, EPOLLOUT | EPOLLWRNORM);
+		ipcq_queue_wake_putters(q, g.wake_all_putters);
 	if (wake_getter)
-		wake_up_poll(&q->get_wq, EPOLLIN | EPOLLRDNORM);
+		ipcq_queue_wake_getters(q);
 	if (ret && ret != -EMSGSIZE && !g.claimed && !g.m)
 		return ret;
 
 	if (copy_to_user(&uarg->len, &arg.len, sizeof(arg.len)) ||
-	    copy_to_user(&uarg->priority, &arg.priority, sizeof(arg.priority)))
+	    copy_to_user(&uarg->priority, &arg.priority,
+			 sizeof(arg.priority)) ||
+	    copy_to_user(&uarg->type, &arg.type, sizeof(arg.type)))
 		ret = -EFAULT;
 	else if (g.claimed)
 		ret = ipcq_ring_copy_out(q->ring, g.pos,
-					 u64_to_user_ptr(arg.buf), arg.len);
+					 u64_to_user_ptr(arg.buf),
+					 min(arg.len, g.buflen));
 	else if (g.m && copy_to_user(u64_to_user_ptr(arg.buf), g.m->data,
-				     g.m->len))
+				     min_t(u64, g.m->len, g.buflen)))
 		ret = -EFAULT;
 
 	/* What was done to the message decides what to undo, not ret. */
@@ -374,10 +457,12 @@ long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 		/* Freed under the lock: a putter waiting for room sees it. */
 		spin_lock(&q->lock);
 		ipcq_ring_done(q->ring, g.pos, true);
+		wake_all = q->bytes_waiters;
 		spin_unlock(&q->lock);
-		wake_up_poll(&q->put_wq, EPOLLOUT | EPOLLWRNORM);
+		ipcq_queue_wake_putters(q, wake_all);
 	} else if (g.claimed || g.m) {
 		ipcq_queue_get_undo(&g);
 	}
+	ipcq_mtype_free(g.spare);
 	return ret;
 }

@@ -294,6 +294,23 @@ void ipcq_registry_forget(struct ipcq_object *obj)
 	mutex_unlock(&ipcq_registry_lock);
 }
 
+/* A new reference to the object named @name in the caller's namespace. */
+struct ipcq_object *ipcq_registry_find(u32 type, const struct ipcq_name *name)
+{
+	struct ipc_namespace *ipc_ns = current->nsproxy->ipc_ns;
+	struct ipcq_object *obj = NULL;
+	struct ipcq_ns *ns;
+
+	mutex_lock(&ipcq_registry_lock);
+	ns = ipcq_ns_find(ipc_ns);
+	if (ns)
+		obj = ipcq_name_find(ns, type, name);
+	if (obj)
+		ipcq_object_get(obj);
+	mutex_unlock(&ipcq_registry_lock);
+	return obj ?: ERR_PTR(-ENOENT);
+}
+
 int ipcq_registry_unlink(u32 type, const struct ipcq_name *name)
 {
 	struct ipc_namespace *ipc_ns = current->nsproxy->ipc_ns;

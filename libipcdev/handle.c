@@ -243,23 +243,70 @@ int ipcdev__close(struct ipcdev__handle *h)
 	return ret;
 }
 
-int ipcdev__unlink(const char *name, uint32_t type)
+/*
+ * For a device ioctl on the object named @name: its length in *@len and
+ * the device fd, or -errno.
+ */
+static int named_call(const char *name, uint32_t *len)
 {
-	struct ipcq_unlink arg;
-	size_t len;
-	int dev;
+	size_t n;
 
 	if (!name)
 		return -EINVAL;
-	len = strlen(name);
-	if (len > IPCQ_NAME_MAX)
+	n = strlen(name);
+	if (n > IPCQ_NAME_MAX)
 		return -ENAMETOOLONG;
-	dev = ipcdev_device_fd();
+	*len = (uint32_t)n;
+	return ipcdev_device_fd();
+}
+
+int ipcdev_set(const char *name, unsigned int type,
+	       const struct ipcdev_set_attr *attr)
+{
+	struct ipcq_set arg;
+	uint32_t len;
+	int dev, ret;
+
+	if (!attr)
+		return -EINVAL;
+	ret = ipcdev__require(IPCQ_FEATURE_QUEUE_SYSV);
+	if (ret)
+		return ret;
+	dev = named_call(name, &len);
 	if (dev < 0)
 		return dev;
 	memset(&arg, 0, sizeof(arg));
 	arg.name = (uintptr_t)name;
-	arg.name_len = (uint32_t)len;
+	arg.name_len = len;
+	arg.type = type;
+	arg.flags = attr->flags;
+	/* Fields the flags do not name go as zero, as the kernel wants. */
+	if (attr->flags & IPCDEV_SET_MODE)
+		arg.mode = attr->mode;
+	if (attr->flags & IPCDEV_SET_UID)
+		arg.uid = attr->uid;
+	if (attr->flags & IPCDEV_SET_GID)
+		arg.gid = attr->gid;
+	if (attr->flags & IPCDEV_SET_LIMITS) {
+		arg.capacity = attr->capacity;
+		arg.max_msg_size = attr->max_msg_size;
+		arg.max_bytes = attr->max_bytes;
+	}
+	return ipcdev__ioctl(dev, IPCQ_IOC_SET, &arg);
+}
+
+int ipcdev__unlink(const char *name, uint32_t type)
+{
+	struct ipcq_unlink arg;
+	uint32_t len;
+	int dev;
+
+	dev = named_call(name, &len);
+	if (dev < 0)
+		return dev;
+	memset(&arg, 0, sizeof(arg));
+	arg.name = (uintptr_t)name;
+	arg.name_len = len;
 	arg.type = type;
 	return ipcdev__ioctl(dev, IPCQ_IOC_UNLINK, &arg);
 }

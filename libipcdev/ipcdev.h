@@ -201,6 +201,58 @@ int ipcdev_queue_task_done(ipcdev_queue *q);
 int ipcdev_queue_join(ipcdev_queue *q, int64_t timeout_ns);
 
 /*
+ * Typed messages (kernel feature IPCQ_FEATURE_QUEUE_SYSV; -EOPNOTSUPP
+ * without it), as SysV msgsnd and msgrcv: a message carries a 64-bit type
+ * (0: untyped, what every other put sends) apart from its priority. A
+ * typed get takes the first message, in the queue's order (priority, then
+ * arrival), among those its flags select by @match: IPCDEV_TYPE_EQ (type
+ * == match), IPCDEV_TYPE_LE (the lowest type <= match: SysV's negative
+ * msgtyp), IPCDEV_TYPE_NE (type != match: MSG_EXCEPT), or none of them
+ * (any type; @match must be 0). IPCDEV_TRUNCATE (MSG_NOERROR): a message
+ * longer than the buffer is taken cut to it (*len: its full size);
+ * IPCDEV_PEEK leaves it queued. *type (may be NULL): the message's type.
+ * Both go through the kernel, also on a ring queue (since 0.6).
+ */
+#define IPCDEV_TYPE_EQ		IPCQ_MSG_TYPE_EQ
+#define IPCDEV_TYPE_LE		IPCQ_MSG_TYPE_LE
+#define IPCDEV_TYPE_NE		IPCQ_MSG_TYPE_NE
+#define IPCDEV_TRUNCATE		IPCQ_MSG_TRUNCATE
+#define IPCDEV_PEEK		IPCQ_MSG_PEEK
+
+int ipcdev_queue_put_typed(ipcdev_queue *q, const void *buf, size_t len,
+			   uint64_t type, unsigned int prio,
+			   int64_t timeout_ns);
+int ipcdev_queue_get_typed(ipcdev_queue *q, void *buf, size_t *len,
+			   uint64_t *type, uint64_t match, unsigned int flags,
+			   int64_t timeout_ns);
+
+/*
+ * SysV IPC_SET (kernel feature IPCQ_FEATURE_QUEUE_SYSV): changes the named
+ * object @name of @type (IPCQ_TYPE_*) of this IPC namespace: what
+ * @attr->flags names, all or nothing. The owner, the creator or a caller
+ * with CAP_SYS_ADMIN may; a queue's byte limit above max_queue_bytes also
+ * takes CAP_SYS_RESOURCE. Limits (queues without a ring only): blocked
+ * puts look again. See ipcq(4), IPCQ_IOC_SET.
+ */
+#define IPCDEV_SET_UID		IPCQ_SET_UID
+#define IPCDEV_SET_GID		IPCQ_SET_GID
+#define IPCDEV_SET_MODE		IPCQ_SET_MODE
+#define IPCDEV_SET_LIMITS	IPCQ_SET_LIMITS
+
+struct ipcdev_set_attr {
+	unsigned int flags;	/* IPCDEV_SET_* */
+	mode_t mode;		/* permission bits (0777) */
+	uid_t uid;		/* owner */
+	gid_t gid;		/* group */
+	uint64_t capacity;	/* most messages; 0: no count limit */
+	uint64_t max_msg_size;	/* largest message, >= 1 */
+	uint64_t max_bytes;	/* most payload bytes, >= 1 */
+};
+
+int ipcdev_set(const char *name, unsigned int type,
+	       const struct ipcdev_set_attr *attr);
+
+/*
  * Pipes: Python's Pipe(duplex). Each end is a connection; an end is
  * closed when its last descriptor is, in whichever process.
  */

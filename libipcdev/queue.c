@@ -401,3 +401,60 @@ int ipcdev_queue_join(ipcdev_queue *q, int64_t timeout_ns)
 	arg.deadline = ipcdev__deadline(timeout_ns);
 	return queue_call(q, IPCQ_IOC_QUEUE_JOIN, &arg, true);
 }
+
+/*
+ * A typed put's or get's argument in *@msg, and the fd to send it through
+ * (typed messages travel through the kernel, never the ring), or -errno.
+ */
+static int queue_typed_msg(ipcdev_queue *q, struct ipcq_msg *msg,
+			   const void *buf, size_t len)
+{
+	int ret = ipcdev__require(IPCQ_FEATURE_QUEUE_SYSV);
+
+	if (ret)
+		return ret;
+	memset(msg, 0, sizeof(*msg));
+	msg->buf = (uintptr_t)buf;
+	msg->len = len;
+	return ipcdev__fd(IPCDEV__H(q));
+}
+
+int ipcdev_queue_put_typed(ipcdev_queue *q, const void *buf, size_t len,
+			   uint64_t type, unsigned int prio,
+			   int64_t timeout_ns)
+{
+	struct ipcq_msg msg;
+	int fd = queue_typed_msg(q, &msg, buf, len);
+
+	if (fd < 0)
+		return fd;
+	msg.priority = prio;
+	msg.type = type;
+	return ipcdev__msg_call(fd, IPCQ_IOC_QUEUE_PUT, &msg, timeout_ns);
+}
+
+int ipcdev_queue_get_typed(ipcdev_queue *q, void *buf, size_t *len,
+			   uint64_t *type, uint64_t match, unsigned int flags,
+			   int64_t timeout_ns)
+{
+	const unsigned int known = IPCDEV_TYPE_EQ | IPCDEV_TYPE_LE |
+				   IPCDEV_TYPE_NE | IPCDEV_TRUNCATE |
+				   IPCDEV_PEEK;
+	struct ipcq_msg msg;
+	int fd, ret;
+
+	if (!len || (flags & ~known))
+		return -EINVAL;
+	fd = queue_typed_msg(q, &msg, buf, *len);
+	if (fd < 0)
+		return fd;
+	msg.flags = flags;
+	msg.type = match;
+	ret = ipcdev__msg_call(fd, IPCQ_IOC_QUEUE_GET, &msg, timeout_ns);
+	if (ret == 0 || ret == -EMSGSIZE) {
+		*len = msg.len;
+		if (type)
+			*type = msg.type;
+	}
+	return ret;
+}

@@ -214,6 +214,52 @@ TEST_F(fault, create_and_open_paths)
  * put and get: a failed put queues nothing, a failed get loses nothing.
  * @size 64 on a ring queue goes through the ring, 8192 is kept.
  */
+static int typed_msg(int q, int put, uint64_t type, uint64_t *len, void *buf)
+{
+	struct ipcq_msg m;
+	int ret;
+
+	msg_init(&m, buf, *len, 0, put ? 0 : IPCQ_MSG_TYPE_EQ |
+				  IPCQ_MSG_NONBLOCK);
+	m.type = type;
+	ret = xioctl(q, put ? IPCQ_IOC_QUEUE_PUT : IPCQ_IOC_QUEUE_GET, &m);
+	*len = m.len;
+	return ret;
+}
+
+/*
+ * Puts @msg of @size bytes, the n-th fallible call failing for n = 1, 2,
+ * ... until a put meets no fault; each a new type (1000 + n) if @typed.
+ * Returns how many were queued; *@np: the last n.
+ */
+static int put_faulted(struct __test_metadata *_metadata, int q,
+		       const char *msg, size_t size, bool typed,
+		       unsigned int *np)
+{
+	struct ipcq_queue_stat st;
+	int ret, queued = 0;
+	uint64_t len;
+	unsigned int n;
+
+	for (n = 1; n < 500; n++) {
+		len = size;
+		arm(n);
+		ret = typed ? typed_msg(q, 1, 1000 + n, &len, (void *)msg) :
+			      raw_put(q, msg, size, 0, 0, 0);
+		if (!fired()) {
+			EXPECT_EQ(0, ret);
+			queued += ret == 0;
+			break;
+		}
+		EXPECT_TRUE(acceptable(ret)) TH_LOG("put n %u: %d", n, ret);
+		queued += ret == 0;
+		EXPECT_EQ(0, raw_stat(q, &st));
+		EXPECT_EQ(queued, st.messages) TH_LOG("put n %u", n);
+	}
+	*np = n;
+	return queued;
+}
+
 static void put_get_paths(struct __test_metadata *_metadata, int q,
 			  size_t size)
 {
@@ -224,19 +270,7 @@ static void put_get_paths(struct __test_metadata *_metadata, int q,
 	int ret, queued = 0, got = 0;
 
 	memset(msg, 0x3c, size);
-	for (n = 1; n < 500; n++) {
-		arm(n);
-		ret = raw_put(q, msg, size, 0, 0, 0);
-		if (!fired()) {
-			ASSERT_EQ(0, ret);
-			queued++;
-			break;
-		}
-		EXPECT_TRUE(acceptable(ret)) TH_LOG("put n %u: %d", n, ret);
-		queued += ret == 0;
-		ASSERT_EQ(0, raw_stat(q, &st));
-		ASSERT_EQ(queued, st.messages) TH_LOG("put n %u", n);
-	}
+	queued = put_faulted(_metadata, q, msg, size, false, &n);
 	for (n = 1; n < 500; n++) {
 		len = sizeof(out);
 		arm(n);
@@ -287,6 +321,75 @@ TEST_F(fault, ring_put_and_get_paths)
 	ASSERT_LE(0, q);
 	put_get_paths(_metadata, q, 64);	/* through the ring */
 	put_get_paths(_metadata, q, 8192);	/* kept by the kernel */
+	close(q);
+}
+
+/*
+ * Typed puts (a new type's index node, the message) and gets selecting by
+ * type (a failed copy-out gives the message back, into an index whose
+ * node for its type may be gone), and IPCQ_IOC_SET, with each fallible
+ * call on their way failing: clean errors, exact counts, every message
+ * found again under its type.
+ */
+TEST_F(fault, typed_and_set_paths)
+{
+	struct ipcq_queue_stat st;
+	struct ipcq_set set;
+	char msg[256], out[256];
+	int q, ret, queued, got = 0;
+	uint64_t len, type;
+	unsigned int n;
+
+	if (nth_fd < 0)
+		SKIP(return, "no fault injection in this kernel");
+	q = raw_queue_open(self->dev, self->name, 3 | IPCQ_OPEN_CREATE, 0600,
+			   0, 0);
+	ASSERT_LE(0, q);
+	memset(msg, 0x5a, sizeof(msg));
+	/* Each put a new type: every one needs its index node. */
+	queued = put_faulted(_metadata, q, msg, sizeof(msg), true, &n);
+	/* Gets of each type, the copy-out failing among others. */
+	for (type = 1001; type <= 1000 + n; type++) {
+		unsigned int k;
+
+		for (k = 1; k < 200; k++) {
+			len = sizeof(out);
+			arm(k);
+			ret = typed_msg(q, 0, type, &len, out);
+			if (!fired())
+				break;
+			EXPECT_TRUE(acceptable(ret) || ret == -EAGAIN)
+				TH_LOG("get n %u: %d", k, ret);
+			if (ret == 0 || ret == -EAGAIN)
+				break;
+		}
+		if (ret == 0)
+			got++;
+		ASSERT_EQ(0, raw_stat(q, &st));
+		ASSERT_EQ(queued - got, st.messages);
+	}
+	EXPECT_EQ(queued, got);
+	memset(&set, 0, sizeof(set));
+	set.name = (uintptr_t)self->name;
+	set.name_len = strlen(self->name);
+	set.type = IPCQ_TYPE_QUEUE;
+	set.flags = IPCQ_SET_MODE | IPCQ_SET_LIMITS;
+	set.mode = 0640;
+	set.capacity = 7;
+	set.max_msg_size = 256;
+	set.max_bytes = 4096;
+	for (n = 1; n < 100; n++) {
+		arm(n);
+		ret = xioctl(self->dev, IPCQ_IOC_SET, &set);
+		if (!fired()) {
+			ASSERT_EQ(0, ret);
+			break;
+		}
+		EXPECT_TRUE(ret == 0 || ret == -EFAULT) TH_LOG("set n %u", n);
+	}
+	ASSERT_EQ(0, raw_stat(q, &st));
+	EXPECT_EQ(7, st.capacity);
+	EXPECT_EQ(4096, st.max_bytes);
 	close(q);
 }
 

@@ -353,6 +353,46 @@ TEST_F(intro, ipcqctl_create_ls_stat_put_get_rm)
 	EXPECT_NE(NULL, strstr(r.err, "No such file"));
 }
 
+/* The SysV parts: typed put and get, truncation, set. */
+TEST_F(intro, ipcqctl_types_truncate_set)
+{
+	struct run r;
+
+	ASSERT_EQ(0, CTL(&r, NULL, "create", "queue", self->name))
+		TH_LOG("%s", r.err);
+	ASSERT_EQ(0, CTL(&r, NULL, "put", "--msg-type", "7", self->name,
+			 "seven"));
+	ASSERT_EQ(0, CTL(&r, NULL, "put", "--msg-type", "3", self->name,
+			 "three"));
+	ASSERT_EQ(0, CTL(&r, NULL, "put", self->name, "untyped"));
+	ASSERT_EQ(0, CTL(&r, NULL, "get", "--msg-type", "3", self->name));
+	EXPECT_STREQ("three", r.out);
+	ASSERT_EQ(0, CTL(&r, NULL, "get", "--msg-type", "0", "--match", "ne",
+			 "--peek", self->name));
+	EXPECT_STREQ("seven", r.out);
+	ASSERT_EQ(0, CTL(&r, NULL, "get", "--msg-type", "9", "--match", "le",
+			 "--truncate", "3", self->name));
+	EXPECT_STREQ("unt", r.out);
+	EXPECT_EQ(1, CTL(&r, NULL, "get", "--msg-type", "8", "--timeout",
+			 "0", self->name));
+	EXPECT_EQ(2, CTL(&r, NULL, "get", "--match", "xx", self->name));
+	EXPECT_EQ(2, CTL(&r, NULL, "get", "--match", "eq", self->name));
+	/* set: limits not given stay. */
+	ASSERT_EQ(0, CTL(&r, NULL, "set", "--max-bytes", "4096", "--mode",
+			 "0640", self->name)) TH_LOG("%s", r.err);
+	ASSERT_EQ(0, CTL(&r, NULL, "--json", "stat", self->name));
+	EXPECT_NE(NULL, strstr(r.out, "\"mode\":\"0640\"")) TH_LOG("%s", r.out);
+	ASSERT_EQ(0, CTL(&r, NULL, "set", "--maxsize", "5", self->name));
+	ASSERT_EQ(0, CTL(&r, NULL, "--json", "stat", self->name));
+	EXPECT_NE(NULL, strstr(r.out, "\"capacity\":5")) TH_LOG("%s", r.out);
+	EXPECT_EQ(2, CTL(&r, NULL, "set", self->name));
+	EXPECT_EQ(1, CTL(&r, NULL, "set", "--mode", "0600", "no-such-queue"));
+	EXPECT_EQ(1, CTL(&r, NULL, "set", "--max-bytes", "0", "--maxsize",
+			 "1", "--max-msg-size", "0", "--type", "lock",
+			 self->name));
+	ASSERT_EQ(0, CTL(&r, NULL, "rm", self->name));
+}
+
 TEST_F(intro, ipcqctl_ring_queue)
 {
 	struct run r;

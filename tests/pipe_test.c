@@ -281,7 +281,10 @@ TEST_F(p, oversize_bad_pointers_and_flags)
 	m.flags = 1U << 9;
 	EXPECT_EQ(-EINVAL, xioctl(fds[0], IPCQ_IOC_PIPE_SEND, &m));
 	m.flags = 0;
-	m.reserved[0] = 1;
+	m.reserved = 1;
+	EXPECT_EQ(-EINVAL, xioctl(fds[0], IPCQ_IOC_PIPE_RECV, &m));
+	m.reserved = 0;
+	m.type = 1;	/* a type to match, but no IPCQ_MSG_TYPE_* */
 	EXPECT_EQ(-EINVAL, xioctl(fds[0], IPCQ_IOC_PIPE_RECV, &m));
 	/* Queue ioctls are not pipe ioctls. */
 	EXPECT_EQ(-ENOTTY, xioctl(fds[0], IPCQ_IOC_QUEUE_PUT, &m));

@@ -492,7 +492,12 @@ TEST_F(q, reopen_gives_own_endpoint_subset_only)
 	close(prod);
 }
 
-TEST_F(q, byte_limit_is_enobufs)
+/*
+ * A put past the byte limit waits as a put to a full queue does
+ * (IPCQ_FEATURE_QUEUE_SYSV); ENOBUFS only for a message larger than the
+ * whole limit. Waking is queue_sysv_test's.
+ */
+TEST_F(q, byte_limit_waits_enobufs_only_past_it)
 {
 	long old = get_param("max_queue_bytes");
 	struct ipcq_queue_stat st;
@@ -509,9 +514,18 @@ TEST_F(q, byte_limit_is_enobufs)
 	ASSERT_EQ(0, raw_stat(fd, &st));
 	EXPECT_EQ(100, st.max_bytes);
 	EXPECT_EQ(0, raw_put(fd, buf, 60, 0, 0, 0));
-	EXPECT_EQ(-ENOBUFS, raw_put(fd, buf, 41, 0, 0, IPCQ_DEADLINE_FOREVER));
+	EXPECT_EQ(-EAGAIN, raw_put(fd, buf, 41, 0, IPCQ_MSG_NONBLOCK,
+				   IPCQ_DEADLINE_FOREVER));
+	EXPECT_EQ(-ETIMEDOUT, raw_put(fd, buf, 41, 0, 0,
+				      now_ns() + NSEC_PER_MSEC));
+	EXPECT_EQ(-ENOBUFS, raw_put(fd, buf, 101, 0, 0,
+				    IPCQ_DEADLINE_FOREVER));
 	EXPECT_EQ(0, raw_put(fd, buf, 40, 0, 0, 0));
-	EXPECT_EQ(-ENOBUFS, raw_put(fd, buf, 1, 0, 0, 0));
+	EXPECT_EQ(-EAGAIN, raw_put(fd, buf, 1, 0, IPCQ_MSG_NONBLOCK, 0));
+	EXPECT_EQ(-ETIMEDOUT, raw_put(fd, buf, 1, 0, 0, 0));
+	EXPECT_EQ(0, raw_stat(fd, &st));
+	EXPECT_EQ(2, st.messages);
+	EXPECT_EQ(100, st.bytes);
 	/* Zero-length messages take no bytes. */
 	EXPECT_EQ(0, raw_put(fd, buf, 0, 0, 0, 0));
 	close(fd);

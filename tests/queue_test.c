@@ -289,11 +289,21 @@ TEST_F(q, msg_flags_and_reserved_are_checked)
 	EXPECT_EQ(-EINVAL, xioctl(self->fd, IPCQ_IOC_QUEUE_PUT, &m));
 	EXPECT_EQ(-EINVAL, xioctl(self->fd, IPCQ_IOC_QUEUE_GET, &m));
 	m.flags = 0;
-	m.reserved[0] = 1;
-	EXPECT_EQ(-EINVAL, xioctl(self->fd, IPCQ_IOC_QUEUE_PUT, &m));
+	/* A get's type is what it matches: without a TYPE flag, none. */
+	m.type = 1;
 	EXPECT_EQ(-EINVAL, xioctl(self->fd, IPCQ_IOC_QUEUE_GET, &m));
-	m.reserved[0] = 0;
-	m.reserved[1] = 1;
+	m.flags = IPCQ_MSG_TYPE_EQ | IPCQ_MSG_TYPE_NE;
+	EXPECT_EQ(-EINVAL, xioctl(self->fd, IPCQ_IOC_QUEUE_GET, &m));
+	m.flags = IPCQ_MSG_TYPE_LE | IPCQ_MSG_TYPE_NE;
+	EXPECT_EQ(-EINVAL, xioctl(self->fd, IPCQ_IOC_QUEUE_GET, &m));
+	/* Selection and truncation are a get's. */
+	m.flags = IPCQ_MSG_TYPE_EQ;
+	EXPECT_EQ(-EINVAL, xioctl(self->fd, IPCQ_IOC_QUEUE_PUT, &m));
+	m.flags = IPCQ_MSG_TRUNCATE;
+	EXPECT_EQ(-EINVAL, xioctl(self->fd, IPCQ_IOC_QUEUE_PUT, &m));
+	m.flags = 0;
+	m.type = 0;
+	m.reserved = 1;
 	EXPECT_EQ(-EINVAL, xioctl(self->fd, IPCQ_IOC_QUEUE_PUT, &m));
 	EXPECT_EQ(-EINVAL, xioctl(self->fd, IPCQ_IOC_QUEUE_GET, &m));
 }

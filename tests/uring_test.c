@@ -218,6 +218,67 @@ TEST_F(uring, parked_gets_in_order)
 }
 
 /*
+ * Gets that select by type (IPCQ_FEATURE_QUEUE_SYSV), parked by one task:
+ * the same arguments as the ioctl, and each completes when its type
+ * comes, the later one first if its type comes first; truncation too.
+ */
+TEST_F(uring, typed_gets_complete_as_their_types_come)
+{
+	int q = queue_new(self->dev, BOTH | variant->queue_flags, 0);
+	static struct ipcq_msg m[3];
+	static char bufs[3][16];
+	struct ipcq_msg put;
+	uint64_t ud;
+
+	ASSERT_GE(q, 0);
+	msg_init(&m[0], bufs[0], sizeof(bufs[0]), IPCQ_DEADLINE_FOREVER,
+		 IPCQ_MSG_TYPE_EQ);
+	m[0].type = 2;
+	msg_init(&m[1], bufs[1], sizeof(bufs[1]), IPCQ_DEADLINE_FOREVER,
+		 IPCQ_MSG_TYPE_EQ);
+	m[1].type = 1;
+	msg_init(&m[2], bufs[2], 2, IPCQ_DEADLINE_FOREVER,
+		 IPCQ_MSG_TYPE_LE | IPCQ_MSG_TRUNCATE);
+	m[2].type = 9;
+	prep_raw(sqe_of(&self->ring), q, IPCQ_IOC_QUEUE_GET, (uintptr_t)&m[0],
+		 0, 0, 0);
+	prep_raw(sqe_of(&self->ring), q, IPCQ_IOC_QUEUE_GET, (uintptr_t)&m[1],
+		 0, 0, 1);
+	ASSERT_TRUE(submitted(&self->ring, 2));
+	ASSERT_TRUE(wait_for(getters(q) == 2, WAIT_MS));
+	msg_init(&put, "one", 4, 0, 0);
+	put.type = 1;
+	ASSERT_EQ(0, xioctl(q, IPCQ_IOC_QUEUE_PUT, &put));
+	ASSERT_EQ(0, next_cqe(&self->ring, &ud, WAIT_MS));
+	EXPECT_EQ(1, ud);
+	EXPECT_STREQ("one", bufs[1]);
+	EXPECT_EQ(1, m[1].type);
+	EXPECT_TRUE(none_completes(&self->ring, 20));
+	msg_init(&put, "two", 4, 0, 0);
+	put.type = 2;
+	ASSERT_EQ(0, xioctl(q, IPCQ_IOC_QUEUE_PUT, &put));
+	ASSERT_EQ(0, next_cqe(&self->ring, &ud, WAIT_MS));
+	EXPECT_EQ(0, ud);
+	EXPECT_STREQ("two", bufs[0]);
+	/* Truncating, lowest type first. */
+	msg_init(&put, "seven", 6, 0, 0);
+	put.type = 7;
+	ASSERT_EQ(0, xioctl(q, IPCQ_IOC_QUEUE_PUT, &put));
+	put.type = 3;
+	ASSERT_EQ(0, xioctl(q, IPCQ_IOC_QUEUE_PUT, &put));
+	ASSERT_EQ(0, run_raw(&self->ring, q, IPCQ_IOC_QUEUE_GET,
+			     (uintptr_t)&m[2], 0, 0));
+	EXPECT_EQ(6, m[2].len);
+	EXPECT_EQ(3, m[2].type);
+	EXPECT_EQ(0, memcmp(bufs[2], "se", 2));
+	/* The same checks as the ioctl. */
+	m[2].flags = IPCQ_MSG_TYPE_EQ | IPCQ_MSG_TYPE_NE;
+	EXPECT_EQ(-EINVAL, run_raw(&self->ring, q, IPCQ_IOC_QUEUE_GET,
+				   (uintptr_t)&m[2], 0, 0));
+	close(q);
+}
+
+/*
  * A woken get that finds nothing keeps its place ahead of its task's later
  * gets, even when those were woken meanwhile. Here the messages that woke
  * them are taken by someone else first. Only on a DEFER_TASKRUN ring do

@@ -68,8 +68,12 @@ static int usage(const char *fmt, ...)
 	fprintf(stderr, "\nusage: %s [--json] ls | stat [--type T] [--dump N] NAME |"
 		" create TYPE NAME [opts] | rm [--type T] NAME |\n"
 		"       watch [--interval MS] [--count N] NAME | "
-		"put [--prio N] [--timeout MS] NAME [MSG] |\n"
-		"       get [--peek] [--timeout MS] NAME   (see ipcqctl(8))\n",
+		"put [--prio N] [--msg-type N] [--timeout MS] NAME [MSG] |\n"
+		"       get [--peek] [--msg-type N [--match eq|le|ne]] "
+		"[--truncate N] [--timeout MS] NAME |\n"
+		"       set [--type T] [--mode M] [--owner UID] [--group GID] "
+		"[--maxsize N] [--max-msg-size N] [--max-bytes N] NAME\n"
+		"       (see ipcqctl(8))\n",
 		prog);
 	return 2;
 }
@@ -479,8 +483,17 @@ static int64_t timeout_ns(int64_t ms)
 	return ms < 0 ? IPCDEV_FOREVER : ms * 1000000;
 }
 
+/* What put and get do with types (SysV msgsnd/msgrcv), and set. */
+struct sysv_opts {
+	int64_t msg_type;		/* -1: none given */
+	unsigned int match;		/* IPCDEV_TYPE_* */
+	int64_t truncate;		/* -1: none; else the buffer size */
+	struct ipcdev_set_attr set;
+	int capacity_given;		/* --maxsize given (0 is a value) */
+};
+
 static int cmd_put(const char *name, const char *msg, int64_t prio,
-		   int64_t timeout_ms)
+		   int64_t timeout_ms, const struct sysv_opts *so)
 {
 	static char buf[IPCQ_NAME_MAX + 65536];
 	ipcdev_queue *q;
@@ -501,27 +514,69 @@ static int cmd_put(const char *name, const char *msg, int64_t prio,
 	ret = ipcdev_queue_open(&q, name, IPCDEV_PRODUCER, 0, NULL);
 	if (ret)
 		return fail("put", name, ret);
-	ret = ipcdev_queue_put_prio(q, msg, len, (unsigned int)prio,
-				    timeout_ns(timeout_ms));
+	if (so->msg_type >= 0)
+		ret = ipcdev_queue_put_typed(q, msg, len,
+					     (uint64_t)so->msg_type,
+					     (unsigned int)prio,
+					     timeout_ns(timeout_ms));
+	else
+		ret = ipcdev_queue_put_prio(q, msg, len, (unsigned int)prio,
+					    timeout_ns(timeout_ms));
 	ipcdev_queue_close(q);
 	return ret ? fail("put", name, ret) : 0;
 }
 
-static int cmd_get(const char *name, int peek, int64_t timeout_ms)
+/*
+ * Get (or peek at) the next message @so selects, of @len bytes at most
+ * into @buf; plain gets as ever, typed ones through the typed call.
+ */
+static int get_one(ipcdev_queue *q, void *buf, size_t *len, int peek,
+		   int64_t timeout_ns, const struct sysv_opts *so)
+{
+	unsigned int prio;
+
+	if (so->msg_type < 0 && so->truncate < 0)
+		return peek ? ipcdev_queue_peek(q, buf, len, &prio,
+						timeout_ns) :
+			      ipcdev_queue_get_prio(q, buf, len, &prio,
+						    timeout_ns);
+	/* --msg-type alone: that type (--match eq). */
+	return ipcdev_queue_get_typed(q, buf, len, NULL,
+				      so->msg_type < 0 ? 0 :
+				      (uint64_t)so->msg_type,
+				      (so->msg_type >= 0 && !so->match ?
+				       IPCDEV_TYPE_EQ : so->match) |
+				      (peek ? IPCDEV_PEEK : 0) |
+				      (so->truncate >= 0 ? IPCDEV_TRUNCATE : 0),
+				      timeout_ns);
+}
+
+static int cmd_get(const char *name, int peek, int64_t timeout_ms,
+		   const struct sysv_opts *so)
 {
 	ipcdev_queue *q;
 	size_t len = 0;
 	char *buf = NULL;
-	unsigned int prio;
 	int ret;
 
+	if (so->match && so->msg_type < 0)
+		return usage("--match needs --msg-type");
 	ret = ipcdev_queue_open(&q, name, IPCDEV_CONSUMER, 0, NULL);
 	if (ret)
 		return fail("get", name, ret);
+	if (so->truncate >= 0) {
+		/* A buffer of that size: a longer message is cut. */
+		buf = malloc(so->truncate ? (size_t)so->truncate : 1);
+		len = (size_t)so->truncate;
+		ret = buf ? get_one(q, buf, &len, peek,
+				    timeout_ns(timeout_ms), so) : -ENOMEM;
+		if (len > (size_t)so->truncate)
+			len = (size_t)so->truncate;
+		goto out;
+	}
 	/* Peek at the size first, then take it into a buffer that fits. */
 	for (;;) {
-		ret = ipcdev_queue_peek(q, buf, &len, &prio,
-					timeout_ns(timeout_ms));
+		ret = get_one(q, buf, &len, 1, timeout_ns(timeout_ms), so);
 		if (ret != -EMSGSIZE)
 			break;
 		free(buf);
@@ -532,7 +587,8 @@ static int cmd_get(const char *name, int peek, int64_t timeout_ms)
 		}
 	}
 	if (ret == 0 && !peek)
-		ret = ipcdev_queue_get_prio(q, buf, &len, &prio, IPCDEV_NOWAIT);
+		ret = get_one(q, buf, &len, 0, IPCDEV_NOWAIT, so);
+out:
 	ipcdev_queue_close(q);
 	if (ret == IPCDEV_EOF) {
 		fprintf(stderr, "%s: get %s: end of file (no producer left)\n",
@@ -546,6 +602,50 @@ static int cmd_get(const char *name, int peek, int64_t timeout_ms)
 	}
 	fwrite(buf, 1, len, stdout);
 	free(buf);
+	return 0;
+}
+
+static int cmd_set(const char *name, uint32_t type,
+		   const struct sysv_opts *so)
+{
+	struct ipcdev_set_attr attr = so->set;
+	struct ipcq_queue_stat st;
+	ipcdev_queue *q;
+	int ret;
+
+	if (!attr.flags)
+		return usage("set: nothing to change (--mode, --owner, "
+			     "--group, --maxsize/--max-msg-size/--max-bytes)");
+	if (attr.flags & IPCDEV_SET_LIMITS) {
+		/* The limits not given stay as they are. */
+		ret = ipcdev_queue_open(&q, name, IPCDEV_OBSERVER, 0, NULL);
+		if (ret)
+			return fail("set", name, ret);
+		ret = ipcdev_queue_stat(q, &st);
+		ipcdev_queue_close(q);
+		if (ret)
+			return fail("set", name, ret);
+		if (!so->capacity_given)
+			attr.capacity = st.capacity;
+		if (!attr.max_msg_size)
+			attr.max_msg_size = st.max_msg_size;
+		if (!attr.max_bytes)
+			attr.max_bytes = st.max_bytes;
+	}
+	ret = ipcdev_set(name, type ? type : IPCQ_TYPE_QUEUE, &attr);
+	return ret ? fail("set", name, ret) : 0;
+}
+
+static int parse_match(const char *s, unsigned int *match)
+{
+	if (!strcmp(s, "eq"))
+		*match = IPCDEV_TYPE_EQ;
+	else if (!strcmp(s, "le"))
+		*match = IPCDEV_TYPE_LE;
+	else if (!strcmp(s, "ne"))
+		*match = IPCDEV_TYPE_NE;
+	else
+		return usage("--match: eq, le or ne");
 	return 0;
 }
 
@@ -572,10 +672,17 @@ int main(int argc, char **argv)
 		{ "lock", no_argument, NULL, 'l' },
 		{ "rlock", no_argument, NULL, 'L' },
 		{ "dump", required_argument, NULL, 'd' },
+		{ "msg-type", required_argument, NULL, 'y' },
+		{ "match", required_argument, NULL, 'Y' },
+		{ "truncate", required_argument, NULL, 'C' },
+		{ "owner", required_argument, NULL, 'o' },
+		{ "group", required_argument, NULL, 'g' },
+		{ "max-bytes", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct create_opts co = { .mode = 0600 };
+	struct sysv_opts so = { .msg_type = -1, .truncate = -1 };
 	int64_t prio = 0, timeout_ms = -1, interval = 1000, count = 0, v;
 	int64_t dump = -1;
 	int opt, idx, peek = 0, nargs;
@@ -611,6 +718,10 @@ int main(int argc, char **argv)
 			if (parse_type(optarg, &type, NULL))
 				return 2;
 			continue;
+		case 'Y':
+			if (parse_match(optarg, &so.match))
+				return 2;
+			continue;
 		case 'h':
 			usage("help");
 			return 0;
@@ -626,12 +737,37 @@ int main(int argc, char **argv)
 			if (v > 0777)
 				return usage("--mode: permission bits, at most 0777");
 			co.mode = (uint32_t)v;
+			so.set.flags |= IPCDEV_SET_MODE;
+			so.set.mode = (mode_t)v;
 			break;
 		case 's':
 			co.maxsize = (uint64_t)v;
+			so.set.flags |= IPCDEV_SET_LIMITS;
+			so.set.capacity = (uint64_t)v;
+			so.capacity_given = 1;
 			break;
 		case 'M':
 			co.max_msg_size = (uint64_t)v;
+			so.set.flags |= IPCDEV_SET_LIMITS;
+			so.set.max_msg_size = (uint64_t)v;
+			break;
+		case 'B':
+			so.set.flags |= IPCDEV_SET_LIMITS;
+			so.set.max_bytes = (uint64_t)v;
+			break;
+		case 'o':
+			so.set.flags |= IPCDEV_SET_UID;
+			so.set.uid = (uid_t)v;
+			break;
+		case 'g':
+			so.set.flags |= IPCDEV_SET_GID;
+			so.set.gid = (gid_t)v;
+			break;
+		case 'y':
+			so.msg_type = v;
+			break;
+		case 'C':
+			so.truncate = v;
 			break;
 		case 'S':
 			co.slot_size = (uint64_t)v;
@@ -684,9 +820,12 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "put"))
 		return nargs < 1 || nargs > 2 ? usage("put NAME [MESSAGE]") :
 		       cmd_put(args[0], nargs == 2 ? args[1] : NULL, prio,
-			       timeout_ms);
+			       timeout_ms, &so);
 	if (!strcmp(cmd, "get"))
 		return nargs != 1 ? usage("get NAME") :
-		       cmd_get(args[0], peek, timeout_ms);
+		       cmd_get(args[0], peek, timeout_ms, &so);
+	if (!strcmp(cmd, "set"))
+		return nargs != 1 ? usage("set NAME") :
+		       cmd_set(args[0], type, &so);
 	return usage("unknown command '%s'", cmd);
 }

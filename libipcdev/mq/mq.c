@@ -361,11 +361,12 @@ static int mq_send_until(mqd_t mqdes, const char *msg_ptr, size_t msg_len,
 	msg.priority = msg_prio;
 	if (mq_xfer(mqdes, IPCQ_IOC_QUEUE_PUT, &msg, abs_timeout) < 0) {
 		/*
-		 * The queue's byte limit (max_queue_bytes lowered since it
-		 * was made): POSIX knows only a full queue.
+		 * Longer than the queue's whole byte limit (a put that only
+		 * has to wait for bytes waits, as for a full queue): POSIX
+		 * calls a message the queue can never take EMSGSIZE.
 		 */
 		if (errno == ENOBUFS)
-			errno = EAGAIN;
+			errno = EMSGSIZE;
 		return -1;
 	}
 	return 0;

@@ -33,6 +33,7 @@
 /* Options (ipcq-bench.c). */
 extern int reps;
 extern int quick;		/* -q */
+extern int only_typed;		/* -y */
 extern int only_uring;		/* -u */
 extern int only_shm;		/* -m */
 extern int only_pool;		/* -p */
@@ -194,11 +195,21 @@ extern double pool_tps[NPOOL][NPOOLSZ][MAX_REPS];
 extern uint64_t pool_errors;	/* results off */
 void pool_rep(int r);
 
+/*
+ * Typed messages (typed.c): ns per get+put on a queue of 100000 messages
+ * of 1000 types, plain and selecting by type.
+ */
+enum { TYPED_PLAIN, TYPED_EQ, TYPED_LE, NTYPED };
+extern const char *const typed_names[NTYPED];
+extern double typed_ns[NTYPED][MAX_REPS];
+void typed_rep(int r);
+
 /* The report (report.c). */
 void header(void);
 void report(void);		/* every table, then the goals */
 void report_uring(void);	/* the io_uring table alone (-u) */
 void report_shm(void);		/* the shared memory table alone (-m) */
 void report_pool(void);		/* the Pool table alone (-p) */
+void report_typed(void);	/* the typed messages table alone (-y) */
 
 #endif /* IPCQ_BENCH_H */

@@ -33,14 +33,15 @@
  * number.
  *
  * The parts are in bench.h's order: mechanisms.c, measure.c, syscount.c,
- * uring.c, sem.c, shm.c, fork.c, pool.c, report.c; this file runs the cells,
- * interleaved.
+ * uring.c, sem.c, shm.c, fork.c, pool.c, typed.c, report.c; this file runs
+ * the cells, interleaved.
  *
- * Usage: ipcq-bench [-r REPS] [-q] [-u] [-m] [-p]
+ * Usage: ipcq-bench [-r REPS] [-q] [-u] [-m] [-p] [-y]
  *   -q: fewer iterations, for a smoke run
  *   -u: only the io_uring cells (they run their own baselines)
  *   -m: only the shared memory cells
  *   -p: only the Pool cells
+ *   -y: only the typed messages cells
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -54,6 +55,7 @@ int quick;
 int only_uring;
 int only_shm;
 int only_pool;
+int only_typed;
 
 double lat[NMECH][NSIZE][MAX_REPS][NLAT];
 double tput[NMECH][3][MAX_REPS];
@@ -70,7 +72,7 @@ int main(int argc, char **argv)
 	struct semset ss;
 	unsigned int mi;
 
-	while ((opt = getopt(argc, argv, "r:qump")) != -1) {
+	while ((opt = getopt(argc, argv, "r:qumpy")) != -1) {
 		if (opt == 'r')
 			reps = atoi(optarg);
 		else if (opt == 'q')
@@ -81,6 +83,8 @@ int main(int argc, char **argv)
 			only_shm = 1;
 		else if (opt == 'p')
 			only_pool = 1;
+		else if (opt == 'y')
+			only_typed = 1;
 	}
 	if (reps < 1 || reps > MAX_REPS)
 		reps = 5;
@@ -105,6 +109,12 @@ int main(int argc, char **argv)
 	if (!shm)
 		printf("# shared memory: setup failed; its rows are n/a\n");
 	for (r = 0; r < reps; r++) {
+		if (only_typed) {
+			typed_rep(r);
+			fprintf(stderr, "# repetition %d/%d done\n", r + 1,
+				reps);
+			continue;
+		}
 		if (only_shm) {
 			shm_rep(shm, r);
 			fprintf(stderr, "# repetition %d/%d done\n", r + 1,
@@ -170,9 +180,14 @@ int main(int argc, char **argv)
 		shm_rep(shm, r);
 		fork_rep(r);
 		pool_rep(r);
+		typed_rep(r);
 		fprintf(stderr, "# repetition %d/%d done\n", r + 1, reps);
 	}
 	shm_teardown(shm);
+	if (only_typed) {
+		report_typed();
+		return 0;
+	}
 	if (only_shm) {
 		report_shm();
 		printf("\nshared memory counter errors: %llu\n",

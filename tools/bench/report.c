@@ -532,20 +532,36 @@ static const struct table shm_table = {
 	  { "x/ipcq", 9, 2 } },
 };
 
-/* fork() with live handles; ratios against fork() with none. */
-static int fork_row(int k, struct cell *c, char *tail, size_t n)
+/*
+ * A row of a value against the first row's (@v[0], the base): @label,
+ * median (min-max), the ratio; a csv line @csv,@label,...; @na after a
+ * row that has no number.
+ */
+static int base_row(const double (*v)[MAX_REPS], int k, const char *label,
+		    const char *csv, const char *na, struct cell *c,
+		    char *tail, size_t n)
 {
 	double base, m, lo, hi;
 
-	stats(fork_us[0], reps, &base, &lo, &hi);
-	stats(fork_us[k], reps, &m, &lo, &hi);
-	snprintf(c[0].text, sizeof(c[0].text), "%d", fork_handles[k]);
+	stats(v[0], reps, &base, &lo, &hi);
+	stats(v[k], reps, &m, &lo, &hi);
+	snprintf(c[0].text, sizeof(c[0].text), "%s", label);
 	range_cell(&c[1], 0, m, lo, hi);
 	c[2].num = m / base;
-	printf("csv,fork_us,%d,%.1f,%.1f,%.1f\n", fork_handles[k], m, lo, hi);
+	printf("csv,%s,%s,%.1f,%.1f,%.1f\n", csv, label, m, lo, hi);
 	if (m < 0)
-		snprintf(tail, n, "  (n/a: handles or fork failed)");
+		snprintf(tail, n, "  (n/a: %s)", na);
 	return 3;
+}
+
+/* fork() with live handles; ratios against fork() with none. */
+static int fork_row(int k, struct cell *c, char *tail, size_t n)
+{
+	char label[16];
+
+	snprintf(label, sizeof(label), "%d", fork_handles[k]);
+	return base_row(fork_us, k, label, "fork_us",
+			"handles or fork failed", c, tail, n);
 }
 
 static const struct table fork_table = {
@@ -589,6 +605,22 @@ static const struct table pool_table = {
 	  { "us/task", 8, 1 }, { "x/ipcq", 7, 2 },
 	  { "64 KiB tasks/s (min-max)", 24, -1 }, { "us/task", 8, 1 },
 	  { "x/ipcq", 7, 2 } },
+};
+
+/* Typed gets against plain ones (row 0) on a queue of 100000 messages. */
+static int typed_row(int k, struct cell *c, char *tail, size_t n)
+{
+	return base_row(typed_ns, k, typed_names[k], "typed_ns",
+			"no IPCQ_FEATURE_QUEUE_SYSV, or failed", c, tail, n);
+}
+
+static const struct table typed_table = {
+	"## Typed messages: ns per get + put back, queue of 100000 messages of 1000 types",
+	"# a plain get takes the head; type == t cycles over the 1000 types; type <= max takes the lowest\n"
+	"# x/plain: time / the plain get's time\n",
+	NULL, NTYPED, typed_row,
+	{ { "operation", -16, -1 }, { "ns median (min-max)", 24, -1 },
+	  { "x/plain", 9, 2 } },
 };
 
 static const struct table uring_table = {
@@ -653,6 +685,16 @@ static void print_shm_goal(void)
 			 ipcq, pt);
 	goal("get_lock uncontended vs robust pthread mutex",
 	     "within 2x (needs the performance issue's Lock fast path)", m, -1);
+}
+
+/* The typed messages issue: a get by type under 2x a plain get. */
+static void print_typed_goal(void)
+{
+	printf("# typed messages (IPCQ_FEATURE_QUEUE_SYSV)\n");
+	goal_ratio("get by type on 100000 messages of 1000 types vs plain get",
+		   "under 2x a plain get (get+put ns ratio < 2)",
+		   med_of(typed_ns[TYPED_EQ]), med_of(typed_ns[TYPED_PLAIN]),
+		   "ns", 2, 0);
 }
 
 static void print_goals(void)
@@ -726,6 +768,7 @@ static void print_goals(void)
 		   med_of(sem_unc[SEM_SYSV]), med_of(sem_unc[SEM_SHARED]),
 		   "ns", 20, 1);
 	print_shm_goal();
+	print_typed_goal();
 }
 
 void report(void)
@@ -738,6 +781,7 @@ void report(void)
 	print_table(&shm_table);
 	print_table(&fork_table);
 	print_table(&pool_table);
+	print_table(&typed_table);
 	print_table(&uring_table);
 	print_goals();
 }
@@ -752,6 +796,13 @@ void report_shm(void)
 	print_table(&shm_table);
 	printf("\n");
 	print_shm_goal();
+}
+
+void report_typed(void)
+{
+	print_table(&typed_table);
+	printf("\n");
+	print_typed_goal();
 }
 
 void report_pool(void)

@@ -112,7 +112,7 @@ static const unsigned long cmds[] = {
 	IPCQ_IOC_SYNC_STAT, IPCQ_IOC_RING_ATTACH, IPCQ_IOC_RING_WAKE,
 	IPCQ_IOC_SHM_OPEN, IPCQ_IOC_SHM_STAT, IPCQ_IOC_SHM_LOCK,
 	IPCQ_IOC_LISTENER_OPEN, IPCQ_IOC_CONNECT, IPCQ_IOC_LISTENER_ACCEPT,
-	IPCQ_IOC_LISTENER_STAT,
+	IPCQ_IOC_LISTENER_STAT, IPCQ_IOC_SET,
 };
 #define NCMD (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -401,6 +401,24 @@ static void fill_arg(unsigned long cmd, unsigned char *buf, size_t size,
 		a->type = (uint32_t)(rnd() % 10);
 		break;
 	}
+	case IPCQ_IOC_SET: {
+		struct ipcq_set *a = (void *)buf;
+
+		a->name = (uintptr_t)name;
+		a->name_len = (uint32_t)strlen(name);
+		a->type = (uint32_t)(rnd() % 10);
+		a->flags = (uint32_t)(rnd() % 32);
+		a->mode = a->flags & IPCQ_SET_MODE ? (uint32_t)(rnd() % 01000) : 0;
+		/* Ids the fuzzer's own processes keep using. */
+		a->uid = a->flags & IPCQ_SET_UID ? (uint32_t)geteuid() : 0;
+		a->gid = a->flags & IPCQ_SET_GID ? (uint32_t)getegid() : 0;
+		if (a->flags & IPCQ_SET_LIMITS) {
+			a->capacity = rnd() % 8;
+			a->max_msg_size = rnd() % 4096;
+			a->max_bytes = rnd() % 16384;
+		}
+		break;
+	}
 	case IPCQ_IOC_PIPE_CREATE: {
 		struct ipcq_pipe_create *a = (void *)buf;
 
@@ -423,8 +441,10 @@ static void fill_arg(unsigned long cmd, unsigned char *buf, size_t size,
 
 		a->buf = (uintptr_t)hostile_ptr(data);
 		a->len = rnd() % 4 ? rnd() % 4096 : rnd();
-		a->flags = (uint32_t)(rnd() % 4);
+		/* NONBLOCK, PEEK, TYPE_EQ/LE/NE, TRUNCATE, and beyond. */
+		a->flags = (uint32_t)(rnd() % 4 ? rnd() % 4 : rnd() % 128);
 		a->priority = (uint32_t)(rnd() % 4 ? rnd() % 8 : rnd());
+		a->type = rnd() % 2 ? 0 : rnd() % 4 ? rnd() % 4 : rnd();
 		a->deadline = deadline;
 		break;
 	}

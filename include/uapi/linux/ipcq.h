@@ -60,6 +60,11 @@
 						  * accept, peer credentials
 						  * in struct ipcq_pipe_stat
 						  */
+/* What SysV message-queue users need: typed messages and selective get
+ * (struct ipcq_msg.type, IPCQ_MSG_TYPE_EQ/_LE/_NE), IPCQ_MSG_TRUNCATE,
+ * puts that wait for the byte limit, IPCQ_IOC_SET (SysV IPC_SET).
+ */
+#define IPCQ_FEATURE_QUEUE_SYSV	((__u64)1 << 12)
 
 /* Deadline meaning "block until the call can complete". */
 #define IPCQ_DEADLINE_FOREVER	(~(__u64)0)
@@ -218,6 +223,12 @@ struct ipcq_unlink {
 /* Flags of struct ipcq_msg. */
 #define IPCQ_MSG_NONBLOCK	(1U << 0)	/* EAGAIN instead of blocking */
 #define IPCQ_MSG_PEEK		(1U << 1)	/* get: copy, leave it queued */
+/* Get: which messages it takes, by @type (IPCQ_FEATURE_QUEUE_SYSV). */
+#define IPCQ_MSG_TYPE_EQ	(1U << 2)	/* type == @type */
+#define IPCQ_MSG_TYPE_LE	(1U << 3)	/* type <= @type, lowest first */
+#define IPCQ_MSG_TYPE_NE	(1U << 4)	/* type != @type */
+/* Get: a message longer than the buffer is taken, cut to it. */
+#define IPCQ_MSG_TRUNCATE	(1U << 5)
 
 /* Return value of IPCQ_IOC_QUEUE_GET at end-of-file (0: a message). */
 #define IPCQ_GET_EOF		1
@@ -231,10 +242,49 @@ struct ipcq_unlink {
  *            call fails with ETIMEDOUT; IPCQ_DEADLINE_FOREVER never.
  * @flags:    in: IPCQ_MSG_* flags.
  * @priority: put in: 0..IPCQ_PRIO_MAX. get out: the message's priority.
+ * @type:     put in: the message's type, any value (0: untyped). get in:
+ *            with IPCQ_MSG_TYPE_EQ, _LE or _NE the type to match, else
+ *            must be zero; get out: the message's type. This was the first
+ *            reserved word before IPCQ_FEATURE_QUEUE_SYSV: a kernel without
+ *            the feature rejects a nonzero one with EINVAL.
  * @reserved: in: must be zero.
  *
  * Messages are delivered highest priority first, FIFO within a priority
  * (on a ring queue, in the order the puts took their place; see Rings).
+ *
+ * Typed messages (IPCQ_FEATURE_QUEUE_SYSV), SysV msgsnd/msgrcv: a get with
+ * at most one of IPCQ_MSG_TYPE_EQ (type == @type), IPCQ_MSG_TYPE_LE (the
+ * lowest type present that is <= @type: SysV's negative msgtyp) or
+ * IPCQ_MSG_TYPE_NE (type != @type: SysV's MSG_EXCEPT) takes the first
+ * message, in the queue's order (priority, then arrival), among those that
+ * match; without one it takes the first message of any type. Type and
+ * priority are independent: the type selects, the priority orders within
+ * the selection. The queue keeps an index per type, so EQ and LE cost
+ * about what a plain get does however many messages of other types are
+ * queued; NE steps over the messages of type @type that come first. On a
+ * ring queue, typed messages (type != 0) travel through the kernel, never
+ * the ring, and ring messages have type 0. A queue on which a get has
+ * waited with a type to match wakes every blocked getter on each put from
+ * then on (each looks for its own type); gets by type parked as io_uring
+ * commands complete as their messages come, not in the order they were
+ * parked. PEEK, NONBLOCK, deadlines and
+ * TRUNCATE apply as to any get; when nothing it selects is queued, a
+ * selective get fails with ESHUTDOWN on a shut down queue and returns
+ * IPCQ_GET_EOF once the last producer is gone (nothing it selects can
+ * come), messages of other types remaining queued.
+ *
+ * IPCQ_MSG_TRUNCATE (IPCQ_FEATURE_QUEUE_SYSV; SysV's MSG_NOERROR): a get
+ * whose buffer is shorter than the message takes it all the same, copies
+ * the first @len bytes and reports the message's full size in @len (more
+ * than the buffer: the rest is lost). Without it such a get fails with
+ * EMSGSIZE and the message stays.
+ *
+ * Byte limit: a put that would take the queue past its max_bytes waits for
+ * room as one that finds the queue at capacity does (NONBLOCK: EAGAIN;
+ * deadline: ETIMEDOUT; since IPCQ_FEATURE_QUEUE_SYSV, before which it
+ * failed with ENOBUFS); it fails with ENOBUFS only when @len alone exceeds
+ * max_bytes. Every get that frees bytes while such a put waits wakes every
+ * waiting putter. poll's EPOLLOUT reports room by count only.
  *
  * A queue file whose status flags have O_NONBLOCK (fcntl(F_SETFL), feature
  * IPCQ_FEATURE_QUEUE_POSIX) puts and gets as if IPCQ_MSG_NONBLOCK were
@@ -243,8 +293,8 @@ struct ipcq_unlink {
  *
  * Put errors: EBADF not a producer file; ESHUTDOWN queue shut down; EPIPE
  * no consumer left; EMSGSIZE @len above the queue's max_msg_size; ENOBUFS
- * the queue would hold more than its max_bytes; EAGAIN full with NONBLOCK;
- * ETIMEDOUT full past @deadline; ENOMEM; EFAULT; EINVAL.
+ * @len above the queue's max_bytes; EAGAIN full (count or bytes) with
+ * NONBLOCK; ETIMEDOUT full past @deadline; ENOMEM; EFAULT; EINVAL.
  *
  * Get returns 0 with a message, IPCQ_GET_EOF when the queue is empty and
  * its last producer is gone. Errors: EBADF not a consumer file; ESHUTDOWN
@@ -252,7 +302,8 @@ struct ipcq_unlink {
  * queued, @len tells its size); EAGAIN empty with NONBLOCK; ETIMEDOUT
  * empty past @deadline; EFAULT (the message stays queued); EBADMSG the
  * next message of a ring queue was corrupt (it is dropped); ENOMEM;
- * EINVAL. Interrupted calls restart (the deadline is absolute).
+ * EINVAL (also: more than one IPCQ_MSG_TYPE_* flag, or a nonzero @type
+ * without one). Interrupted calls restart (the deadline is absolute).
  */
 struct ipcq_msg {
 	__u64 buf;
@@ -260,7 +311,8 @@ struct ipcq_msg {
 	__u64 deadline;
 	__u32 flags;
 	__u32 priority;
-	__u64 reserved[2];
+	__u64 type;
+	__u64 reserved;
 };
 
 /* Bits of struct ipcq_queue_stat.state. */
@@ -729,6 +781,67 @@ struct ipcq_list {
 	__u64 reserved[2];
 };
 
+/* Flags of struct ipcq_set: what it changes. */
+#define IPCQ_SET_UID		(1U << 0)	/* owner: @uid */
+#define IPCQ_SET_GID		(1U << 1)	/* group: @gid */
+#define IPCQ_SET_MODE		(1U << 2)	/* permission bits: @mode */
+#define IPCQ_SET_LIMITS		(1U << 3)	/* queue: @capacity,
+						 * @max_msg_size, @max_bytes
+						 */
+
+/**
+ * struct ipcq_set - argument of IPCQ_IOC_SET (SysV IPC_SET)
+ * @name:         in: user address of the name (see struct ipcq_queue_open).
+ * @name_len:     in: bytes at @name, 1..IPCQ_NAME_MAX.
+ * @type:         in: IPCQ_TYPE_* of the named object.
+ * @flags:        in: IPCQ_SET_* bits, at least one.
+ * @mode:         in: with IPCQ_SET_MODE, the new permission bits (0777
+ *                mask, not filtered by the umask); else zero.
+ * @uid:          in: with IPCQ_SET_UID, the new owner, in the caller's
+ *                user namespace; else zero.
+ * @gid:          in: with IPCQ_SET_GID, the new group, likewise; else zero.
+ * @capacity:     in: with IPCQ_SET_LIMITS, most messages (0: no count
+ *                limit); else zero.
+ * @max_msg_size: in: with IPCQ_SET_LIMITS, largest message,
+ *                1..the module's max_msg_size; else zero.
+ * @max_bytes:    in: with IPCQ_SET_LIMITS, most payload bytes, >= 1; above
+ *                the module's max_queue_bytes only with CAP_SYS_RESOURCE
+ *                (as SysV's msg_qbytes above msgmnb), never above 1 TiB;
+ *                else zero.
+ * @reserved:     in: must be zero.
+ *
+ * Changes a named object of the caller's IPC namespace after its creation
+ * (feature IPCQ_FEATURE_QUEUE_SYSV), all fields or none: its owner, group
+ * and mode (any named type), and a queue's limits. Allowed, as SysV's
+ * IPC_SET, to the owner and the creator and to a caller with CAP_SYS_ADMIN
+ * in the user namespace owning the IPC namespace; the creator's ids and
+ * the user charged for the object stay. A new mode or owner judges later
+ * opens only: files already open keep their roles. Limits may be set
+ * below what the queue holds (nothing is dropped; puts wait); when they
+ * change, every blocked put and poller of the queue looks again (a put
+ * now larger than max_msg_size or max_bytes fails with EMSGSIZE or
+ * ENOBUFS). A ring queue's limits are its ring's: EOPNOTSUPP.
+ *
+ * Errors: EINVAL bad flags, type, values (a field set without its flag, a
+ * uid or gid not mapped, limits out of range or on a type other than
+ * queue) or reserved; ENAMETOOLONG; ENOENT no such name; EPERM neither
+ * owner nor creator nor capable, or @max_bytes above max_queue_bytes
+ * without CAP_SYS_RESOURCE; EOPNOTSUPP limits of a ring queue; EFAULT.
+ */
+struct ipcq_set {
+	__u64 name;
+	__u32 name_len;
+	__u32 type;
+	__u32 flags;
+	__u32 mode;
+	__u32 uid;
+	__u32 gid;
+	__u64 capacity;
+	__u64 max_msg_size;
+	__u64 max_bytes;
+	__u64 reserved[2];
+};
+
 /*
  * Rings (IPCQ_FEATURE_RING): a queue created with IPCQ_OPEN_RING keeps its
  * priority-0 messages that fit a slot in a ring its users map, so that a
@@ -956,7 +1069,8 @@ struct ipcq_ring_wake {
  * Where the ioctl would sleep, the command is parked on the object's wait
  * list instead and completes when the ioctl would return: no thread waits
  * for it. Commands one thread parked on one object are tried in the order
- * they were parked (other threads' commands are not held up). The argument
+ * they were parked (other threads' commands are not held up), but for
+ * gets that select by type, each of which waits for its own. The argument
  * and the buffer it names must stay valid until the command's completion: a
  * get writes the message and @len when it completes. The deadline in the
  * argument ends the wait as for the ioctl (ETIMEDOUT). A parked command
@@ -1284,6 +1398,7 @@ struct ipcq_listener_stat {
 #define IPCQ_IOC_SHM_OPEN	_IOW(IPCQ_IOC_MAGIC, 0x06, struct ipcq_shm_open)
 #define IPCQ_IOC_LISTENER_OPEN	_IOW(IPCQ_IOC_MAGIC, 0x07, struct ipcq_listener_open)
 #define IPCQ_IOC_CONNECT	_IOW(IPCQ_IOC_MAGIC, 0x08, struct ipcq_connect)
+#define IPCQ_IOC_SET		_IOW(IPCQ_IOC_MAGIC, 0x0a, struct ipcq_set)
 
 /* On a queue fd. */
 #define IPCQ_IOC_QUEUE_PUT	_IOW(IPCQ_IOC_MAGIC, 0x10, struct ipcq_msg)
