@@ -820,13 +820,15 @@ TEST_F_TIMEOUT(w, all_is_never_observed_partially, 120)
 {
 	struct ipcq_reopen ro = { .flags = IPCQ_OPEN_CLOEXEC };
 	uint64_t *shared = shared_page(4096);
-	int locks[2], i, stop;
+	int locks[2], i, stop, go;
 	pid_t workers[2], checker;
 
 	ASSERT_NE(NULL, shared);
 	locks[0] = sync_new(self->dev, IPCQ_TYPE_LOCK, 0, 0);
 	locks[1] = sync_new(self->dev, IPCQ_TYPE_LOCK, 0, 0);
 	stop = sync_new(self->dev, IPCQ_TYPE_EVENT, 0, 0);
+	go = sync_new(self->dev, IPCQ_TYPE_EVENT, 0, 0);
+	ASSERT_LE(0, go);
 	ASSERT_LE(0, locks[0]);
 	ASSERT_LE(0, locks[1]);
 	ASSERT_LE(0, stop);
@@ -837,6 +839,9 @@ TEST_F_TIMEOUT(w, all_is_never_observed_partially, 120)
 				       xioctl(locks[1], IPCQ_IOC_SYNC_REOPEN, &ro) };
 			int r;
 
+			/* Start once the checker looks, so the two overlap. */
+			if (sop(go, IPCQ_IOC_EVENT_WAIT, 0, 0, FOREVER))
+				_exit(3);
 			for (r = 0; r < ALL_ROUNDS; r++) {
 				if (wacq(self->dev, own, 2, ALL, 0, -1,
 					 FOREVER, NULL))
@@ -855,7 +860,7 @@ TEST_F_TIMEOUT(w, all_is_never_observed_partially, 120)
 		int own = xioctl(locks[0], IPCQ_IOC_SYNC_REOPEN, &ro);
 		uint64_t looks = 0, bad = 0;
 
-		while (sop(stop, IPCQ_IOC_EVENT_WAIT, 0, NB, 0) == -EAGAIN) {
+		do {
 			if (sop(own, IPCQ_IOC_LOCK_ACQUIRE, 0, 0, FOREVER))
 				_exit(1);
 			if (sstat(locks[1]).state & IPCQ_SYNC_LOCKED)
@@ -863,7 +868,9 @@ TEST_F_TIMEOUT(w, all_is_never_observed_partially, 120)
 			looks++;
 			if (sop(own, IPCQ_IOC_LOCK_RELEASE, 0, 0, 0))
 				_exit(2);
-		}
+			if (looks == 1 && sop(go, IPCQ_IOC_EVENT_SET, 0, 0, 0))
+				_exit(3);
+		} while (sop(stop, IPCQ_IOC_EVENT_WAIT, 0, NB, 0) == -EAGAIN);
 		shared[1] = looks;
 		shared[2] = bad;
 		_exit(0);
@@ -879,6 +886,7 @@ TEST_F_TIMEOUT(w, all_is_never_observed_partially, 120)
 	close(locks[0]);
 	close(locks[1]);
 	close(stop);
+	close(go);
 	munmap(shared, 4096);
 }
 
