@@ -97,7 +97,8 @@ static u64 ipcq_features(u32 api_version)
 	       IPCQ_FEATURE_SYNC | IPCQ_FEATURE_LIST | IPCQ_FEATURE_RING |
 	       IPCQ_FEATURE_SEM_SHARED | IPCQ_FEATURE_SHM |
 	       IPCQ_FEATURE_QUEUE_POSIX |
-	       IPCQ_FEATURE_LISTENER | IPCQ_FEATURE_QUEUE_SYSV |
+	       IPCQ_FEATURE_LISTENER | IPCQ_FEATURE_WAIT_ACQUIRE |
+	       IPCQ_FEATURE_QUEUE_SYSV |
 	       (ipcq_uring_offered() ? IPCQ_FEATURE_URING : 0);
 }
 
@@ -164,6 +165,8 @@ static long ipcq_dev_ioctl(struct file *file, unsigned int cmd,
 		return ipcq_listener_open(argp);
 	case IPCQ_IOC_CONNECT:
 		return ipcq_listener_connect(argp);
+	case IPCQ_IOC_WAIT_ACQUIRE:
+		return ipcq_wait_acquire(argp);
 	case IPCQ_IOC_SET:
 		return ipcq_ioctl_set(argp);
 	default:

@@ -34,7 +34,8 @@
  *      kernel's own operations on its ring (users work on the ring
  *      lock-free); ipcq_sync.lock (sync.h): a sync object's state; a
  *      condition's nests inside the lock of the Lock it is bound to
- *      (SINGLE_DEPTH_NESTING); ipcq_shm.lock (shm.c): a region's io_uring
+ *      (SINGLE_DEPTH_NESTING); an ALL wait holds several at once (line 2);
+      ipcq_shm.lock (shm.c): a region's io_uring
  *      call list, always empty (a region's stat takes its bound lock's
  *      ipcq_sync.lock alone, never inside it); ipcq_listener.lock
  *      (listener.c): a listener's backlog and counts, never held with
@@ -240,6 +241,23 @@ struct ipcq_waiter {
 typedef bool (*ipcq_ready_fn)(void *ctx, long *ret);
 
 long ipcq_wait(struct ipcq_waiter *w, ipcq_ready_fn ready, void *ctx);
+
+/*
+ * A wait on several wait queues at once (wait_acquire.c): entries made by
+ * ipcq_multi_entry_init() on each; until @deadline, or not at all with
+ * @nonblock. @woken is set by a wake-up on any of them.
+ */
+struct ipcq_multi_waiter {
+	struct task_struct *task;
+	u64 deadline;
+	bool nonblock;
+	bool woken;
+};
+
+void ipcq_multi_entry_init(struct ipcq_multi_waiter *mw,
+			   struct wait_queue_entry *entry);
+long ipcq_wait_multi(struct ipcq_multi_waiter *mw, ipcq_ready_fn ready,
+		     void *ctx);
 int ipcq_sleep(u64 deadline, bool killable);
 int ipcq_relax_locked(spinlock_t *lock, u64 deadline);
 
@@ -329,6 +347,8 @@ long ipcq_listener_connect(struct ipcq_connect __user *uarg);
 /* sync.c */
 long ipcq_sync_open(struct ipcq_sync_open __user *uarg);
 
+/* wait_acquire.c */
+long ipcq_wait_acquire(struct ipcq_wait_acquire __user *uarg);
 /* set.c */
 long ipcq_ioctl_set(struct ipcq_set __user *uarg);
 

@@ -86,6 +86,32 @@ static bool ipcq_lock_ready(void *ctx, long *ret)
 	return true;
 }
 
+/* For a wait on several objects (wait_acquire.c): what a take would do. */
+static int ipcq_lock_acquirable(struct ipcq_sync_file *f)
+{
+	struct ipcq_sync *s = f->s;
+
+	lockdep_assert_held(&s->lock);
+	if (s->destroyed)
+		return -EIDRM;
+	if (s->lk.notrecoverable)
+		return -ENOTRECOVERABLE;
+	if (!s->lk.owner)
+		return 1;
+	if ((s->flags & IPCQ_SYNC_RECURSIVE) && s->lk.owner == task_pid(current))
+		return s->lk.depth == U64_MAX ? -EOVERFLOW : 1;
+	return 0;
+}
+
+static int ipcq_lock_take(struct ipcq_sync_file *f)
+{
+	struct ipcq_lock_take t = { .s = f->s, .file_id = f->id, .depth = 1 };
+	long ret = 0;
+
+	ipcq_lock_ready(&t, &ret);
+	return ret;
+}
+
 static long ipcq_lock_acquire(struct ipcq_sync_file *f, void __user *argp)
 {
 	struct ipcq_lock_take t = { .s = f->s, .file_id = f->id, .depth = 1 };
@@ -248,6 +274,8 @@ const struct ipcq_sync_type ipcq_lock_type = {
 	.valid = ipcq_lock_valid,
 	.init = ipcq_lock_init,
 	.ioctl = ipcq_lock_ioctl,
+	.acquirable = ipcq_lock_acquirable,
+	.take = ipcq_lock_take,
 	.poll = ipcq_lock_poll,
 	.stat = ipcq_lock_stat,
 	.release = ipcq_lock_release_file,

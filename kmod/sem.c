@@ -17,7 +17,10 @@
  *
  * Waiting: acquirers wait exclusively (one unit wakes one) and may be
  * io_uring commands; an acquirer leaving while units remain passes its
- * wake-up on.
+ * wake-up on. Acquirers of several units at once (SEM_ACQUIRE_N) and
+ * waits on several objects wait non-exclusively; SEM_WAIT_ZERO waiters
+ * wait on zero_wq, woken by whatever takes the value to 0 (under the
+ * lock) and by SEM_SET_VALUE, which also wakes every acquirer.
  *
  * Locks: the object lock (sync.h) guards the value of a plain semaphore,
  * the files' undo counts and the shared status words; the shared value
@@ -55,6 +58,7 @@ static void ipcq_sem_free(struct ipcq_sync *s)
 
 static int ipcq_sem_init(struct ipcq_sync *s, const struct ipcq_sync_attr *attr)
 {
+	init_waitqueue_head(&s->sem.zero_wq);
 	s->sem.value = attr->value;
 	s->sem.max = attr->flags & IPCQ_SYNC_BOUNDED ? attr->value :
 						       IPCQ_SEM_VALUE_MAX;
@@ -147,9 +151,28 @@ static long ipcq_sem_add_shared(struct ipcq_sync *s, u64 count)
 	}
 }
 
+/* SEM_WAIT_ZERO waiters, once a plain semaphore's value is 0. */
+static void ipcq_sem_zero_wake(struct ipcq_sync *s)
+{
+	lockdep_assert_held(&s->lock);
+	if (!s->sem.value && s->sem.zero_waiters)
+		wake_up_all(&s->sem.zero_wq);
+}
+
+/* Takes @n units of a plain semaphore through @f (UNDO counts them). */
+static void ipcq_sem_sub(struct ipcq_sync *s, struct ipcq_sync_file *f, u64 n)
+{
+	lockdep_assert_held(&s->lock);
+	s->sem.value -= n;
+	if (s->flags & IPCQ_SYNC_UNDO)
+		f->held += min_t(u64, n, S64_MAX);
+	ipcq_sem_zero_wake(s);
+}
+
 struct ipcq_sem_acquire {
 	struct ipcq_sync_file *f;
 	u64 deadline;
+	u64 n;				/* SEM_ACQUIRE_N: units at once */
 };
 
 static bool ipcq_sem_ready(void *ctx, long *ret)
@@ -166,9 +189,7 @@ static bool ipcq_sem_ready(void *ctx, long *ret)
 	if (!s->sem.shared) {
 		if (!s->sem.value)
 			return false;
-		s->sem.value--;
-		if (s->flags & IPCQ_SYNC_UNDO)
-			a->f->held++;
+		ipcq_sem_sub(s, a->f, 1);
 		*ret = 0;
 		return true;
 	}
@@ -214,6 +235,145 @@ static long ipcq_sem_acquire(struct ipcq_sync_file *f, void __user *argp,
 	if (pass_on)
 		wake_up(&s->wq);
 	return ret;
+}
+
+/* The argument of an operation only plain semaphores offer. */
+static long ipcq_sem_plain_op(struct ipcq_sync *s, struct ipcq_sync_op *op,
+			      void __user *argp, unsigned int allowed)
+{
+	long ret = ipcq_sync_op_from_user(op, argp, allowed);
+
+	if (!ret && s->sem.shared)
+		ret = -EOPNOTSUPP;
+	return ret;
+}
+
+static bool ipcq_sem_ready_n(void *ctx, long *ret)
+{
+	struct ipcq_sem_acquire *a = ctx;
+	struct ipcq_sync *s = a->f->s;
+
+	lockdep_assert_held(&s->lock);
+	if (s->destroyed) {
+		*ret = -EIDRM;
+	} else if (s->sem.value >= a->n) {
+		ipcq_sem_sub(s, a->f, a->n);
+		*ret = 0;
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Takes op.count units at once. A waiter for more than one unit waits
+ * non-exclusively: a release's wake-up meant for one acquirer is never
+ * spent on it.
+ */
+static long ipcq_sem_acquire_n(struct ipcq_sync_file *f, void __user *argp)
+{
+	struct ipcq_sem_acquire a = { .f = f };
+	struct ipcq_sync *s = f->s;
+	struct ipcq_sync_op op;
+	struct ipcq_waiter w;
+	bool pass_on;
+	long ret;
+
+	ret = ipcq_sem_plain_op(s, &op, argp, IPCQ_OP_WAITS | IPCQ_OP_COUNTS);
+	if (ret)
+		return ret;
+	if (!op.count || op.count > s->sem.max)
+		return -EINVAL;
+	a.n = op.count;
+	ipcq_sync_waiter(&w, s, &op, NULL);
+	w.exclusive = op.count == 1;
+	w.site = NULL;
+	spin_lock(&s->lock);
+	ret = ipcq_wait(&w, ipcq_sem_ready_n, &a);
+	pass_on = w.exclusive && s->sem.value && s->waiters;
+	spin_unlock(&s->lock);
+	if (pass_on)
+		wake_up(&s->wq);
+	return ret;
+}
+
+static bool ipcq_sem_zero_ready(void *ctx, long *ret)
+{
+	struct ipcq_sync *s = ctx;
+
+	lockdep_assert_held(&s->lock);
+	if (s->destroyed)
+		*ret = -EIDRM;
+	else if (!s->sem.value)
+		*ret = 0;
+	else
+		return false;
+	return true;
+}
+
+static long ipcq_sem_wait_zero(struct ipcq_sync *s, void __user *argp)
+{
+	struct ipcq_sync_op op;
+	struct ipcq_waiter w;
+	long ret;
+
+	ret = ipcq_sem_plain_op(s, &op, argp, IPCQ_OP_WAITS);
+	if (ret)
+		return ret;
+	w = (struct ipcq_waiter) {
+		.obj = &s->obj,
+		.wq = &s->sem.zero_wq,
+		.waiters = &s->sem.zero_waiters,
+		.deadline = op.deadline,
+		.nonblock = op.flags & IPCQ_SYNC_NONBLOCK,
+	};
+	spin_lock(&s->lock);
+	ret = ipcq_wait(&w, ipcq_sem_zero_ready, s);
+	spin_unlock(&s->lock);
+	return ret;
+}
+
+/* SysV SETVAL: every waiter looks again at the new value. */
+static long ipcq_sem_set_value(struct ipcq_sync *s, void __user *argp)
+{
+	struct ipcq_sync_op op;
+	long ret;
+
+	ret = ipcq_sem_plain_op(s, &op, argp, IPCQ_OP_COUNTS);
+	if (ret)
+		return ret;
+	if (!ipcq_object_may_unlink(&s->obj))
+		return -EPERM;
+	spin_lock(&s->lock);
+	if (s->destroyed) {
+		ret = -EIDRM;
+	} else if (op.count > s->sem.max) {
+		ret = -EOVERFLOW;
+	} else {
+		s->sem.value = op.count;
+		ipcq_sem_zero_wake(s);
+	}
+	spin_unlock(&s->lock);
+	if (!ret)
+		wake_up_all(&s->wq);
+	return ret;
+}
+
+/* For a wait on several objects (wait_acquire.c); never a shared one. */
+static int ipcq_sem_acquirable(struct ipcq_sync_file *f)
+{
+	struct ipcq_sync *s = f->s;
+
+	lockdep_assert_held(&s->lock);
+	if (s->destroyed)
+		return -EIDRM;
+	return s->sem.value > 0;
+}
+
+static int ipcq_sem_take(struct ipcq_sync_file *f)
+{
+	ipcq_sem_sub(f->s, f, 1);
+	return 0;
 }
 
 static void ipcq_sem_wake(struct ipcq_sync *s, u64 count)
@@ -319,6 +479,12 @@ static long ipcq_sem_ioctl(struct ipcq_sync_file *f, unsigned int cmd,
 		return ipcq_sem_wake_ioctl(f->s, argp);
 	case IPCQ_IOC_SEM_SHARE:
 		return ipcq_sem_share(f->s, argp);
+	case IPCQ_IOC_SEM_ACQUIRE_N:
+		return ipcq_sem_acquire_n(f, argp);
+	case IPCQ_IOC_SEM_WAIT_ZERO:
+		return ipcq_sem_wait_zero(f->s, argp);
+	case IPCQ_IOC_SEM_SET_VALUE:
+		return ipcq_sem_set_value(f->s, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -337,12 +503,14 @@ static void ipcq_sem_stat(struct ipcq_sync *s, struct ipcq_sync_file *f,
 	st->value = ipcq_sem_value(s);
 	st->max = s->sem.max;
 	st->held = f ? f->held : 0;
+	st->waiters += s->sem.zero_waiters;
 }
 
 static void ipcq_sem_destroy(struct ipcq_sync *s)
 {
 	/* Users of a shared value go through the ioctls from now on. */
 	ipcq_sem_publish(s);
+	wake_up_all(&s->sem.zero_wq);
 }
 
 /* The file's units come back (UNDO; never past the maximum). */
@@ -374,6 +542,8 @@ const struct ipcq_sync_type ipcq_sem_type = {
 	.valid = ipcq_sem_valid,
 	.init = ipcq_sem_init,
 	.ioctl = ipcq_sem_ioctl,
+	.acquirable = ipcq_sem_acquirable,
+	.take = ipcq_sem_take,
 	.poll = ipcq_sem_poll,
 	.stat = ipcq_sem_stat,
 	.destroy = ipcq_sem_destroy,

@@ -21,7 +21,9 @@
  *
  * Waiting (wait.c): acquirers of semaphores and locks, and condition
  * waiters, wait exclusively on wq (a unit or a notify wakes one); events,
- * barriers and pollers wait non-exclusively. Destroy wakes everyone.
+ * barriers, pollers and waits on several objects (wait_acquire.c) wait
+ * non-exclusively. Destroy wakes everyone. An auto-reset event
+ * (IPCQ_SYNC_AUTO_RESET) is cleared by the wait that finds it set.
  *
  * Locks: struct ipcq_sync.lock guards the object (sync.h); it is never
  * held across user memory access or allocation.
@@ -99,7 +101,7 @@ void ipcq_sync_waiter(struct ipcq_waiter *w, struct ipcq_sync *s,
 
 static bool ipcq_event_valid(u32 flags, u64 value)
 {
-	return !flags && value <= 1;
+	return !(flags & ~IPCQ_SYNC_AUTO_RESET) && value <= 1;
 }
 
 static int ipcq_event_init(struct ipcq_sync *s,
@@ -128,6 +130,14 @@ static long ipcq_event_set(struct ipcq_sync *s, void __user *argp, bool set)
 	return ret;
 }
 
+/* A wait that finds an auto-reset event set takes the set state. */
+static void ipcq_event_consume(struct ipcq_sync *s)
+{
+	lockdep_assert_held(&s->lock);
+	if (s->flags & IPCQ_SYNC_AUTO_RESET)
+		s->event.set = false;
+}
+
 static bool ipcq_event_ready(void *ctx, long *ret)
 {
 	struct ipcq_sync *s = ctx;
@@ -139,7 +149,25 @@ static bool ipcq_event_ready(void *ctx, long *ret)
 		*ret = 0;
 	else
 		return false;
+	if (!*ret)
+		ipcq_event_consume(s);
 	return true;
+}
+
+static int ipcq_event_acquirable(struct ipcq_sync_file *f)
+{
+	struct ipcq_sync *s = f->s;
+
+	lockdep_assert_held(&s->lock);
+	if (s->destroyed)
+		return -EIDRM;
+	return s->event.set;
+}
+
+static int ipcq_event_take(struct ipcq_sync_file *f)
+{
+	ipcq_event_consume(f->s);
+	return 0;
 }
 
 static long ipcq_event_wait(struct ipcq_sync *s, void __user *argp,
@@ -195,6 +223,8 @@ const struct ipcq_sync_type ipcq_event_type = {
 	.valid = ipcq_event_valid,
 	.init = ipcq_event_init,
 	.ioctl = ipcq_event_ioctl,
+	.acquirable = ipcq_event_acquirable,
+	.take = ipcq_event_take,
 	.poll = ipcq_event_poll,
 	.stat = ipcq_event_stat,
 };
@@ -519,6 +549,11 @@ bool ipcq_sync_file_is(struct file *file)
 	return file->f_op == &ipcq_sync_file_type.fops;
 }
 
+struct ipcq_sync_file *ipcq_sync_file_of(struct file *file)
+{
+	return ipcq_sync_file_is(file) ? file->private_data : NULL;
+}
+
 static void ipcq_sync_free(struct ipcq_object *obj)
 {
 	struct ipcq_sync *s = ipcq_sync_of(obj);
@@ -596,7 +631,8 @@ struct ipcq_sync *ipcq_sync_new_lock(u32 flags, umode_t mode)
 long ipcq_sync_open(struct ipcq_sync_open __user *uarg)
 {
 	const u32 kinds = IPCQ_SYNC_BOUNDED | IPCQ_SYNC_UNDO |
-			  IPCQ_SYNC_RECURSIVE | IPCQ_SYNC_SHARED;
+			  IPCQ_SYNC_RECURSIVE | IPCQ_SYNC_SHARED |
+			  IPCQ_SYNC_AUTO_RESET;
 	const u32 known = IPCQ_OPEN_CREATE | IPCQ_OPEN_EXCL |
 			  IPCQ_OPEN_CLOEXEC | kinds;
 	struct ipcq_sync_attr attr = { 0 };

@@ -8,7 +8,8 @@
  *
  * struct ipcq_sync.lock guards every mutable field of the object and of
  * its files' state (ipcq_sync_file.held). A condition's lock nests inside
- * its Lock's (SINGLE_DEPTH_NESTING). destroyed is written under the lock
+ * its Lock's (SINGLE_DEPTH_NESTING); an IPCQ_WAIT_ALL wait holds the locks
+ * of all its objects under ipcq_wait_all_lock (wait_acquire.c). destroyed is written under the lock
  * with WRITE_ONCE and may be read without it (READ_ONCE) as a hint.
  */
 #ifndef IPCQ_SYNC_H
@@ -41,6 +42,14 @@ struct ipcq_sync_type {
 	/* The type's ioctls; -ENOTTY for any other command. */
 	long (*ioctl)(struct ipcq_sync_file *f, unsigned int cmd,
 		      void __user *argp, struct ipcq_call *call);
+	/*
+	 * Wait with acquisition (wait_acquire.c), under the lock, for the
+	 * types it takes (else NULL): whether @f could acquire now (1), not
+	 * yet (0) or never (-EIDRM, -ENOTRECOVERABLE, -EOVERFLOW); then,
+	 * after a 1, the acquisition: 0 or -EOWNERDEAD (acquired).
+	 */
+	int (*acquirable)(struct ipcq_sync_file *f);
+	int (*take)(struct ipcq_sync_file *f);
 	/* Readiness, under the lock, of an object not destroyed. */
 	__poll_t (*poll)(struct ipcq_sync *s);
 	/* The type's fields of @st, under the lock; @f may be NULL. */
@@ -74,6 +83,8 @@ struct ipcq_sync {
 			u32 *status;		/* SHARED: route, wake words */
 			struct page *pages[2];	/* SHARED: status, value */
 			u32 acquirers;		/* SHARED: in acquire */
+			u32 zero_waiters;	/* in SEM_WAIT_ZERO */
+			wait_queue_head_t zero_wq;	/* SEM_WAIT_ZERO */
 		} sem;
 		struct {
 			struct pid *owner;	/* holding thread; NULL: free */
@@ -126,6 +137,9 @@ struct ipcq_sync *ipcq_sync_new_lock(u32 flags, umode_t mode);
 int ipcq_sync_install(struct ipcq_sync *s, bool cloexec);
 void ipcq_sync_fill_stat(struct ipcq_sync *s, struct ipcq_sync_file *f,
 			 struct ipcq_sync_stat *st);
+
+/* sync.c, for wait_acquire.c: the sync file behind @file, or NULL. */
+struct ipcq_sync_file *ipcq_sync_file_of(struct file *file);
 
 /* lock.c, for conditions: the lock behind @fd, referenced. */
 struct ipcq_sync *ipcq_sync_lock_from_fd(unsigned int fd);

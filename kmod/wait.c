@@ -21,8 +21,14 @@
  * Deadlines are absolute CLOCK_MONOTONIC nanoseconds, so a call restarted
  * after a signal (-ERESTARTSYS) waits no longer than the first would have.
  *
+ * A wait on several objects at once (wait_acquire.c) runs the same loop
+ * in ipcq_wait_multi(): its entries on every object's wait queue mark one
+ * wait woken and wake the task, and its readiness test takes the objects'
+ * locks itself.
+ *
  * Locks: ipcq_wait() is entered and left with the waiter's lock held; it
- * is dropped only to sleep, and in ipcq_relax_locked().
+ * is dropped only to sleep, and in ipcq_relax_locked(). ipcq_wait_multi()
+ * is entered with no lock held.
  */
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
@@ -125,5 +131,56 @@ long ipcq_wait(struct ipcq_waiter *w, ipcq_ready_fn ready, void *ctx)
 		if (w->call)
 			return ipcq_park(w->call, w);
 		slept = ipcq_wait_sleep(w);
+	}
+}
+
+/* A wake-up on any queue of a multi-object wait: mark it and wake the task. */
+static int ipcq_multi_wake(struct wait_queue_entry *entry, unsigned int mode,
+			   int sync, void *key)
+{
+	struct ipcq_multi_waiter *mw = entry->private;
+	struct wait_queue_entry task_entry = { .private = mw->task };
+
+	/* The mark before the wake-up; pairs with the sleeper's barrier. */
+	smp_wmb();
+	WRITE_ONCE(mw->woken, true);
+	return default_wake_function(&task_entry, mode, sync, key);
+}
+
+/* Makes @entry one of @mw's, for the caller to queue (non-exclusive). */
+void ipcq_multi_entry_init(struct ipcq_multi_waiter *mw,
+			   struct wait_queue_entry *entry)
+{
+	mw->task = current;
+	init_waitqueue_func_entry(entry, ipcq_multi_wake);
+	entry->private = mw;
+}
+
+/*
+ * Runs @ready (with no lock held) until it answers, sleeping in between
+ * until an entry of @mw is woken, as ipcq_wait() does: -EAGAIN
+ * (NONBLOCK), -ETIMEDOUT, -ERESTARTSYS, after one more look. A wake-up
+ * between a look and the sleep is not lost: the mark is cleared before
+ * each look and tested after the task state is set.
+ */
+long ipcq_wait_multi(struct ipcq_multi_waiter *mw, ipcq_ready_fn ready,
+		     void *ctx)
+{
+	long ret;
+	int slept = 0;
+
+	for (;;) {
+		if (ready(ctx, &ret))
+			return ret;
+		if (slept)
+			return slept;
+		if (mw->nonblock)
+			return -EAGAIN;
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!READ_ONCE(mw->woken))
+			slept = ipcq_sleep(mw->deadline, false);
+		__set_current_state(TASK_RUNNING);
+		/* Cleared before the next look; pairs with ipcq_multi_wake(). */
+		smp_store_mb(mw->woken, false);
 	}
 }

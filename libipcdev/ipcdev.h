@@ -387,6 +387,14 @@ int ipcdev_sem_open(ipcdev_sem **s, const char *name, unsigned int flags,
 		    unsigned int mode, uint64_t value);
 int ipcdev_sem_acquire(ipcdev_sem *s, int64_t timeout_ns);
 int ipcdev_sem_release(ipcdev_sem *s, uint64_t n);
+/*
+ * SysV's semop and SETVAL (kernel feature IPCQ_FEATURE_WAIT_ACQUIRE; not
+ * on IPCDEV_SEM_SHARED semaphores: -EOPNOTSUPP): take @n units at once,
+ * wait for the value to be 0, set the value (owner or creator).
+ */
+int ipcdev_sem_acquire_n(ipcdev_sem *s, uint64_t n, int64_t timeout_ns);
+int ipcdev_sem_wait_zero(ipcdev_sem *s, int64_t timeout_ns);
+int ipcdev_sem_set_value(ipcdev_sem *s, uint64_t value);
 int64_t ipcdev_sem_get_value(ipcdev_sem *s);
 int ipcdev_sem_stat(ipcdev_sem *s, struct ipcq_sync_stat *st);
 int ipcdev_sem_destroy(ipcdev_sem *s);
@@ -421,6 +429,13 @@ int ipcdev_rlock_release(ipcdev_rlock *l);
 int ipcdev_event_create(ipcdev_event **e);
 int ipcdev_event_open(ipcdev_event **e, const char *name, unsigned int flags,
 		      unsigned int mode);
+/*
+ * Auto-reset events (kernel feature IPCQ_FEATURE_WAIT_ACQUIRE): a wait
+ * that finds one set clears it, so each set lets one waiter through.
+ */
+int ipcdev_event_create_auto(ipcdev_event **e);
+int ipcdev_event_open_auto(ipcdev_event **e, const char *name,
+			   unsigned int flags, unsigned int mode);
 int ipcdev_event_set(ipcdev_event *e);
 int ipcdev_event_clear(ipcdev_event *e);
 int ipcdev_event_is_set(ipcdev_event *e);	/* 1, 0 or -errno */
@@ -575,6 +590,21 @@ int ipcdev_array_close(ipcdev_array *a);
 #define IPCDEV_WAIT_ALL		(1U << 0)
 int ipcdev_wait(const int *fds, int *ready, unsigned int n,
 		unsigned int flags, int64_t timeout_ns);
+
+/*
+ * Waits with acquisition (kernel feature IPCQ_FEATURE_WAIT_ACQUIRE): on
+ * @n (1..IPCQ_WAIT_ACQUIRE_MAX) handles of semaphores (not SHARED),
+ * Locks, RLocks and Events (each an ipcdev_sem *, ipcdev_lock *, ... cast
+ * to void *), takes exactly one, the ready one of lowest index, and sets
+ * *@index to it; with IPCDEV_WAIT_ALL takes every one at once or none
+ * (*@index 0). An @alert event (or NULL) found set ends the wait: 0 with
+ * *@index == @n. Returns 0, or -errno: -EOWNERDEAD acquired, but the lock
+ * at *@index had a dead holder; -EIDRM, -ENOTRECOVERABLE about the object
+ * at *@index, nothing acquired; -EAGAIN, -ETIMEDOUT; -EINVAL; -EBADF.
+ */
+int ipcdev_wait_acquire(unsigned int *index, void *const *handles,
+			unsigned int n, unsigned int flags,
+			ipcdev_event *alert, int64_t timeout_ns);
 
 /*
  * Every named object of the caller's IPC namespace (like ipcs(1)):

@@ -368,6 +368,24 @@ int ipcdev_sem_release(ipcdev_sem *s, uint64_t n)
 	return sync_op(&s->h, IPCQ_IOC_SEM_RELEASE, n, 0, 0);
 }
 
+/* The ioctls below are not offered on shared semaphores: no fast path. */
+int ipcdev_sem_acquire_n(ipcdev_sem *s, uint64_t n, int64_t timeout_ns)
+{
+	if (!s || !n)
+		return -EINVAL;
+	return sync_op(&s->h, IPCQ_IOC_SEM_ACQUIRE_N, n, 1, timeout_ns);
+}
+
+int ipcdev_sem_wait_zero(ipcdev_sem *s, int64_t timeout_ns)
+{
+	return sync_op(IPCDEV__H(s), IPCQ_IOC_SEM_WAIT_ZERO, 0, 1, timeout_ns);
+}
+
+int ipcdev_sem_set_value(ipcdev_sem *s, uint64_t value)
+{
+	return sync_op(IPCDEV__H(s), IPCQ_IOC_SEM_SET_VALUE, value, 0, 0);
+}
+
 int64_t ipcdev_sem_get_value(ipcdev_sem *s)
 {
 	struct ipcq_sync_stat st;
@@ -404,6 +422,29 @@ int ipcdev_lock_consistent(ipcdev_lock *l)
 }
 
 /* Event. */
+
+int ipcdev_event_create_auto(ipcdev_event **e)
+{
+	struct ipcdev__handle *h;
+	int ret = ipcdev__require(IPCQ_FEATURE_WAIT_ACQUIRE);
+
+	if (!ret)
+		ret = sync_open(&h, &event_kind, NULL, 0, 0,
+				IPCQ_SYNC_AUTO_RESET, 0600, 0, 0);
+	return SYNC_OUT(e, ret, h, ipcdev_event);
+}
+
+int ipcdev_event_open_auto(ipcdev_event **e, const char *name,
+			   unsigned int flags, unsigned int mode)
+{
+	struct ipcdev__handle *h;
+	int ret = name ? ipcdev__require(IPCQ_FEATURE_WAIT_ACQUIRE) : -EINVAL;
+
+	if (!ret)
+		ret = sync_open(&h, &event_kind, name, flags, 0,
+				IPCQ_SYNC_AUTO_RESET, mode, 0, 0);
+	return SYNC_OUT(e, ret, h, ipcdev_event);
+}
 
 int ipcdev_event_set(ipcdev_event *e)
 {
@@ -658,5 +699,55 @@ out:
 			ready[i] = 0;
 	free(pfd);
 	free(mask);
+	return ret;
+}
+
+/* Waiting with acquisition. */
+
+int ipcdev_wait_acquire(unsigned int *index, void *const *handles,
+			unsigned int n, unsigned int flags,
+			ipcdev_event *alert, int64_t timeout_ns)
+{
+	uint32_t fds[IPCQ_WAIT_ACQUIRE_MAX];
+	struct ipcq_wait_acquire arg;
+	unsigned int i;
+	int dev, fd, ret;
+
+	if (!index || !handles || !n || n > IPCQ_WAIT_ACQUIRE_MAX ||
+	    (flags & ~IPCDEV_WAIT_ALL))
+		return -EINVAL;
+	ret = ipcdev__require(IPCQ_FEATURE_WAIT_ACQUIRE);
+	if (ret)
+		return ret;
+	memset(&arg, 0, sizeof(arg));
+	/* Each handle's own file (re-owned after fork): it acquires. */
+	for (i = 0; i < n; i++) {
+		fd = ipcdev__fd(handles[i]);
+		if (fd < 0)
+			return fd;
+		fds[i] = (uint32_t)fd;
+	}
+	if (alert) {
+		fd = ipcdev__fd(&alert->h);
+		if (fd < 0)
+			return fd;
+		arg.alert_fd = (uint32_t)fd;
+		arg.flags |= IPCQ_WAIT_ALERT;
+	}
+	dev = ipcdev_device_fd();
+	if (dev < 0)
+		return dev;
+	arg.fds = (uint64_t)(uintptr_t)fds;
+	arg.count = n;
+	arg.mode = flags & IPCDEV_WAIT_ALL ? IPCQ_WAIT_ALL : IPCQ_WAIT_ANY;
+	if (timeout_ns == IPCDEV_NOWAIT)
+		arg.flags |= IPCQ_WAIT_NONBLOCK;
+	arg.deadline = ipcdev__deadline(timeout_ns);
+	ret = ipcdev__ioctl_restart(dev, IPCQ_IOC_WAIT_ACQUIRE, &arg);
+	if (ret >= 0) {
+		*index = (unsigned int)ret;
+		return 0;
+	}
+	*index = arg.index;
 	return ret;
 }

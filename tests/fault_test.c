@@ -665,4 +665,63 @@ TEST_F(fault, listener_paths)
 	close(l);
 }
 
+/*
+ * IPCQ_IOC_WAIT_ACQUIRE (ALL over two semaphores and a lock): its
+ * allocation and copies fail cleanly, and all-or-none holds: a failed
+ * call took nothing.
+ */
+TEST_F(fault, wait_acquire_paths)
+{
+	struct ipcq_sync_op op = { 0 };
+	struct ipcq_wait_acquire arg;
+	struct ipcq_sync_stat st;
+	uint32_t fds[3];
+	unsigned int n, i;
+	int ret, hit;
+
+	if (nth_fd < 0)
+		SKIP(return, "no fault injection in this kernel");
+	fds[0] = (uint32_t)raw_sync_open(self->dev, IPCQ_TYPE_SEM, 0, 1);
+	fds[1] = (uint32_t)raw_sync_open(self->dev, IPCQ_TYPE_SEM,
+					 IPCQ_SYNC_UNDO, 1);
+	fds[2] = (uint32_t)raw_sync_open(self->dev, IPCQ_TYPE_LOCK, 0, 0);
+	for (i = 0; i < 3; i++)
+		ASSERT_LE(0, (int)fds[i]);
+	for (n = 1; n < 500; n++) {
+		memset(&arg, 0, sizeof(arg));
+		arg.fds = (uintptr_t)fds;
+		arg.count = 3;
+		arg.mode = IPCQ_WAIT_ALL;
+		arg.flags = IPCQ_WAIT_NONBLOCK;
+		arm(n);
+		ret = xioctl(self->dev, IPCQ_IOC_WAIT_ACQUIRE, &arg);
+		hit = fired();
+		EXPECT_TRUE(acceptable(ret)) TH_LOG("n %u: %d", n, ret);
+		for (i = 0; i < 2; i++) {
+			ASSERT_EQ(0, xioctl((int)fds[i], IPCQ_IOC_SYNC_STAT, &st));
+			EXPECT_EQ(ret == 0 ? 0 : 1, st.value);
+		}
+		ASSERT_EQ(0, xioctl((int)fds[2], IPCQ_IOC_SYNC_STAT, &st));
+		EXPECT_EQ(ret == 0, !!(st.state & IPCQ_SYNC_LOCKED));
+		if (ret == 0) {
+			op.count = 1;
+			for (i = 0; i < 2; i++)
+				ASSERT_EQ(0, xioctl((int)fds[i],
+						    IPCQ_IOC_SEM_RELEASE, &op));
+			op.count = 0;
+			ASSERT_EQ(0, xioctl((int)fds[2], IPCQ_IOC_LOCK_RELEASE,
+					    &op));
+		}
+		if (!hit) {
+			EXPECT_EQ(0, ret);
+			break;
+		}
+	}
+	EXPECT_GT(500, n);
+	EXPECT_LT(1, n);
+	TH_LOG("%u fault points, each failed cleanly", n - 1);
+	for (i = 0; i < 3; i++)
+		close((int)fds[i]);
+}
+
 TEST_HARNESS_MAIN

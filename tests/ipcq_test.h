@@ -186,6 +186,19 @@ static inline int raw_sync_open(int dev, uint32_t type, uint32_t flags,
 	return xioctl(dev, IPCQ_IOC_SYNC_OPEN, &arg);
 }
 
+/* A sync object operation (struct ipcq_sync_op); its value or -errno. */
+static inline int sop(int fd, unsigned long cmd, uint64_t count,
+		      uint32_t flags, uint64_t deadline)
+{
+	struct ipcq_sync_op op;
+
+	memset(&op, 0, sizeof(op));
+	op.count = count;
+	op.flags = flags;
+	op.deadline = deadline;
+	return xioctl(fd, cmd, &op);
+}
+
 /* Raw IPCQ_IOC_SHM_OPEN (CLOEXEC); the region's fd or -errno. */
 static inline int raw_shm_open(int dev, const char *name, uint32_t flags,
 			       uint32_t mode, uint64_t size)

@@ -78,6 +78,15 @@ TEST_F(uring, errors)
 	sync_op_init(&op, IPCQ_DEADLINE_FOREVER, 0, 0);
 	EXPECT_EQ(run_raw(&self->ring, lock, IPCQ_IOC_LOCK_ACQUIRE,
 			  (uintptr_t)&op, 0, 0), -EOPNOTSUPP);
+	/* Neither are the semaphore's SysV operations, nor wait-acquire. */
+	EXPECT_EQ(run_raw(&self->ring, sem, IPCQ_IOC_SEM_ACQUIRE_N,
+			  (uintptr_t)&op, 0, 0), -EOPNOTSUPP);
+	EXPECT_EQ(run_raw(&self->ring, sem, IPCQ_IOC_SEM_WAIT_ZERO,
+			  (uintptr_t)&op, 0, 0), -EOPNOTSUPP);
+	EXPECT_EQ(run_raw(&self->ring, sem, IPCQ_IOC_SEM_SET_VALUE,
+			  (uintptr_t)&op, 0, 0), -EOPNOTSUPP);
+	EXPECT_EQ(run_raw(&self->ring, self->dev, IPCQ_IOC_WAIT_ACQUIRE,
+			  (uintptr_t)buf, 0, 0), -EOPNOTSUPP);
 	EXPECT_EQ(run_raw(&self->ring, q, IPCQ_URING_CANCEL, 1, 4, 0),
 		  -EINVAL);
 	EXPECT_EQ(run_raw(&self->ring, q, IPCQ_URING_CANCEL, 12345, 0, 0),

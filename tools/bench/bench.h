@@ -143,7 +143,7 @@ int ur_count(int cell);
 void ur_rep(int r);
 
 /* Semaphore cells (sem.c). */
-enum { SEM_IPCQ, SEM_SHARED, SEM_POSIX, SEM_SYSV, NSEM };
+enum { SEM_IPCQ, SEM_SHARED, SEM_POSIX, SEM_SYSV, SEM_WAITACQ, NSEM };
 extern const char *const sem_names[NSEM];
 extern double sem_unc[NSEM][MAX_REPS], sem_con[NSEM][MAX_REPS];
 
@@ -152,6 +152,7 @@ struct semset {
 	ipcdev_sem *shared;	/* IPCDEV_SEM_SHARED: no syscall uncontended */
 	sem_t *posix;
 	int sysv;
+	ipcdev_sem *wacq;	/* taken through ipcdev_wait_acquire() */
 };
 
 int sem_setup(struct semset *s);

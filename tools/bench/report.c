@@ -759,6 +759,10 @@ static void print_goals(void)
 		   "20x faster (semop ns / ipcq ns >= 20)",
 		   med_of(sem_unc[SEM_SYSV]), med_of(sem_unc[SEM_IPCQ]), "ns",
 		   20, 1);
+	goal_ratio("semaphore through wait-acquire vs its own acquire",
+		   "within 2x (ipcq-wait-acquire / ipcq-sem ns <= 2)",
+		   med_of(sem_unc[SEM_WAITACQ]), med_of(sem_unc[SEM_IPCQ]),
+		   "ns", 2, 0);
 	printf("# shared semaphore (IPCDEV_SEM_SHARED: value in a mapped page)\n");
 	goal_ratio("shared semaphore uncontended vs sem_t", "within 2x of sem_t",
 		   med_of(sem_unc[SEM_SHARED]), med_of(sem_unc[SEM_POSIX]),

@@ -2,7 +2,8 @@
 /*
  * Semaphores: ns per acquire+release pair of ipcq's semaphore (ioctl path
  * and shared), POSIX sem_t and SysV semop, uncontended and with two
- * processes contending.
+ * processes contending; and ipcq's semaphore taken through
+ * ipcdev_wait_acquire() (one object, ANY), released as usual.
  */
 #define _GNU_SOURCE
 #include <sys/ipc.h>
@@ -12,7 +13,8 @@
 #include "bench.h"
 
 const char *const sem_names[NSEM] = { "ipcq-sem", "ipcq-sem-shared",
-				     "posix-sem_t", "sysv-semop" };
+				     "posix-sem_t", "sysv-semop",
+				     "ipcq-wait-acquire" };
 double sem_unc[NSEM][MAX_REPS], sem_con[NSEM][MAX_REPS];
 
 static void sem_op(struct semset *s, int kind, int acquire)
@@ -28,6 +30,17 @@ static void sem_op(struct semset *s, int kind, int acquire)
 			ipcdev_sem_acquire(sem, IPCDEV_FOREVER);
 		else
 			ipcdev_sem_release(sem, 1);
+		break;
+	}
+	case SEM_WAITACQ: {
+		void *h = s->wacq;
+		unsigned int idx;
+
+		if (acquire)
+			ipcdev_wait_acquire(&idx, &h, 1, 0, NULL,
+					    IPCDEV_FOREVER);
+		else
+			ipcdev_sem_release(s->wacq, 1);
 		break;
 	}
 	case SEM_POSIX:
@@ -48,6 +61,7 @@ int sem_setup(struct semset *s)
 	s->posix = shared_alloc(sizeof(sem_t));
 	if (ipcdev_sem_create(&s->ipcq, 1, 0) ||
 	    ipcdev_sem_create(&s->shared, 1, IPCDEV_SEM_SHARED) ||
+	    ipcdev_sem_create(&s->wacq, 1, 0) ||
 	    sem_init(s->posix, 1, 1))
 		return -1;
 	s->sysv = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
@@ -60,6 +74,7 @@ void sem_teardown(struct semset *s)
 {
 	ipcdev_sem_close(s->ipcq);
 	ipcdev_sem_close(s->shared);
+	ipcdev_sem_close(s->wacq);
 	sem_destroy(s->posix);
 	munmap(s->posix, sizeof(sem_t));
 	semctl(s->sysv, 0, IPC_RMID);

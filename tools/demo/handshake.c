@@ -28,6 +28,7 @@ static const struct {
 	{ IPCQ_FEATURE_SHM, "shm" },
 	{ IPCQ_FEATURE_QUEUE_POSIX, "queue-posix" },
 	{ IPCQ_FEATURE_LISTENER, "listener" },
+	{ IPCQ_FEATURE_WAIT_ACQUIRE, "wait_acquire" },
 	{ IPCQ_FEATURE_QUEUE_SYSV, "queue-sysv" },
 };
 

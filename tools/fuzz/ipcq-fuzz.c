@@ -113,6 +113,8 @@ static const unsigned long cmds[] = {
 	IPCQ_IOC_SHM_OPEN, IPCQ_IOC_SHM_STAT, IPCQ_IOC_SHM_LOCK,
 	IPCQ_IOC_LISTENER_OPEN, IPCQ_IOC_CONNECT, IPCQ_IOC_LISTENER_ACCEPT,
 	IPCQ_IOC_LISTENER_STAT, IPCQ_IOC_SET,
+	IPCQ_IOC_WAIT_ACQUIRE, IPCQ_IOC_SEM_ACQUIRE_N, IPCQ_IOC_SEM_WAIT_ZERO,
+	IPCQ_IOC_SEM_SET_VALUE,
 };
 #define NCMD (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -185,6 +187,8 @@ static enum kind target_kind(unsigned long cmd)
 	switch (cmd) {
 	case IPCQ_IOC_SEM_ACQUIRE: case IPCQ_IOC_SEM_RELEASE:
 	case IPCQ_IOC_SEM_SHARE: case IPCQ_IOC_SEM_WAKE:
+	case IPCQ_IOC_SEM_ACQUIRE_N: case IPCQ_IOC_SEM_WAIT_ZERO:
+	case IPCQ_IOC_SEM_SET_VALUE:
 		return K_SEM;
 	case IPCQ_IOC_LOCK_ACQUIRE: case IPCQ_IOC_LOCK_RELEASE:
 	case IPCQ_IOC_LOCK_CONSISTENT:
@@ -344,10 +348,31 @@ static void fill_arg(unsigned long cmd, unsigned char *buf, size_t size,
 			a->name_len = (uint32_t)strlen(name);
 		}
 		a->type = (uint32_t)(rnd() % 8);
-		a->flags = (uint32_t)(rnd() % 32) | (uint32_t)((rnd() % 8) << 8);
+		a->flags = (uint32_t)(rnd() % 32) | (uint32_t)((rnd() % 32) << 8);
 		a->mode = 0666;
 		a->value = rnd() % 4;
 		a->lock_fd = (uint32_t)pick_fd_for(IPCQ_IOC_LOCK_ACQUIRE);
+		break;
+	}
+	case IPCQ_IOC_WAIT_ACQUIRE: {
+		struct ipcq_wait_acquire *a = (void *)buf;
+		uint32_t *fds = (uint32_t *)data;
+
+		/* Pool fds, a few twice; now and then too many or none. */
+		a->count = (uint32_t)(rnd() % 6);
+		if (rnd() % 16 == 0)
+			a->count = IPCQ_WAIT_ACQUIRE_MAX + 1;
+		for (i = 0; i < (int)a->count && i < IPCQ_WAIT_ACQUIRE_MAX; i++)
+			fds[i] = (uint32_t)pick_fd_for(
+				i % 3 == 0 ? IPCQ_IOC_SEM_ACQUIRE :
+				i % 3 == 1 ? IPCQ_IOC_LOCK_ACQUIRE :
+				IPCQ_IOC_EVENT_WAIT);
+		a->fds = (uintptr_t)fds;
+		a->mode = (uint32_t)(rnd() % 3);
+		a->deadline = rnd() % 2 ? deadline : 0;
+		a->flags = (uint32_t)(rnd() % 4);
+		a->alert_fd = a->flags & IPCQ_WAIT_ALERT ?
+			      (uint32_t)pick_fd_for(IPCQ_IOC_EVENT_WAIT) : 0;
 		break;
 	}
 	case IPCQ_IOC_SHM_OPEN: {
@@ -509,6 +534,9 @@ static void fill_arg(unsigned long cmd, unsigned char *buf, size_t size,
 	if (cmd == IPCQ_IOC_CONNECT &&
 	    ((struct ipcq_connect *)buf)->deadline > deadline)
 		((struct ipcq_connect *)buf)->deadline = deadline;
+	if (cmd == IPCQ_IOC_WAIT_ACQUIRE &&
+	    ((struct ipcq_wait_acquire *)buf)->deadline > deadline)
+		((struct ipcq_wait_acquire *)buf)->deadline = deadline;
 }
 
 static void count(struct counters *c, long ret)

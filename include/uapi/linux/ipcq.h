@@ -60,6 +60,11 @@
 						  * accept, peer credentials
 						  * in struct ipcq_pipe_stat
 						  */
+/*
+ * Waiting with acquisition: IPCQ_IOC_WAIT_ACQUIRE, IPCQ_SYNC_AUTO_RESET
+ * events, IPCQ_IOC_SEM_ACQUIRE_N, _SEM_WAIT_ZERO and _SEM_SET_VALUE.
+ */
+#define IPCQ_FEATURE_WAIT_ACQUIRE ((__u64)1 << 11)
 /* What SysV message-queue users need: typed messages and selective get
  * (struct ipcq_msg.type, IPCQ_MSG_TYPE_EQ/_LE/_NE), IPCQ_MSG_TRUNCATE,
  * puts that wait for the byte limit, IPCQ_IOC_SET (SysV IPC_SET).
@@ -577,6 +582,11 @@ struct ipcq_pipe_stat {
 						 * its users map; not with UNDO
 						 * (see IPCQ_IOC_SEM_SHARE)
 						 */
+#define IPCQ_SYNC_AUTO_RESET	(1U << 12)	/* event: a wait that finds it
+						 * set clears it, so one set
+						 * lets one waiter through
+						 * (IPCQ_FEATURE_WAIT_ACQUIRE)
+						 */
 
 /* Largest semaphore value. */
 #define IPCQ_SEM_VALUE_MAX	(~(__u64)0 >> 1)
@@ -592,7 +602,8 @@ struct ipcq_pipe_stat {
  * @lock_fd:  in: COND only, when created: fd of the Lock or RLock the
  *            condition is bound to. Must be zero otherwise.
  * @value:    in, when created: SEM the initial value (and the maximum if
- *            BOUNDED), 0..IPCQ_SEM_VALUE_MAX; EVENT 1 to start set, else 0;
+ *            BOUNDED), 0..IPCQ_SEM_VALUE_MAX; EVENT 1 to start set, else 0
+ *            (IPCQ_SYNC_AUTO_RESET the only kind flag it takes);
  *            BARRIER the number of parties, >= 1. Zero for other types.
  * @reserved: in: must be zero.
  *
@@ -660,7 +671,8 @@ struct ipcq_sem_share {
  * struct ipcq_sync_op - argument of every sync object operation
  * @deadline: in: operations that wait: absolute CLOCK_MONOTONIC ns, or
  *            IPCQ_DEADLINE_FOREVER; must be zero for the others.
- * @count:    in: SEM_RELEASE units to release (>= 1); COND_NOTIFY waiters
+ * @count:    in: SEM_RELEASE units to release (>= 1); SEM_ACQUIRE_N units
+ *            to take (>= 1); SEM_SET_VALUE the value; COND_NOTIFY waiters
  *            to wake (0: all); must be zero for the others.
  * @flags:    in: IPCQ_SYNC_NONBLOCK, for operations that wait.
  * @pad:      in: must be zero.
@@ -670,6 +682,73 @@ struct ipcq_sync_op {
 	__u64 deadline;
 	__u64 count;
 	__u32 flags;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+/*
+ * Waiting on several sync objects with acquisition (IPCQ_IOC_WAIT_ACQUIRE
+ * on /dev/ipcq, feature IPCQ_FEATURE_WAIT_ACQUIRE), after ntsync's
+ * wait-any and wait-all. The objects are semaphores (not SHARED), Locks,
+ * RLocks and Events; acquiring one takes what its own acquire or wait
+ * takes: a semaphore unit (counted for UNDO through the given file), the
+ * lock (held through the given file, owner death as for LOCK_ACQUIRE),
+ * an auto-reset event's set state (a manual-reset event is acquired by
+ * being set, and stays set). Queues are not accepted (see ipcq(4)).
+ *
+ * IPCQ_WAIT_ANY acquires exactly one object, the ready one of lowest index
+ * (objects are looked at in index order; among waiters no order is
+ * promised). IPCQ_WAIT_ALL acquires every object at once or none: it takes
+ * them only when all are ready, with every one of their locks held, so no
+ * other caller ever sees some taken and the others not.
+ */
+#define IPCQ_WAIT_ACQUIRE_MAX	64	/* objects in one wait */
+#define IPCQ_WAIT_ANY		0	/* modes */
+#define IPCQ_WAIT_ALL		1
+/* Flags: IPCQ_WAIT_NONBLOCK (as for struct ipcq_wait) and: */
+#define IPCQ_WAIT_ALERT		(1U << 1)	/* @alert_fd is an event that
+						 * ends the wait
+						 */
+
+/**
+ * struct ipcq_wait_acquire - argument of IPCQ_IOC_WAIT_ACQUIRE
+ * @fds:      in: user address of @count __u32 file descriptors.
+ * @count:    in: 1..IPCQ_WAIT_ACQUIRE_MAX.
+ * @mode:     in: IPCQ_WAIT_ANY or IPCQ_WAIT_ALL.
+ * @deadline: in: absolute CLOCK_MONOTONIC ns, or IPCQ_DEADLINE_FOREVER.
+ * @flags:    in: IPCQ_WAIT_NONBLOCK, IPCQ_WAIT_ALERT.
+ * @alert_fd: in: with IPCQ_WAIT_ALERT, an event's fd; else zero.
+ * @index:    in: must be zero; out: the object an answer is about
+ *            (below).
+ * @pad:      in: must be zero.
+ * @reserved: in: must be zero.
+ *
+ * Returns the index acquired (ANY: 0..count-1; ALL: 0), or @count when
+ * the alert event was found set (and, auto-reset, consumed), nothing else
+ * acquired: the objects are looked at first, the alert after them. Errors
+ * that concern one object set @index to it (@count: the alert):
+ * EOWNERDEAD: acquired (ALL: everything), but the lock at @index (ALL:
+ * the lowest such) had a dead holder, as for LOCK_ACQUIRE; EIDRM: the
+ * object was destroyed, nothing acquired; ENOTRECOVERABLE: the lock is
+ * unusable, nothing acquired; EOVERFLOW: an RLock's depth would overflow.
+ * ANY answers for the first object, in index order, that is ready or ended
+ * (destroyed, unrecoverable); ALL ends with the first ended object even if
+ * the others are ready. Waits are restarted after signals (the deadline
+ * is absolute). Other errors: EAGAIN (NONBLOCK), ETIMEDOUT, EINTR; EINVAL
+ * for a bad count, mode, flag, pad, index, reserved word, alert_fd without
+ * IPCQ_WAIT_ALERT, an alert that is not an event, an object of another
+ * sync type (Condition, Barrier), or one object twice in an ALL wait;
+ * EBADF a descriptor not open; ENOTTY not a sync object; EOPNOTSUPP a
+ * SHARED semaphore; EFAULT; ENOMEM.
+ */
+struct ipcq_wait_acquire {
+	__u64 fds;
+	__u32 count;
+	__u32 mode;
+	__u64 deadline;
+	__u32 flags;
+	__u32 alert_fd;
+	__u32 index;
 	__u32 pad;
 	__u64 reserved[2];
 };
@@ -1398,6 +1477,7 @@ struct ipcq_listener_stat {
 #define IPCQ_IOC_SHM_OPEN	_IOW(IPCQ_IOC_MAGIC, 0x06, struct ipcq_shm_open)
 #define IPCQ_IOC_LISTENER_OPEN	_IOW(IPCQ_IOC_MAGIC, 0x07, struct ipcq_listener_open)
 #define IPCQ_IOC_CONNECT	_IOW(IPCQ_IOC_MAGIC, 0x08, struct ipcq_connect)
+#define IPCQ_IOC_WAIT_ACQUIRE	_IOWR(IPCQ_IOC_MAGIC, 0x09, struct ipcq_wait_acquire)
 #define IPCQ_IOC_SET		_IOW(IPCQ_IOC_MAGIC, 0x0a, struct ipcq_set)
 
 /* On a queue fd. */
@@ -1443,7 +1523,10 @@ struct ipcq_listener_stat {
  * LOCK_RELEASE: EPERM if the caller does not hold it (a Lock may be
  *   released by anyone while locked, an RLock only by its holder).
  * LOCK_CONSISTENT: EINVAL unless the caller holds it after EOWNERDEAD.
- * EVENT_SET, EVENT_CLEAR; EVENT_WAIT: 0 once set; EAGAIN, ETIMEDOUT.
+ * EVENT_SET, EVENT_CLEAR; EVENT_WAIT: 0 once set; EAGAIN, ETIMEDOUT. On an
+ *   IPCQ_SYNC_AUTO_RESET event the wait that finds it set clears it: each
+ *   set lets one waiter (or wait-acquire) through; a set with nobody
+ *   waiting stays set until one comes. There is no pulse.
  * COND_WAIT: the caller must hold the bound lock (EPERM): releases it and
  *   sleeps in one step, so no notify is lost; returns with the lock held
  *   again (at the same recursion depth) whatever the outcome: 0 notified,
@@ -1482,6 +1565,26 @@ struct ipcq_listener_stat {
  */
 #define IPCQ_IOC_SEM_SHARE	_IOR(IPCQ_IOC_MAGIC, 0x50, struct ipcq_sem_share)
 #define IPCQ_IOC_SEM_WAKE	_IOW(IPCQ_IOC_MAGIC, 0x51, struct ipcq_sync_op)
+/*
+ * On a semaphore that is not SHARED (EOPNOTSUPP otherwise; feature
+ * IPCQ_FEATURE_WAIT_ACQUIRE):
+ * SEM_ACQUIRE_N: take @count units at once, waiting until that many are
+ *   there; nothing is taken until all are (EINVAL for count 0 or above
+ *   the maximum). Requests for fewer units may pass a waiting one for
+ *   more. EAGAIN, ETIMEDOUT.
+ * SEM_WAIT_ZERO: wait until the value is 0 (SysV semop with sem_op 0);
+ *   @count zero. EAGAIN, ETIMEDOUT.
+ * SEM_SET_VALUE: set the value to @count (SysV SETVAL): the owner, the
+ *   creator or CAP_IPC_OWNER (else EPERM); EOVERFLOW above the maximum
+ *   (BOUNDED: the initial value). Every waiter is judged again. Units
+ *   files hold for UNDO stay theirs (SysV clears them): a file released
+ *   later still gives its units back, up to the maximum.
+ * None of the three is an io_uring command (EOPNOTSUPP there), nor is
+ * IPCQ_IOC_WAIT_ACQUIRE, a device ioctl.
+ */
+#define IPCQ_IOC_SEM_ACQUIRE_N	_IOW(IPCQ_IOC_MAGIC, 0x52, struct ipcq_sync_op)
+#define IPCQ_IOC_SEM_WAIT_ZERO	_IOW(IPCQ_IOC_MAGIC, 0x53, struct ipcq_sync_op)
+#define IPCQ_IOC_SEM_SET_VALUE	_IOW(IPCQ_IOC_MAGIC, 0x54, struct ipcq_sync_op)
 
 /*
  * On a shared memory region fd. SHM_STAT: struct ipcq_shm_stat.
