@@ -94,7 +94,7 @@ FUZZ := $(BUILD)/tools/ipcq-fuzz
 DEMO_SRCS := $(wildcard tools/demo/*.c)
 DEMO_BINS := $(patsubst tools/demo/%.c,$(BUILD)/demo/%,$(DEMO_SRCS))
 
-all: kmod lib tests demos python $(BENCH) $(IPCQCTL) $(FUZZ)
+all: kmod lib tests demos python python-tests $(BENCH) $(IPCQCTL) $(FUZZ)
 
 deps:
 	tools/setup-deps
@@ -113,14 +113,19 @@ PY_SRCS := $(wildcard libipcdev/python/ipcq/*.py)
 PY_PKG	:= $(BUILD)/python/ipcq
 PY_MOD	:= $(PY_PKG)/_ipcq$(PY_EXT)
 
-PY_TEST_SRCS := $(wildcard libipcdev/python/tests/*.py)
+PY_TEST_SRCS := $(wildcard libipcdev/python/tests/*.py) \
+		$(wildcard libipcdev/python/bench/*.py) \
+		$(wildcard libipcdev/python/examples/*.py)
 PY_TESTS := $(BUILD)/tests/python_test \
 	    $(foreach m,fork spawn forkserver,$(BUILD)/tests/cpython_mp_$(m)_test)
 PYROOT	:= $(BUILD)/pyroot
 
-python: $(PY_MOD) $(patsubst libipcdev/python/ipcq/%,$(PY_PKG)/%,$(PY_SRCS)) \
-	$(patsubst libipcdev/python/%,$(BUILD)/python/%,$(PY_TEST_SRCS)) \
-	$(PY_TESTS) $(PYROOT)/.stamp
+# What make install installs; python-tests: what the VM runs (and the
+# Python root it needs, downloaded once).
+python: $(PY_MOD) $(patsubst libipcdev/python/ipcq/%,$(PY_PKG)/%,$(PY_SRCS))
+
+python-tests: python $(PY_TESTS) $(PYROOT)/.stamp \
+	$(patsubst libipcdev/python/%,$(BUILD)/python/%,$(PY_TEST_SRCS))
 
 # The guest's Python root and CPython's tests (tools/vm/python-root):
 # built once, kept while Debian's python3.11 is the same version.
@@ -128,7 +133,7 @@ $(PYROOT)/.stamp: tools/vm/python-root $(LIB_SO)
 	tools/vm/python-root $(PYROOT) $(LIB_SO) $(BUILD)/python/cpython-tests
 	touch $@
 
-$(BUILD)/python/tests/%.py: libipcdev/python/tests/%.py
+$(BUILD)/python/%.py: libipcdev/python/%.py
 	@mkdir -p $(dir $@)
 	cp $< $@
 
@@ -497,7 +502,7 @@ clean:
 	-$(MAKE) -C kmod clean
 	rm -rf $(BUILD)
 
-.PHONY: all deps kmod lib tests demos python lint lint-uapi lint-features \
+.PHONY: all deps kmod lib tests demos python python-tests lint lint-uapi lint-features \
 	lint-checkpatch lint-symbols lint-install check check-runner \
 	check-debug demo bench deb check-deb install install-dkms uninstall \
 	clean

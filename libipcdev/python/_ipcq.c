@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 
 #include <ipcdev.h>
@@ -759,11 +760,14 @@ static PyObject *h_get_value(Handle *self, PyObject *noargs)
 	return PyLong_FromLongLong(v);
 }
 
-/* sync_stat() -> (value, max, waiters, state, owner_tid) */
+/*
+ * sync_stat() -> (value, max, waiters, state, owner_tid). A condition
+ * has no stat call in libipcdev: its file answers IPCQ_IOC_SYNC_STAT.
+ */
 static PyObject *h_sync_stat(Handle *self, PyObject *noargs)
 {
 	struct ipcq_sync_stat st;
-	void *h = get(self, B(K_SEM) | LOCKS | B(K_EVENT));
+	void *h = get(self, B(K_SEM) | LOCKS | B(K_EVENT) | B(K_COND));
 	int ret;
 
 	if (!h)
@@ -772,6 +776,9 @@ static PyObject *h_sync_stat(Handle *self, PyObject *noargs)
 		ret = ipcdev_sem_stat(h, &st);
 	else if (self->kind == K_EVENT)
 		ret = ipcdev_event_stat(h, &st);
+	else if (self->kind == K_COND)
+		ret = ioctl(ipcdev_cond_fd(h), IPCQ_IOC_SYNC_STAT, &st) ?
+		      -errno : 0;
 	else
 		ret = ipcdev_lock_stat(h, &st);
 	if (ret < 0)

@@ -212,7 +212,15 @@ class Condition(object):
         return self._lock.__exit__(*args)
 
     def __repr__(self):
-        return '<Condition(%s)>' % (self._lock,)
+        try:
+            waiters = self._h.sync_stat()[2]
+        except Exception:
+            waiters = 'unknown'
+        return '<Condition(%s, %s)>' % (self._lock, waiters)
+
+    def _waiters(self):
+        """How many processes wait on it, from the kernel."""
+        return self._h.sync_stat()[2]
 
     def wait(self, timeout=None):
         # A condition's wait never fails with EAGAIN: 0 waits 1 ns.

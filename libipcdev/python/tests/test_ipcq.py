@@ -595,5 +595,34 @@ class TestContext(unittest.TestCase):
         self.assertRaises(ValueError, ipcq.get_context, 'nonsense')
 
 
+class TestExamples(unittest.TestCase):
+    """The README's examples (libipcdev/python/examples/), each a program
+    written for multiprocessing with `import ipcq as multiprocessing`,
+    run under every start method; each checks its own result."""
+
+    def test_examples_run_unchanged(self):
+        import subprocess
+        import sys
+        import tempfile
+        here = os.path.join(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__))), 'examples')
+        with tempfile.TemporaryDirectory() as site:
+            # The start method, chosen outside the unchanged program.
+            with open(os.path.join(site, 'sitecustomize.py'), 'w') as f:
+                f.write('import multiprocessing, os\n'
+                        'multiprocessing.set_start_method('
+                        'os.environ["IPCQ_START"], force=True)\n')
+            env = dict(os.environ)
+            env['PYTHONPATH'] = site + os.pathsep + env.get('PYTHONPATH', '')
+            for name in sorted(os.listdir(here)):
+                for m in METHODS:
+                    with self.subTest(example=name, method=m):
+                        env['IPCQ_START'] = m
+                        r = subprocess.run(
+                            [sys.executable, os.path.join(here, name)],
+                            env=env, capture_output=True, text=True,
+                            timeout=240)
+                        self.assertEqual(r.returncode, 0, r.stderr)
+
 if __name__ == '__main__':
     unittest.main()
