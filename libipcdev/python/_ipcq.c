@@ -500,9 +500,11 @@ static PyObject *receive(Handle *self, void *h, long long timeout, int peek,
 						       timeout_ns));
 		if (ret != -EMSGSIZE || len <= cap)
 			break;
+		/*
+		 * The message stays queued: try again with room for it (with
+		 * the same timeout: another receiver may take it first).
+		 */
 		cap = len;
-		/* The message is there: take it at once. */
-		timeout = IPCDEV_NOWAIT;
 	}
 	if (ret == IPCDEV_EOF) {
 		Py_DECREF(b);
