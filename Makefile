@@ -94,10 +94,68 @@ FUZZ := $(BUILD)/tools/ipcq-fuzz
 DEMO_SRCS := $(wildcard tools/demo/*.c)
 DEMO_BINS := $(patsubst tools/demo/%.c,$(BUILD)/demo/%,$(DEMO_SRCS))
 
-all: kmod lib tests demos $(BENCH) $(IPCQCTL) $(FUZZ)
+all: kmod lib tests demos python python-tests $(BENCH) $(IPCQCTL) $(FUZZ)
 
 deps:
 	tools/setup-deps
+
+# The Python package ipcq (libipcdev/python/): the C extension _ipcq,
+# built for Debian's python3.11 (/usr/bin/python3, python3.11-dev, never
+# a python found first on PATH) against the shared libipcdev, and the
+# package's modules, together in build/python/ipcq/. Its tests and
+# CPython's multiprocessing tests run in the VM (python_test,
+# cpython_mp_test; libipcdev/python/README).
+PYTHON	:= /usr/bin/python3
+PY_EXT	:= .cpython-311-x86_64-linux-gnu.so
+PY_INC	:= /usr/include/python3.11
+PYDIR	?= $(PREFIX)/lib/python3/dist-packages
+PY_SRCS := $(wildcard libipcdev/python/ipcq/*.py)
+PY_PKG	:= $(BUILD)/python/ipcq
+PY_MOD	:= $(PY_PKG)/_ipcq$(PY_EXT)
+
+PY_TEST_SRCS := $(wildcard libipcdev/python/tests/*.py) \
+		$(wildcard libipcdev/python/bench/*.py) \
+		$(wildcard libipcdev/python/examples/*.py)
+PY_TESTS := $(BUILD)/tests/python_test \
+	    $(foreach m,fork spawn forkserver,$(BUILD)/tests/cpython_mp_$(m)_test)
+PYROOT	:= $(BUILD)/pyroot
+
+# What make install installs; python-tests: what the VM runs (and the
+# Python root it needs, downloaded once).
+python: $(PY_MOD) $(patsubst libipcdev/python/ipcq/%,$(PY_PKG)/%,$(PY_SRCS))
+
+python-tests: python $(PY_TESTS) $(PYROOT)/.stamp \
+	$(patsubst libipcdev/python/%,$(BUILD)/python/%,$(PY_TEST_SRCS))
+
+# The guest's Python root and CPython's tests (tools/vm/python-root):
+# built once, kept while Debian's python3.11 is the same version.
+$(PYROOT)/.stamp: tools/vm/python-root $(LIB_SO)
+	tools/vm/python-root $(PYROOT) $(LIB_SO) $(BUILD)/python/cpython-tests
+	touch $@
+
+$(BUILD)/python/%.py: libipcdev/python/%.py
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+# Test "binaries" the VM's suite-runner runs like the others.
+$(BUILD)/tests/python_test: libipcdev/python/tests/python_test.sh
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
+$(BUILD)/tests/cpython_mp_%_test: libipcdev/python/tests/cpython_mp_test.sh
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
+$(PY_MOD): libipcdev/python/_ipcq.c $(LIB_SO) $(LIB_HDRS)
+	@test -r $(PY_INC)/Python.h || { echo "$(PY_INC)/Python.h missing: run tools/setup-deps"; exit 1; }
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNINGS) -Wno-missing-field-initializers \
+		-Wno-cast-function-type -fPIC -shared $(INCLUDES) -I$(PY_INC) \
+		$(LDFLAGS) -o $@ $< -L$(BUILD)/lib -lipcdev
+
+$(PY_PKG)/%.py: libipcdev/python/ipcq/%.py
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 # The module for each of KERNELS, in build/kmod-<release>/.
 kmod:
@@ -345,7 +403,7 @@ bench:
 	$(MAKE) all $(BENCH) KERNELS=$(BOOT_KERNEL)
 	$(boot-env) tools/bench/run $(BENCH_ARGS)
 
-install: lib $(BUILD)/tools/ipcqctl.dyn
+install: lib $(BUILD)/tools/ipcqctl.dyn python
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR)/linux \
 		$(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(MANDIR)/man3 \
 		$(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(MANDIR)/man7 \
@@ -363,6 +421,9 @@ install: lib $(BUILD)/tools/ipcqctl.dyn
 	install -m 0644 include/uapi/linux/ipcq.h $(DESTDIR)$(INCDIR)/linux/
 	$(PC_SED) > $(DESTDIR)$(LIBDIR)/pkgconfig/ipcdev.pc
 	install -m 0755 $(BUILD)/tools/ipcqctl.dyn $(DESTDIR)$(BINDIR)/ipcqctl
+	install -d $(DESTDIR)$(PYDIR)/ipcq
+	install -m 0644 $(PY_SRCS) $(DESTDIR)$(PYDIR)/ipcq/
+	install -m 0644 $(PY_MOD) $(DESTDIR)$(PYDIR)/ipcq/
 	# Page footers carry the one version (@VERSION@ in the sources).
 	for m in libipcdev/man/*.[3478]; do \
 		sed 's/@VERSION@/$(VERSION)/g' $$m > $(DESTDIR)$(MANDIR)/man$${m##*.}/$$(basename $$m) && \
@@ -384,6 +445,7 @@ uninstall:
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/ipcdev.pc $(DESTDIR)$(BINDIR)/ipcqctl \
 	      $(DESTDIR)$(LIBDIR)/libipcdev-mq.so* $(DESTDIR)$(LIBDIR)/libipcdev-mq.a \
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/ipcdev-mq.pc
+	rm -rf $(DESTDIR)$(PYDIR)/ipcq
 	for m in libipcdev/man/*.[3478]; do \
 		s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$$(basename $$m); \
 	done
@@ -426,18 +488,21 @@ lint-install: lib $(BUILD)/tools/ipcqctl.dyn $(KSFT_STAMP)
 			$$(pkg-config --cflags --libs ipcdev-mq) -lrt -lpthread'
 	objdump -T $(BUILD)/destdir/mq_test | grep -q 'IPCDEV_MQ_0.1) mq_open$$'
 	test -f $(BUILD)/destdir/usr/share/man/man7/libipcdev-mq.7
+	test -f $(BUILD)/destdir/usr/lib/python3/dist-packages/ipcq/__init__.py
+	test -f $(BUILD)/destdir/usr/lib/python3/dist-packages/ipcq/_ipcq$(PY_EXT)
 	LD_LIBRARY_PATH=$(BUILD)/destdir/usr/lib \
 		$(BUILD)/destdir/usr/bin/ipcqctl --help 2>&1 | grep -q usage
 	$(MAKE) uninstall DESTDIR=$(BUILD)/destdir PREFIX=/usr >/dev/null
 	test ! -e $(BUILD)/destdir/usr/lib/$(SONAME)
 	test ! -e $(BUILD)/destdir/usr/bin/ipcqctl
 	test ! -e $(BUILD)/destdir/usr/lib/$(MQ_SONAME)
+	test ! -e $(BUILD)/destdir/usr/lib/python3/dist-packages/ipcq
 
 clean:
 	-$(MAKE) -C kmod clean
 	rm -rf $(BUILD)
 
-.PHONY: all deps kmod lib tests demos lint lint-uapi lint-features \
+.PHONY: all deps kmod lib tests demos python python-tests lint lint-uapi lint-features \
 	lint-checkpatch lint-symbols lint-install check check-runner \
 	check-debug demo bench deb check-deb install install-dkms uninstall \
 	clean

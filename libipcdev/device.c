@@ -240,8 +240,25 @@ int ipcdev_list(struct ipcq_object_info **infos, size_t *n)
 	return 0;
 }
 
+/* Set by ipcdev_set_interruptible(): this thread's waits end at signals. */
+static __thread int interruptible;
+
+int ipcdev_set_interruptible(int on)
+{
+	int was = interruptible;
+
+	interruptible = !!on;
+	return was;
+}
+
+int ipcdev__interruptible(void)
+{
+	return interruptible;
+}
+
 /* ioctl(2), restarted after signal handlers: the argument carries an
- * absolute deadline, so a restart never lengthens the wait.
+ * absolute deadline, so a restart never lengthens the wait. In an
+ * interruptible thread -EINTR is returned instead.
  */
 int ipcdev__ioctl_restart(int fd, unsigned long cmd, void *arg)
 {
@@ -249,7 +266,7 @@ int ipcdev__ioctl_restart(int fd, unsigned long cmd, void *arg)
 
 	do
 		ret = ipcdev__ioctl(fd, cmd, arg);
-	while (ret == -EINTR);
+	while (ret == -EINTR && !interruptible);
 	return ret;
 }
 
@@ -279,7 +296,7 @@ int ipcdev__ppoll(struct pollfd *pfd, unsigned int n, uint64_t deadline)
 			tsp = &ts;
 		}
 		ret = ppoll(pfd, n, tsp, NULL);
-		if (ret >= 0 || errno != EINTR)
+		if (ret >= 0 || errno != EINTR || interruptible)
 			return ret < 0 ? -errno : ret;
 	}
 }

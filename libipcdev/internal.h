@@ -35,6 +35,8 @@ int ipcdev__ioctl(int fd, unsigned long cmd, void *arg);
 
 struct pollfd;
 int ipcdev__ioctl_restart(int fd, unsigned long cmd, void *arg);
+/* 1 if the calling thread asked for -EINTR (ipcdev_set_interruptible). */
+int ipcdev__interruptible(void);
 int ipcdev__msg_call(int fd, unsigned long cmd, struct ipcq_msg *msg,
 		     int64_t timeout_ns);
 int ipcdev__ppoll(struct pollfd *pfd, unsigned int n, uint64_t deadline);

@@ -91,6 +91,17 @@ int ipcdev_device_fd(void);
 #define IPCDEV_FOREVER		((int64_t)-1)
 #define IPCDEV_NOWAIT		((int64_t)0)
 
+/*
+ * Since 0.6: ipcdev_set_interruptible(1) makes the calling thread's waits
+ * (put, get, send, recv, poll, acquire, wait, join, accept, connect; not a
+ * barrier's wait, which only fatal signals end) return -EINTR when a
+ * signal handler ran, instead of restarting, so the caller can act on the
+ * signal (Python raises KeyboardInterrupt) and try again with the time
+ * left. A condition wait returns with the lock held again. 0 (the
+ * default) restarts. Returns the thread's previous setting.
+ */
+int ipcdev_set_interruptible(int on);
+
 /* Returned by the get calls at end-of-file: empty, no producer left. */
 #define IPCDEV_EOF		1
 

@@ -93,7 +93,7 @@ int ipcdev_client_connect(ipcdev_pipe **conn, const char *name, int duplex,
 	/* The deadline is absolute: a restart after a signal waits no longer. */
 	do
 		fd = ipcdev__dev_ioctl(&connect_kind, &arg);
-	while (fd == -EINTR);
+	while (fd == -EINTR && !ipcdev__interruptible());
 	if (fd < 0)
 		return fd;
 	ret = ipcdev__pipe_adopt(conn, fd);

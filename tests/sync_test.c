@@ -1123,4 +1123,64 @@ TEST_F(s, fdinfo_and_reopen)
 	close(sem);
 }
 
+static volatile sig_atomic_t alarms;
+
+static void on_alarm(int sig)
+{
+	alarms++;
+}
+
+static void *default_in_new_thread(void *arg)
+{
+	*(int *)arg = ipcdev_set_interruptible(0);
+	return NULL;
+}
+
+/*
+ * ipcdev_set_interruptible (0.6): by default a wait goes on through
+ * signal handlers (SIGALRM every 20 ms, no SA_RESTART) to its timeout;
+ * an interruptible thread's waits return -EINTR (a condition's with the
+ * lock held again); the setting is per thread.
+ */
+TEST(interruptible_waits_end_at_signals)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct itimerval every = { { 0, 20000 }, { 0, 20000 } };
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+	ipcdev_event *e;
+	ipcdev_lock *l;
+	ipcdev_cond *c;
+	pthread_t t;
+	int other = -1;
+
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, ipcdev_event_create(&e));
+	ASSERT_EQ(0, ipcdev_lock_create(&l));
+	ASSERT_EQ(0, ipcdev_cond_create(&c, l));
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &every, NULL));
+
+	alarms = 0;
+	EXPECT_EQ(-ETIMEDOUT, ipcdev_event_wait(e, 500 * NSEC_PER_MSEC));
+	EXPECT_LT(0, alarms);
+
+	EXPECT_EQ(0, ipcdev_set_interruptible(1));
+	EXPECT_EQ(-EINTR, ipcdev_event_wait(e, IPCDEV_FOREVER));
+	EXPECT_EQ(0, ipcdev_lock_acquire(l, IPCDEV_FOREVER));
+	EXPECT_EQ(-EINTR, ipcdev_cond_wait(c, IPCDEV_FOREVER));
+	EXPECT_EQ(0, ipcdev_lock_release(l));
+	ASSERT_EQ(0, pthread_create(&t, NULL, default_in_new_thread, &other));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(0, other);
+	EXPECT_EQ(1, ipcdev_set_interruptible(0));
+
+	alarms = 0;
+	EXPECT_EQ(-ETIMEDOUT, ipcdev_event_wait(e, 200 * NSEC_PER_MSEC));
+	EXPECT_LT(0, alarms);
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &off, NULL));
+	signal(SIGALRM, SIG_DFL);
+	ipcdev_cond_close(c);
+	ipcdev_lock_close(l);
+	ipcdev_event_close(e);
+}
+
 TEST_HARNESS_MAIN

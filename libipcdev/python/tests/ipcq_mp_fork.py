@@ -1,0 +1,3 @@
+import ipcq_mp_common
+
+ipcq_mp_common.install(globals(), 'fork')
