@@ -77,6 +77,13 @@ VARIANTS := queue_ring_test queue_lifecycle_ring_test queue_process_ring_test \
 	    sync_shared_test sync_process_shared_test mq_librt_test
 # Programs tests start by exec (not tests themselves: no _test suffix).
 TEST_HELPERS := listener_client import_child
+# The suites by name: C_TESTS on every kernel and the debug kernel;
+# PY_CHECK_TESTS (the binding's own and CPython's under fork and
+# forkserver) once, on the last kernel of make check; make check-python
+# adds CPython's under spawn (dozens of interpreters started under TCG).
+C_TESTS := $(patsubst tests/%.c,%,$(TEST_SRCS)) $(VARIANTS)
+PY_CHECK_TESTS := python_test cpython_mp_fork_test cpython_mp_forkserver_test
+PY_ALL_TESTS := $(PY_CHECK_TESTS) cpython_mp_spawn_test
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS)) \
 	     $(addprefix $(BUILD)/tests/,$(VARIANTS) $(TEST_HELPERS))
 TEST_CFLAGS := $(CFLAGS) $(WARNINGS) -Wno-missing-prototypes \
@@ -364,7 +371,14 @@ check:
 	$(MAKE) check-runner
 	$(MAKE) check-deb
 	$(MAKE) demo
-	tools/vm/run-matrix --kernels "$(KERNELS)" $(TESTS)
+	tools/vm/run-matrix --kernels "$(KERNELS)" \
+		$(if $(TESTS),$(TESTS),--last "$(PY_CHECK_TESTS)" $(C_TESTS))
+
+# The Python suites alone, CPython's under spawn too, on BOOT_KERNEL.
+check-python:
+	tools/setup-deps --packages
+	$(MAKE) all KERNELS=$(BOOT_KERNEL)
+	tools/vm/run-matrix --kernels "$(BOOT_KERNEL)" $(PY_ALL_TESTS)
 
 # One-boot targets boot BOOT_KERNEL with its module (tools/vm/run's
 # default for IPCQ_KVER).
@@ -395,7 +409,7 @@ check-debug:
 	IPCQ_VMLINUZ=$$kdir/arch/x86/boot/bzImage \
 	IPCQ_MODULE=$(DEBUG_KMOD)/ipcq.ko \
 	IPCQ_GUEST_ENV="IPCQ_FUZZ_SECONDS=$${IPCQ_FUZZ_SECONDS:-60}" \
-	IPCQ_VM_TIMEOUT=3000 tools/vm/run-suite $(TESTS)
+	IPCQ_VM_TIMEOUT=3000 tools/vm/run-suite $(or $(TESTS),$(C_TESTS))
 
 # Benchmarks in the VM: report, CSV and plots in build/bench/.
 bench:
@@ -502,7 +516,7 @@ clean:
 	-$(MAKE) -C kmod clean
 	rm -rf $(BUILD)
 
-.PHONY: all deps kmod lib tests demos python python-tests lint lint-uapi lint-features \
+.PHONY: all deps kmod lib tests demos python python-tests check-python lint lint-uapi lint-features \
 	lint-checkpatch lint-symbols lint-install check check-runner \
 	check-debug demo bench deb check-deb install install-dkms uninstall \
 	clean
