@@ -76,7 +76,7 @@ TEST_SRCS := $(wildcard tests/*_test.c)
 VARIANTS := queue_ring_test queue_lifecycle_ring_test queue_process_ring_test \
 	    sync_shared_test sync_process_shared_test mq_librt_test
 # Programs tests start by exec (not tests themselves: no _test suffix).
-TEST_HELPERS := listener_client import_child
+TEST_HELPERS := listener_client import_child pool_worker_child
 # The suites by name: C_TESTS on every kernel and the debug kernel;
 # PY_CHECK_TESTS (the binding's own and CPython's under fork and
 # forkserver) once, on the last kernel of make check; make check-python

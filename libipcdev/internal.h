@@ -250,10 +250,50 @@ void ipcdev__pool_result_put(struct ipcdev_pool_result *r);
 int ipcdev__pool_submit(ipcdev_pool *p, struct ipcdev_pool_result **r,
 			size_t n);
 /*
- * 0 if @p may be used by this process (else -EDEADLK) for a task of
- * @in_len input bytes (else -EMSGSIZE).
+ * 0 if @p may be used by this process (else -EDEADLK) for a task of @fn
+ * (NULL: not checked; one the workers cannot run: -EINVAL) with @in_len
+ * input bytes (else -EMSGSIZE).
  */
-int ipcdev__pool_usable(ipcdev_pool *p, size_t in_len);
+int ipcdev__pool_usable(ipcdev_pool *p, ipcdev_pool_fn fn, size_t in_len);
+
+/* A batch: this header, then per task a task header and its input. */
+struct ipcdev__pool_batch {
+	uint32_t n;			/* tasks; 0: leave */
+	uint32_t pad;
+};
+
+struct ipcdev__pool_task {
+	uint64_t id;
+	uint64_t fn;			/* address (fork) or index (exec) */
+	uint64_t len;
+};
+
+/* A result message: this header, then @len bytes. */
+struct ipcdev__pool_reply {
+	uint64_t id;
+	int32_t status;
+	uint32_t len;
+};
+
+/* What a worker's loop needs (pool_worker.c). */
+struct ipcdev__pool_serve {
+	ipcdev_pipe *conn;		/* the worker's end */
+	size_t max_msg, max_result;
+	uint64_t maxtasks;		/* 0: no limit */
+	const ipcdev_pool_fn *table;	/* NULL: tasks carry addresses */
+	unsigned int ntable;
+	void *ctx;
+};
+
+/* Runs batches from s->conn until told to leave, then exits. */
+void ipcdev__pool_serve(const struct ipcdev__pool_serve *s)
+	__attribute__((noreturn));
+/*
+ * Execs attr->program as a worker on @end (in the forked child); returns
+ * only on failure, -errno.
+ */
+int ipcdev__pool_exec(const struct ipcdev_pool_attr *attr, ipcdev_pipe *end,
+		      uint64_t max_result);
 /* A condition variable on CLOCK_MONOTONIC. */
 void ipcdev__cond_init(pthread_cond_t *cv);
 /* Waits on @cv until @deadline: 0, or -ETIMEDOUT once it has passed. */

@@ -753,7 +753,27 @@ struct ipcdev_pool_attr {
 	uint64_t max_result;		/* 0: IPCDEV_POOL_RESULT_DEFAULT */
 	unsigned int retries;		/* runs again after a worker died */
 	unsigned int flags;		/* must be 0 */
+	/*
+	 * Exec'd workers: each worker runs @program (with @argv, or just
+	 * its name), which calls ipcdev_pool_worker() with the same table
+	 * of task functions as @functions; tasks must then be among them.
+	 * NULL: workers are forks of the creator (no @functions, @argv).
+	 */
+	const char *program;
+	char *const *argv;
+	const ipcdev_pool_fn *functions;
+	unsigned int nfunctions;
 };
+
+/*
+ * In a program a pool started as a worker (attr.program): serves the
+ * pool's tasks, @functions being the pool's attr.functions in the same
+ * order, after @initializer(@ctx) (NULL: none; < 0: the worker exits);
+ * exits when the pool is done with it. Returns only on failure: -EINVAL
+ * when not started by a pool or called with no functions, or -errno.
+ */
+int ipcdev_pool_worker(const ipcdev_pool_fn *functions, unsigned int n,
+		       int (*initializer)(void *ctx), void *ctx);
 
 /* What ipcdev_pool_stat() reports; counts since the pool was created. */
 struct ipcdev_pool_stat {

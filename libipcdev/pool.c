@@ -5,8 +5,9 @@
  * (which are also the tasks), iterators and map.
  *
  * Each worker is forked by the dispatcher, a thread of the creating
- * process, and holds one end of a duplex ipcq pipe whose other end only
- * the dispatcher holds. The dispatcher sends a worker a message of one or
+ * process (and with attr.program execs that program: pool_worker.c owns
+ * the worker's side), and holds one end of a duplex ipcq pipe whose
+ * other end only the dispatcher holds. The dispatcher sends a worker a message of one or
  * more tasks (a batch), at most two batches ahead, and the worker sends a
  * result message per task. A worker takes its next batch only once it has
  * sent every result of the one before, so when its end of the pipe is
@@ -50,25 +51,6 @@
 
 enum pool_state { POOL_RUN, POOL_CLOSE, POOL_TERMINATE };
 
-/* A batch: this header, then per task a task header and its input. */
-struct pool_batch {
-	uint32_t n;			/* tasks; 0: leave */
-	uint32_t pad;
-};
-
-struct pool_task {
-	uint64_t id;
-	uint64_t fn;			/* ipcdev_pool_fn, same in a fork */
-	uint64_t len;
-};
-
-/* A result message: this header, then @len bytes. */
-struct pool_reply {
-	uint64_t id;
-	int32_t status;
-	uint32_t len;
-};
-
 struct pool_worker {
 	pid_t pid;			/* 0: no worker in this slot */
 	ipcdev_pipe *conn;		/* the dispatcher's end */
@@ -99,12 +81,30 @@ struct ipcdev_pool {
 	void *sbuf, *rbuf;		/* the dispatcher's, max_msg bytes */
 };
 
-int ipcdev__pool_usable(ipcdev_pool *p, size_t in_len)
+/*
+ * How task function @fn travels: its address to a forked worker, its
+ * index in attr.functions to an exec'd one (~0 if it is not there).
+ */
+static uint64_t fn_code(ipcdev_pool *p, ipcdev_pool_fn fn)
+{
+	unsigned int i;
+
+	if (!p->attr.program)
+		return (uint64_t)(uintptr_t)fn;
+	for (i = 0; i < p->attr.nfunctions; i++)
+		if (p->attr.functions[i] == fn)
+			return i;
+	return ~(uint64_t)0;
+}
+
+int ipcdev__pool_usable(ipcdev_pool *p, ipcdev_pool_fn fn, size_t in_len)
 {
 	if (p->creator != getpid())
 		return -EDEADLK;
-	if (in_len > p->max_msg - sizeof(struct pool_batch) -
-		     sizeof(struct pool_task))
+	if (fn && fn_code(p, fn) == ~(uint64_t)0)
+		return -EINVAL;
+	if (in_len > p->max_msg - sizeof(struct ipcdev__pool_batch) -
+		     sizeof(struct ipcdev__pool_task))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -173,67 +173,36 @@ static void fail_queued(ipcdev_pool *p, int err)
 	p->qtail = NULL;
 }
 
-/* The worker: runs batches until told to leave; never returns. */
+/*
+ * The worker, in the child of a fork: as the creator for signals, gone
+ * with the dispatcher thread (PR_SET_PDEATHSIG, and getppid() for a
+ * dispatcher gone already), then the program attr.program names or the
+ * batches themselves; never returns.
+ */
 static void __attribute__((noreturn))
-worker_main(ipcdev_pool *p, unsigned int self, ipcdev_pipe *conn)
+worker_main(ipcdev_pool *p, ipcdev_pipe *conn)
 {
-	size_t room = p->max_msg - sizeof(struct pool_reply), len, off, olen;
-	struct pool_batch b;
-	struct pool_task t;
-	struct pool_reply *reply;
-	uint64_t tasks = 0;
+	struct ipcdev__pool_serve s = {
+		.conn = conn, .max_msg = p->max_msg,
+		.max_result = p->max_result,
+		.maxtasks = p->attr.maxtasksperchild, .ctx = p->attr.ctx,
+	};
 	unsigned int i;
-	char *buf;
-	int status;
 
 	sigprocmask(SIG_SETMASK, &p->mask, NULL);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != p->creator)
 		_exit(0);
+	if (p->attr.program) {
+		ipcdev__pool_exec(&p->attr, conn, p->max_result);
+		_exit(127);
+	}
 	close(p->wakefd);
 	for (i = 0; i < p->nworkers; i++)
 		if (p->w[i].conn)
 			close(ipcdev_pipe_fd(p->w[i].conn));
 	if (p->attr.initializer && p->attr.initializer(p->attr.ctx) < 0)
 		_exit(2);
-	if (room > p->max_result)
-		room = p->max_result;
-	buf = malloc(p->max_msg);
-	reply = malloc(sizeof(*reply) + room);
-	if (!buf || !reply)
-		_exit(3);
-	for (;;) {
-		len = p->max_msg;
-		if (ipcdev_pipe_recv(conn, buf, &len, IPCDEV_FOREVER) ||
-		    len < sizeof(b))
-			_exit(0);
-		memcpy(&b, buf, sizeof(b));
-		if (!b.n)
-			_exit(0);
-		off = sizeof(b);
-		for (i = 0; i < b.n; i++) {
-			ipcdev_pool_fn fn;
-
-			memcpy(&t, buf + off, sizeof(t));
-			off += sizeof(t);
-			fn = (ipcdev_pool_fn)(uintptr_t)t.fn;
-			olen = room;
-			status = fn(buf + off, t.len, reply + 1, &olen,
-				    p->attr.ctx);
-			off += t.len;
-			if (status >= 0 && olen > room)
-				status = -EMSGSIZE;
-			reply->id = t.id;
-			reply->status = status;
-			reply->len = status >= 0 ? (uint32_t)olen : 0;
-			if (ipcdev_pipe_send(conn, reply,
-					     sizeof(*reply) + reply->len,
-					     IPCDEV_FOREVER))
-				_exit(0);
-			if (p->attr.maxtasksperchild &&
-			    ++tasks >= p->attr.maxtasksperchild)
-				_exit(0);
-		}
-	}
+	ipcdev__pool_serve(&s);
 }
 
 /* A worker in slot @i; under the pool's lock, in the dispatcher. */
@@ -256,7 +225,7 @@ static int spawn(ipcdev_pool *p, unsigned int i)
 	}
 	if (pid == 0) {
 		close(ipcdev_pipe_fd(mine));
-		worker_main(p, i, theirs);
+		worker_main(p, theirs);
 	}
 	ipcdev_pipe_close(theirs);
 	memset(w, 0, sizeof(*w));
@@ -270,16 +239,16 @@ static int spawn(ipcdev_pool *p, unsigned int i)
 static void give(ipcdev_pool *p, struct pool_worker *w)
 {
 	struct ipcdev_pool_result *r = p->qhead, *last = NULL;
-	struct pool_batch b = { 0 };
+	struct ipcdev__pool_batch b = { 0 };
 	uint64_t limit = p->attr.maxtasksperchild;
 	size_t off = sizeof(b);
-	struct pool_task t;
+	struct ipcdev__pool_task t;
 
 	while (r && b.n < p->qhead->chunk && r->it == p->qhead->it &&
 	       (!limit || w->given + b.n < limit) &&
 	       off + sizeof(t) + r->in_len <= p->max_msg) {
 		t.id = r->id;
-		t.fn = (uint64_t)(uintptr_t)r->fn;
+		t.fn = fn_code(p, r->fn);
 		t.len = r->in_len;
 		memcpy((char *)p->sbuf + off, &t, sizeof(t));
 		memcpy((char *)p->sbuf + off + sizeof(t), r->in, r->in_len);
@@ -348,7 +317,7 @@ static void dispatch(ipcdev_pool *p)
 static void take_reply(ipcdev_pool *p, struct pool_worker *w, size_t len)
 {
 	struct ipcdev_pool_result *r, *prev = NULL;
-	struct pool_reply h;
+	struct ipcdev__pool_reply h;
 
 	if (len < sizeof(h))
 		return;
@@ -551,6 +520,14 @@ int ipcdev_pool_create(ipcdev_pool **pp, unsigned int processes,
 
 	if (!pp || (attr && attr->flags))
 		return -EINVAL;
+	/* Exec'd workers: a program to run and the functions' table. */
+	if (attr && attr->program &&
+	    (!attr->functions || !attr->nfunctions || attr->initializer))
+		return -EINVAL;
+	if (attr && !attr->program && (attr->functions || attr->argv))
+		return -EINVAL;
+	if (attr && attr->program && access(attr->program, X_OK))
+		return -errno;
 	ret = ipcdev__info(&info);
 	if (ret)
 		return ret;
@@ -579,8 +556,8 @@ int ipcdev_pool_create(ipcdev_pool **pp, unsigned int processes,
 		goto fail;
 	}
 	ret = -EMSGSIZE;
-	if (p->max_msg < sizeof(struct pool_batch) + sizeof(struct pool_task) ||
-	    p->max_result > p->max_msg - sizeof(struct pool_reply) ||
+	if (p->max_msg < sizeof(struct ipcdev__pool_batch) + sizeof(struct ipcdev__pool_task) ||
+	    p->max_result > p->max_msg - sizeof(struct ipcdev__pool_reply) ||
 	    p->max_result > UINT32_MAX)
 		goto fail;
 	ret = -ENOMEM;
@@ -623,7 +600,7 @@ static int enter(ipcdev_pool *p, enum pool_state to, enum pool_state *was)
 
 	if (!p)
 		return -EINVAL;
-	ret = ipcdev__pool_usable(p, 0);
+	ret = ipcdev__pool_usable(p, NULL, 0);
 	if (ret)
 		return ret;
 	pthread_mutex_lock(&p->mu);

@@ -246,7 +246,7 @@ int ipcdev_pool_apply_async(ipcdev_pool *p, ipcdev_pool_fn fn,
 
 	if (!p || !fn || !rp || (in_len && !in))
 		return -EINVAL;
-	ret = ipcdev__pool_usable(p, in_len);
+	ret = ipcdev__pool_usable(p, fn, in_len);
 	if (ret)
 		return ret;
 	ret = ipcdev__pool_result_new(&r, fn, in, in_len, 1);
@@ -291,11 +291,11 @@ static int submit_items(ipcdev_pool *p, ipcdev_pool_fn fn,
 	for (i = 0; i < n; i++) {
 		if (items[i].in_len && !items[i].in)
 			return -EINVAL;
-		ret = ipcdev__pool_usable(p, items[i].in_len);
+		ret = ipcdev__pool_usable(p, fn, items[i].in_len);
 		if (ret)
 			return ret;
 	}
-	ret = ipcdev__pool_usable(p, 0);
+	ret = ipcdev__pool_usable(p, fn, 0);
 	if (ret)
 		return ret;
 	if (!chunksize)

@@ -8,8 +8,10 @@
  * once per worker, terminate with queued and running tasks, deadlines on
  * get and join, the creator SIGKILLed (no worker survives, seen from its
  * parent as subreaper), results past the bound, task errors, close and
- * its errors, apply from inside a worker, imap and imap_unordered, and
- * the object limit on the pool's pipes.
+ * its errors, apply from inside a worker, imap and imap_unordered, the
+ * object limit on the pool's pipes, and workers that are a program started
+ * by exec (tests/pool_worker_child): map, a killed one replaced,
+ * maxtasksperchild, the attributes' checks.
  */
 #define _GNU_SOURCE
 #include <poll.h>
@@ -17,6 +19,7 @@
 #include <stdatomic.h>
 #include "kselftest_harness.h"
 #include "ipcq_test.h"
+#include "pool_tasks.h"
 
 /* Shared with the workers: what tasks saw and did. */
 struct seen {
@@ -29,20 +32,6 @@ struct seen {
 
 static struct seen *seen;
 static bool initialized;
-
-static int square(const void *in, size_t in_len, void *out, size_t *out_len,
-		  void *ctx)
-{
-	uint64_t v;
-
-	if (in_len != sizeof(v) || *out_len < sizeof(v))
-		return -EINVAL;
-	memcpy(&v, in, sizeof(v));
-	v *= v;
-	memcpy(out, &v, sizeof(v));
-	*out_len = sizeof(v);
-	return 0;
-}
 
 /* Returns its worker's pid as the status; no bytes. */
 static int whoami(const void *in, size_t in_len, void *out, size_t *out_len,
@@ -720,6 +709,175 @@ TEST_F(pool, object_limit_fails_create_cleanly)
 	self->p = ret ? NULL : self->p;
 	EXPECT_EQ(-ENOSPC, ret);
 	ASSERT_EQ(0, ipcdev_pool_create(&self->p, 8, NULL));
+}
+
+/*
+ * Exec'd workers (attr.program): tests/pool_worker_child, whose table is
+ * this one in the same order (only the functions' identity matters here:
+ * the worker runs its own square, pid and hang).
+ */
+static int pid_of(const void *in, size_t in_len, void *out, size_t *out_len,
+		  void *ctx)
+{
+	return -ENOSYS;	/* never run here: the worker program's runs */
+}
+
+static const ipcdev_pool_fn exec_table[] = { square, pid_of, blocker };
+
+static void exec_attr(struct ipcdev_pool_attr *attr, char *path, size_t size)
+{
+	memset(attr, 0, sizeof(*attr));
+	if (helper_path(path, size, "pool_worker_child"))
+		path[0] = 0;
+	attr->program = path;
+	attr->functions = exec_table;
+	attr->nfunctions = 3;
+}
+
+/* The program named by /proc/@pid/exe ends in @name. */
+static bool runs(pid_t pid, const char *name)
+{
+	char link[64], exe[512];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	n = readlink(link, exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return false;
+	exe[n] = 0;
+	return strlen(exe) >= strlen(name) &&
+	       !strcmp(exe + strlen(exe) - strlen(name), name);
+}
+
+TEST_F(pool, exec_workers_map_and_apply)
+{
+	struct ipcdev_pool_item items[100];
+	uint64_t in[100], out[100];
+	struct ipcdev_pool_attr attr;
+	char path[600];
+	int i, pid;
+
+	exec_attr(&attr, path, sizeof(path));
+	ASSERT_EQ(0, ipcdev_pool_create(&self->p, 2, &attr));
+	items_of(items, in, out, 100);
+	EXPECT_EQ(0, ipcdev_pool_map(self->p, square, items, 100, 0, WAIT_NS));
+	for (i = 0; i < 100; i++) {
+		EXPECT_EQ(0, items[i].status);
+		EXPECT_EQ(in[i] * in[i], out[i]);
+	}
+	/* The worker program's pid task, after its initializer. */
+	pid = ipcdev_pool_apply(self->p, pid_of, NULL, 0, NULL, NULL, WAIT_NS);
+	ASSERT_LT(0, pid);
+	EXPECT_TRUE(runs(pid, "/pool_worker_child"));
+	/* A function not in the table cannot travel. */
+	EXPECT_EQ(-EINVAL, ipcdev_pool_apply(self->p, whoami, NULL, 0, NULL,
+					     NULL, WAIT_NS));
+	EXPECT_EQ(0, ipcdev_pool_close(self->p));
+	EXPECT_EQ(0, ipcdev_pool_join(self->p, WAIT_NS));
+	expect_counts(_metadata, self->p, 101, 0, 0, 0);
+}
+
+/* An exec'd worker killed mid-task: -ECHILD for it, a new program runs. */
+TEST_F(pool, exec_worker_killed_mid_task_is_replaced)
+{
+	struct ipcdev_pool_result *r;
+	struct ipcdev_pool_stat st;
+	struct ipcdev_pool_attr attr;
+	uint64_t v = 7, sq = 0;
+	size_t len = sizeof(sq);
+	char path[600];
+	int pid, pid2;
+
+	exec_attr(&attr, path, sizeof(path));
+	ASSERT_EQ(0, ipcdev_pool_create(&self->p, 1, &attr));
+	pid = ipcdev_pool_apply(self->p, pid_of, NULL, 0, NULL, NULL, WAIT_NS);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, ipcdev_pool_apply_async(self->p, blocker, NULL, 0, &r));
+	ASSERT_TRUE(wait_for(ipcdev_pool_stat(self->p, &st) == 0 &&
+			     st.running == 1, WAIT_MS));
+	kill(pid, SIGKILL);
+	EXPECT_EQ(-ECHILD, ipcdev_pool_result_get(r, NULL, NULL, WAIT_NS));
+	ipcdev_pool_result_free(r);
+	EXPECT_EQ(0, ipcdev_pool_apply(self->p, square, &v, sizeof(v), &sq,
+				       &len, WAIT_NS));
+	EXPECT_EQ(49, sq);
+	pid2 = ipcdev_pool_apply(self->p, pid_of, NULL, 0, NULL, NULL, WAIT_NS);
+	EXPECT_LT(0, pid2);
+	EXPECT_NE(pid, pid2);
+	EXPECT_TRUE(runs(pid2, "/pool_worker_child"));
+	EXPECT_EQ(0, ipcdev_pool_terminate(self->p));
+	EXPECT_EQ(0, ipcdev_pool_join(self->p, WAIT_NS));
+	expect_counts(_metadata, self->p, 3, 1, 1, 1);
+}
+
+/* maxtasksperchild reaches the exec'd program through its environment. */
+TEST_F(pool, exec_workers_honour_maxtasksperchild)
+{
+	struct ipcdev_pool_attr attr;
+	char path[600];
+	int i, pids[6], distinct = 0, j;
+
+	exec_attr(&attr, path, sizeof(path));
+	attr.maxtasksperchild = 2;
+	ASSERT_EQ(0, ipcdev_pool_create(&self->p, 1, &attr));
+	for (i = 0; i < 6; i++) {
+		pids[i] = ipcdev_pool_apply(self->p, pid_of, NULL, 0, NULL,
+					    NULL, WAIT_NS);
+		ASSERT_LT(0, pids[i]);
+		for (j = 0; j < i && pids[j] != pids[i]; j++)
+			;
+		distinct += j == i;
+	}
+	EXPECT_EQ(3, distinct);
+	EXPECT_EQ(pids[0], pids[1]);
+	EXPECT_NE(pids[1], pids[2]);
+}
+
+TEST_F(pool, exec_attributes_are_checked)
+{
+	struct ipcdev_pool_attr attr;
+	char path[600], *argv[] = { path, NULL };
+	pid_t pid;
+
+	exec_attr(&attr, path, sizeof(path));
+	attr.nfunctions = 0;
+	EXPECT_EQ(-EINVAL, ipcdev_pool_create(&self->p, 1, &attr));
+	attr.nfunctions = 3;
+	attr.functions = NULL;
+	EXPECT_EQ(-EINVAL, ipcdev_pool_create(&self->p, 1, &attr));
+	exec_attr(&attr, path, sizeof(path));
+	attr.initializer = init_worker;
+	EXPECT_EQ(-EINVAL, ipcdev_pool_create(&self->p, 1, &attr));
+	/* No program: no table, no argv. */
+	memset(&attr, 0, sizeof(attr));
+	attr.functions = exec_table;
+	attr.nfunctions = 3;
+	EXPECT_EQ(-EINVAL, ipcdev_pool_create(&self->p, 1, &attr));
+	memset(&attr, 0, sizeof(attr));
+	attr.argv = argv;
+	EXPECT_EQ(-EINVAL, ipcdev_pool_create(&self->p, 1, &attr));
+	exec_attr(&attr, path, sizeof(path));
+	attr.program = "/nonexistent/pool_worker";
+	EXPECT_EQ(-ENOENT, ipcdev_pool_create(&self->p, 1, &attr));
+	self->p = NULL;
+	/* The worker program run by hand: not a pool's worker. */
+	exec_attr(&attr, path, sizeof(path));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		unsetenv("IPCDEV_POOL_WORKER");
+		execv(path, argv);
+		_exit(127);
+	}
+	EXPECT_EQ(10, child_status(pid));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		setenv("IPCDEV_POOL_WORKER", "pipe:x,1,0", 1);
+		execv(path, argv);
+		_exit(127);
+	}
+	EXPECT_EQ(10, child_status(pid));
 }
 
 TEST_HARNESS_MAIN
