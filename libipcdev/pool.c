@@ -371,6 +371,33 @@ static void requeue(ipcdev_pool *p, struct pool_worker *w, uint64_t taken)
 	w->head = w->tail = NULL;
 }
 
+/*
+ * Starts a worker in every empty slot while there is work to come (a
+ * slot empties when its worker is gone, and stays empty when starting
+ * one failed: the next wake-up, a submission say, tries again). With no
+ * worker at all and one failing to start, the queued tasks fail with
+ * that error instead of waiting for a worker that may never come.
+ */
+static void repopulate(ipcdev_pool *p)
+{
+	unsigned int i;
+	int ret, err = 0;
+
+	if (p->state != POOL_RUN && !p->qhead)
+		return;
+	for (i = 0; i < p->nworkers; i++) {
+		if (p->w[i].pid)
+			continue;
+		ret = spawn(p, i);
+		if (ret)
+			err = ret;
+		else
+			p->st.respawns++;
+	}
+	if (err && !p->st.alive)
+		fail_queued(p, err);
+}
+
 /* @w's end reported end-of-file: it is gone; reap and replace it. */
 static void bury(ipcdev_pool *p, unsigned int i)
 {
@@ -387,14 +414,7 @@ static void bury(ipcdev_pool *p, unsigned int i)
 	waitpid(w->pid, NULL, 0);
 	memset(w, 0, sizeof(*w));
 	p->st.alive--;
-	if (p->state == POOL_RUN || p->qhead) {
-		int ret = spawn(p, i);
-
-		if (!ret)
-			p->st.respawns++;
-		else if (!p->st.alive)
-			fail_queued(p, ret);
-	}
+	repopulate(p);
 }
 
 /* Reads @w's results and end-of-file: 1 once it is gone. */
@@ -471,6 +491,8 @@ static void *dispatcher(void *arg)
 			kill_all(p);
 			break;
 		}
+		if (p->st.alive < p->nworkers)
+			repopulate(p);
 		dispatch(p);
 		if (p->state == POOL_CLOSE && !p->st.alive && !p->qhead)
 			break;

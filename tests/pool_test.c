@@ -712,6 +712,43 @@ TEST_F(pool, object_limit_fails_create_cleanly)
 }
 
 /*
+ * A worker that cannot be replaced (the per-user object limit refuses
+ * its pipe): the queued tasks fail with that error rather than wait for
+ * a worker that never comes; once the limit allows, the next submission
+ * starts one and runs.
+ */
+TEST_F(pool, failed_respawn_fails_tasks_then_recovers)
+{
+	long old = get_param("max_objects_per_user");
+	struct ipcdev_pool_stat st;
+	uint64_t v = 5, sq = 0;
+	size_t len = sizeof(sq);
+	int pid;
+
+	if (geteuid() != 0)
+		SKIP(return, "changing module parameters needs root");
+	ASSERT_LT(0, old);
+	ASSERT_EQ(0, ipcdev_pool_create(&self->p, 1, NULL));
+	pid = ipcdev_pool_apply(self->p, whoami, NULL, 0, NULL, NULL, WAIT_NS);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, set_param("max_objects_per_user", 1));
+	kill(pid, SIGKILL);
+	/* No ASSERT until the limit is back: later tests need it. */
+	EXPECT_TRUE(wait_for(ipcdev_pool_stat(self->p, &st) == 0 &&
+			     st.alive == 0, WAIT_MS));
+	EXPECT_EQ(-ENOSPC, ipcdev_pool_apply(self->p, square, &v, sizeof(v),
+					     &sq, &len, WAIT_NS));
+	ASSERT_EQ(0, set_param("max_objects_per_user", old));
+	len = sizeof(sq);
+	EXPECT_EQ(0, ipcdev_pool_apply(self->p, square, &v, sizeof(v), &sq,
+				       &len, WAIT_NS));
+	EXPECT_EQ(25, sq);
+	ASSERT_EQ(0, ipcdev_pool_stat(self->p, &st));
+	EXPECT_EQ(1, st.alive);
+	EXPECT_EQ(1, st.respawns);
+}
+
+/*
  * Exec'd workers (attr.program): tests/pool_worker_child, whose table is
  * this one in the same order (only the functions' identity matters here:
  * the worker runs its own square, pid and hang).
