@@ -599,7 +599,8 @@ static const struct table pool_table = {
 	"# pipe(2) pool: hand-written, a pipe(2) per worker written round-robin by a thread, one\n"
 	"#   result pipe; no load balancing, no death handling\n"
 	"# us/task: wall time per task with 4 workers (the per-task overhead for the empty task)\n"
-	"# Python's multiprocessing.Pool: not measured (the VM image has no Python)\n",
+	"# Python's multiprocessing.Pool: measured by python_bench.py in the same run when the\n"
+	"#   guest has Python (make python: tools/vm/python-root), printed after this report\n",
 	NULL, NPOOL, pool_row,
 	{ { "pool", -16, -1 }, { "empty tasks/s (min-max)", 24, -1 },
 	  { "us/task", 8, 1 }, { "x/ipcq", 7, 2 },

@@ -6,8 +6,11 @@ median (min-max) reported:
     back through two queues, microseconds per round trip;
   - Queue streaming 1x1: a child puts COUNT small tuples, the parent
     gets them (every one checked in order), objects per second;
-  - Lock: acquire + release by one process, uncontended, ns per pair.
-Both use the fork start method. Ends with a line per goal of issue 22:
+  - Lock: acquire + release by one process, uncontended, ns per pair;
+  - multiprocessing.Pool alone: tasks/s through 4 workers, map with
+    chunksize 1, empty and 64 KiB inputs (the figure the C Pool's table
+    in ipcq-bench compares with; ipcq.Pool is multiprocessing's own).
+All use the fork start method. Ends with a line per goal of issue 22:
 at least 2x multiprocessing.Queue's streaming rate, a lower round trip.
 """
 
@@ -73,6 +76,28 @@ def lock_pair(ctx):
     return (time.perf_counter() - t) / LOCKS * 1e9
 
 
+POOL_TASKS = 2000
+
+
+def _first_word(b):
+    return b[:8]
+
+
+def pool_tps(size):
+    """multiprocessing.Pool's tasks/s, for the C Pool's table (issue 20):
+    4 workers, map with chunksize 1, the task returning its input's first
+    8 bytes, on inputs of @size bytes."""
+    data = [bytes([i % 256]) * size for i in range(POOL_TASKS)]
+    with multiprocessing.get_context('fork').Pool(4) as pool:
+        pool.map(_first_word, data[:8], chunksize=1)    # workers up
+        t = time.perf_counter()
+        out = pool.map(_first_word, data, chunksize=1)
+        dt = time.perf_counter() - t
+    if [o[:1] for o in out] != [d[:1] for d in data]:
+        raise SystemExit('pool: wrong result')
+    return POOL_TASKS / dt
+
+
 def cell(fn):
     res = {'ipcq': [], 'multiprocessing': []}
     for _ in range(ROUNDS):
@@ -104,6 +129,12 @@ def main():
         for mech, vals in r.items():
             print(f"csv,python,{name},{mech},"
                   + ','.join(f'{v:.1f}' for v in vals))
+    for size, label in ((8, 'empty (8 B input)'), (65536, '64 KiB input')):
+        v = [pool_tps(size) for _ in range(ROUNDS)]
+        print(f"multiprocessing.Pool tasks/s, {label:18s} {fmt(v)}   "
+              f"us/task {1e6 / statistics.median(v):.0f}")
+        print(f"csv,python,Pool tasks/s {label},multiprocessing,"
+              + ','.join(f'{x:.1f}' for x in v))
     s_i, s_m = medians['Queue streaming 1x1, objects/s']
     r_i, r_m = medians['Queue round trip, us']
     print(f"goal: ipcq.Queue streams >= 2x multiprocessing.Queue: "
