@@ -247,15 +247,23 @@ static int pick_fd_for(unsigned long cmd)
 	return i >= 0 ? i : pick_fd();
 }
 
-/* The pool's kind for @fd (K_ANY if it is not pooled). */
-static enum kind kind_of(int fd)
+/* The pool's slot holding @fd, or -1. */
+static int pool_slot(int fd)
 {
 	int i;
 
 	for (i = 0; fd >= 0 && i < POOL; i++)
 		if (pool[i] == fd)
-			return pool_kind[i];
-	return K_ANY;
+			return i;
+	return -1;
+}
+
+/* The pool's kind for @fd (K_ANY if it is not pooled). */
+static enum kind kind_of(int fd)
+{
+	int i = pool_slot(fd);
+
+	return i < 0 ? K_ANY : pool_kind[i];
 }
 
 /* The kind of a sync object of uapi type @type. */
@@ -578,12 +586,7 @@ static void scribble_ring(int fd, const struct ipcq_ring_info *info)
 /* Whether @fd is one of the pool's (an ipcq file or /dev/ipcq). */
 static bool in_pool(int fd)
 {
-	int i;
-
-	for (i = 0; fd >= 0 && i < POOL; i++)
-		if (pool[i] == fd)
-			return true;
-	return false;
+	return pool_slot(fd) >= 0;
 }
 
 /*
