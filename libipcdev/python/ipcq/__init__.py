@@ -4,8 +4,8 @@
 ipcq.get_context()``) and a program written for multiprocessing runs with
 ipcq's Queue, SimpleQueue, JoinableQueue, Pipe, Lock, RLock, Semaphore,
 BoundedSemaphore, Condition, Event, Barrier, Value, Array, RawValue and
-RawArray, and connection.Listener/Client; everything else (Process,
-current_process, cpu_count, set_start_method, Pool, Manager, ...) is
+RawArray, Pool, and connection.Listener/Client; everything else
+(Process, current_process, cpu_count, set_start_method, Manager, ...) is
 multiprocessing's own. Objects work under the fork, spawn and forkserver
 start methods; each child process is an endpoint or holder of its own, so
 its death is seen as its own (end-of-file for consumers when it was the
@@ -13,26 +13,29 @@ last producer, OwnerDeadError for the next holder of a lock it held).
 
 What ipcq adds: Queue.endpoint() (EOFError once every producer is gone),
 OwnerDeadError, Queue.shutdown() (ShutDown), exact qsize(), priorities
-(``put(obj, prio=N)``), peek(), stat().
+(``put(obj, prio=N)``), peek(), stat(), a Pool that survives killed
+workers (the task a killed worker was running fails with
+WorkerLostError; the pool carries on).
 """
 
 import multiprocessing as _mp
 from multiprocessing import context as _mpcontext
 
-from . import connection, queues, sharedctypes, synchronize
+from . import connection, pool, queues, sharedctypes, synchronize
 from ._common import OwnerDeadError, ShutDown
+from .pool import WorkerLostError
 
 __all__ = ['Queue', 'SimpleQueue', 'JoinableQueue', 'Pipe', 'Lock', 'RLock',
            'Semaphore', 'BoundedSemaphore', 'Condition', 'Event', 'Barrier',
-           'Value', 'Array', 'RawValue', 'RawArray', 'get_context',
-           'OwnerDeadError', 'ShutDown', 'connection']
+           'Value', 'Array', 'RawValue', 'RawArray', 'Pool', 'get_context',
+           'OwnerDeadError', 'ShutDown', 'WorkerLostError', 'connection']
 
 
 class Context(object):
     """A multiprocessing context whose IPC factories are ipcq's.
 
     Attributes it does not define (Process, current_process, cpu_count,
-    set_start_method, get_start_method, Pool, Manager, ...) are those of
+    set_start_method, get_start_method, Manager, ...) are those of
     the multiprocessing context it wraps.
     """
 
@@ -99,6 +102,13 @@ class Context(object):
         return sharedctypes.Array(typecode_or_type, size_or_initializer,
                                   lock=lock, ctx=self._ctx)
 
+    def Pool(self, processes=None, initializer=None, initargs=(),
+             maxtasksperchild=None):
+        """A pool of worker processes (multiprocessing.Pool) that
+        survives killed workers (ipcq.pool)."""
+        return pool.Pool(processes, initializer, initargs, maxtasksperchild,
+                         context=self._ctx)
+
 
 def get_context(method=None):
     """multiprocessing.get_context(method) with ipcq's factories."""
@@ -112,14 +122,14 @@ _default = Context(_mpcontext._default_context)
 
 for _name in ('Queue', 'JoinableQueue', 'SimpleQueue', 'Pipe', 'Lock',
               'RLock', 'Condition', 'Semaphore', 'BoundedSemaphore', 'Event',
-              'Barrier', 'RawValue', 'RawArray', 'Value', 'Array'):
+              'Barrier', 'RawValue', 'RawArray', 'Value', 'Array', 'Pool'):
     globals()[_name] = getattr(_default, _name)
 del _name
 
 
 def __getattr__(name):
-    # Process, current_process, cpu_count, set_start_method, Pool,
-    # Manager, BufferTooShort, ...: multiprocessing's.
+    # Process, current_process, cpu_count, set_start_method, Manager,
+    # BufferTooShort, ...: multiprocessing's.
     try:
         return getattr(_mp, name)
     except AttributeError:

@@ -11,8 +11,12 @@ nothing is pickled: libipcdev's fork handler gives the child its own
 files.
 """
 
+import collections
+import copyreg
 import errno
+import io
 import os
+import pickle
 
 from multiprocessing import context as _mpctx
 from multiprocessing import reduction as _reduction
@@ -20,8 +24,27 @@ from multiprocessing import reduction as _reduction
 from . import _ipcq
 
 ForkingPickler = _reduction.ForkingPickler
-dumps = ForkingPickler.dumps
 loads = ForkingPickler.loads
+
+
+class _Pickler(pickle.Pickler):
+    """ForkingPickler's reducers without its cost per call.
+
+    ForkingPickler.__init__ copies copyreg's whole dispatch table for
+    every object pickled (most of a small put's time); this class reads
+    the same two tables through one live view, so a reducer registered
+    later (ForkingPickler.register, copyreg.pickle) still applies.
+    """
+
+    dispatch_table = collections.ChainMap(ForkingPickler._extra_reducers,
+                                          copyreg.dispatch_table)
+
+
+def dumps(obj, protocol=None):
+    """ForkingPickler.dumps(obj, protocol): the same bytes, faster."""
+    buf = io.BytesIO()
+    _Pickler(buf, protocol).dump(obj)
+    return buf.getbuffer()
 
 
 class OwnerDeadError(OSError):

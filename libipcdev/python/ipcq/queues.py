@@ -10,7 +10,6 @@ first), peek(), shutdown(immediate) (ShutDown), endpoints with one role
 EOFError once every producer is gone, and stat().
 """
 
-import contextlib
 import errno as _errno
 import queue as _pyqueue
 
@@ -28,17 +27,18 @@ _ROLES = {
 }
 
 
-@contextlib.contextmanager
-def _raising(timeout_exc):
-    """A put or get's errors as multiprocessing's (and ShutDown)."""
-    try:
-        yield
-    except (BlockingIOError, TimeoutError):
+def _raise_as(e, timeout_exc):
+    """A put or get's OSError @e as multiprocessing's (and ShutDown).
+
+    A function called from an except clause rather than a context
+    manager: entering and leaving one cost a small put as much as the
+    system call.
+    """
+    if isinstance(e, (BlockingIOError, TimeoutError)):
         raise timeout_exc from None
-    except OSError as e:
-        if e.errno == _errno.ESHUTDOWN:
-            raise ShutDown from None
-        raise
+    if e.errno == _errno.ESHUTDOWN:
+        raise ShutDown from None
+    raise e
 
 
 class Queue(object):
@@ -69,13 +69,17 @@ class Queue(object):
     def put(self, obj, block=True, timeout=None, *, prio=0):
         self._check_closed()
         data = dumps(obj)
-        with _raising(_pyqueue.Full):
+        try:
             self._h.put(data, timeout_ns(block, timeout), prio)
+        except OSError as e:
+            _raise_as(e, _pyqueue.Full)
 
     def _get(self, block, timeout, peek=False):
         self._check_closed()
-        with _raising(_pyqueue.Empty):
+        try:
             data = self._h.get(timeout_ns(block, timeout), peek)
+        except OSError as e:
+            _raise_as(e, _pyqueue.Empty)
         if data is None:
             raise EOFError("no producer left")
         return loads(data)
@@ -90,8 +94,10 @@ class Queue(object):
     def get_prio(self, block=True, timeout=None):
         """(obj, priority) of the next message."""
         self._check_closed()
-        with _raising(_pyqueue.Empty):
+        try:
             r = self._h.get_prio(timeout_ns(block, timeout))
+        except OSError as e:
+            _raise_as(e, _pyqueue.Empty)
         if r is None:
             raise EOFError("no producer left")
         return loads(r[0]), r[1]
@@ -195,6 +201,12 @@ class SimpleQueue(object):
     def empty(self):
         self._check_closed()
         return self._h.qsize() == 0
+
+    def qsize(self):
+        """The exact number of objects queued (multiprocessing's
+        SimpleQueue has none)."""
+        self._check_closed()
+        return self._h.qsize()
 
     def put(self, obj):
         self._check_closed()

@@ -3,7 +3,7 @@
 Debian's libpython3.11-testsuite ships test/_test_multiprocessing.py; its
 test classes are run with the factories of its ProcessesMixin (Queue,
 JoinableQueue, Pipe, Lock, RLock, Semaphore, BoundedSemaphore, Condition,
-Event, Barrier, Value, Array, RawValue, RawArray) replaced by ipcq's,
+Event, Barrier, Value, Array, RawValue, RawArray, Pool) replaced by ipcq's,
 under one start method per module (ipcq_mp_fork, ipcq_mp_spawn,
 ipcq_mp_forkserver: a spawned child imports the module again to find the
 test classes). Only the classes in CLASSES run; the tests in EXCLUDED are
@@ -21,7 +21,9 @@ CLASSES = ['WithProcessesTestQueue', 'WithProcessesTestLock',
            'WithProcessesTestSemaphore', 'WithProcessesTestCondition',
            'WithProcessesTestEvent', 'WithProcessesTestBarrier',
            'WithProcessesTestValue', 'WithProcessesTestArray',
-           'WithProcessesTestConnection', 'WithProcessesTestPoll']
+           'WithProcessesTestConnection', 'WithProcessesTestPoll',
+           'WithProcessesTestPool', 'WithProcessesTestPoolWorkerErrors',
+           'WithProcessesTestPoolWorkerLifetime']
 
 # test name -> why it tests the stdlib's internals, not the API.
 EXCLUDED = {
@@ -42,7 +44,7 @@ EXCLUDED = {
 
 FACTORIES = ['Queue', 'JoinableQueue', 'Pipe', 'Lock', 'RLock', 'Semaphore',
              'BoundedSemaphore', 'Condition', 'Event', 'Barrier', 'Value',
-             'Array', 'RawValue', 'RawArray']
+             'Array', 'RawValue', 'RawArray', 'Pool']
 
 
 def _excluded(reason):

@@ -4,14 +4,24 @@
 
 tools/vm/run-suite counts the lines ``ok N``, ``not ok N`` and ``# SKIP``;
 tracebacks go out as TAP comments. Exit status 0 when nothing failed.
+
+A test still running after TEST_LIMIT seconds (IPCQ_PY_TEST_LIMIT) is
+taken for hung: every thread's stack (the test's method among the
+frames) goes to stderr and the run ends with status 1, which run-suite
+reports as a failure, before the run's own limit (tests/settings: 600
+or 900 s) kills it without a word.
 """
 
+import faulthandler
 import fnmatch
 import importlib
+import os
 import sys
 import time
 import traceback
 import unittest
+
+TEST_LIMIT = float(os.environ.get('IPCQ_PY_TEST_LIMIT', '300'))
 
 
 class TapResult(unittest.TestResult):
@@ -23,6 +33,11 @@ class TapResult(unittest.TestResult):
     def startTest(self, test):
         super().startTest(test)
         self.start = time.monotonic()
+        faulthandler.dump_traceback_later(TEST_LIMIT, exit=True)
+
+    def stopTest(self, test):
+        faulthandler.cancel_dump_traceback_later()
+        super().stopTest(test)
 
     def _line(self, ok, test, extra=''):
         self.n += 1

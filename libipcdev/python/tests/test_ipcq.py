@@ -69,6 +69,34 @@ def _child_barrier(b, out):
     out.put(b.wait())
 
 
+def _square(x):
+    return x * x
+
+
+def _die_on(x, victim):
+    """A pool task whose worker is killed (SIGKILL) when @x is @victim."""
+    if x == victim:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return x * x
+
+
+def _raise_value_error(x):
+    raise ValueError(x)
+
+
+def _worker_pid(_):
+    return os.getpid()
+
+
+def _running(pid):
+    """@pid exists and is not a zombie (an orphan's reaper may be slow)."""
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except FileNotFoundError:
+        return False
+
+
 class TestQueue(unittest.TestCase):
     def test_put_get_fifo_and_exact_qsize(self):
         q = ipcq.Queue()
@@ -114,6 +142,33 @@ class TestQueue(unittest.TestCase):
         q = ipcq.Queue()
         self.assertRaises(Exception, q.put, lambda: 1)
         self.assertEqual(q.qsize(), 0)
+
+    def test_pickles_as_forking_pickler(self):
+        # The same bytes as multiprocessing's ForkingPickler, and a
+        # reducer registered after ipcq was imported applies to puts.
+        from multiprocessing.reduction import ForkingPickler
+        from ipcq import _common
+        obj = (1, 'x' * 40, [2.5, None], {'k': b'v'})
+        self.assertEqual(bytes(_common.dumps(obj)),
+                         bytes(ForkingPickler.dumps(obj)))
+
+        class Late(object):
+            pass
+
+        ForkingPickler.register(Late, lambda o: (str, ('reduced',)))
+        try:
+            q = ipcq.Queue()
+            q.put(Late())
+            self.assertEqual(q.get(timeout=10), 'reduced')
+        finally:
+            del ForkingPickler._extra_reducers[Late]
+
+    def test_peek_and_get_prio_raise_empty(self):
+        q = ipcq.Queue()
+        self.assertRaises(queue.Empty, q.peek, False)
+        self.assertRaises(queue.Empty, q.get_prio, True, 0.01)
+        q.shutdown()
+        self.assertRaises(ipcq.ShutDown, q.get_prio, False)
 
     def test_priorities_and_peek(self):
         q = ipcq.Queue()
@@ -542,6 +597,109 @@ class TestShared(unittest.TestCase):
 def _client(name, key):
     with connection.Client(name, authkey=key) as c:
         c.send(c.recv() * 2)
+
+
+class TestPool(unittest.TestCase):
+    def test_multiprocessing_api(self):
+        with ipcq.Pool(2) as p:
+            self.assertEqual(p.apply(_square, (7,)), 49)
+            self.assertEqual(p.map(_square, range(20)),
+                             [x * x for x in range(20)])
+            self.assertEqual(p.map(_square, range(20), chunksize=6),
+                             [x * x for x in range(20)])
+            self.assertEqual(list(p.imap(_square, range(10))),
+                             [x * x for x in range(10)])
+            self.assertEqual(sorted(p.imap_unordered(_square, range(10))),
+                             [x * x for x in range(10)])
+            self.assertEqual(p.starmap(pow, [(2, 3), (3, 2)]), [8, 9])
+            r = p.apply_async(_square, (3,))
+            self.assertEqual(r.get(timeout=60), 9)
+            self.assertTrue(r.successful())
+            self.assertRaises(ValueError, p.apply, _raise_value_error, (1,))
+            self.assertRaises(ValueError, p.map, _raise_value_error, [1])
+        self.assertRaises(ValueError, p.apply, _square, (1,))
+
+    def test_killed_worker_fails_its_task_only(self):
+        # The task whose worker was killed fails with WorkerLostError
+        # (ECHILD); the pool replaces the worker and serves on.
+        with ipcq.Pool(2) as p:
+            r = p.apply_async(_die_on, (5, 5))
+            with self.assertRaises(ipcq.WorkerLostError) as cm:
+                r.get(timeout=120)
+            self.assertEqual(cm.exception.errno, errno.ECHILD)
+            self.assertIsInstance(cm.exception, ChildProcessError)
+            self.assertEqual(cm.exception.exitcode, -signal.SIGKILL)
+            self.assertRaises(ipcq.WorkerLostError, p.starmap, _die_on,
+                              [(x, 5) for x in range(10)], 1)
+            self.assertEqual(p.map(_square, range(30)),
+                             [x * x for x in range(30)])
+            self.assertEqual(len(p._pool), 2)
+
+    def test_killed_from_outside(self):
+        # A worker killed by someone else while idle loses nothing.
+        with ipcq.Pool(2) as p:
+            pids = set(p.map(_worker_pid, range(8)))
+            for w in list(p._pool):
+                os.kill(w.pid, signal.SIGKILL)
+            self.assertEqual(p.map(_square, range(40)),
+                             [x * x for x in range(40)])
+            self.assertFalse(pids & {w.pid for w in p._pool})
+
+    def test_tasks_sent_to_exiting_workers_are_resent(self):
+        # With maxtasksperchild=1 each worker leaves after one task, so
+        # the pool keeps sending tasks to workers that will never take
+        # them: every one of those is resent, none lost or run twice.
+        with ipcq.Pool(2, maxtasksperchild=1) as p:
+            self.assertEqual(p.map(_square, range(24), chunksize=1),
+                             [x * x for x in range(24)])
+            self.assertGreater(p._dispatcher.resent, 0)
+            self.assertEqual(len(set(p.map(_worker_pid, range(6), 1))), 6)
+
+    def test_terminate_with_work_outstanding(self):
+        p = ipcq.Pool(2)
+        r = p.map_async(time.sleep, [5] * 8)
+        p.terminate()
+        p.join()
+        self.assertFalse(r.ready() and r.successful())
+
+    def test_every_start_method(self):
+        for method in METHODS:
+            with self.subTest(method=method):
+                with ipcq.get_context(method).Pool(2) as p:
+                    self.assertEqual(p.map(_square, range(6)),
+                                     [x * x for x in range(6)])
+                    r = p.apply_async(_die_on, (1, 1))
+                    self.assertRaises(ipcq.WorkerLostError, r.get, 300)
+                    self.assertEqual(p.apply(_square, (4,)), 16)
+
+    def test_workers_leave_when_the_parent_is_killed(self):
+        # The workers of a pool whose owner was killed (no terminate())
+        # see end-of-file on their task queues and exit.
+        r, w = os.pipe()
+        owner = os.fork()
+        if owner == 0:
+            os.close(r)
+            p = ipcq.Pool(2)
+            pids = [wk.pid for wk in p._pool]
+            os.write(w, (' '.join(map(str, pids)) + '\n').encode())
+            time.sleep(600)
+            os._exit(0)
+        os.close(w)
+        with os.fdopen(r) as f:
+            pids = [int(x) for x in f.readline().split()]
+        os.kill(owner, signal.SIGKILL)
+        os.waitpid(owner, 0)
+        for pid in pids:
+            for _ in range(600):
+                if not _running(pid):
+                    break
+                time.sleep(0.1)
+            else:
+                self.fail(f'worker {pid} still running')
+
+    def test_worker_lost_error_pickles(self):
+        e = pickle.loads(pickle.dumps(ipcq.WorkerLostError(12, -9)))
+        self.assertEqual((e.pid, e.exitcode, e.errno), (12, -9, errno.ECHILD))
 
 
 class TestListener(unittest.TestCase):
