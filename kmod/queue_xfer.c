@@ -387,6 +387,32 @@ static void ipcq_queue_get_undo(struct ipcq_get *g)
 		ipcq_queue_wake_getters(q);
 }
 
+/* Writes the answer of a get (@arg's len, priority, type) to @uarg. */
+static int ipcq_queue_get_answer(struct ipcq_msg __user *uarg,
+				 const struct ipcq_msg *arg)
+{
+	if (copy_to_user(&uarg->len, &arg->len, sizeof(arg->len)) ||
+	    copy_to_user(&uarg->priority, &arg->priority,
+			 sizeof(arg->priority)) ||
+	    copy_to_user(&uarg->type, &arg->type, sizeof(arg->type)))
+		return -EFAULT;
+	return 0;
+}
+
+/* Copies out the message @g took, if any: @ret, or the copy's error. */
+static long ipcq_queue_get_copy_msg(struct ipcq_get *g, long ret)
+{
+	void __user *buf = u64_to_user_ptr(g->arg->buf);
+
+	if (g->claimed)
+		return ipcq_ring_copy_out(g->q->ring, g->pos, buf,
+					  min(g->arg->len, g->buflen));
+	if (g->m && copy_to_user(buf, g->m->data,
+				 min_t(u64, g->m->len, g->buflen)))
+		return -EFAULT;
+	return ret;
+}
+
 /* Get to userspace; the caller has checked that it may. As put for @call. */
 long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 		    struct ipcq_call *call, u32 xflags)
@@ -471,18 +497,16 @@ long ipcq_queue_get_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
 	    !g.claimed && !g.m)
 		return ret;
 
-	if (copy_to_user(&uarg->len, &arg.len, sizeof(arg.len)) ||
-	    copy_to_user(&uarg->priority, &arg.priority,
-			 sizeof(arg.priority)) ||
-	    copy_to_user(&uarg->type, &arg.type, sizeof(arg.type)))
+	if (arg.flags & IPCQ_MSG_XQUIET) {
+		/* The message first: a fault leaves the entry untouched. */
+		ret = ipcq_queue_get_copy_msg(&g, ret);
+		if (!ret && ipcq_queue_get_answer(uarg, &arg))
+			ret = -EFAULT;
+	} else if (ipcq_queue_get_answer(uarg, &arg)) {
 		ret = -EFAULT;
-	else if (g.claimed)
-		ret = ipcq_ring_copy_out(q->ring, g.pos,
-					 u64_to_user_ptr(arg.buf),
-					 min(arg.len, g.buflen));
-	else if (g.m && copy_to_user(u64_to_user_ptr(arg.buf), g.m->data,
-				     min_t(u64, g.m->len, g.buflen)))
-		ret = -EFAULT;
+	} else {
+		ret = ipcq_queue_get_copy_msg(&g, ret);
+	}
 
 	/* What was done to the message decides what to undo, not ret. */
 	if (g.held || (!ret && g.m)) {

@@ -379,8 +379,12 @@ TEST_F(batch, get_entry_that_faults_in_the_middle_loses_nothing)
 	ASSERT_EQ(3, put_numbered(self->q, 0, 3));
 	entries(m, 3, out[0], 8);
 	m[1].buf = (uintptr_t)bad;
+	m[1].priority = 77;
 	ASSERT_EQ(1, get_many(self->q, m, 3, IPCQ_BATCH_NONBLOCK));
 	EXPECT_STREQ("0", out[0]);
+	/* Entry 1 untouched, message and answer. */
+	EXPECT_EQ(8, m[1].len);
+	EXPECT_EQ(77, m[1].priority);
 	EXPECT_EQ(2, queued(self->q));
 	EXPECT_EQ(-EFAULT, get_many(self->q, &m[1], 2, IPCQ_BATCH_NONBLOCK));
 	EXPECT_EQ(2, queued(self->q));

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Batches (IPCQ_FEATURE_BATCH): 1x1 streaming of 64-byte messages, a
- * producer process and a consumer process on one queue (capacity 64),
+ * producer process and a consumer process on one queue of BATCH_CAPACITY
+ * messages (the 64 KiB a pipe(2) buffers, in 64-byte messages),
  * through ipcdev_queue_put_many/get_many with BATCH_N messages per call,
- * against the blocking single put/get on the same kind of queue and
- * pipe(2) (stream(), mechanisms.c), each cell run next to the others in
+ * against the blocking single put/get (stream() on mechanisms.c's queue of
+ * 64 messages, the main tables' row) and pipe(2), each cell run next to the others in
  * every repetition. Every message is checked as in stream(): content,
  * and each sequence number once, in order. The goal of the batches issue:
  * at least 3x pipe(2)'s msg/s.
@@ -15,6 +16,7 @@
 
 #define BATCH_N		32
 #define BATCH_SIZE	64
+#define BATCH_CAPACITY	1024
 
 const char *const batch_names[NBATCH] = {
 	"pipe", "ipcq-queue", "ipcq-queue x32",
@@ -85,7 +87,7 @@ static double batch_stream(int count)
 	long bad;
 	pid_t pid;
 
-	if (ipcdev_queue_create(&q, 64))
+	if (ipcdev_queue_create(&q, BATCH_CAPACITY))
 		return -1;
 	t0 = now_ns();
 	pid = fork();

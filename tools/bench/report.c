@@ -633,8 +633,9 @@ static int batch_row(int k, struct cell *c, char *tail, size_t n)
 
 static const struct table batch_table = {
 	"## Batches: 1x1 streaming, 64 B messages (checked), msg/s",
-	"# ipcq-queue x32: ipcdev_queue_put_many/get_many, 32 messages per call; ipcq-queue:\n"
-	"#   the single put/get; pipe: pipe(2) write/read; x/pipe: msg/s / pipe(2)'s\n",
+	"# ipcq-queue x32: ipcdev_queue_put_many/get_many, 32 messages per call, queue of 1024 (the\n"
+	"#   64 KiB pipe(2) buffers); ipcq-queue: the single put/get (queue of 64, as in the tables\n"
+	"#   above); pipe: pipe(2) write/read; x/pipe: msg/s / pipe(2)'s\n",
 	NULL, NBATCH, batch_row,
 	{ { "mechanism", -16, -1 }, { "msg/s median (min-max)", 24, -1 },
 	  { "x/pipe", 9, 2 } },
