@@ -319,6 +319,10 @@ long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 		    struct ipcq_call *call, u32 xflags);
 long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 		    struct ipcq_call *call, u32 xflags);
+long ipcq_queue_put_many(struct ipcq_queue *q, struct ipcq_batch __user *uarg,
+			 struct ipcq_call *call, u32 xflags);
+long ipcq_queue_get_many(struct ipcq_queue *q, struct ipcq_batch __user *uarg,
+			 struct ipcq_call *call, u32 xflags);
 __poll_t ipcq_queue_poll_roles(struct ipcq_queue *q, struct file *file,
 			       u32 roles, struct poll_table_struct *wait);
 void ipcq_queue_counts(struct ipcq_queue *q, struct ipcq_queue_stat *st);

@@ -104,6 +104,14 @@ static long ipcq_pipe_dispatch(struct file *file, unsigned int cmd,
 		if (!end->in)
 			return -EBADF;
 		return ipcq_queue_get(end->in, argp, call, 0);
+	case IPCQ_IOC_PIPE_SEND_MANY:
+		if (!end->out)
+			return -EBADF;
+		return ipcq_queue_put_many(end->out, argp, call, 0);
+	case IPCQ_IOC_PIPE_RECV_MANY:
+		if (!end->in)
+			return -EBADF;
+		return ipcq_queue_get_many(end->in, argp, call, 0);
 	case IPCQ_IOC_PIPE_STAT:
 		ipcq_pipe_stat_fill(end, &st);
 		if (copy_to_user(argp, &st, sizeof(st)))

@@ -162,6 +162,28 @@ long ipcq_queue_set_limits(struct ipcq_queue *q, u64 capacity,
 			   u64 max_msg_size, u64 max_bytes);
 struct ipcq_queue *ipcq_queue_of(struct ipcq_object *obj);
 
+/* queue_xfer.c: put and get of a message already copied in */
+/* Kernel-only @xflags bit: a failed get writes nothing back (batches). */
+#define IPCQ_MSG_XQUIET		BIT(31)
+/*
+ * Wake-ups a batch's puts (gets) leave to its end, so that the other side
+ * wakes once per batch, finding it whole: a batch waits only before its
+ * first message is queued, so nobody waits for what it defers.
+ */
+struct ipcq_wakes {
+	bool getters;
+	bool putters;
+	bool putters_all;
+};
+
+long ipcq_queue_put_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
+			struct ipcq_call *call, u32 xflags,
+			struct ipcq_wakes *defer);
+long ipcq_queue_get_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
+			struct ipcq_msg __user *uarg, struct ipcq_call *call,
+			u32 xflags, struct ipcq_wakes *defer);
+void ipcq_queue_wake(struct ipcq_queue *q, const struct ipcq_wakes *w);
+
 /* queue.c: the queue object */
 struct ipcq_queue *ipcq_queue_create_obj(const struct ipcq_queue_attr *attr);
 long ipcq_queue_join(struct ipcq_queue *q, struct ipcq_wait __user *uarg,

@@ -117,6 +117,14 @@ static long ipcq_queue_dispatch(struct file *file, unsigned int cmd,
 		if (!(file->f_mode & FMODE_READ))
 			return -EBADF;
 		return ipcq_queue_get(q, argp, call, xflags);
+	case IPCQ_IOC_QUEUE_PUT_MANY:
+		if (!(file->f_mode & FMODE_WRITE))
+			return -EBADF;
+		return ipcq_queue_put_many(q, argp, call, xflags);
+	case IPCQ_IOC_QUEUE_GET_MANY:
+		if (!(file->f_mode & FMODE_READ))
+			return -EBADF;
+		return ipcq_queue_get_many(q, argp, call, xflags);
 	case IPCQ_IOC_QUEUE_STAT:
 		return ipcq_queue_stat(q, file, argp);
 	case IPCQ_IOC_QUEUE_TASK_DONE:

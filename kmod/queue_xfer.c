@@ -125,14 +125,25 @@ static bool ipcq_queue_put_ready(void *ctx, long *ret)
 long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 		    struct ipcq_call *call, u32 xflags)
 {
-	struct ipcq_put p = { .q = q };
-	struct ipcq_waiter w;
 	struct ipcq_msg arg;
-	bool wake_putter;
-	long ret;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
+	return ipcq_queue_put_msg(q, &arg, call, xflags, NULL);
+}
+
+/* Put of @arg, already copied in (by put or a batch, queue_batch.c). */
+long ipcq_queue_put_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
+			struct ipcq_call *call, u32 xflags,
+			struct ipcq_wakes *defer)
+{
+	struct ipcq_wakes wakes = { };
+	struct ipcq_put p = { .q = q };
+	struct ipcq_msg arg = *argp;
+	struct ipcq_waiter w;
+	bool wake_putter;
+	long ret;
+
 	if (!ipcq_msg_args_valid(&arg, IPCQ_MSG_NONBLOCK) ||
 	    arg.priority > IPCQ_PRIO_MAX)
 		return -EINVAL;
@@ -179,10 +190,12 @@ long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 	kvfree(p.m);
 	ipcq_mtype_free(p.spare);
 	ipcq_queue_notify_fire(p.notify);
-	if (p.wake_getters)
-		ipcq_queue_wake_getters(q);
-	if (wake_putter)
-		wake_up_poll(&q->put_wq, EPOLLOUT | EPOLLWRNORM);
+	if (!defer)
+		defer = &wakes;
+	defer->getters |= p.wake_getters;
+	defer->putters |= wake_putter;
+	if (defer == &wakes)
+		ipcq_queue_wake(q, &wakes);
 	return ret;
 }
 
@@ -374,18 +387,58 @@ static void ipcq_queue_get_undo(struct ipcq_get *g)
 		ipcq_queue_wake_getters(q);
 }
 
+/* Writes the answer of a get (@arg's len, priority, type) to @uarg. */
+static int ipcq_queue_get_answer(struct ipcq_msg __user *uarg,
+				 const struct ipcq_msg *arg)
+{
+	if (copy_to_user(&uarg->len, &arg->len, sizeof(arg->len)) ||
+	    copy_to_user(&uarg->priority, &arg->priority,
+			 sizeof(arg->priority)) ||
+	    copy_to_user(&uarg->type, &arg->type, sizeof(arg->type)))
+		return -EFAULT;
+	return 0;
+}
+
+/* Copies out the message @g took, if any: @ret, or the copy's error. */
+static long ipcq_queue_get_copy_msg(struct ipcq_get *g, long ret)
+{
+	void __user *buf = u64_to_user_ptr(g->arg->buf);
+
+	if (g->claimed)
+		return ipcq_ring_copy_out(g->q->ring, g->pos, buf,
+					  min(g->arg->len, g->buflen));
+	if (g->m && copy_to_user(buf, g->m->data,
+				 min_t(u64, g->m->len, g->buflen)))
+		return -EFAULT;
+	return ret;
+}
+
 /* Get to userspace; the caller has checked that it may. As put for @call. */
 long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 		    struct ipcq_call *call, u32 xflags)
 {
 	struct ipcq_msg arg;
+
+	if (copy_from_user(&arg, uarg, sizeof(arg)))
+		return -EFAULT;
+	return ipcq_queue_get_msg(q, &arg, uarg, call, xflags, NULL);
+}
+
+/*
+ * Get of @argp, already copied in (by get or a batch, queue_batch.c),
+ * its answer written to @uarg's len, priority and type.
+ */
+long ipcq_queue_get_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
+			struct ipcq_msg __user *uarg, struct ipcq_call *call,
+			u32 xflags, struct ipcq_wakes *defer)
+{
+	struct ipcq_wakes wakes = { };
+	struct ipcq_msg arg = *argp;
 	struct ipcq_get g = { .q = q, .arg = &arg };
 	struct ipcq_waiter w;
 	bool wake_getter, wake_all;
 	long ret;
 
-	if (copy_from_user(&arg, uarg, sizeof(arg)))
-		return -EFAULT;
 	if (!ipcq_msg_args_valid(&arg, IPCQ_MSG_NONBLOCK | IPCQ_MSG_PEEK |
 				 IPCQ_MSG_MATCH | IPCQ_MSG_TRUNCATE))
 		return -EINVAL;
@@ -429,26 +482,31 @@ long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 	spin_unlock(&q->lock);
 
 	kvfree(g.bounce);
+	if (!defer)
+		defer = &wakes;
 	/* A kept message leaving a full queue makes room now. */
-	if (g.wake_putters && !g.claimed)
-		ipcq_queue_wake_putters(q, g.wake_all_putters);
-	if (wake_getter)
-		ipcq_queue_wake_getters(q);
-	if (ret && ret != -EMSGSIZE && !g.claimed && !g.m)
+	if (g.wake_putters && !g.claimed) {
+		defer->putters = true;
+		defer->putters_all |= g.wake_all_putters;
+	}
+	defer->getters |= wake_getter;
+	if (defer == &wakes)
+		ipcq_queue_wake(q, &wakes);
+	/* A batch's later entry is left untouched on any failure. */
+	if (ret && (ret != -EMSGSIZE || (arg.flags & IPCQ_MSG_XQUIET)) &&
+	    !g.claimed && !g.m)
 		return ret;
 
-	if (copy_to_user(&uarg->len, &arg.len, sizeof(arg.len)) ||
-	    copy_to_user(&uarg->priority, &arg.priority,
-			 sizeof(arg.priority)) ||
-	    copy_to_user(&uarg->type, &arg.type, sizeof(arg.type)))
+	if (arg.flags & IPCQ_MSG_XQUIET) {
+		/* The message first: a fault leaves the entry untouched. */
+		ret = ipcq_queue_get_copy_msg(&g, ret);
+		if (!ret && ipcq_queue_get_answer(uarg, &arg))
+			ret = -EFAULT;
+	} else if (ipcq_queue_get_answer(uarg, &arg)) {
 		ret = -EFAULT;
-	else if (g.claimed)
-		ret = ipcq_ring_copy_out(q->ring, g.pos,
-					 u64_to_user_ptr(arg.buf),
-					 min(arg.len, g.buflen));
-	else if (g.m && copy_to_user(u64_to_user_ptr(arg.buf), g.m->data,
-				     min_t(u64, g.m->len, g.buflen)))
-		ret = -EFAULT;
+	} else {
+		ret = ipcq_queue_get_copy_msg(&g, ret);
+	}
 
 	/* What was done to the message decides what to undo, not ret. */
 	if (g.held || (!ret && g.m)) {
@@ -459,10 +517,24 @@ long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 		ipcq_ring_done(q->ring, g.pos, true);
 		wake_all = q->bytes_waiters;
 		spin_unlock(&q->lock);
-		ipcq_queue_wake_putters(q, wake_all);
+		if (defer != &wakes) {
+			defer->putters = true;
+			defer->putters_all |= wake_all;
+		} else {
+			ipcq_queue_wake_putters(q, wake_all);
+		}
 	} else if (g.claimed || g.m) {
 		ipcq_queue_get_undo(&g);
 	}
 	ipcq_mtype_free(g.spare);
 	return ret;
+}
+
+/* The wake-ups @w asks for, after the queue lock is dropped. */
+void ipcq_queue_wake(struct ipcq_queue *q, const struct ipcq_wakes *w)
+{
+	if (w->getters)
+		ipcq_queue_wake_getters(q);
+	if (w->putters)
+		ipcq_queue_wake_putters(q, w->putters_all);
 }

@@ -377,6 +377,10 @@ static bool ipcq_uring_op_allowed(unsigned int op)
 	case IPCQ_IOC_QUEUE_JOIN:
 	case IPCQ_IOC_PIPE_SEND:
 	case IPCQ_IOC_PIPE_RECV:
+	case IPCQ_IOC_QUEUE_PUT_MANY:
+	case IPCQ_IOC_QUEUE_GET_MANY:
+	case IPCQ_IOC_PIPE_SEND_MANY:
+	case IPCQ_IOC_PIPE_RECV_MANY:
 	case IPCQ_IOC_SEM_ACQUIRE:
 	case IPCQ_IOC_SEM_RELEASE:
 	case IPCQ_IOC_EVENT_WAIT:

@@ -44,7 +44,7 @@ extern "C" {
  * it from here).
  */
 #define IPCDEV_VERSION_MAJOR	0
-#define IPCDEV_VERSION_MINOR	6
+#define IPCDEV_VERSION_MINOR	7
 #define IPCDEV_VERSION_PATCH	0
 
 /* What the running kernel module offers; filled by ipcdev_query(). */
@@ -238,6 +238,28 @@ int ipcdev_queue_get_typed(ipcdev_queue *q, void *buf, size_t *len,
 			   int64_t timeout_ns);
 
 /*
+ * Batches (kernel feature IPCQ_FEATURE_BATCH; -EOPNOTSUPP without it;
+ * since 0.7), sendmmsg(2) and recvmmsg(2) of queues and pipes: up to
+ * IPCQ_BATCH_MAX of the @n messages of @msgs in one system call (a longer
+ * array is cut to that), each entry a struct ipcq_msg as the kernel takes
+ * it, handed over without a copy. Put: @buf (as uintptr_t), @len,
+ * @priority, @type of each message; other fields zero. Get: @buf and
+ * @len (the buffer), @flags IPCDEV_TYPE_* with @type to select by type
+ * and IPCDEV_TRUNCATE, or 0; each entry got has @len, @priority and @type
+ * of its message. Only the first message waits for @timeout_ns; the call
+ * returns how many messages moved (>= 1), in order, as soon as the next
+ * one cannot move without waiting or fails: that one's error comes from
+ * the next call starting with it. A get returns 0 at end-of-file (not
+ * IPCDEV_EOF). Otherwise -errno, the error of the first message, as
+ * ipcdev_queue_put() (get) would return it. See ipcq(4), struct
+ * ipcq_batch.
+ */
+int ipcdev_queue_put_many(ipcdev_queue *q, const struct ipcq_msg *msgs,
+			  size_t n, int64_t timeout_ns);
+int ipcdev_queue_get_many(ipcdev_queue *q, struct ipcq_msg *msgs, size_t n,
+			  int64_t timeout_ns);
+
+/*
  * SysV IPC_SET (kernel feature IPCQ_FEATURE_QUEUE_SYSV): changes the named
  * object @name of @type (IPCQ_TYPE_*) of this IPC namespace: what
  * @attr->flags names, all or nothing. The owner, the creator or a caller
@@ -288,6 +310,11 @@ int ipcdev_pipe_send(ipcdev_pipe *p, const void *buf, size_t len,
 int ipcdev_pipe_recv(ipcdev_pipe *p, void *buf, size_t *len,
 		     int64_t timeout_ns);
 /* 1 if recv would not block (a message, or end-of-file), 0 on timeout. */
+/* Batches, as ipcdev_queue_put_many() and ipcdev_queue_get_many(). */
+int ipcdev_pipe_send_many(ipcdev_pipe *p, const struct ipcq_msg *msgs,
+			  size_t n, int64_t timeout_ns);
+int ipcdev_pipe_recv_many(ipcdev_pipe *p, struct ipcq_msg *msgs, size_t n,
+			  int64_t timeout_ns);
 int ipcdev_pipe_poll(ipcdev_pipe *p, int64_t timeout_ns);
 int ipcdev_pipe_stat(ipcdev_pipe *p, struct ipcq_pipe_stat *st);
 int ipcdev_pipe_close(ipcdev_pipe *p);

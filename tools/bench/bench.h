@@ -34,6 +34,7 @@
 extern int reps;
 extern int quick;		/* -q */
 extern int only_typed;		/* -y */
+extern int only_batch;		/* -b */
 extern int only_uring;		/* -u */
 extern int only_shm;		/* -m */
 extern int only_pool;		/* -p */
@@ -205,6 +206,15 @@ extern const char *const typed_names[NTYPED];
 extern double typed_ns[NTYPED][MAX_REPS];
 void typed_rep(int r);
 
+/*
+ * Batches (batch.c): 1x1 64-byte streaming, msg/s: pipe(2), the single
+ * put/get, and put_many/get_many of 32 messages per call.
+ */
+enum { BATCH_PIPE, BATCH_SINGLE, BATCH_X32, NBATCH };
+extern const char *const batch_names[NBATCH];
+extern double batch_tput[NBATCH][MAX_REPS];
+void batch_rep(int r);
+
 /* The report (report.c). */
 void header(void);
 void report(void);		/* every table, then the goals */
@@ -212,5 +222,6 @@ void report_uring(void);	/* the io_uring table alone (-u) */
 void report_shm(void);		/* the shared memory table alone (-m) */
 void report_pool(void);		/* the Pool table alone (-p) */
 void report_typed(void);	/* the typed messages table alone (-y) */
+void report_batch(void);	/* the batches table alone (-b) */
 
 #endif /* IPCQ_BENCH_H */

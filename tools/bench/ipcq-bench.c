@@ -42,6 +42,7 @@
  *   -m: only the shared memory cells
  *   -p: only the Pool cells
  *   -y: only the typed messages cells
+ *   -b: only the batch cells
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -56,6 +57,7 @@ int only_uring;
 int only_shm;
 int only_pool;
 int only_typed;
+int only_batch;
 
 double lat[NMECH][NSIZE][MAX_REPS][NLAT];
 double tput[NMECH][3][MAX_REPS];
@@ -72,7 +74,7 @@ int main(int argc, char **argv)
 	struct semset ss;
 	unsigned int mi;
 
-	while ((opt = getopt(argc, argv, "r:qumpy")) != -1) {
+	while ((opt = getopt(argc, argv, "r:qumpyb")) != -1) {
 		if (opt == 'r')
 			reps = atoi(optarg);
 		else if (opt == 'q')
@@ -85,6 +87,8 @@ int main(int argc, char **argv)
 			only_pool = 1;
 		else if (opt == 'y')
 			only_typed = 1;
+		else if (opt == 'b')
+			only_batch = 1;
 	}
 	if (reps < 1 || reps > MAX_REPS)
 		reps = 5;
@@ -109,6 +113,12 @@ int main(int argc, char **argv)
 	if (!shm)
 		printf("# shared memory: setup failed; its rows are n/a\n");
 	for (r = 0; r < reps; r++) {
+		if (only_batch) {
+			batch_rep(r);
+			fprintf(stderr, "# repetition %d/%d done\n", r + 1,
+				reps);
+			continue;
+		}
 		if (only_typed) {
 			typed_rep(r);
 			fprintf(stderr, "# repetition %d/%d done\n", r + 1,
@@ -181,12 +191,19 @@ int main(int argc, char **argv)
 		fork_rep(r);
 		pool_rep(r);
 		typed_rep(r);
+		batch_rep(r);
 		fprintf(stderr, "# repetition %d/%d done\n", r + 1, reps);
 	}
 	shm_teardown(shm);
 	if (only_typed) {
 		report_typed();
 		return 0;
+	}
+	if (only_batch) {
+		report_batch();
+		printf("\nstream check errors: %llu\n",
+		       (unsigned long long)stream_errors);
+		return stream_errors ? 1 : 0;
 	}
 	if (only_shm) {
 		report_shm();

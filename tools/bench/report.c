@@ -624,6 +624,23 @@ static const struct table typed_table = {
 	  { "x/plain", 9, 2 } },
 };
 
+/* Batched streaming against pipe(2) (row 0). */
+static int batch_row(int k, struct cell *c, char *tail, size_t n)
+{
+	return base_row(batch_tput, k, batch_names[k], "batch_msgs_per_s",
+			"no IPCQ_FEATURE_BATCH, or failed", c, tail, n);
+}
+
+static const struct table batch_table = {
+	"## Batches: 1x1 streaming, 64 B messages (checked), msg/s",
+	"# ipcq-queue x32: ipcdev_queue_put_many/get_many, 32 messages per call, queue of 1024 (the\n"
+	"#   64 KiB pipe(2) buffers); ipcq-queue: the single put/get (queue of 64, as in the tables\n"
+	"#   above); pipe: pipe(2) write/read; x/pipe: msg/s / pipe(2)'s\n",
+	NULL, NBATCH, batch_row,
+	{ { "mechanism", -16, -1 }, { "msg/s median (min-max)", 24, -1 },
+	  { "x/pipe", 9, 2 } },
+};
+
 static const struct table uring_table = {
 	"## io_uring: batched asynchronous put/get vs the blocking API, 64 B queue messages (checked)",
 	NULL, uring_notes, NUR, uring_row,
@@ -686,6 +703,15 @@ static void print_shm_goal(void)
 			 ipcq, pt);
 	goal("get_lock uncontended vs robust pthread mutex",
 	     "within 2x (needs the performance issue's Lock fast path)", m, -1);
+}
+
+/* The batches issue: 32 per call at least 3x pipe(2)'s msg/s. */
+static void print_batch_goal(void)
+{
+	printf("# batches (IPCQ_FEATURE_BATCH)\n");
+	goal_ratio("queue streaming 1x1 64 B, batches of 32, vs pipe",
+		   ">= 3x pipe's msg/s", med_of(batch_tput[BATCH_X32]),
+		   med_of(batch_tput[BATCH_PIPE]), "msg/s", 3, 1);
 }
 
 /* The typed messages issue: a get by type under 2x a plain get. */
@@ -774,6 +800,7 @@ static void print_goals(void)
 		   "ns", 20, 1);
 	print_shm_goal();
 	print_typed_goal();
+	print_batch_goal();
 }
 
 void report(void)
@@ -787,6 +814,7 @@ void report(void)
 	print_table(&fork_table);
 	print_table(&pool_table);
 	print_table(&typed_table);
+	print_table(&batch_table);
 	print_table(&uring_table);
 	print_goals();
 }
@@ -813,4 +841,11 @@ void report_typed(void)
 void report_pool(void)
 {
 	print_table(&pool_table);
+}
+
+void report_batch(void)
+{
+	print_table(&batch_table);
+	printf("\n");
+	print_batch_goal();
 }

@@ -114,7 +114,8 @@ static const unsigned long cmds[] = {
 	IPCQ_IOC_LISTENER_OPEN, IPCQ_IOC_CONNECT, IPCQ_IOC_LISTENER_ACCEPT,
 	IPCQ_IOC_LISTENER_STAT, IPCQ_IOC_SET,
 	IPCQ_IOC_WAIT_ACQUIRE, IPCQ_IOC_SEM_ACQUIRE_N, IPCQ_IOC_SEM_WAIT_ZERO,
-	IPCQ_IOC_SEM_SET_VALUE,
+	IPCQ_IOC_SEM_SET_VALUE, IPCQ_IOC_QUEUE_PUT_MANY, IPCQ_IOC_QUEUE_GET_MANY,
+	IPCQ_IOC_PIPE_SEND_MANY, IPCQ_IOC_PIPE_RECV_MANY,
 };
 #define NCMD (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -123,7 +124,8 @@ static const unsigned long uring_cmds[] = {
 	IPCQ_IOC_QUEUE_PUT, IPCQ_IOC_QUEUE_GET, IPCQ_IOC_QUEUE_JOIN,
 	IPCQ_IOC_PIPE_SEND, IPCQ_IOC_PIPE_RECV, IPCQ_IOC_SEM_ACQUIRE,
 	IPCQ_IOC_SEM_RELEASE, IPCQ_IOC_EVENT_WAIT, IPCQ_IOC_EVENT_SET,
-	IPCQ_IOC_EVENT_CLEAR,
+	IPCQ_IOC_EVENT_CLEAR, IPCQ_IOC_QUEUE_PUT_MANY, IPCQ_IOC_QUEUE_GET_MANY,
+	IPCQ_IOC_PIPE_SEND_MANY, IPCQ_IOC_PIPE_RECV_MANY,
 };
 #define NURING (sizeof(uring_cmds) / sizeof(uring_cmds[0]))
 
@@ -314,6 +316,20 @@ static enum kind made_kind(unsigned long cmd, int fd, const void *arg)
 	return K_ANY;
 }
 
+/* A plausible put's or get's message, at @data or elsewhere. */
+static void fill_msg(struct ipcq_msg *a, unsigned char *data,
+		     uint64_t deadline)
+{
+	memset(a, 0, sizeof(*a));
+	a->buf = (uintptr_t)hostile_ptr(data);
+	a->len = rnd() % 4 ? rnd() % 4096 : rnd();
+	/* NONBLOCK, PEEK, TYPE_EQ/LE/NE, TRUNCATE, and beyond. */
+	a->flags = (uint32_t)(rnd() % 4 ? rnd() % 4 : rnd() % 128);
+	a->priority = (uint32_t)(rnd() % 4 ? rnd() % 8 : rnd());
+	a->type = rnd() % 2 ? 0 : rnd() % 4 ? rnd() % 4 : rnd();
+	a->deadline = deadline;
+}
+
 /* A plausible argument for @cmd in @buf, then mutated. */
 static void fill_arg(unsigned long cmd, unsigned char *buf, size_t size,
 		     unsigned char *data)
@@ -469,15 +485,31 @@ static void fill_arg(unsigned long cmd, unsigned char *buf, size_t size,
 	case IPCQ_IOC_QUEUE_PUT:
 	case IPCQ_IOC_QUEUE_GET:
 	case IPCQ_IOC_PIPE_SEND:
-	case IPCQ_IOC_PIPE_RECV: {
-		struct ipcq_msg *a = (void *)buf;
+	case IPCQ_IOC_PIPE_RECV:
+		fill_msg((void *)buf, data, deadline);
+		break;
+	case IPCQ_IOC_QUEUE_PUT_MANY:
+	case IPCQ_IOC_QUEUE_GET_MANY:
+	case IPCQ_IOC_PIPE_SEND_MANY:
+	case IPCQ_IOC_PIPE_RECV_MANY: {
+		/* Entries the kernel reads, and for a get writes: ours. */
+		static struct ipcq_msg msgs[8];
+		struct ipcq_batch *a = (void *)buf;
+		unsigned int n = (unsigned int)(rnd() % 8) + 1;
 
-		a->buf = (uintptr_t)hostile_ptr(data);
-		a->len = rnd() % 4 ? rnd() % 4096 : rnd();
-		/* NONBLOCK, PEEK, TYPE_EQ/LE/NE, TRUNCATE, and beyond. */
-		a->flags = (uint32_t)(rnd() % 4 ? rnd() % 4 : rnd() % 128);
-		a->priority = (uint32_t)(rnd() % 4 ? rnd() % 8 : rnd());
-		a->type = rnd() % 2 ? 0 : rnd() % 4 ? rnd() % 4 : rnd();
+		for (i = 0; i < (int)n; i++) {
+			fill_msg(&msgs[i], data, deadline);
+			/* Mostly valid: no deadline, no flag of its own. */
+			if (rnd() % 4)
+				msgs[i].deadline = 0;
+			if (rnd() % 2)
+				msgs[i].flags &= ~(uint32_t)(IPCQ_MSG_NONBLOCK |
+							    IPCQ_MSG_PEEK);
+		}
+		a->msgs = (uintptr_t)(rnd() % 8 ? (void *)msgs :
+				      hostile_ptr(msgs));
+		a->count = (uint32_t)(rnd() % 8 ? n : rnd() % 2 ? 0 : rnd());
+		a->flags = (uint32_t)(rnd() % 4);
 		a->deadline = deadline;
 		break;
 	}
@@ -536,6 +568,10 @@ static void fill_arg(unsigned long cmd, unsigned char *buf, size_t size,
 	     cmd == IPCQ_IOC_PIPE_SEND || cmd == IPCQ_IOC_PIPE_RECV) &&
 	    ((struct ipcq_msg *)buf)->deadline > deadline)
 		((struct ipcq_msg *)buf)->deadline = deadline;
+	if ((cmd == IPCQ_IOC_QUEUE_PUT_MANY || cmd == IPCQ_IOC_QUEUE_GET_MANY ||
+	     cmd == IPCQ_IOC_PIPE_SEND_MANY || cmd == IPCQ_IOC_PIPE_RECV_MANY) &&
+	    ((struct ipcq_batch *)buf)->deadline > deadline)
+		((struct ipcq_batch *)buf)->deadline = deadline;
 	if (cmd == IPCQ_IOC_QUEUE_JOIN &&
 	    ((struct ipcq_wait *)buf)->deadline > deadline)
 		((struct ipcq_wait *)buf)->deadline = deadline;

@@ -70,6 +70,10 @@
  * puts that wait for the byte limit, IPCQ_IOC_SET (SysV IPC_SET).
  */
 #define IPCQ_FEATURE_QUEUE_SYSV	((__u64)1 << 12)
+/* Batches: IPCQ_IOC_QUEUE_PUT_MANY, _GET_MANY, IPCQ_IOC_PIPE_SEND_MANY,
+ * _RECV_MANY (struct ipcq_batch), also as io_uring commands.
+ */
+#define IPCQ_FEATURE_BATCH	((__u64)1 << 13)
 
 /* Deadline meaning "block until the call can complete". */
 #define IPCQ_DEADLINE_FOREVER	(~(__u64)0)
@@ -318,6 +322,79 @@ struct ipcq_msg {
 	__u32 priority;
 	__u64 type;
 	__u64 reserved;
+};
+
+/* Most messages one batch carries (struct ipcq_batch.count). */
+#define IPCQ_BATCH_MAX		1024
+
+/* Flags of struct ipcq_batch. */
+#define IPCQ_BATCH_NONBLOCK	(1U << 0)	/* EAGAIN instead of waiting
+						 * for the first message
+						 */
+
+/**
+ * struct ipcq_batch - argument of IPCQ_IOC_QUEUE_PUT_MANY, _GET_MANY,
+ *                     IPCQ_IOC_PIPE_SEND_MANY and _RECV_MANY
+ * @msgs:     in: user address of an array of @count struct ipcq_msg, one
+ *            per message, read (and for a get written) as by the single
+ *            put and get, but for their @deadline, which must be zero
+ *            (the batch's counts), and their @flags: a put entry's must
+ *            be zero; a get entry may have IPCQ_MSG_TYPE_EQ, _LE or _NE
+ *            (with its @type) and IPCQ_MSG_TRUNCATE, no other.
+ * @count:    in: messages in @msgs, 1..IPCQ_BATCH_MAX.
+ * @flags:    in: IPCQ_BATCH_* flags.
+ * @deadline: in: absolute CLOCK_MONOTONIC ns after which the wait for the
+ *            first message ends with ETIMEDOUT; IPCQ_DEADLINE_FOREVER.
+ * @done:     out: messages moved, the call's positive return value (0 when
+ *            it failed or at end-of-file).
+ * @pad:      in: must be zero.
+ * @reserved: in: must be zero.
+ *
+ * Batches (IPCQ_FEATURE_BATCH), as sendmmsg(2) and recvmmsg(2): one call
+ * moves up to @count messages, in the order of @msgs, each exactly as the
+ * single put (get) of its entry would, with every promise of the queue
+ * kept: priority order and FIFO within a priority, type selection and
+ * truncation per entry, count and byte limits, one JoinableQueue task per
+ * message, poll and notify wake-ups, ring queues. Only the first message
+ * waits (to @deadline, not with IPCQ_BATCH_NONBLOCK or an O_NONBLOCK
+ * file): once one has moved, the call moves the rest only while it can
+ * without waiting and returns how many it moved (never more than the room,
+ * or the messages, there are: a batch larger than the room left returns
+ * what fitted).
+ *
+ * Partial success, the sendmmsg rule: when entry k (k >= 1) cannot move,
+ * whatever the reason (no room or nothing to get, an error of its own:
+ * EMSGSIZE, EFAULT, EINVAL..., end-of-file, shutdown), the call returns k
+ * and entry k and those after it are untouched, nothing of them moved
+ * and nothing written to them (a get's EMSGSIZE tells the size only when
+ * its entry is the first of a call). Nothing is
+ * remembered: a caller that goes on with entry k as the first of its next
+ * call gets that entry's error then, as a single put or get would. Only
+ * when the first entry cannot move does the call fail, with that entry's
+ * error, as the single call would.
+ *
+ * Returns the number of messages moved, 1..@count. A get batch returns 0
+ * (not IPCQ_GET_EOF) at end-of-file: when the queue is empty and its last
+ * producer is gone before its first message; the messages before
+ * end-of-file come in earlier calls, the last of them returning the count
+ * it got. A count of 0 is EINVAL (0 means end-of-file).
+ *
+ * Errors: those of the single put (get) of the first entry; EINVAL also
+ * for @count 0 or above IPCQ_BATCH_MAX, unknown @flags, nonzero @pad,
+ * @reserved or entry @deadline, a put entry with flags, a get entry with
+ * IPCQ_MSG_NONBLOCK or IPCQ_MSG_PEEK; EFAULT for an unreadable argument or
+ * a first entry that cannot be read. As io_uring commands
+ * (IORING_OP_URING_CMD with the ioctl's number) a batch parks while its
+ * first message waits; cqe->res is the ioctl's return value.
+ */
+struct ipcq_batch {
+	__u64 msgs;
+	__u32 count;
+	__u32 flags;
+	__u64 deadline;
+	__u32 done;
+	__u32 pad;
+	__u64 reserved[2];
 };
 
 /* Bits of struct ipcq_queue_stat.state. */
@@ -1136,8 +1213,9 @@ struct ipcq_ring_wake {
  * An IORING_OP_URING_CMD on a queue, pipe end or synchronisation object fd
  * carries an ioctl number in sqe->cmd_op and a struct ipcq_uring_cmd in the
  * first 16 bytes of sqe->cmd (in a ring of 128-byte SQEs the other 64 bytes
- * of sqe->cmd are reserved: zero). Accepted: IPCQ_IOC_QUEUE_PUT, _GET and
- * _JOIN; IPCQ_IOC_PIPE_SEND and _RECV; IPCQ_IOC_SEM_ACQUIRE and _RELEASE;
+ * of sqe->cmd are reserved: zero). Accepted: IPCQ_IOC_QUEUE_PUT, _GET,
+ * _JOIN, _PUT_MANY and _GET_MANY; IPCQ_IOC_PIPE_SEND, _RECV, _SEND_MANY
+ * and _RECV_MANY; IPCQ_IOC_SEM_ACQUIRE and _RELEASE;
  * IPCQ_IOC_EVENT_WAIT, _SET and _CLEAR; IPCQ_URING_CANCEL. The command
  * reads and writes @arg exactly as the ioctl does, with the same checks,
  * limits and errors; cqe->res is the ioctl's return value (0, IPCQ_GET_EOF
@@ -1489,6 +1567,8 @@ struct ipcq_listener_stat {
 #define IPCQ_IOC_QUEUE_SHUTDOWN	_IOW(IPCQ_IOC_MAGIC, 0x15, struct ipcq_shutdown)
 #define IPCQ_IOC_QUEUE_REOPEN	_IOW(IPCQ_IOC_MAGIC, 0x16, struct ipcq_reopen)
 #define IPCQ_IOC_QUEUE_NOTIFY	_IOW(IPCQ_IOC_MAGIC, 0x17, struct ipcq_queue_notify)
+#define IPCQ_IOC_QUEUE_PUT_MANY	_IOWR(IPCQ_IOC_MAGIC, 0x18, struct ipcq_batch)
+#define IPCQ_IOC_QUEUE_GET_MANY	_IOWR(IPCQ_IOC_MAGIC, 0x19, struct ipcq_batch)
 
 /* On a queue fd of a ring queue; see struct ipcq_ring_info. */
 #define IPCQ_IOC_RING_ATTACH	_IOWR(IPCQ_IOC_MAGIC, 0x60, struct ipcq_ring_info)
@@ -1504,6 +1584,9 @@ struct ipcq_listener_stat {
 #define IPCQ_IOC_PIPE_SEND	_IOW(IPCQ_IOC_MAGIC, 0x30, struct ipcq_msg)
 #define IPCQ_IOC_PIPE_RECV	_IOWR(IPCQ_IOC_MAGIC, 0x31, struct ipcq_msg)
 #define IPCQ_IOC_PIPE_STAT	_IOR(IPCQ_IOC_MAGIC, 0x32, struct ipcq_pipe_stat)
+/* Batches of send and receive, struct ipcq_batch (IPCQ_FEATURE_BATCH). */
+#define IPCQ_IOC_PIPE_SEND_MANY	_IOWR(IPCQ_IOC_MAGIC, 0x33, struct ipcq_batch)
+#define IPCQ_IOC_PIPE_RECV_MANY	_IOWR(IPCQ_IOC_MAGIC, 0x34, struct ipcq_batch)
 
 /*
  * On a sync object fd; an operation of another kind of object fails with
