@@ -9,6 +9,8 @@
 #   make demo       install what is missing, build, run the demos in a VM
 #   make bench      run the benchmarks in a VM (build/bench/: report, CSV, plots)
 #   make check-debug  the suite on a KASAN/lockdep/kmemleak debug kernel
+#   make soak       SOAK_SECONDS (600) of every object kind under SIGKILL and
+#                   a memory cgroup's limit, checked to the message and byte
 #   make deb        Debian packages in build/deb/, checked by lintian
 #   make install    install libipcdev, its headers, pkg-config file, ipcqctl
 #                   and man pages (PREFIX, DESTDIR)
@@ -100,11 +102,14 @@ KMOD_SRCS = $(filter-out %.mod.c,$(wildcard kmod/*.c)) $(wildcard kmod/*.h)
 BENCH := $(BUILD)/bench/ipcq-bench
 IPCQCTL := $(BUILD)/tools/ipcqctl
 FUZZ := $(BUILD)/tools/ipcq-fuzz
+SOAK := $(BUILD)/tools/ipcq-soak
+SOAK_SECONDS ?= 600
 
 DEMO_SRCS := $(wildcard tools/demo/*.c)
 DEMO_BINS := $(patsubst tools/demo/%.c,$(BUILD)/demo/%,$(DEMO_SRCS))
 
-all: kmod lib tests demos python python-tests $(BENCH) $(IPCQCTL) $(FUZZ)
+all: kmod lib tests demos python python-tests $(BENCH) $(IPCQCTL) $(FUZZ) \
+	$(SOAK) $(BUILD)/tests/soak_test
 
 deps:
 	tools/setup-deps
@@ -305,6 +310,17 @@ $(FUZZ): tools/fuzz/ipcq-fuzz.c
 	$(CC) $(CFLAGS) $(WARNINGS) -Wno-missing-prototypes $(INCLUDES) \
 		-static -o $@ $< -luring
 
+$(SOAK): $(wildcard tools/soak/*.c tools/soak/*.h) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -static -o $@ \
+		$(wildcard tools/soak/*.c) $(LIB_A) -lpthread
+
+# The soak's short run in make check-debug: a suite of one case (not in
+# C_TESTS, so not in make check).
+$(BUILD)/tests/soak_test: tests/soak_test.sh
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
 $(BUILD)/tools/ipcqctl.dyn: tools/ipcqctl.c $(LIB_SO)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNINGS) $(INCLUDES) $(LDFLAGS) -o $@ $< \
@@ -404,15 +420,24 @@ demo: deps
 DEBUG_KMOD := $(BUILD)/kmod-debug
 check-debug:
 	tools/setup-deps --debug-kernel
-	$(MAKE) tests $(IPCQCTL) $(FUZZ)
+	$(MAKE) tests $(IPCQCTL) $(FUZZ) $(SOAK) $(BUILD)/tests/soak_test
 	rm -rf $(DEBUG_KMOD)
 	$(call copy-kmod,$(DEBUG_KMOD))
 	kdir=$$(tools/debug-kernel/build) && \
 	$(MAKE) -C $$kdir M=$(DEBUG_KMOD) modules && \
 	IPCQ_VMLINUZ=$$kdir/arch/x86/boot/bzImage \
 	IPCQ_MODULE=$(DEBUG_KMOD)/ipcq.ko \
-	IPCQ_GUEST_ENV="IPCQ_FUZZ_SECONDS=$${IPCQ_FUZZ_SECONDS:-60}" \
-	IPCQ_VM_TIMEOUT=3000 tools/vm/run-suite $(or $(TESTS),$(C_TESTS))
+	IPCQ_GUEST_ENV="IPCQ_FUZZ_SECONDS=$${IPCQ_FUZZ_SECONDS:-60} IPCQ_SOAK_SECONDS=$${IPCQ_SOAK_SECONDS:-45}" \
+	IPCQ_VM_TIMEOUT=3300 tools/vm/run-suite $(or $(TESTS),$(C_TESTS) soak_test)
+
+# The soak (tools/soak/soak.c) on BOOT_KERNEL for SOAK_SECONDS, with ten
+# minutes more for the boot and the checks after it.
+soak:
+	$(MAKE) kmod $(SOAK) $(IPCQCTL) KERNELS=$(BOOT_KERNEL)
+	$(boot-env) tools/vm/run --timeout $$(($(SOAK_SECONDS) + 600)) \
+		--add $(SOAK):/ipcq/bin/ipcq-soak \
+		--add $(IPCQCTL):/ipcq/bin/ipcqctl \
+		-- /ipcq/bin/ipcq-soak -t $(SOAK_SECONDS)
 
 # Benchmarks in the VM: report, CSV and plots in build/bench/.
 bench:
@@ -521,5 +546,5 @@ clean:
 
 .PHONY: all deps kmod lib tests demos python python-tests check-python lint lint-uapi lint-features \
 	lint-checkpatch lint-symbols lint-install check check-runner \
-	check-debug demo bench deb check-deb install install-dkms uninstall \
+	check-debug soak demo bench deb check-deb install install-dkms uninstall \
 	clean
