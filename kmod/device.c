@@ -98,7 +98,7 @@ static u64 ipcq_features(u32 api_version)
 	       IPCQ_FEATURE_SEM_SHARED | IPCQ_FEATURE_SHM |
 	       IPCQ_FEATURE_QUEUE_POSIX |
 	       IPCQ_FEATURE_LISTENER | IPCQ_FEATURE_WAIT_ACQUIRE |
-	       IPCQ_FEATURE_QUEUE_SYSV |
+	       IPCQ_FEATURE_QUEUE_SYSV | IPCQ_FEATURE_WAIT_ACQUIRE_QUEUE |
 	       (ipcq_uring_offered() ? IPCQ_FEATURE_URING : 0);
 }
 
@@ -225,6 +225,8 @@ static int __init ipcq_init(void)
 	BUILD_BUG_ON(sizeof(struct ipcq_accept) != 32);
 	BUILD_BUG_ON(sizeof(struct ipcq_listener_stat) != 56);
 	BUILD_BUG_ON(sizeof(struct ipcq_set) != 72);
+	BUILD_BUG_ON(sizeof(struct ipcq_wait_acquire) != 56);
+	BUILD_BUG_ON(offsetof(struct ipcq_wait_acquire, msgs) != 40);
 
 	ret = misc_register(&ipcq_misc);
 	if (!ret)
