@@ -1203,6 +1203,10 @@ FIXTURE(wq) {
 	int dev;
 	struct qpair q0, q1;
 	int sem;
+	/* { sem, q0, q1 } and the queues' descriptors, into bufs. */
+	int fds[3];
+	struct ipcq_msg msgs[3];
+	char bufs[3][64];
 };
 
 FIXTURE_VARIANT(wq) {
@@ -1210,6 +1214,28 @@ FIXTURE_VARIANT(wq) {
 };
 FIXTURE_VARIANT_ADD(wq, plain) { 0 };
 FIXTURE_VARIANT_ADD(wq, ring) { IPCQ_OPEN_RING };
+
+/* self->fds, with descriptors for buffers of @size bytes. */
+static void wq_args(FIXTURE_DATA(wq) *self, size_t size)
+{
+	int i;
+
+	self->fds[0] = self->sem;
+	self->fds[1] = self->q0.cons;
+	self->fds[2] = self->q1.cons;
+	memset(self->msgs, 0, sizeof(self->msgs));
+	memset(self->bufs, 0, sizeof(self->bufs));
+	for (i = 0; i < 3; i++)
+		msg_init(&self->msgs[i], self->bufs[i], size, 0, 0);
+}
+
+/* ANY over self->fds with self->msgs; *@idx as the kernel left it. */
+static int wq_wait(FIXTURE_DATA(wq) *self, uint32_t flags, uint64_t deadline,
+		   uint32_t *idx)
+{
+	return wacq_msg(self->dev, self->fds, 3, ANY, flags, -1, deadline,
+			self->msgs, idx);
+}
 
 FIXTURE_SETUP(wq)
 {
@@ -1219,6 +1245,7 @@ FIXTURE_SETUP(wq)
 	ASSERT_EQ(0, qpair_open(self->dev, variant->flags, 4, &self->q1));
 	self->sem = sync_new(self->dev, IPCQ_TYPE_SEM, 0, 0);
 	ASSERT_LE(0, self->sem);
+	wq_args(self, 64);
 }
 
 FIXTURE_TEARDOWN(wq)
@@ -1229,75 +1256,46 @@ FIXTURE_TEARDOWN(wq)
 	close(self->dev);
 }
 
-/* fds: { sem, q0, q1 }, with descriptors for @bufs of @size bytes. */
-static void wq_args(FIXTURE_DATA(wq) *self, int *fds, struct ipcq_msg *msgs,
-		    char (*bufs)[64], size_t size)
-{
-	int i;
-
-	fds[0] = self->sem;
-	fds[1] = self->q0.cons;
-	fds[2] = self->q1.cons;
-	memset(msgs, 0, 3 * sizeof(*msgs));
-	for (i = 0; i < 3; i++) {
-		memset(bufs[i], 0, 64);
-		msg_init(&msgs[i], bufs[i], size, 0, 0);
-	}
-}
-
 TEST_F(wq, any_gets_the_message_of_lowest_index)
 {
-	struct ipcq_msg msgs[3];
-	char bufs[3][64];
-	int fds[3];
-
-	wq_args(self, fds, msgs, bufs, 64);
-	EXPECT_EQ(-EAGAIN, wacq_msg(self->dev, fds, 3, ANY, NB, -1, 0, msgs,
-				    NULL));
+	EXPECT_EQ(-EAGAIN, wq_wait(self, NB, 0, NULL));
 	ASSERT_EQ(0, put_typed(self->q1.prod, "one", 0, 0));
 	ASSERT_EQ(0, put_typed(self->q1.prod, "two", 5, 9));
-	EXPECT_EQ(2, wacq_msg(self->dev, fds, 3, ANY, NB, -1, 0, msgs, NULL));
+	EXPECT_EQ(2, wq_wait(self, NB, 0, NULL));
 	/* The queue's own order: priority first; what a get reports. */
-	EXPECT_STREQ("two", bufs[2]);
-	EXPECT_EQ(3, msgs[2].len);
-	EXPECT_EQ(5, msgs[2].priority);
-	EXPECT_EQ(9, msgs[2].type);
+	EXPECT_STREQ("two", self->bufs[2]);
+	EXPECT_EQ(3, self->msgs[2].len);
+	EXPECT_EQ(5, self->msgs[2].priority);
+	EXPECT_EQ(9, self->msgs[2].type);
 	/* Written out as by a get: without a TYPE flag it must be 0 again. */
-	EXPECT_EQ(-EINVAL, wacq_msg(self->dev, fds, 3, ANY, NB, -1, 0, msgs,
-				    NULL));
-	msgs[2].type = 0;
+	EXPECT_EQ(-EINVAL, wq_wait(self, NB, 0, NULL));
+	self->msgs[2].type = 0;
 	EXPECT_EQ(1, qsize(self->q1.cons));
 	/* Only the one acquired is written. */
-	EXPECT_EQ(64, msgs[1].len);
+	EXPECT_EQ(64, self->msgs[1].len);
 	ASSERT_EQ(0, put_typed(self->q0.prod, "zero", 0, 0));
 	ASSERT_EQ(0, sop(self->sem, IPCQ_IOC_SEM_RELEASE, 1, 0, 0));
-	EXPECT_EQ(0, wacq_msg(self->dev, fds, 3, ANY, NB, -1, 0, msgs, NULL));
+	EXPECT_EQ(0, wq_wait(self, NB, 0, NULL));
 	EXPECT_EQ(0, sstat(self->sem).value);
-	EXPECT_EQ(1, wacq_msg(self->dev, fds, 3, ANY, NB, -1, 0, msgs, NULL));
-	EXPECT_STREQ("zero", bufs[1]);
-	EXPECT_EQ(2, wacq_msg(self->dev, fds, 3, ANY, NB, -1, 0, msgs, NULL));
-	EXPECT_STREQ("one", bufs[2]);
-	EXPECT_EQ(0, msgs[2].priority);
-	EXPECT_EQ(-EAGAIN, wacq_msg(self->dev, fds, 3, ANY, NB, -1, 0, msgs,
-				    NULL));
+	EXPECT_EQ(1, wq_wait(self, NB, 0, NULL));
+	EXPECT_STREQ("zero", self->bufs[1]);
+	EXPECT_EQ(2, wq_wait(self, NB, 0, NULL));
+	EXPECT_STREQ("one", self->bufs[2]);
+	EXPECT_EQ(0, self->msgs[2].priority);
+	EXPECT_EQ(-EAGAIN, wq_wait(self, NB, 0, NULL));
 	EXPECT_EQ(0, qsize(self->q0.cons));
 	EXPECT_EQ(0, qsize(self->q1.cons));
 }
 
 TEST_F(wq, a_put_wakes_the_waiter_which_gets_it)
 {
-	struct ipcq_msg msgs[3];
-	char bufs[3][64];
-	int fds[3];
 	pid_t pid;
 
-	wq_args(self, fds, msgs, bufs, 64);
 	pid = fork();
 	if (pid == 0) {
-		int ret = wacq_msg(self->dev, fds, 3, ANY, 0, -1, FOREVER,
-				   msgs, NULL);
+		int ret = wq_wait(self, 0, FOREVER, NULL);
 
-		_exit(ret == 2 && !strcmp(bufs[2], "late") ? 0 : 1);
+		_exit(ret == 2 && !strcmp(self->bufs[2], "late") ? 0 : 1);
 	}
 	ASSERT_LT(0, pid);
 	/* Counted as a getter of each queue while it waits. */
@@ -1312,41 +1310,32 @@ TEST_F(wq, a_put_wakes_the_waiter_which_gets_it)
 
 TEST_F(wq, too_small_a_buffer_keeps_the_message)
 {
-	struct ipcq_msg msgs[3];
-	char bufs[3][64];
 	uint32_t idx = 9;
-	int fds[3];
 
-	wq_args(self, fds, msgs, bufs, 2);
+	wq_args(self, 2);
 	ASSERT_EQ(0, put_typed(self->q0.prod, "longer", 0, 0));
-	EXPECT_EQ(-EMSGSIZE, wacq_msg(self->dev, fds, 3, ANY, NB, -1, 0, msgs,
-				      &idx));
+	EXPECT_EQ(-EMSGSIZE, wq_wait(self, NB, 0, &idx));
 	EXPECT_EQ(1, idx);
-	EXPECT_EQ(6, msgs[1].len);
+	EXPECT_EQ(6, self->msgs[1].len);
 	EXPECT_EQ(1, qsize(self->q0.cons));
 	/* TRUNCATE takes it cut to the buffer, its size reported. */
-	msgs[1].len = 2;
-	msgs[1].flags = IPCQ_MSG_TRUNCATE;
-	EXPECT_EQ(1, wacq_msg(self->dev, fds, 3, ANY, NB, -1, 0, msgs, NULL));
-	EXPECT_EQ(6, msgs[1].len);
-	EXPECT_EQ(0, memcmp(bufs[1], "lo\0", 3));
+	self->msgs[1].len = 2;
+	self->msgs[1].flags = IPCQ_MSG_TRUNCATE;
+	EXPECT_EQ(1, wq_wait(self, NB, 0, NULL));
+	EXPECT_EQ(6, self->msgs[1].len);
+	EXPECT_EQ(0, memcmp(self->bufs[1], "lo\0", 3));
 	EXPECT_EQ(0, qsize(self->q0.cons));
 }
 
 TEST_F(wq, a_fault_writing_the_message_keeps_it)
 {
-	struct ipcq_msg msgs[3];
-	char bufs[3][64];
 	uint64_t len = 64;
 	char buf[64];
-	int fds[3];
 
-	wq_args(self, fds, msgs, bufs, 64);
 	ASSERT_EQ(0, put_typed(self->q1.prod, "first", 0, 0));
 	ASSERT_EQ(0, put_typed(self->q1.prod, "second", 0, 0));
-	msgs[2].buf = 8;
-	EXPECT_EQ(-EFAULT, wacq_msg(self->dev, fds, 3, ANY, NB, -1, 0, msgs,
-				    NULL));
+	self->msgs[2].buf = 8;
+	EXPECT_EQ(-EFAULT, wq_wait(self, NB, 0, NULL));
 	EXPECT_EQ(2, qsize(self->q1.cons));
 	/* In its place: a plain get takes it first. */
 	memset(buf, 0, sizeof(buf));
@@ -1357,36 +1346,28 @@ TEST_F(wq, a_fault_writing_the_message_keeps_it)
 
 TEST_F(wq, end_of_file_is_enodata_with_its_index)
 {
-	struct ipcq_msg msgs[3];
-	char bufs[3][64];
 	uint32_t idx = 9;
-	int fds[3];
 
-	wq_args(self, fds, msgs, bufs, 64);
 	ASSERT_EQ(0, put_typed(self->q1.prod, "last", 0, 0));
 	close(self->q1.prod);
 	self->q1.prod = -1;
 	/* What was sent comes first, then the end. */
-	EXPECT_EQ(2, wacq_msg(self->dev, fds, 3, ANY, NB, -1, 0, msgs, NULL));
-	EXPECT_STREQ("last", bufs[2]);
-	EXPECT_EQ(-ENODATA, wacq_msg(self->dev, fds, 3, ANY, NB, -1, 0, msgs,
-				     &idx));
+	EXPECT_EQ(2, wq_wait(self, NB, 0, NULL));
+	EXPECT_STREQ("last", self->bufs[2]);
+	EXPECT_EQ(-ENODATA, wq_wait(self, NB, 0, &idx));
 	EXPECT_EQ(2, idx);
 	/* A lower index that is ready still comes first. */
 	ASSERT_EQ(0, sop(self->sem, IPCQ_IOC_SEM_RELEASE, 1, 0, 0));
-	EXPECT_EQ(0, wacq_msg(self->dev, fds, 3, ANY, NB, -1, 0, msgs, NULL));
+	EXPECT_EQ(0, wq_wait(self, NB, 0, NULL));
 }
 
 TEST_F(wq, eof_shutdown_and_destroy_end_a_blocked_wait)
 {
 	static const int want[3] = { -EIDRM, -ESHUTDOWN, -ENODATA };
-	struct ipcq_msg msgs[3];
 	struct qpair fresh;
-	char bufs[3][64];
-	int fds[3], i;
+	int i;
 	pid_t pid;
 
-	wq_args(self, fds, msgs, bufs, 64);
 	ASSERT_EQ(0, qpair_open(self->dev, variant->flags, 4, &fresh));
 	for (i = 0; i < 3; i++) {
 		pid = fork();
@@ -1394,12 +1375,11 @@ TEST_F(wq, eof_shutdown_and_destroy_end_a_blocked_wait)
 			uint32_t idx = 9;
 			int ret;
 
-			/* Not a producer of its own: the parent's close ends. */
+			/* No producer of its own: the parent's close ends. */
 			close(self->q0.prod);
 			close(self->q1.prod);
 			close(fresh.prod);
-			ret = wacq_msg(self->dev, fds, 3, ANY, 0, -1, FOREVER,
-				       msgs, &idx);
+			ret = wq_wait(self, 0, FOREVER, &idx);
 			_exit(ret == want[i] && idx == (uint32_t)i ? 0 : 1);
 		}
 		ASSERT_LT(0, pid);
@@ -1422,11 +1402,11 @@ TEST_F(wq, eof_shutdown_and_destroy_end_a_blocked_wait)
 			close(self->sem);
 			self->sem = sync_new(self->dev, IPCQ_TYPE_SEM, 0, 0);
 			ASSERT_LE(0, self->sem);
-			fds[0] = self->sem;
+			self->fds[0] = self->sem;
 		}
 		/* The shut down queue would end every later wait. */
 		if (i == 1)
-			fds[1] = fresh.cons;
+			self->fds[1] = fresh.cons;
 	}
 	EXPECT_EQ(0, qgetters(self->q0.cons));
 	EXPECT_EQ(0, qgetters(self->q1.cons));
@@ -1436,44 +1416,31 @@ TEST_F(wq, eof_shutdown_and_destroy_end_a_blocked_wait)
 
 TEST_F(wq, deadline_and_nonblock_take_nothing)
 {
-	struct ipcq_msg msgs[3];
-	char bufs[3][64];
-	int fds[3];
 
-	wq_args(self, fds, msgs, bufs, 64);
-	EXPECT_EQ(-ETIMEDOUT, wacq_msg(self->dev, fds, 3, ANY, 0, -1,
-				       now_ns() + 20 * NSEC_PER_MSEC, msgs,
-				       NULL));
-	EXPECT_EQ(-ETIMEDOUT, wacq_msg(self->dev, fds, 3, ANY, 0, -1, 0, msgs,
-				       NULL));
-	EXPECT_EQ(-EAGAIN, wacq_msg(self->dev, fds, 3, ANY, NB, -1, FOREVER,
-				    msgs, NULL));
+	EXPECT_EQ(-ETIMEDOUT, wq_wait(self, 0, now_ns() + 20 * NSEC_PER_MSEC,
+				      NULL));
+	EXPECT_EQ(-ETIMEDOUT, wq_wait(self, 0, 0, NULL));
+	EXPECT_EQ(-EAGAIN, wq_wait(self, NB, FOREVER, NULL));
 	EXPECT_EQ(0, qgetters(self->q0.cons));
 	/* Too late, but ready: taken (as a get would). */
 	ASSERT_EQ(0, put_typed(self->q0.prod, "x", 0, 0));
-	EXPECT_EQ(1, wacq_msg(self->dev, fds, 3, ANY, 0, -1, 0, msgs, NULL));
+	EXPECT_EQ(1, wq_wait(self, 0, 0, NULL));
 }
 
 TEST_F(wq, typed_descriptors_select)
 {
-	struct ipcq_msg msgs[3];
-	char bufs[3][64];
-	int fds[3];
 	pid_t pid;
 
-	wq_args(self, fds, msgs, bufs, 64);
-	msgs[1].flags = IPCQ_MSG_TYPE_EQ;
-	msgs[1].type = 5;
+	self->msgs[1].flags = IPCQ_MSG_TYPE_EQ;
+	self->msgs[1].type = 5;
 	ASSERT_EQ(0, put_typed(self->q0.prod, "three", 0, 3));
-	EXPECT_EQ(-EAGAIN, wacq_msg(self->dev, fds, 3, ANY, NB, -1, 0, msgs,
-				    NULL));
+	EXPECT_EQ(-EAGAIN, wq_wait(self, NB, 0, NULL));
 	pid = fork();
 	if (pid == 0) {
-		int ret = wacq_msg(self->dev, fds, 3, ANY, 0, -1, FOREVER,
-				   msgs, NULL);
+		int ret = wq_wait(self, 0, FOREVER, NULL);
 
-		_exit(ret == 1 && !strcmp(bufs[1], "five") &&
-		      msgs[1].type == 5 ? 0 : 1);
+		_exit(ret == 1 && !strcmp(self->bufs[1], "five") &&
+		      self->msgs[1].type == 5 ? 0 : 1);
 	}
 	ASSERT_LT(0, pid);
 	ASSERT_TRUE(wait_for(qgetters(self->q0.cons) == 1, WAIT_MS));
@@ -1483,18 +1450,17 @@ TEST_F(wq, typed_descriptors_select)
 	EXPECT_EQ(0, child_status(pid));
 	EXPECT_EQ(2, qsize(self->q0.cons));
 	/* NE and LE. */
-	msgs[1].flags = IPCQ_MSG_TYPE_NE;
-	msgs[1].type = 3;
-	EXPECT_EQ(1, wacq_msg(self->dev, fds, 3, ANY, NB, -1, 0, msgs, NULL));
-	EXPECT_STREQ("four", bufs[1]);
-	msgs[1].flags = IPCQ_MSG_TYPE_LE;
-	msgs[1].type = 2;
-	msgs[1].len = 64;
-	EXPECT_EQ(-EAGAIN, wacq_msg(self->dev, fds, 3, ANY, NB, -1, 0, msgs,
-				    NULL));
-	msgs[1].type = 3;
-	EXPECT_EQ(1, wacq_msg(self->dev, fds, 3, ANY, NB, -1, 0, msgs, NULL));
-	EXPECT_EQ(3, msgs[1].type);
+	self->msgs[1].flags = IPCQ_MSG_TYPE_NE;
+	self->msgs[1].type = 3;
+	EXPECT_EQ(1, wq_wait(self, NB, 0, NULL));
+	EXPECT_STREQ("four", self->bufs[1]);
+	self->msgs[1].flags = IPCQ_MSG_TYPE_LE;
+	self->msgs[1].type = 2;
+	self->msgs[1].len = 64;
+	EXPECT_EQ(-EAGAIN, wq_wait(self, NB, 0, NULL));
+	self->msgs[1].type = 3;
+	EXPECT_EQ(1, wq_wait(self, NB, 0, NULL));
+	EXPECT_EQ(3, self->msgs[1].type);
 	EXPECT_EQ(0, qsize(self->q0.cons));
 }
 
