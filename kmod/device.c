@@ -99,6 +99,7 @@ static u64 ipcq_features(u32 api_version)
 	       IPCQ_FEATURE_QUEUE_POSIX |
 	       IPCQ_FEATURE_LISTENER | IPCQ_FEATURE_WAIT_ACQUIRE |
 	       IPCQ_FEATURE_QUEUE_SYSV | IPCQ_FEATURE_BATCH |
+	       IPCQ_FEATURE_WAIT_ACQUIRE_QUEUE |
 	       (ipcq_uring_offered() ? IPCQ_FEATURE_URING : 0);
 }
 
@@ -227,6 +228,8 @@ static int __init ipcq_init(void)
 	BUILD_BUG_ON(sizeof(struct ipcq_set) != 72);
 	BUILD_BUG_ON(sizeof(struct ipcq_batch) != 48);
 	BUILD_BUG_ON(offsetof(struct ipcq_batch, done) != 24);
+	BUILD_BUG_ON(sizeof(struct ipcq_wait_acquire) != 56);
+	BUILD_BUG_ON(offsetof(struct ipcq_wait_acquire, msgs) != 40);
 
 	ret = misc_register(&ipcq_misc);
 	if (!ret)

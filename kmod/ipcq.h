@@ -326,6 +326,7 @@ long ipcq_queue_get_many(struct ipcq_queue *q, struct ipcq_batch __user *uarg,
 __poll_t ipcq_queue_poll_roles(struct ipcq_queue *q, struct file *file,
 			       u32 roles, struct poll_table_struct *wait);
 void ipcq_queue_counts(struct ipcq_queue *q, struct ipcq_queue_stat *st);
+struct ipcq_queue *ipcq_queue_consumer_of(struct file *file);
 
 /* pipe.c */
 struct pid;
@@ -343,6 +344,7 @@ void ipcq_peer_put(struct ipcq_peer *peer);
 int ipcq_pipe_connection(const struct ipcq_queue_attr *attr, bool oneway,
 			 const struct ipcq_peer *client,
 			 const struct ipcq_peer *server, struct file *files[2]);
+struct ipcq_queue *ipcq_pipe_in_of(struct file *file);
 
 /* listener.c */
 long ipcq_listener_open(struct ipcq_listener_open __user *uarg);

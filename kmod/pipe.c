@@ -87,6 +87,20 @@ static void ipcq_pipe_stat_fill(struct ipcq_pipe_end *end,
 	}
 }
 
+/*
+ * For a wait on several objects (wait_acquire.c): the queue the end @file
+ * receives from, ERR_PTR(-EBADF) if it cannot, NULL if not a pipe end.
+ */
+struct ipcq_queue *ipcq_pipe_in_of(struct file *file)
+{
+	struct ipcq_pipe_end *end;
+
+	if (file->f_op != &ipcq_pipe_file_type.fops)
+		return NULL;
+	end = file->private_data;
+	return end->in ?: ERR_PTR(-EBADF);
+}
+
 /* The pipe end's operations, for ioctl(2) (@call NULL) and io_uring. */
 static long ipcq_pipe_dispatch(struct file *file, unsigned int cmd,
 			       unsigned long arg, struct ipcq_call *call)

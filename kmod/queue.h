@@ -184,6 +184,34 @@ long ipcq_queue_get_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
 			u32 xflags, struct ipcq_wakes *defer);
 void ipcq_queue_wake(struct ipcq_queue *q, const struct ipcq_wakes *w);
 
+/* queue_xfer.c: a get, in steps, also for wait_acquire.c (@defer NULL) */
+/* A get in progress: what it found, and how to finish or undo it. */
+struct ipcq_get {
+	struct ipcq_queue *q;
+	struct ipcq_msg *arg;		/* len, priority, type: the answer */
+	struct ipcq_select sel;
+	u64 buflen;
+	bool truncate;			/* IPCQ_MSG_TRUNCATE */
+	struct ipcq_qmsg *bounce;	/* peek of a ring message: its copy */
+	struct ipcq_qmsg *m;		/* kept message taken or peeked */
+	u64 pos;			/* ring slot claimed, if claimed */
+	bool claimed;
+	bool held;			/* @m is referenced for a peek */
+	bool wake_putters;
+	bool wake_getter;		/* messages remain for other getters */
+	bool wake_all_putters;		/* bytes freed while puts wait */
+	struct ipcq_mtype *spare;	/* @m's type's node, if emptied */
+	unsigned int lost;		/* ring messages users took first */
+};
+
+int ipcq_queue_get_init(struct ipcq_get *g, struct ipcq_queue *q,
+			struct ipcq_msg *arg);
+bool ipcq_queue_get_try(struct ipcq_get *g, long *ret);
+void ipcq_queue_get_watch(struct ipcq_queue *q, struct wait_queue_entry *entry,
+			  bool add);
+long ipcq_queue_get_finish(struct ipcq_get *g, struct ipcq_msg __user *uarg,
+			   long ret, struct ipcq_wakes *defer);
+
 /* queue.c: the queue object */
 struct ipcq_queue *ipcq_queue_create_obj(const struct ipcq_queue_attr *attr);
 long ipcq_queue_join(struct ipcq_queue *q, struct ipcq_wait __user *uarg,

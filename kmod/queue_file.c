@@ -209,6 +209,19 @@ static const struct ipcq_file_type ipcq_queue_file_type =
 		       ipcq_queue_release, ipcq_queue_poll, NULL,
 		       ipcq_queue_show_fdinfo);
 
+/*
+ * For a wait on several objects (wait_acquire.c): the queue @file gets
+ * from, ERR_PTR(-EBADF) if it is not a consumer, NULL if not a queue file.
+ */
+struct ipcq_queue *ipcq_queue_consumer_of(struct file *file)
+{
+	if (file->f_op != &ipcq_queue_file_type.fops)
+		return NULL;
+	if (!(file->f_mode & FMODE_READ))
+		return ERR_PTR(-EBADF);
+	return file->private_data;
+}
+
 static struct ipcq_object *ipcq_queue_create(void *arg)
 {
 	struct ipcq_queue *q = ipcq_queue_create_obj(arg);

@@ -199,24 +199,6 @@ long ipcq_queue_put_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
 	return ret;
 }
 
-/* A get in progress: what it found, and how to finish or undo it. */
-struct ipcq_get {
-	struct ipcq_queue *q;
-	struct ipcq_msg *arg;		/* len, priority, type: the answer */
-	struct ipcq_select sel;
-	u64 buflen;
-	bool truncate;			/* IPCQ_MSG_TRUNCATE */
-	struct ipcq_qmsg *bounce;	/* peek of a ring message: its copy */
-	struct ipcq_qmsg *m;		/* kept message taken or peeked */
-	u64 pos;			/* ring slot claimed, if claimed */
-	bool claimed;
-	bool held;			/* @m is referenced for a peek */
-	bool wake_putters;
-	bool wake_all_putters;		/* bytes freed while puts wait */
-	struct ipcq_mtype *spare;	/* @m's type's node, if emptied */
-	unsigned int lost;		/* ring messages users took first */
-};
-
 /* Users took the ring message we found: 0 to look again, or the answer. */
 static long ipcq_queue_get_lost(struct ipcq_get *g)
 {
@@ -413,6 +395,127 @@ static long ipcq_queue_get_copy_msg(struct ipcq_get *g, long ret)
 	return ret;
 }
 
+/* Checks a get's descriptor @arg (flags as ioctl(2) gives them) for @g. */
+int ipcq_queue_get_init(struct ipcq_get *g, struct ipcq_queue *q,
+			struct ipcq_msg *arg)
+{
+	*g = (struct ipcq_get) { .q = q, .arg = arg };
+	if (!ipcq_msg_args_valid(arg, IPCQ_MSG_NONBLOCK | IPCQ_MSG_PEEK |
+				 IPCQ_MSG_MATCH | IPCQ_MSG_TRUNCATE))
+		return -EINVAL;
+	g->sel.match = arg->flags & IPCQ_MSG_MATCH;
+	g->sel.type = arg->type;
+	if (hweight32(g->sel.match) > 1 || (!g->sel.match && arg->type))
+		return -EINVAL;
+	g->truncate = arg->flags & IPCQ_MSG_TRUNCATE;
+	g->buflen = arg->len;
+	return 0;
+}
+
+/*
+ * One look of a wait on several objects (wait_acquire.c), whose entry
+ * waits on get_wq (ipcq_queue_get_watch()): true with *@ret the answer
+ * of a get (the message taken, for ipcq_queue_get_finish()), false when
+ * a get would wait.
+ */
+bool ipcq_queue_get_try(struct ipcq_get *g, long *ret)
+{
+	struct ipcq_queue *q = g->q;
+	bool done;
+
+	spin_lock(&q->lock);
+	done = ipcq_queue_get_ready(g, ret);
+	if (done) {
+		ipcq_queue_publish(q);
+		g->wake_getter = q->getters && ipcq_queue_has_msg(q);
+	}
+	spin_unlock(&q->lock);
+	return done;
+}
+
+/*
+ * Queues (@add) or dequeues a wait on several objects' @entry (not
+ * exclusive) with the getters of @q, counted as one of them.
+ */
+void ipcq_queue_get_watch(struct ipcq_queue *q, struct wait_queue_entry *entry,
+			  bool add)
+{
+	spin_lock(&q->lock);
+	if (add) {
+		add_wait_queue(&q->get_wq, entry);
+		q->getters++;
+	} else {
+		remove_wait_queue(&q->get_wq, entry);
+		q->getters--;
+	}
+	/* A ring's users ask for wake-ups while the entry is there. */
+	ipcq_queue_publish(q);
+	spin_unlock(&q->lock);
+}
+
+/*
+ * Ends a get whose readiness test answered @ret: passes wake-ups on (or
+ * leaves them to a batch's end, @defer), copies what it took out through
+ * @uarg and, on a fault, gives it back. Returns the get's answer.
+ */
+long ipcq_queue_get_finish(struct ipcq_get *g, struct ipcq_msg __user *uarg,
+			   long ret, struct ipcq_wakes *defer)
+{
+	struct ipcq_wakes wakes = { };
+	struct ipcq_queue *q = g->q;
+	struct ipcq_msg *arg = g->arg;
+	bool wake_all;
+
+	kvfree(g->bounce);
+	g->bounce = NULL;
+	if (!defer)
+		defer = &wakes;
+	/* A kept message leaving a full queue makes room now. */
+	if (g->wake_putters && !g->claimed) {
+		defer->putters = true;
+		defer->putters_all |= g->wake_all_putters;
+	}
+	defer->getters |= g->wake_getter;
+	if (defer == &wakes)
+		ipcq_queue_wake(q, &wakes);
+	/* A batch's later entry is left untouched on any failure. */
+	if (ret && (ret != -EMSGSIZE || (arg->flags & IPCQ_MSG_XQUIET)) &&
+	    !g->claimed && !g->m)
+		return ret;
+
+	if (arg->flags & IPCQ_MSG_XQUIET) {
+		/* The message first: a fault leaves the entry untouched. */
+		ret = ipcq_queue_get_copy_msg(g, ret);
+		if (!ret && ipcq_queue_get_answer(uarg, arg))
+			ret = -EFAULT;
+	} else if (ipcq_queue_get_answer(uarg, arg)) {
+		ret = -EFAULT;
+	} else {
+		ret = ipcq_queue_get_copy_msg(g, ret);
+	}
+
+	/* What was done to the message decides what to undo, not ret. */
+	if (g->held || (!ret && g->m)) {
+		ipcq_qmsg_put(g->m);
+	} else if (!ret && g->claimed) {
+		/* Freed under the lock: a putter waiting for room sees it. */
+		spin_lock(&q->lock);
+		ipcq_ring_done(q->ring, g->pos, true);
+		wake_all = q->bytes_waiters;
+		spin_unlock(&q->lock);
+		if (defer != &wakes) {
+			defer->putters = true;
+			defer->putters_all |= wake_all;
+		} else {
+			ipcq_queue_wake_putters(q, wake_all);
+		}
+	} else if (g->claimed || g->m) {
+		ipcq_queue_get_undo(g);
+	}
+	ipcq_mtype_free(g->spare);
+	return ret;
+}
+
 /* Get to userspace; the caller has checked that it may. As put for @call. */
 long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 		    struct ipcq_call *call, u32 xflags)
@@ -432,23 +535,15 @@ long ipcq_queue_get_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
 			struct ipcq_msg __user *uarg, struct ipcq_call *call,
 			u32 xflags, struct ipcq_wakes *defer)
 {
-	struct ipcq_wakes wakes = { };
 	struct ipcq_msg arg = *argp;
-	struct ipcq_get g = { .q = q, .arg = &arg };
+	struct ipcq_get g;
 	struct ipcq_waiter w;
-	bool wake_getter, wake_all;
 	long ret;
 
-	if (!ipcq_msg_args_valid(&arg, IPCQ_MSG_NONBLOCK | IPCQ_MSG_PEEK |
-				 IPCQ_MSG_MATCH | IPCQ_MSG_TRUNCATE))
-		return -EINVAL;
-	g.sel.match = arg.flags & IPCQ_MSG_MATCH;
-	g.sel.type = arg.type;
-	if (hweight32(g.sel.match) > 1 || (!g.sel.match && arg.type))
-		return -EINVAL;
-	g.truncate = arg.flags & IPCQ_MSG_TRUNCATE;
+	ret = ipcq_queue_get_init(&g, q, &arg);
+	if (ret)
+		return ret;
 	arg.flags |= xflags;
-	g.buflen = arg.len;
 	/* A peek copies a ring message under the lock: room for it. */
 	if (q->ring && (arg.flags & IPCQ_MSG_PEEK)) {
 		g.bounce = ipcq_qmsg_new(ipcq_ring_slot_size(q->ring));
@@ -478,56 +573,10 @@ long ipcq_queue_get_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
 		q->ring_getters--;
 	ipcq_queue_publish(q);
 	/* Pass the turn on to the next getter while messages remain. */
-	wake_getter = q->getters && ipcq_queue_has_msg(q);
+	g.wake_getter = q->getters && ipcq_queue_has_msg(q);
 	spin_unlock(&q->lock);
 
-	kvfree(g.bounce);
-	if (!defer)
-		defer = &wakes;
-	/* A kept message leaving a full queue makes room now. */
-	if (g.wake_putters && !g.claimed) {
-		defer->putters = true;
-		defer->putters_all |= g.wake_all_putters;
-	}
-	defer->getters |= wake_getter;
-	if (defer == &wakes)
-		ipcq_queue_wake(q, &wakes);
-	/* A batch's later entry is left untouched on any failure. */
-	if (ret && (ret != -EMSGSIZE || (arg.flags & IPCQ_MSG_XQUIET)) &&
-	    !g.claimed && !g.m)
-		return ret;
-
-	if (arg.flags & IPCQ_MSG_XQUIET) {
-		/* The message first: a fault leaves the entry untouched. */
-		ret = ipcq_queue_get_copy_msg(&g, ret);
-		if (!ret && ipcq_queue_get_answer(uarg, &arg))
-			ret = -EFAULT;
-	} else if (ipcq_queue_get_answer(uarg, &arg)) {
-		ret = -EFAULT;
-	} else {
-		ret = ipcq_queue_get_copy_msg(&g, ret);
-	}
-
-	/* What was done to the message decides what to undo, not ret. */
-	if (g.held || (!ret && g.m)) {
-		ipcq_qmsg_put(g.m);
-	} else if (!ret && g.claimed) {
-		/* Freed under the lock: a putter waiting for room sees it. */
-		spin_lock(&q->lock);
-		ipcq_ring_done(q->ring, g.pos, true);
-		wake_all = q->bytes_waiters;
-		spin_unlock(&q->lock);
-		if (defer != &wakes) {
-			defer->putters = true;
-			defer->putters_all |= wake_all;
-		} else {
-			ipcq_queue_wake_putters(q, wake_all);
-		}
-	} else if (g.claimed || g.m) {
-		ipcq_queue_get_undo(&g);
-	}
-	ipcq_mtype_free(g.spare);
-	return ret;
+	return ipcq_queue_get_finish(&g, uarg, ret, defer);
 }
 
 /* The wake-ups @w asks for, after the queue lock is dropped. */

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Waiting on several sync objects with acquisition: IPCQ_IOC_WAIT_ACQUIRE
- * on /dev/ipcq, after ntsync's wait-any and wait-all. The objects are
+ * Waiting on several objects with acquisition: IPCQ_IOC_WAIT_ACQUIRE on
+ * /dev/ipcq, after ntsync's wait-any and wait-all. The objects are
  * semaphores (not shared), Locks, RLocks and Events, each given by a file
  * of the caller's, through which it is acquired (UNDO units and lock
- * ownership belong to that file, as with the object's own acquire); an
+ * ownership belong to that file, as with the object's own acquire), and,
+ * in ANY waits only, queues a consumer file or pipe end gets from; an
  * optional alert event ends the wait.
  *
  * This file owns the call: it copies and checks its argument, holds a
@@ -12,6 +13,10 @@
  * object on the object's wait queue and waits through wait.c's
  * ipcq_wait_multi(); what "ready" and "acquire" mean is each type's
  * (struct ipcq_sync_type's acquirable and take, in sem.c, lock.c, sync.c).
+ * A queue's are a get's, in the steps queue_xfer.c gives: its readiness
+ * test under the queue lock takes the message (detached, or its ring slot
+ * claimed) and, after the wait, the copy-out puts it back on a fault,
+ * as a plain get does: exactly one message leaves, or none.
  *
  * ANY looks at the objects in index order, each under its own lock, and
  * takes the first ready one: exactly one is acquired. ALL takes
@@ -39,6 +44,7 @@
 #include <linux/uaccess.h>
 #include <linux/wait.h>
 
+#include "queue.h"
 #include "sync.h"
 
 static DEFINE_MUTEX(ipcq_wait_all_lock);
@@ -46,7 +52,10 @@ static DEFINE_MUTEX(ipcq_wait_all_lock);
 /* One object of a wait (the alert is the last, past the objects). */
 struct ipcq_wa_obj {
 	struct file *file;		/* referenced */
-	struct ipcq_sync_file *f;
+	struct ipcq_sync_file *f;	/* a sync object's, or NULL */
+	struct ipcq_queue *q;		/* else the queue it gets from */
+	struct ipcq_msg msg;		/* a queue's get descriptor */
+	struct ipcq_get g;		/* and its get */
 	struct wait_queue_entry entry;
 	bool queued;
 };
@@ -58,15 +67,32 @@ struct ipcq_wa {
 	u32 n;				/* entries of objs: count (+ 1 alert) */
 	u32 mode;
 	u32 index;			/* out */
+	bool got;			/* the queue at index answered */
+	long got_ret;			/* with that (its get's answer) */
 };
+
+/* A queue's get: 1 answered, the message taken or the queue ended. */
+static int ipcq_wa_try_queue(struct ipcq_wa *wa, u32 i, long *ret)
+{
+	if (!ipcq_queue_get_try(&wa->objs[i].g, ret))
+		return 0;
+	/* Finished, and the answer made, by ipcq_wa_finish(). */
+	wa->index = i;
+	wa->got = true;
+	wa->got_ret = *ret;
+	return 1;
+}
 
 /* One entry under its own lock: 1 taken (*@ret its answer), 0 not ready. */
 static int ipcq_wa_try_one(struct ipcq_wa *wa, u32 i, long *ret)
 {
 	struct ipcq_sync_file *f = wa->objs[i].f;
-	struct ipcq_sync *s = f->s;
+	struct ipcq_sync *s;
 	int r;
 
+	if (!f)
+		return ipcq_wa_try_queue(wa, i, ret);
+	s = f->s;
 	spin_lock(&s->lock);
 	r = s->ops->acquirable(f);
 	if (r > 0)
@@ -137,8 +163,37 @@ static bool ipcq_wa_ready(void *ctx, long *ret)
 	return wa->n > wa->count && ipcq_wa_try_one(wa, wa->count, ret);
 }
 
-/* Takes a reference on the sync file behind @fd, checked for a wait. */
-static int ipcq_wa_get(struct ipcq_wa_obj *o, u32 fd, bool alert)
+/* A queue's get descriptor, from @umsg: checked, and made the wait's. */
+static int ipcq_wa_get_msg(struct ipcq_wa *wa, struct ipcq_wa_obj *o,
+			   struct ipcq_msg __user *umsg)
+{
+	int ret;
+
+	if (wa->mode == IPCQ_WAIT_ALL)
+		return -EOPNOTSUPP;
+	if (!umsg)
+		return -EINVAL;
+	if (copy_from_user(&o->msg, umsg, sizeof(o->msg)))
+		return -EFAULT;
+	if (o->msg.deadline ||
+	    (o->msg.flags & (IPCQ_MSG_NONBLOCK | IPCQ_MSG_PEEK)))
+		return -EINVAL;
+	ret = ipcq_queue_get_init(&o->g, o->q, &o->msg);
+	if (ret)
+		return ret;
+	/* What the get's own test reads of its wait (ring races, types). */
+	o->msg.deadline = wa->mw.deadline;
+	if (wa->mw.nonblock)
+		o->msg.flags |= IPCQ_MSG_NONBLOCK;
+	return 0;
+}
+
+/*
+ * Takes a reference on the file behind @fd, checked for a wait: a sync
+ * object's, or a queue's (@umsg its get descriptor), not for the alert.
+ */
+static int ipcq_wa_get(struct ipcq_wa *wa, struct ipcq_wa_obj *o, u32 fd,
+		       bool alert, struct ipcq_msg __user *umsg)
 {
 	struct ipcq_sync *s;
 
@@ -146,6 +201,18 @@ static int ipcq_wa_get(struct ipcq_wa_obj *o, u32 fd, bool alert)
 	if (!o->file)
 		return -EBADF;
 	o->f = ipcq_sync_file_of(o->file);
+	if (!o->f && !alert) {
+		o->q = ipcq_queue_consumer_of(o->file) ?:
+		       ipcq_pipe_in_of(o->file);
+		if (IS_ERR(o->q)) {
+			int ret = PTR_ERR(o->q);
+
+			o->q = NULL;
+			return ret;
+		}
+		if (o->q)
+			return ipcq_wa_get_msg(wa, o, umsg);
+	}
 	if (!o->f)
 		return -ENOTTY;
 	s = o->f->s;
@@ -164,10 +231,18 @@ static void ipcq_wa_queue(struct ipcq_wa *wa, bool add)
 
 	for (i = 0; i < wa->n; i++) {
 		struct ipcq_wa_obj *o = &wa->objs[i];
-		struct ipcq_sync *s = o->f->s;
+		struct ipcq_sync *s;
 
 		if (o->queued == add)
 			continue;
+		if (o->q) {
+			if (add)
+				ipcq_multi_entry_init(&wa->mw, &o->entry);
+			ipcq_queue_get_watch(o->q, &o->entry, add);
+			o->queued = add;
+			continue;
+		}
+		s = o->f->s;
 		spin_lock(&s->lock);
 		if (add) {
 			ipcq_multi_entry_init(&wa->mw, &o->entry);
@@ -186,6 +261,7 @@ static void ipcq_wa_queue(struct ipcq_wa *wa, bool add)
 static int ipcq_wa_get_all(struct ipcq_wa *wa,
 			   const struct ipcq_wait_acquire *arg)
 {
+	struct ipcq_msg __user *umsgs = u64_to_user_ptr(arg->msgs);
 	u32 __user *ufds = u64_to_user_ptr(arg->fds);
 	u32 i, j, fd;
 	int ret;
@@ -193,7 +269,8 @@ static int ipcq_wa_get_all(struct ipcq_wa *wa,
 	for (i = 0; i < wa->count; i++) {
 		if (get_user(fd, ufds + i))
 			return -EFAULT;
-		ret = ipcq_wa_get(&wa->objs[i], fd, false);
+		ret = ipcq_wa_get(wa, &wa->objs[i], fd, false,
+				  umsgs ? umsgs + i : NULL);
 		if (ret)
 			return ret;
 		/* ALL takes each object's lock once: no object twice. */
@@ -202,8 +279,27 @@ static int ipcq_wa_get_all(struct ipcq_wa *wa,
 				return -EINVAL;
 	}
 	if (wa->n > wa->count)
-		return ipcq_wa_get(&wa->objs[wa->count], arg->alert_fd, true);
+		return ipcq_wa_get(wa, &wa->objs[wa->count], arg->alert_fd,
+				   true, NULL);
 	return 0;
+}
+
+/*
+ * The queue at wa->index answered: its get is finished (the message
+ * copied out to its descriptor, or given back on a fault), and the answer
+ * made the wait's: the index, or the queue's end.
+ */
+static long ipcq_wa_finish(struct ipcq_wa *wa,
+			   const struct ipcq_wait_acquire *arg)
+{
+	struct ipcq_msg __user *umsgs = u64_to_user_ptr(arg->msgs);
+	long ret;
+
+	ret = ipcq_queue_get_finish(&wa->objs[wa->index].g,
+				    umsgs + wa->index, wa->got_ret, NULL);
+	if (ret == IPCQ_GET_EOF)
+		return -ENODATA;
+	return ret ?: wa->index;
 }
 
 long ipcq_wait_acquire(struct ipcq_wait_acquire __user *uarg)
@@ -218,7 +314,7 @@ long ipcq_wait_acquire(struct ipcq_wait_acquire __user *uarg)
 		return -EFAULT;
 	if (!arg.count || arg.count > IPCQ_WAIT_ACQUIRE_MAX ||
 	    arg.mode > IPCQ_WAIT_ALL || (arg.flags & ~known) || arg.pad ||
-	    arg.index || arg.reserved[0] || arg.reserved[1] ||
+	    arg.index || arg.reserved ||
 	    (!(arg.flags & IPCQ_WAIT_ALERT) && arg.alert_fd))
 		return -EINVAL;
 	/* The index goes out with answers about an object: writable first. */
@@ -241,11 +337,17 @@ long ipcq_wait_acquire(struct ipcq_wait_acquire __user *uarg)
 		ipcq_wa_queue(&wa, true);
 	ret = ipcq_wait_multi(&wa.mw, ipcq_wa_ready, &wa);
 	ipcq_wa_queue(&wa, false);
+	if (wa.got)
+		ret = ipcq_wa_finish(&wa, &arg);
 	switch (ret) {
 	case -EOWNERDEAD:
 	case -EIDRM:
 	case -ENOTRECOVERABLE:
 	case -EOVERFLOW:
+	case -ENODATA:
+	case -ESHUTDOWN:
+	case -EMSGSIZE:
+	case -EBADMSG:
 		/* Checked writable above; what was acquired stays so. */
 		if (put_user(wa.index, &uarg->index) && ret != -EOWNERDEAD)
 			ret = -EFAULT;

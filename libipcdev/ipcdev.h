@@ -645,6 +645,31 @@ int ipcdev_wait_acquire(unsigned int *index, void *const *handles,
 			ipcdev_event *alert, int64_t timeout_ns);
 
 /*
+ * Waits with acquisition over queues too (kernel feature
+ * IPCQ_FEATURE_WAIT_ACQUIRE_QUEUE): as ipcdev_wait_acquire() without
+ * flags (exactly one object, the ready one of lowest index), where a
+ * handle may also be an ipcdev_queue * (a consumer) or an ipcdev_pipe *;
+ * for those, acquiring is a get into msgs[i] (the others' entries are not
+ * used): buf, len (in: its size; out: the message's, also with -EMSGSIZE,
+ * the message then staying queued), flags IPCDEV_TYPE_* with match (as
+ * ipcdev_queue_get_typed()) and IPCDEV_TRUNCATE; type and prio out. Returns 0, IPCDEV_EOF with *@index the queue
+ * at end-of-file (empty, its last producer gone), or -errno: those of
+ * ipcdev_wait_acquire(), -ESHUTDOWN (shut down; *@index), -EMSGSIZE
+ * (*@index), -EFAULT (the message stays queued).
+ */
+struct ipcdev_wait_msg {
+	void *buf;
+	size_t len;
+	uint64_t match;
+	uint64_t type;
+	unsigned int flags;
+	unsigned int prio;
+};
+int ipcdev_wait_acquire_msg(unsigned int *index, void *const *handles,
+			    struct ipcdev_wait_msg *msgs, unsigned int n,
+			    ipcdev_event *alert, int64_t timeout_ns);
+
+/*
  * Every named object of the caller's IPC namespace (like ipcs(1)):
  * *infos is a malloc()ed array of *n entries, for free().
  */

@@ -704,21 +704,17 @@ out:
 
 /* Waiting with acquisition. */
 
-int ipcdev_wait_acquire(unsigned int *index, void *const *handles,
-			unsigned int n, unsigned int flags,
-			ipcdev_event *alert, int64_t timeout_ns)
+/* Both calls: @kmsgs NULL, or the queues' get descriptors, in and out. */
+static int wait_acquire(unsigned int *index, void *const *handles,
+			struct ipcq_msg *kmsgs, unsigned int n,
+			unsigned int flags, ipcdev_event *alert,
+			int64_t timeout_ns)
 {
 	uint32_t fds[IPCQ_WAIT_ACQUIRE_MAX];
 	struct ipcq_wait_acquire arg;
 	unsigned int i;
 	int dev, fd, ret;
 
-	if (!index || !handles || !n || n > IPCQ_WAIT_ACQUIRE_MAX ||
-	    (flags & ~IPCDEV_WAIT_ALL))
-		return -EINVAL;
-	ret = ipcdev__require(IPCQ_FEATURE_WAIT_ACQUIRE);
-	if (ret)
-		return ret;
 	memset(&arg, 0, sizeof(arg));
 	/* Each handle's own file (re-owned after fork): it acquires. */
 	for (i = 0; i < n; i++) {
@@ -738,6 +734,7 @@ int ipcdev_wait_acquire(unsigned int *index, void *const *handles,
 	if (dev < 0)
 		return dev;
 	arg.fds = (uint64_t)(uintptr_t)fds;
+	arg.msgs = (uint64_t)(uintptr_t)kmsgs;
 	arg.count = n;
 	arg.mode = flags & IPCDEV_WAIT_ALL ? IPCQ_WAIT_ALL : IPCQ_WAIT_ANY;
 	if (timeout_ns == IPCDEV_NOWAIT)
@@ -750,4 +747,55 @@ int ipcdev_wait_acquire(unsigned int *index, void *const *handles,
 	}
 	*index = arg.index;
 	return ret;
+}
+
+int ipcdev_wait_acquire(unsigned int *index, void *const *handles,
+			unsigned int n, unsigned int flags,
+			ipcdev_event *alert, int64_t timeout_ns)
+{
+	int ret;
+
+	if (!index || !handles || !n || n > IPCQ_WAIT_ACQUIRE_MAX ||
+	    (flags & ~IPCDEV_WAIT_ALL))
+		return -EINVAL;
+	ret = ipcdev__require(IPCQ_FEATURE_WAIT_ACQUIRE);
+	if (ret)
+		return ret;
+	return wait_acquire(index, handles, NULL, n, flags, alert, timeout_ns);
+}
+
+int ipcdev_wait_acquire_msg(unsigned int *index, void *const *handles,
+			    struct ipcdev_wait_msg *msgs, unsigned int n,
+			    ipcdev_event *alert, int64_t timeout_ns)
+{
+	const unsigned int known = IPCDEV_TYPE_EQ | IPCDEV_TYPE_LE |
+				   IPCDEV_TYPE_NE | IPCDEV_TRUNCATE;
+	struct ipcq_msg kmsgs[IPCQ_WAIT_ACQUIRE_MAX];
+	struct ipcdev_wait_msg *m;
+	unsigned int i;
+	int ret;
+
+	if (!index || !handles || !msgs || !n || n > IPCQ_WAIT_ACQUIRE_MAX)
+		return -EINVAL;
+	ret = ipcdev__require(IPCQ_FEATURE_WAIT_ACQUIRE_QUEUE);
+	if (ret)
+		return ret;
+	memset(kmsgs, 0, n * sizeof(kmsgs[0]));
+	for (i = 0; i < n; i++) {
+		if (msgs[i].flags & ~known)
+			return -EINVAL;
+		kmsgs[i].buf = (uint64_t)(uintptr_t)msgs[i].buf;
+		kmsgs[i].len = msgs[i].len;
+		kmsgs[i].flags = msgs[i].flags;
+		kmsgs[i].type = msgs[i].match;
+	}
+	ret = wait_acquire(index, handles, kmsgs, n, 0, alert, timeout_ns);
+	/* What a get reports: taken, or too long for the buffer. */
+	if ((!ret || ret == -EMSGSIZE) && *index < n) {
+		m = &msgs[*index];
+		m->len = (size_t)kmsgs[*index].len;
+		m->prio = kmsgs[*index].priority;
+		m->type = kmsgs[*index].type;
+	}
+	return ret == -ENODATA ? IPCDEV_EOF : ret;
 }

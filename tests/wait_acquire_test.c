@@ -6,7 +6,10 @@
  * alert, owner death inside ALL, destroy during a wait; ANY under
  * contention from many processes (every unit taken exactly once), ALL
  * never seen half-taken by a checker, five dining philosophers; the
- * library's functions.
+ * library's functions. Queues and pipe ends in ANY waits, plain and ring:
+ * argument checks, index order, wake-up by a put, EMSGSIZE and EFAULT
+ * keeping the message, end-of-file, shutdown and destroy, deadlines,
+ * typed descriptors, every message received once under contention.
  */
 #define _GNU_SOURCE
 #include <grp.h>
@@ -32,9 +35,13 @@ static struct ipcq_sync_stat sstat(int fd)
 	return st;
 }
 
-/* IPCQ_IOC_WAIT_ACQUIRE: its value or -errno; *@index as the kernel left it. */
-static int wacq(int dev, const int *fds, unsigned int n, uint32_t mode,
-		uint32_t flags, int alert, uint64_t deadline, uint32_t *index)
+/*
+ * IPCQ_IOC_WAIT_ACQUIRE with @msgs (NULL: none) the queues' get
+ * descriptors: its value or -errno; *@index as the kernel left it.
+ */
+static int wacq_msg(int dev, const int *fds, unsigned int n, uint32_t mode,
+		    uint32_t flags, int alert, uint64_t deadline,
+		    struct ipcq_msg *msgs, uint32_t *index)
 {
 	uint32_t ufds[IPCQ_WAIT_ACQUIRE_MAX + 1];
 	struct ipcq_wait_acquire arg;
@@ -50,10 +57,18 @@ static int wacq(int dev, const int *fds, unsigned int n, uint32_t mode,
 	arg.deadline = deadline;
 	arg.flags = flags | (alert >= 0 ? IPCQ_WAIT_ALERT : 0);
 	arg.alert_fd = alert >= 0 ? (uint32_t)alert : 0;
+	arg.msgs = (uintptr_t)msgs;
 	ret = xioctl(dev, IPCQ_IOC_WAIT_ACQUIRE, &arg);
 	if (index)
 		*index = arg.index;
 	return ret;
+}
+
+static int wacq(int dev, const int *fds, unsigned int n, uint32_t mode,
+		uint32_t flags, int alert, uint64_t deadline, uint32_t *index)
+{
+	return wacq_msg(dev, fds, n, mode, flags, alert, deadline, NULL,
+			index);
 }
 
 #define NB IPCQ_WAIT_NONBLOCK
@@ -88,7 +103,10 @@ TEST(abi_numbers_pinned)
 	ASSERT_EQ(0x53, _IOC_NR(IPCQ_IOC_SEM_WAIT_ZERO));
 	ASSERT_EQ(0x54, _IOC_NR(IPCQ_IOC_SEM_SET_VALUE));
 	ASSERT_EQ(56, sizeof(struct ipcq_wait_acquire));
-	ASSERT_EQ(40, offsetof(struct ipcq_wait_acquire, reserved));
+	ASSERT_EQ(40, offsetof(struct ipcq_wait_acquire, msgs));
+	ASSERT_EQ(48, offsetof(struct ipcq_wait_acquire, reserved));
+	ASSERT_EQ(1ULL << 14, IPCQ_FEATURE_WAIT_ACQUIRE_QUEUE);
+	ASSERT_EQ(1, ipcdev_has_feature(IPCQ_FEATURE_WAIT_ACQUIRE_QUEUE));
 	ASSERT_EQ(1ULL << 11, IPCQ_FEATURE_WAIT_ACQUIRE);
 	ASSERT_EQ(1U << 12, IPCQ_SYNC_AUTO_RESET);
 	ASSERT_EQ(1, ipcdev_has_feature(IPCQ_FEATURE_WAIT_ACQUIRE));
@@ -140,9 +158,9 @@ TEST_F(w, rejects_bad_arguments)
 	arg.index = 1;
 	EXPECT_EQ(-EINVAL, xioctl(self->dev, IPCQ_IOC_WAIT_ACQUIRE, &arg));
 	arg.index = 0;
-	arg.reserved[1] = 1;
+	arg.reserved = 1;
 	EXPECT_EQ(-EINVAL, xioctl(self->dev, IPCQ_IOC_WAIT_ACQUIRE, &arg));
-	arg.reserved[1] = 0;
+	arg.reserved = 0;
 	arg.alert_fd = (uint32_t)ev;
 	EXPECT_EQ(-EINVAL, xioctl(self->dev, IPCQ_IOC_WAIT_ACQUIRE, &arg));
 	arg.alert_fd = 0;
@@ -1059,6 +1077,580 @@ TEST_F(w, named_auto_reset_event)
 	EXPECT_EQ(0, ipcdev_event_unlink(name));
 	ipcdev_event_close(a);
 	ipcdev_event_close(b);
+}
+
+/*
+ * Queues in ANY waits (IPCQ_FEATURE_WAIT_ACQUIRE_QUEUE): acquiring is a
+ * get into the entry's descriptor. On plain and ring queues.
+ */
+struct qpair {
+	int prod, cons;
+};
+
+/* A queue's producer and consumer files (CLOEXEC), @flags at creation. */
+static int qpair_open(int dev, uint32_t flags, uint64_t capacity,
+		      struct qpair *qp)
+{
+	struct ipcq_reopen ro = { .flags = IPCQ_OPEN_CONSUMER |
+					    IPCQ_OPEN_CLOEXEC };
+	int both = raw_queue_open(dev, NULL, BOTH | IPCQ_OPEN_CLOEXEC | flags,
+				  0600, capacity, 0);
+
+	if (both < 0)
+		return both;
+	qp->cons = xioctl(both, IPCQ_IOC_QUEUE_REOPEN, &ro);
+	ro.flags = IPCQ_OPEN_PRODUCER | IPCQ_OPEN_CLOEXEC;
+	qp->prod = xioctl(both, IPCQ_IOC_QUEUE_REOPEN, &ro);
+	close(both);
+	return qp->cons < 0 ? qp->cons : qp->prod < 0 ? qp->prod : 0;
+}
+
+static void qpair_close(struct qpair *qp)
+{
+	if (qp->prod >= 0)
+		close(qp->prod);
+	close(qp->cons);
+}
+
+/* A queue's stat; all ones if it fails. */
+static struct ipcq_queue_stat qst(int q)
+{
+	struct ipcq_queue_stat st;
+
+	if (raw_stat(q, &st))
+		memset(&st, 0xff, sizeof(st));
+	return st;
+}
+
+#define qsize(q) qst(q).messages
+#define qgetters(q) qst(q).getters
+
+static int put_typed(int q, const char *text, uint32_t prio, uint64_t type)
+{
+	struct ipcq_msg m;
+
+	msg_init(&m, text, strlen(text), FOREVER, 0);
+	m.priority = prio;
+	m.type = type;
+	return xioctl(q, IPCQ_IOC_QUEUE_PUT, &m);
+}
+
+TEST_F(w, queue_arguments_are_checked)
+{
+	struct ipcq_msg msgs[2];
+	struct qpair qp;
+	int fds[2], sem = sync_new(self->dev, IPCQ_TYPE_SEM, 0, 1);
+	char buf[16];
+
+	ASSERT_LE(0, sem);
+	ASSERT_EQ(0, qpair_open(self->dev, 0, 0, &qp));
+	ASSERT_EQ(0, put_typed(qp.prod, "m", 0, 0));
+	memset(msgs, 0, sizeof(msgs));
+	msg_init(&msgs[0], buf, sizeof(buf), 0, 0);
+	fds[0] = qp.cons;
+	fds[1] = sem;
+	/* A queue needs its descriptor; sync objects alone need none. */
+	EXPECT_EQ(-EINVAL, wacq(self->dev, fds, 1, ANY, NB, -1, 0, NULL));
+	/* ALL: never with a queue, whatever else is right. */
+	EXPECT_EQ(-EOPNOTSUPP, wacq_msg(self->dev, fds, 2, ALL, NB, -1, 0,
+					msgs, NULL));
+	/* The descriptor: no deadline, NONBLOCK, PEEK; a get's rules. */
+	msgs[0].deadline = 1;
+	EXPECT_EQ(-EINVAL, wacq_msg(self->dev, fds, 1, ANY, NB, -1, 0, msgs,
+				    NULL));
+	msgs[0].deadline = 0;
+	msgs[0].flags = IPCQ_MSG_NONBLOCK;
+	EXPECT_EQ(-EINVAL, wacq_msg(self->dev, fds, 1, ANY, NB, -1, 0, msgs,
+				    NULL));
+	msgs[0].flags = IPCQ_MSG_PEEK;
+	EXPECT_EQ(-EINVAL, wacq_msg(self->dev, fds, 1, ANY, NB, -1, 0, msgs,
+				    NULL));
+	msgs[0].flags = IPCQ_MSG_TYPE_EQ | IPCQ_MSG_TYPE_NE;
+	EXPECT_EQ(-EINVAL, wacq_msg(self->dev, fds, 1, ANY, NB, -1, 0, msgs,
+				    NULL));
+	msgs[0].flags = 0;
+	msgs[0].type = 3;
+	EXPECT_EQ(-EINVAL, wacq_msg(self->dev, fds, 1, ANY, NB, -1, 0, msgs,
+				    NULL));
+	msgs[0].type = 0;
+	msgs[0].flags = 1U << 30;
+	EXPECT_EQ(-EINVAL, wacq_msg(self->dev, fds, 1, ANY, NB, -1, 0, msgs,
+				    NULL));
+	msgs[0].flags = 0;
+	msgs[0].reserved = 1;
+	EXPECT_EQ(-EINVAL, wacq_msg(self->dev, fds, 1, ANY, NB, -1, 0, msgs,
+				    NULL));
+	msgs[0].reserved = 0;
+	/* Unreadable descriptors; a producer file; the alert a queue. */
+	EXPECT_EQ(-EFAULT, wacq_msg(self->dev, fds, 1, ANY, NB, -1, 0,
+				    (struct ipcq_msg *)8, NULL));
+	EXPECT_EQ(-EBADF, wacq_msg(self->dev, &qp.prod, 1, ANY, NB, -1, 0,
+				   msgs, NULL));
+	EXPECT_EQ(-ENOTTY, wacq_msg(self->dev, &sem, 1, ANY, NB, qp.cons, 0,
+				    msgs, NULL));
+	/* Nothing taken by a refused call; then the right one takes it. */
+	EXPECT_EQ(1, qsize(qp.cons));
+	EXPECT_EQ(1, sstat(sem).value);
+	EXPECT_EQ(0, wacq_msg(self->dev, fds, 2, ANY, NB, -1, 0, msgs, NULL));
+	EXPECT_EQ(0, qsize(qp.cons));
+	EXPECT_EQ(1, msgs[0].len);
+	EXPECT_EQ('m', buf[0]);
+	qpair_close(&qp);
+	close(sem);
+}
+
+FIXTURE(wq) {
+	int dev;
+	struct qpair q0, q1;
+	int sem;
+	/* { sem, q0, q1 } and the queues' descriptors, into bufs. */
+	int fds[3];
+	struct ipcq_msg msgs[3];
+	char bufs[3][64];
+};
+
+FIXTURE_VARIANT(wq) {
+	uint32_t flags;
+};
+FIXTURE_VARIANT_ADD(wq, plain) { 0 };
+FIXTURE_VARIANT_ADD(wq, ring) { IPCQ_OPEN_RING };
+
+/* self->fds, with descriptors for buffers of @size bytes. */
+static void wq_args(FIXTURE_DATA(wq) *self, size_t size)
+{
+	int i;
+
+	self->fds[0] = self->sem;
+	self->fds[1] = self->q0.cons;
+	self->fds[2] = self->q1.cons;
+	memset(self->msgs, 0, sizeof(self->msgs));
+	memset(self->bufs, 0, sizeof(self->bufs));
+	for (i = 0; i < 3; i++)
+		msg_init(&self->msgs[i], self->bufs[i], size, 0, 0);
+}
+
+/* ANY over self->fds with self->msgs; *@idx as the kernel left it. */
+static int wq_wait(FIXTURE_DATA(wq) *self, uint32_t flags, uint64_t deadline,
+		   uint32_t *idx)
+{
+	return wacq_msg(self->dev, self->fds, 3, ANY, flags, -1, deadline,
+			self->msgs, idx);
+}
+
+FIXTURE_SETUP(wq)
+{
+	self->dev = dev_open();
+	ASSERT_LE(0, self->dev);
+	ASSERT_EQ(0, qpair_open(self->dev, variant->flags, 4, &self->q0));
+	ASSERT_EQ(0, qpair_open(self->dev, variant->flags, 4, &self->q1));
+	self->sem = sync_new(self->dev, IPCQ_TYPE_SEM, 0, 0);
+	ASSERT_LE(0, self->sem);
+	wq_args(self, 64);
+}
+
+FIXTURE_TEARDOWN(wq)
+{
+	qpair_close(&self->q0);
+	qpair_close(&self->q1);
+	close(self->sem);
+	close(self->dev);
+}
+
+TEST_F(wq, any_gets_the_message_of_lowest_index)
+{
+	EXPECT_EQ(-EAGAIN, wq_wait(self, NB, 0, NULL));
+	ASSERT_EQ(0, put_typed(self->q1.prod, "one", 0, 0));
+	ASSERT_EQ(0, put_typed(self->q1.prod, "two", 5, 9));
+	EXPECT_EQ(2, wq_wait(self, NB, 0, NULL));
+	/* The queue's own order: priority first; what a get reports. */
+	EXPECT_STREQ("two", self->bufs[2]);
+	EXPECT_EQ(3, self->msgs[2].len);
+	EXPECT_EQ(5, self->msgs[2].priority);
+	EXPECT_EQ(9, self->msgs[2].type);
+	/* Written out as by a get: without a TYPE flag it must be 0 again. */
+	EXPECT_EQ(-EINVAL, wq_wait(self, NB, 0, NULL));
+	self->msgs[2].type = 0;
+	EXPECT_EQ(1, qsize(self->q1.cons));
+	/* Only the one acquired is written. */
+	EXPECT_EQ(64, self->msgs[1].len);
+	ASSERT_EQ(0, put_typed(self->q0.prod, "zero", 0, 0));
+	ASSERT_EQ(0, sop(self->sem, IPCQ_IOC_SEM_RELEASE, 1, 0, 0));
+	EXPECT_EQ(0, wq_wait(self, NB, 0, NULL));
+	EXPECT_EQ(0, sstat(self->sem).value);
+	EXPECT_EQ(1, wq_wait(self, NB, 0, NULL));
+	EXPECT_STREQ("zero", self->bufs[1]);
+	EXPECT_EQ(2, wq_wait(self, NB, 0, NULL));
+	EXPECT_STREQ("one", self->bufs[2]);
+	EXPECT_EQ(0, self->msgs[2].priority);
+	EXPECT_EQ(-EAGAIN, wq_wait(self, NB, 0, NULL));
+	EXPECT_EQ(0, qsize(self->q0.cons));
+	EXPECT_EQ(0, qsize(self->q1.cons));
+}
+
+TEST_F(wq, a_put_wakes_the_waiter_which_gets_it)
+{
+	pid_t pid;
+
+	pid = fork();
+	if (pid == 0) {
+		int ret = wq_wait(self, 0, FOREVER, NULL);
+
+		_exit(ret == 2 && !strcmp(self->bufs[2], "late") ? 0 : 1);
+	}
+	ASSERT_LT(0, pid);
+	/* Counted as a getter of each queue while it waits. */
+	ASSERT_TRUE(wait_for(qgetters(self->q1.cons) == 1, WAIT_MS));
+	EXPECT_EQ(1, qgetters(self->q0.cons));
+	ASSERT_EQ(0, put_typed(self->q1.prod, "late", 0, 0));
+	EXPECT_EQ(0, child_status(pid));
+	EXPECT_EQ(0, qsize(self->q1.cons));
+	EXPECT_EQ(0, qgetters(self->q0.cons));
+	EXPECT_EQ(0, qgetters(self->q1.cons));
+}
+
+TEST_F(wq, too_small_a_buffer_keeps_the_message)
+{
+	uint32_t idx = 9;
+
+	wq_args(self, 2);
+	ASSERT_EQ(0, put_typed(self->q0.prod, "longer", 0, 0));
+	EXPECT_EQ(-EMSGSIZE, wq_wait(self, NB, 0, &idx));
+	EXPECT_EQ(1, idx);
+	EXPECT_EQ(6, self->msgs[1].len);
+	EXPECT_EQ(1, qsize(self->q0.cons));
+	/* TRUNCATE takes it cut to the buffer, its size reported. */
+	self->msgs[1].len = 2;
+	self->msgs[1].flags = IPCQ_MSG_TRUNCATE;
+	EXPECT_EQ(1, wq_wait(self, NB, 0, NULL));
+	EXPECT_EQ(6, self->msgs[1].len);
+	EXPECT_EQ(0, memcmp(self->bufs[1], "lo\0", 3));
+	EXPECT_EQ(0, qsize(self->q0.cons));
+}
+
+TEST_F(wq, a_fault_writing_the_message_keeps_it)
+{
+	uint64_t len = 64;
+	char buf[64];
+
+	ASSERT_EQ(0, put_typed(self->q1.prod, "first", 0, 0));
+	ASSERT_EQ(0, put_typed(self->q1.prod, "second", 0, 0));
+	self->msgs[2].buf = 8;
+	EXPECT_EQ(-EFAULT, wq_wait(self, NB, 0, NULL));
+	EXPECT_EQ(2, qsize(self->q1.cons));
+	/* In its place: a plain get takes it first. */
+	memset(buf, 0, sizeof(buf));
+	EXPECT_EQ(0, raw_get(self->q1.cons, buf, &len, NULL, NB, 0));
+	EXPECT_STREQ("first", buf);
+	EXPECT_EQ(1, qsize(self->q1.cons));
+}
+
+TEST_F(wq, end_of_file_is_enodata_with_its_index)
+{
+	uint32_t idx = 9;
+
+	ASSERT_EQ(0, put_typed(self->q1.prod, "last", 0, 0));
+	close(self->q1.prod);
+	self->q1.prod = -1;
+	/* What was sent comes first, then the end. */
+	EXPECT_EQ(2, wq_wait(self, NB, 0, NULL));
+	EXPECT_STREQ("last", self->bufs[2]);
+	EXPECT_EQ(-ENODATA, wq_wait(self, NB, 0, &idx));
+	EXPECT_EQ(2, idx);
+	/* A lower index that is ready still comes first. */
+	ASSERT_EQ(0, sop(self->sem, IPCQ_IOC_SEM_RELEASE, 1, 0, 0));
+	EXPECT_EQ(0, wq_wait(self, NB, 0, NULL));
+}
+
+TEST_F(wq, eof_shutdown_and_destroy_end_a_blocked_wait)
+{
+	static const int want[3] = { -EIDRM, -ESHUTDOWN, -ENODATA };
+	struct qpair fresh;
+	int i;
+	pid_t pid;
+
+	ASSERT_EQ(0, qpair_open(self->dev, variant->flags, 4, &fresh));
+	for (i = 0; i < 3; i++) {
+		pid = fork();
+		if (pid == 0) {
+			uint32_t idx = 9;
+			int ret;
+
+			/* No producer of its own: the parent's close ends. */
+			close(self->q0.prod);
+			close(self->q1.prod);
+			close(fresh.prod);
+			ret = wq_wait(self, 0, FOREVER, &idx);
+			_exit(ret == want[i] && idx == (uint32_t)i ? 0 : 1);
+		}
+		ASSERT_LT(0, pid);
+		ASSERT_TRUE(waiters_reach(self->sem, 1));
+		ASSERT_TRUE(wait_for(qgetters(self->q1.cons) == 1, WAIT_MS));
+		if (i == 0) {
+			ASSERT_EQ(0, sop(self->sem, IPCQ_IOC_SYNC_DESTROY, 0, 0,
+					 0));
+		} else if (i == 1) {
+			struct ipcq_shutdown sd = { 0 };
+
+			ASSERT_EQ(0, xioctl(self->q0.cons,
+					    IPCQ_IOC_QUEUE_SHUTDOWN, &sd));
+		} else {
+			close(self->q1.prod);
+			self->q1.prod = -1;
+		}
+		EXPECT_EQ(0, child_status(pid));
+		if (i == 0) {
+			close(self->sem);
+			self->sem = sync_new(self->dev, IPCQ_TYPE_SEM, 0, 0);
+			ASSERT_LE(0, self->sem);
+			self->fds[0] = self->sem;
+		}
+		/* The shut down queue would end every later wait. */
+		if (i == 1)
+			self->fds[1] = fresh.cons;
+	}
+	EXPECT_EQ(0, qgetters(self->q0.cons));
+	EXPECT_EQ(0, qgetters(self->q1.cons));
+	EXPECT_EQ(0, qgetters(fresh.cons));
+	qpair_close(&fresh);
+}
+
+TEST_F(wq, deadline_and_nonblock_take_nothing)
+{
+
+	EXPECT_EQ(-ETIMEDOUT, wq_wait(self, 0, now_ns() + 20 * NSEC_PER_MSEC,
+				      NULL));
+	EXPECT_EQ(-ETIMEDOUT, wq_wait(self, 0, 0, NULL));
+	EXPECT_EQ(-EAGAIN, wq_wait(self, NB, FOREVER, NULL));
+	EXPECT_EQ(0, qgetters(self->q0.cons));
+	/* Too late, but ready: taken (as a get would). */
+	ASSERT_EQ(0, put_typed(self->q0.prod, "x", 0, 0));
+	EXPECT_EQ(1, wq_wait(self, 0, 0, NULL));
+}
+
+TEST_F(wq, typed_descriptors_select)
+{
+	pid_t pid;
+
+	self->msgs[1].flags = IPCQ_MSG_TYPE_EQ;
+	self->msgs[1].type = 5;
+	ASSERT_EQ(0, put_typed(self->q0.prod, "three", 0, 3));
+	EXPECT_EQ(-EAGAIN, wq_wait(self, NB, 0, NULL));
+	pid = fork();
+	if (pid == 0) {
+		int ret = wq_wait(self, 0, FOREVER, NULL);
+
+		_exit(ret == 1 && !strcmp(self->bufs[1], "five") &&
+		      self->msgs[1].type == 5 ? 0 : 1);
+	}
+	ASSERT_LT(0, pid);
+	ASSERT_TRUE(wait_for(qgetters(self->q0.cons) == 1, WAIT_MS));
+	/* Not what it selects: it waits on; then the queue is not empty. */
+	ASSERT_EQ(0, put_typed(self->q0.prod, "four", 0, 4));
+	ASSERT_EQ(0, put_typed(self->q0.prod, "five", 0, 5));
+	EXPECT_EQ(0, child_status(pid));
+	EXPECT_EQ(2, qsize(self->q0.cons));
+	/* NE and LE. */
+	self->msgs[1].flags = IPCQ_MSG_TYPE_NE;
+	self->msgs[1].type = 3;
+	EXPECT_EQ(1, wq_wait(self, NB, 0, NULL));
+	EXPECT_STREQ("four", self->bufs[1]);
+	self->msgs[1].flags = IPCQ_MSG_TYPE_LE;
+	self->msgs[1].type = 2;
+	self->msgs[1].len = 64;
+	EXPECT_EQ(-EAGAIN, wq_wait(self, NB, 0, NULL));
+	self->msgs[1].type = 3;
+	EXPECT_EQ(1, wq_wait(self, NB, 0, NULL));
+	EXPECT_EQ(3, self->msgs[1].type);
+	EXPECT_EQ(0, qsize(self->q0.cons));
+}
+
+/*
+ * Get from whichever queue has a message: consumers wait on three queues
+ * (and an alert); producers put numbered messages into them. Every
+ * message is received exactly once.
+ */
+#define Q_CONSUMERS 4
+#define Q_PRODUCERS 3
+#define Q_PER_PRODUCER 300
+
+TEST_F_TIMEOUT(wq, any_over_queues_receives_every_message_once, 300)
+{
+	const unsigned int total = Q_PRODUCERS * Q_PER_PRODUCER;
+	uint32_t *counts = shared_page(4 * 4096);
+	struct qpair q2;
+	pid_t cons[Q_CONSUMERS], prods[Q_PRODUCERS];
+	int qs[3], fds[3], done, i;
+	unsigned int k, sum;
+
+	ASSERT_NE(NULL, counts);
+	ASSERT_EQ(0, qpair_open(self->dev, variant->flags, 4, &q2));
+	done = sync_new(self->dev, IPCQ_TYPE_EVENT, 0, 0);
+	ASSERT_LE(0, done);
+	fds[0] = self->q0.cons;
+	fds[1] = self->q1.cons;
+	fds[2] = q2.cons;
+	qs[0] = self->q0.prod;
+	qs[1] = self->q1.prod;
+	qs[2] = q2.prod;
+	for (i = 0; i < Q_CONSUMERS; i++) {
+		cons[i] = fork();
+		if (cons[i] == 0) {
+			struct ipcq_msg msgs[3];
+			uint32_t ids[3];
+			int ret, j;
+
+			for (;;) {
+				for (j = 0; j < 3; j++)
+					msg_init(&msgs[j], &ids[j],
+						 sizeof(ids[j]), 0, 0);
+				ret = wacq_msg(self->dev, fds, 3, ANY, 0, done,
+					       FOREVER, msgs, NULL);
+				if (ret == 3)
+					_exit(0);
+				if (ret < 0 || ret > 3 ||
+				    msgs[ret].len != sizeof(uint32_t) ||
+				    ids[ret] >= total)
+					_exit(1);
+				__atomic_add_fetch(&counts[ids[ret]], 1,
+						   __ATOMIC_SEQ_CST);
+			}
+		}
+		ASSERT_LT(0, cons[i]);
+	}
+	for (i = 0; i < Q_PRODUCERS; i++) {
+		prods[i] = fork();
+		if (prods[i] == 0) {
+			uint32_t id;
+
+			for (k = 0; k < Q_PER_PRODUCER; k++) {
+				id = (uint32_t)(i * Q_PER_PRODUCER + k);
+				if (raw_put(qs[(i + k) % 3], &id, sizeof(id),
+					    k % 3, 0, FOREVER))
+					_exit(1);
+			}
+			_exit(0);
+		}
+		ASSERT_LT(0, prods[i]);
+	}
+	for (i = 0; i < Q_PRODUCERS; i++)
+		EXPECT_EQ(0, child_status(prods[i]));
+	/* Every message taken (and so counted) before the alert. */
+	for (i = 0; i < 3; i++)
+		ASSERT_TRUE(wait_for(qsize(fds[i]) == 0, WAIT_MS));
+	ASSERT_EQ(0, sop(done, IPCQ_IOC_EVENT_SET, 0, 0, 0));
+	for (i = 0; i < Q_CONSUMERS; i++)
+		EXPECT_EQ(0, child_status(cons[i]));
+	sum = 0;
+	for (k = 0; k < total; k++) {
+		if (counts[k] != 1)
+			TH_LOG("message %u received %u times", k, counts[k]);
+		EXPECT_EQ(1, counts[k]);
+		sum += counts[k];
+	}
+	EXPECT_EQ(total, sum);
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(0, qgetters(fds[i]));
+	qpair_close(&q2);
+	close(done);
+	munmap(counts, 4 * 4096);
+}
+
+TEST_F(w, pipe_ends_receive_through_the_wait)
+{
+	struct ipcq_pipe_create pc;
+	struct ipcq_msg msgs[2];
+	char buf[16];
+	uint32_t idx = 9;
+	int fds[2];
+
+	memset(&pc, 0, sizeof(pc));
+	pc.flags = IPCQ_PIPE_CLOEXEC;
+	ASSERT_EQ(0, xioctl(self->dev, IPCQ_IOC_PIPE_CREATE, &pc));
+	memset(msgs, 0, sizeof(msgs));
+	msg_init(&msgs[0], buf, sizeof(buf), 0, 0);
+	msg_init(&msgs[1], buf, sizeof(buf), 0, 0);
+	/* fds[1] only sends. */
+	fds[0] = (int)pc.fds[1];
+	EXPECT_EQ(-EBADF, wacq_msg(self->dev, fds, 1, ANY, NB, -1, 0, msgs,
+				   NULL));
+	fds[0] = (int)pc.fds[0];
+	EXPECT_EQ(-EAGAIN, wacq_msg(self->dev, fds, 1, ANY, NB, -1, 0, msgs,
+				    NULL));
+	memset(buf, 0, sizeof(buf));
+	msg_init(&msgs[1], "hi", 2, FOREVER, 0);
+	ASSERT_EQ(0, xioctl((int)pc.fds[1], IPCQ_IOC_PIPE_SEND, &msgs[1]));
+	EXPECT_EQ(0, wacq_msg(self->dev, fds, 1, ANY, NB, -1, 0, msgs, NULL));
+	EXPECT_STREQ("hi", buf);
+	EXPECT_EQ(2, msgs[0].len);
+	/* The peer gone: end-of-file, as its recv would say. */
+	close((int)pc.fds[1]);
+	EXPECT_EQ(-ENODATA, wacq_msg(self->dev, fds, 1, ANY, NB, -1, 0, msgs,
+				     &idx));
+	EXPECT_EQ(0, idx);
+	close((int)pc.fds[0]);
+}
+
+TEST_F(w, library_waits_over_queues)
+{
+	struct ipcdev_wait_msg msgs[3];
+	ipcdev_queue *q;
+	ipcdev_pipe *a, *b;
+	ipcdev_sem *s;
+	char qb[16], pb[16];
+	unsigned int idx = 9;
+	void *hs[3];
+
+	ASSERT_EQ(0, ipcdev_sem_create(&s, 0, 0));
+	ASSERT_EQ(0, ipcdev_queue_create(&q, 0));
+	ASSERT_EQ(0, ipcdev_pipe_create(&a, &b, 1, NULL));
+	hs[0] = s;
+	hs[1] = q;
+	hs[2] = a;
+	memset(msgs, 0, sizeof(msgs));
+	memset(qb, 0, sizeof(qb));
+	memset(pb, 0, sizeof(pb));
+	msgs[1].buf = qb;
+	msgs[1].len = sizeof(qb);
+	msgs[2].buf = pb;
+	msgs[2].len = sizeof(pb);
+	EXPECT_EQ(-EAGAIN, ipcdev_wait_acquire_msg(&idx, hs, msgs, 3, NULL,
+						   IPCDEV_NOWAIT));
+	ASSERT_EQ(0, ipcdev_queue_put_typed(q, "typed", 5, 7, 2,
+					    IPCDEV_FOREVER));
+	msgs[1].flags = IPCDEV_TYPE_EQ;
+	msgs[1].match = 7;
+	EXPECT_EQ(0, ipcdev_wait_acquire_msg(&idx, hs, msgs, 3, NULL,
+					     IPCDEV_FOREVER));
+	EXPECT_EQ(1, idx);
+	EXPECT_STREQ("typed", qb);
+	EXPECT_EQ(5, msgs[1].len);
+	EXPECT_EQ(7, msgs[1].type);
+	EXPECT_EQ(2, msgs[1].prio);
+	ASSERT_EQ(0, ipcdev_pipe_send(b, "piped", 5, IPCDEV_FOREVER));
+	msgs[2].len = 2;
+	EXPECT_EQ(-EMSGSIZE, ipcdev_wait_acquire_msg(&idx, hs, msgs, 3, NULL,
+						     IPCDEV_NOWAIT));
+	EXPECT_EQ(2, idx);
+	EXPECT_EQ(5, msgs[2].len);
+	EXPECT_EQ(0, ipcdev_wait_acquire_msg(&idx, hs, msgs, 3, NULL,
+					     IPCDEV_NOWAIT));
+	EXPECT_STREQ("piped", pb);
+	EXPECT_EQ(0, msgs[2].type);
+	ASSERT_EQ(0, ipcdev_pipe_close(b));
+	EXPECT_EQ(IPCDEV_EOF, ipcdev_wait_acquire_msg(&idx, hs, msgs, 3, NULL,
+						      IPCDEV_NOWAIT));
+	EXPECT_EQ(2, idx);
+	msgs[0].flags = 1U << 30;
+	EXPECT_EQ(-EINVAL, ipcdev_wait_acquire_msg(&idx, hs, msgs, 3, NULL,
+						   IPCDEV_NOWAIT));
+	EXPECT_EQ(-EINVAL, ipcdev_wait_acquire_msg(&idx, hs, NULL, 3, NULL,
+						   IPCDEV_NOWAIT));
+	/* The plain call has no buffers: a queue is refused. */
+	EXPECT_EQ(-EINVAL, ipcdev_wait_acquire(&idx, hs, 2, 0, NULL,
+					       IPCDEV_NOWAIT));
+	ipcdev_pipe_close(a);
+	ipcdev_queue_close(q);
+	ipcdev_sem_close(s);
 }
 
 TEST_HARNESS_MAIN

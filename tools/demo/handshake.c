@@ -31,6 +31,7 @@ static const struct {
 	{ IPCQ_FEATURE_WAIT_ACQUIRE, "wait_acquire" },
 	{ IPCQ_FEATURE_QUEUE_SYSV, "queue-sysv" },
 	{ IPCQ_FEATURE_BATCH, "batch" },
+	{ IPCQ_FEATURE_WAIT_ACQUIRE_QUEUE, "wait-acquire-queue" },
 };
 
 int main(void)

@@ -379,19 +379,37 @@ static void fill_arg(unsigned long cmd, unsigned char *buf, size_t size,
 		break;
 	}
 	case IPCQ_IOC_WAIT_ACQUIRE: {
+		static const unsigned long kinds[] = {
+			IPCQ_IOC_SEM_ACQUIRE, IPCQ_IOC_LOCK_ACQUIRE,
+			IPCQ_IOC_EVENT_WAIT, IPCQ_IOC_QUEUE_GET,
+			IPCQ_IOC_PIPE_RECV,
+		};
 		struct ipcq_wait_acquire *a = (void *)buf;
 		uint32_t *fds = (uint32_t *)data;
+		/* Past the fds; each get's buffer anywhere, mostly in data. */
+		struct ipcq_msg *msgs = (void *)(data + 1024);
 
 		/* Pool fds, a few twice; now and then too many or none. */
 		a->count = (uint32_t)(rnd() % 6);
 		if (rnd() % 16 == 0)
 			a->count = IPCQ_WAIT_ACQUIRE_MAX + 1;
-		for (i = 0; i < (int)a->count && i < IPCQ_WAIT_ACQUIRE_MAX; i++)
-			fds[i] = (uint32_t)pick_fd_for(
-				i % 3 == 0 ? IPCQ_IOC_SEM_ACQUIRE :
-				i % 3 == 1 ? IPCQ_IOC_LOCK_ACQUIRE :
-				IPCQ_IOC_EVENT_WAIT);
+		for (i = 0; i < (int)a->count && i < IPCQ_WAIT_ACQUIRE_MAX; i++) {
+			fds[i] = (uint32_t)pick_fd_for(kinds[rnd() % 5]);
+			memset(&msgs[i], 0, sizeof(msgs[i]));
+			msgs[i].buf = (uintptr_t)(rnd() % 2 ? data + 8192 :
+						  hostile_ptr(data));
+			msgs[i].len = rnd() % 4 ? rnd() % 4096 : rnd();
+			/* TYPE_EQ/LE/NE, TRUNCATE; now and then anything. */
+			msgs[i].flags = (uint32_t)(rnd() % 4 ?
+						   (rnd() % 32) & ~3U :
+						   rnd() % 128);
+			msgs[i].type = rnd() % 2 ? 0 : rnd() % 4;
+			if (rnd() % 32 == 0)
+				msgs[i].deadline = deadline;
+		}
 		a->fds = (uintptr_t)fds;
+		a->msgs = rnd() % 8 ? (uintptr_t)msgs :
+			  (uintptr_t)hostile_ptr(msgs);
 		a->mode = (uint32_t)(rnd() % 3);
 		a->deadline = rnd() % 2 ? deadline : 0;
 		a->flags = (uint32_t)(rnd() % 4);

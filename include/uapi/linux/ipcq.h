@@ -74,6 +74,11 @@
  * _RECV_MANY (struct ipcq_batch), also as io_uring commands.
  */
 #define IPCQ_FEATURE_BATCH	((__u64)1 << 13)
+/*
+ * IPCQ_IOC_WAIT_ACQUIRE's ANY also gets from queue consumer files and pipe
+ * ends (struct ipcq_wait_acquire.msgs); without it they fail with ENOTTY.
+ */
+#define IPCQ_FEATURE_WAIT_ACQUIRE_QUEUE ((__u64)1 << 14)
 
 /* Deadline meaning "block until the call can complete". */
 #define IPCQ_DEADLINE_FOREVER	(~(__u64)0)
@@ -764,20 +769,25 @@ struct ipcq_sync_op {
 };
 
 /*
- * Waiting on several sync objects with acquisition (IPCQ_IOC_WAIT_ACQUIRE
+ * Waiting on several objects with acquisition (IPCQ_IOC_WAIT_ACQUIRE
  * on /dev/ipcq, feature IPCQ_FEATURE_WAIT_ACQUIRE), after ntsync's
  * wait-any and wait-all. The objects are semaphores (not SHARED), Locks,
  * RLocks and Events; acquiring one takes what its own acquire or wait
  * takes: a semaphore unit (counted for UNDO through the given file), the
  * lock (held through the given file, owner death as for LOCK_ACQUIRE),
  * an auto-reset event's set state (a manual-reset event is acquired by
- * being set, and stays set). Queues are not accepted (see ipcq(4)).
+ * being set, and stays set). Since IPCQ_FEATURE_WAIT_ACQUIRE_QUEUE, ANY
+ * also takes queue consumer files and pipe ends that receive: such an
+ * object is ready when a get with its descriptor (@msgs) would take a
+ * message, and acquiring it is that get, into the descriptor's buffer.
  *
  * IPCQ_WAIT_ANY acquires exactly one object, the ready one of lowest index
  * (objects are looked at in index order; among waiters no order is
  * promised). IPCQ_WAIT_ALL acquires every object at once or none: it takes
  * them only when all are ready, with every one of their locks held, so no
- * other caller ever sees some taken and the others not.
+ * other caller ever sees some taken and the others not. Queues cannot be
+ * part of an ALL wait (EOPNOTSUPP): a message taken with the others could
+ * neither be put back in its place nor delivered before the copy-out.
  */
 #define IPCQ_WAIT_ACQUIRE_MAX	64	/* objects in one wait */
 #define IPCQ_WAIT_ANY		0	/* modes */
@@ -798,6 +808,15 @@ struct ipcq_sync_op {
  * @index:    in: must be zero; out: the object an answer is about
  *            (below).
  * @pad:      in: must be zero.
+ * @msgs:     in: user address of @count struct ipcq_msg, the get
+ *            descriptors of the entries of @fds that are queues
+ *            (IPCQ_FEATURE_WAIT_ACQUIRE_QUEUE; the others' are not read),
+ *            or 0 when none is. A descriptor is a get's (@buf, @len,
+ *            @type with IPCQ_MSG_TYPE_*, IPCQ_MSG_TRUNCATE), with @deadline
+ *            zero and neither IPCQ_MSG_NONBLOCK (the wait's flags say)
+ *            nor IPCQ_MSG_PEEK; the one acquired gets @len, @priority
+ *            and @type out as from a get. This was the first reserved
+ *            word: every kernel rejects a nonzero one it does not know.
  * @reserved: in: must be zero.
  *
  * Returns the index acquired (ANY: 0..count-1; ALL: 0), or @count when
@@ -808,15 +827,25 @@ struct ipcq_sync_op {
  * the lowest such) had a dead holder, as for LOCK_ACQUIRE; EIDRM: the
  * object was destroyed, nothing acquired; ENOTRECOVERABLE: the lock is
  * unusable, nothing acquired; EOVERFLOW: an RLock's depth would overflow.
+ * For a queue at @index, nothing acquired: ENODATA end-of-file (empty, or
+ * nothing its descriptor selects, and its last producer gone: what a get
+ * answers with IPCQ_GET_EOF); ESHUTDOWN shut down and nothing it selects
+ * left; EMSGSIZE the message is longer than the buffer (it stays queued,
+ * @len tells its size); EBADMSG a corrupt ring message was dropped.
  * ANY answers for the first object, in index order, that is ready or ended
- * (destroyed, unrecoverable); ALL ends with the first ended object even if
- * the others are ready. Waits are restarted after signals (the deadline
- * is absolute). Other errors: EAGAIN (NONBLOCK), ETIMEDOUT, EINTR; EINVAL
- * for a bad count, mode, flag, pad, index, reserved word, alert_fd without
+ * (destroyed, unrecoverable, end-of-file, shut down); ALL ends with the
+ * first ended object even if the others are ready. A fault writing a
+ * message out fails the call with EFAULT, the message staying queued.
+ * Waits are restarted after signals (the deadline is absolute). Other
+ * errors: EAGAIN (NONBLOCK), ETIMEDOUT, EINTR; EINVAL for a bad count,
+ * mode, flag, pad, index, reserved word, alert_fd without
  * IPCQ_WAIT_ALERT, an alert that is not an event, an object of another
- * sync type (Condition, Barrier), or one object twice in an ALL wait;
- * EBADF a descriptor not open; ENOTTY not a sync object; EOPNOTSUPP a
- * SHARED semaphore; EFAULT; ENOMEM.
+ * sync type (Condition, Barrier), one object twice in an ALL wait, a
+ * queue without @msgs or with a bad descriptor; EBADF a descriptor not
+ * open, a queue file that is not a consumer, a pipe end that cannot
+ * receive; ENOTTY none of these objects (a queue before
+ * IPCQ_FEATURE_WAIT_ACQUIRE_QUEUE); EOPNOTSUPP a SHARED semaphore, or a
+ * queue in an ALL wait; EFAULT; ENOMEM.
  */
 struct ipcq_wait_acquire {
 	__u64 fds;
@@ -827,7 +856,8 @@ struct ipcq_wait_acquire {
 	__u32 alert_fd;
 	__u32 index;
 	__u32 pad;
-	__u64 reserved[2];
+	__u64 msgs;
+	__u64 reserved;
 };
 
 /* Bits of struct ipcq_sync_stat.state. */
