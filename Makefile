@@ -9,6 +9,8 @@
 #   make demo       install what is missing, build, run the demos in a VM
 #   make bench      run the benchmarks in a VM (build/bench/: report, CSV, plots)
 #   make check-debug  the suite on a KASAN/lockdep/kmemleak debug kernel
+#   make coverage   line and branch coverage of the module and libipcdev
+#                   from the suite and from the fuzzer alone (build/coverage/)
 #   make deb        Debian packages in build/deb/, checked by lintian
 #   make install    install libipcdev, its headers, pkg-config file, ipcqctl
 #                   and man pages (PREFIX, DESTDIR)
@@ -414,6 +416,30 @@ check-debug:
 	IPCQ_GUEST_ENV="IPCQ_FUZZ_SECONDS=$${IPCQ_FUZZ_SECONDS:-60}" \
 	IPCQ_VM_TIMEOUT=3000 tools/vm/run-suite $(or $(TESTS),$(C_TESTS))
 
+# Line and branch coverage (tools/coverage/run), not part of make check:
+# the module with gcov (kmod/Kbuild, IPCQ_GCOV=1) on a 6.12 kernel with
+# CONFIG_GCOV_KERNEL (tools/debug-kernel/gcov.config, cached beside the
+# debug kernel under a key of its own); libipcdev, the tests and the
+# fuzzer built with --coverage in a build directory of their own. One
+# boot runs the suite (IPCQ_FUZZ_SECONDS of fuzzing in it), one the
+# fuzzer alone; HTML, the summary line and the unreached functions in
+# build/coverage/.
+COV := $(BUILD)/coverage
+coverage:
+	tools/setup-deps --debug-kernel --coverage
+	$(MAKE) $(KSFT_STAMP)
+	$(MAKE) tests $(COV)/user/tools/ipcqctl $(COV)/user/tools/ipcq-fuzz \
+		BUILD=$(COV)/user \
+		CFLAGS="-O0 -g --coverage" LINUX_SRC=$(LINUX_SRC) \
+		KSFT_STAMP=$(KSFT_STAMP)
+	rm -rf $(COV)/kmod
+	$(call copy-kmod,$(COV)/kmod)
+	kdir=$$(IPCQ_DEBUG_FRAGMENT=$(CURDIR)/tools/debug-kernel/gcov.config \
+		tools/debug-kernel/build) && \
+	$(MAKE) -C $$kdir M=$(COV)/kmod IPCQ_GCOV=1 modules && \
+	tools/coverage/run $$kdir/arch/x86/boot/bzImage $(COV) \
+		$(or $(TESTS),$(C_TESTS))
+
 # Benchmarks in the VM: report, CSV and plots in build/bench/.
 bench:
 	tools/setup-deps --bench
@@ -521,5 +547,5 @@ clean:
 
 .PHONY: all deps kmod lib tests demos python python-tests check-python lint lint-uapi lint-features \
 	lint-checkpatch lint-symbols lint-install check check-runner \
-	check-debug demo bench deb check-deb install install-dkms uninstall \
+	check-debug coverage demo bench deb check-deb install install-dkms uninstall \
 	clean
