@@ -425,13 +425,17 @@ check-debug:
 # fuzzer alone; HTML, the summary line and the unreached functions in
 # build/coverage/.
 COV := $(BUILD)/coverage
+COV_CFLAGS := -O0 -g --coverage
+COV_MAKE = $(MAKE) BUILD=$(COV)/user LINUX_SRC=$(LINUX_SRC) KSFT_STAMP=$(KSFT_STAMP)
 coverage:
 	tools/setup-deps --debug-kernel --coverage
 	$(MAKE) $(KSFT_STAMP)
-	$(MAKE) tests $(COV)/user/tools/ipcqctl $(COV)/user/tools/ipcq-fuzz \
-		BUILD=$(COV)/user \
-		CFLAGS="-O0 -g --coverage" LINUX_SRC=$(LINUX_SRC) \
-		KSFT_STAMP=$(KSFT_STAMP)
+	$(COV_MAKE) CFLAGS="$(COV_CFLAGS)" $(COV)/user/lib/libipcdev.a \
+		$(COV)/user/tools/ipcq-fuzz
+	$(CC) -O2 $(WARNINGS) -c -o $(COV)/user/gcov-exit.o tools/coverage/gcov-exit.c
+	ar rs $(COV)/user/lib/libipcdev.a $(COV)/user/gcov-exit.o
+	$(COV_MAKE) CFLAGS="$(COV_CFLAGS) -Wl,--wrap=_exit" tests \
+		$(COV)/user/tools/ipcqctl
 	rm -rf $(COV)/kmod
 	$(call copy-kmod,$(COV)/kmod)
 	kdir=$$(IPCQ_DEBUG_FRAGMENT=$(CURDIR)/tools/debug-kernel/gcov.config \
