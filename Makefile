@@ -11,6 +11,8 @@
 #   make check-debug  the suite on a KASAN/lockdep/kmemleak debug kernel
 #   make soak       SOAK_SECONDS (600) of every object kind under SIGKILL and
 #                   a memory cgroup's limit, checked to the message and byte
+#   make coverage   line and branch coverage of the module and libipcdev
+#                   from the suite and from the fuzzer alone (build/coverage/)
 #   make deb        Debian packages in build/deb/, checked by lintian
 #   make install    install libipcdev, its headers, pkg-config file, ipcqctl
 #                   and man pages (PREFIX, DESTDIR)
@@ -439,6 +441,34 @@ soak:
 		--add $(IPCQCTL):/ipcq/bin/ipcqctl \
 		-- /ipcq/bin/ipcq-soak -t $(SOAK_SECONDS)
 
+# Line and branch coverage (tools/coverage/run), not part of make check:
+# the module with gcov (kmod/Kbuild, IPCQ_GCOV=1) on a 6.12 kernel with
+# CONFIG_GCOV_KERNEL (tools/debug-kernel/gcov.config, cached beside the
+# debug kernel under a key of its own); libipcdev, the tests and the
+# fuzzer built with --coverage in a build directory of their own. One
+# boot runs the suite (IPCQ_FUZZ_SECONDS of fuzzing in it), one the
+# fuzzer alone; HTML, the summary line and the unreached functions in
+# build/coverage/.
+COV := $(BUILD)/coverage
+COV_CFLAGS := -O0 -g --coverage
+COV_MAKE = $(MAKE) BUILD=$(COV)/user LINUX_SRC=$(LINUX_SRC) KSFT_STAMP=$(KSFT_STAMP)
+coverage:
+	tools/setup-deps --debug-kernel --coverage
+	$(MAKE) $(KSFT_STAMP)
+	$(COV_MAKE) CFLAGS="$(COV_CFLAGS)" $(COV)/user/lib/libipcdev.a \
+		$(COV)/user/tools/ipcq-fuzz
+	$(CC) -O2 $(WARNINGS) -c -o $(COV)/user/gcov-exit.o tools/coverage/gcov-exit.c
+	ar rs $(COV)/user/lib/libipcdev.a $(COV)/user/gcov-exit.o
+	$(COV_MAKE) CFLAGS="$(COV_CFLAGS) -Wl,--wrap=_exit" tests \
+		$(COV)/user/tools/ipcqctl
+	rm -rf $(COV)/kmod
+	$(call copy-kmod,$(COV)/kmod)
+	kdir=$$(IPCQ_DEBUG_FRAGMENT=$(CURDIR)/tools/debug-kernel/gcov.config \
+		tools/debug-kernel/build) && \
+	$(MAKE) -C $$kdir M=$(COV)/kmod IPCQ_GCOV=1 modules && \
+	tools/coverage/run $$kdir/arch/x86/boot/bzImage $(COV) \
+		$(or $(TESTS),$(C_TESTS))
+
 # Benchmarks in the VM: report, CSV and plots in build/bench/.
 bench:
 	tools/setup-deps --bench
@@ -546,5 +576,5 @@ clean:
 
 .PHONY: all deps kmod lib tests demos python python-tests check-python lint lint-uapi lint-features \
 	lint-checkpatch lint-symbols lint-install check check-runner \
-	check-debug soak demo bench deb check-deb install install-dkms uninstall \
+	check-debug soak coverage demo bench deb check-deb install install-dkms uninstall \
 	clean
