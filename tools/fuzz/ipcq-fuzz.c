@@ -510,8 +510,16 @@ static void fill_arg(unsigned long cmd, unsigned char *buf, size_t size,
 	case IPCQ_IOC_QUEUE_GET_MANY:
 	case IPCQ_IOC_PIPE_SEND_MANY:
 	case IPCQ_IOC_PIPE_RECV_MANY: {
-		/* Entries the kernel reads, and for a get writes: ours. */
-		static struct ipcq_msg msgs[8];
+		/*
+		 * Entries the kernel reads, and for a get writes: in @data,
+		 * past what the wait's fds and entries use, so that whatever
+		 * the kernel writes lands in scratch memory. A command parked
+		 * through io_uring reads its argument again when woken, after
+		 * the arena may hold another's, whose pointer and count it
+		 * then follows (legal): entries in the program's own static
+		 * memory were once overwritten that way, and the fuzzer died.
+		 */
+		struct ipcq_msg *msgs = (void *)(data + 12288);
 		struct ipcq_batch *a = (void *)buf;
 		unsigned int n = (unsigned int)(rnd() % 8) + 1;
 
