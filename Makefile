@@ -427,6 +427,11 @@ check-debug:
 # fuzzer alone; HTML, the summary line and the unreached functions in
 # build/coverage/.
 COV := $(BUILD)/coverage
+# The kernel make coverage and make fuzz share (gcov and kcov, both for the
+# module alone): its build directory, built or found in the cache.
+COV_KERNEL := IPCQ_DEBUG_FRAGMENT=$(CURDIR)/tools/debug-kernel/gcov.config \
+	IPCQ_DEBUG_FRAGMENT_AFTER=$(CURDIR)/tools/debug-kernel/kcov.config \
+	tools/debug-kernel/build
 coverage:
 	tools/setup-deps --debug-kernel --coverage
 	$(MAKE) $(KSFT_STAMP)
@@ -436,8 +441,7 @@ coverage:
 		KSFT_STAMP=$(KSFT_STAMP)
 	rm -rf $(COV)/kmod
 	$(call copy-kmod,$(COV)/kmod)
-	kdir=$$(IPCQ_DEBUG_FRAGMENT=$(CURDIR)/tools/debug-kernel/gcov.config \
-		tools/debug-kernel/build) && \
+	kdir=$$($(COV_KERNEL)) && \
 	$(MAKE) -C $$kdir M=$(COV)/kmod IPCQ_GCOV=1 modules && \
 	tools/coverage/run $$kdir/arch/x86/boot/bzImage $(COV) \
 		$(or $(TESTS),$(C_TESTS))
@@ -454,8 +458,7 @@ fuzz:
 	$(MAKE) $(FUZZ)
 	rm -rf $(FUZZ_KMOD)
 	$(call copy-kmod,$(FUZZ_KMOD))
-	kdir=$$(IPCQ_DEBUG_FRAGMENT=$(CURDIR)/tools/debug-kernel/gcov.config \
-		tools/debug-kernel/build) && \
+	kdir=$$($(COV_KERNEL)) && \
 	$(MAKE) -C $$kdir M=$(FUZZ_KMOD) IPCQ_KCOV=1 modules && \
 	tools/fuzz/run $$kdir/arch/x86/boot/bzImage $(FUZZ_KMOD)/ipcq.ko \
 		$(FUZZ_SECONDS) $(BUILD)/fuzz $(FUZZ_ARGS)
