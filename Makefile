@@ -13,6 +13,8 @@
 #                   a memory cgroup's limit, checked to the message and byte
 #   make coverage   line and branch coverage of the module and libipcdev
 #                   from the suite and from the fuzzer alone (build/coverage/)
+#   make fuzz       the fuzzer with kcov feedback for FUZZ_SECONDS (600),
+#                   edges over time; a crash's reproducer in build/fuzz/
 #   make deb        Debian packages in build/deb/, checked by lintian
 #   make install    install libipcdev, its headers, pkg-config file, ipcqctl
 #                   and man pages (PREFIX, DESTDIR)
@@ -307,10 +309,10 @@ $(IPCQCTL): tools/ipcqctl.c $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARNINGS) $(INCLUDES) -static -o $@ $< $(LIB_A) -lpthread
 
-$(FUZZ): tools/fuzz/ipcq-fuzz.c
+$(FUZZ): tools/fuzz/ipcq-fuzz.c tools/fuzz/kcov.c tools/fuzz/kcov.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARNINGS) -Wno-missing-prototypes $(INCLUDES) \
-		-static -o $@ $< -luring
+		-static -o $@ $< tools/fuzz/kcov.c -luring
 
 $(SOAK): $(wildcard tools/soak/*.c tools/soak/*.h) $(LIB_A)
 	@mkdir -p $(dir $@)
@@ -456,6 +458,11 @@ soak:
 COV := $(BUILD)/coverage
 COV_CFLAGS := -O0 -g --coverage
 COV_MAKE = $(MAKE) BUILD=$(COV)/user LINUX_SRC=$(LINUX_SRC) KSFT_STAMP=$(KSFT_STAMP)
+# The kernel make coverage and make fuzz share (gcov and kcov, both for the
+# module alone): its build directory, built or found in the cache.
+COV_KERNEL := IPCQ_DEBUG_FRAGMENT=$(CURDIR)/tools/debug-kernel/gcov.config \
+	IPCQ_DEBUG_FRAGMENT_AFTER=$(CURDIR)/tools/debug-kernel/kcov.config \
+	tools/debug-kernel/build
 coverage:
 	tools/setup-deps --debug-kernel --coverage
 	$(MAKE) $(KSFT_STAMP)
@@ -467,11 +474,27 @@ coverage:
 		$(COV)/user/tools/ipcqctl
 	rm -rf $(COV)/kmod
 	$(call copy-kmod,$(COV)/kmod)
-	kdir=$$(IPCQ_DEBUG_FRAGMENT=$(CURDIR)/tools/debug-kernel/gcov.config \
-		tools/debug-kernel/build) && \
+	kdir=$$($(COV_KERNEL)) && \
 	$(MAKE) -C $$kdir M=$(COV)/kmod IPCQ_GCOV=1 modules && \
 	tools/coverage/run $$kdir/arch/x86/boot/bzImage $(COV) \
 		$(or $(TESTS),$(C_TESTS))
+
+# Coverage-guided fuzzing (tools/fuzz/run), not part of make check: the
+# fuzzer alone for FUZZ_SECONDS on make coverage's kernel, which also has
+# CONFIG_KCOV, the module built with kcov tracing (kmod/Kbuild,
+# IPCQ_KCOV=1). Edges over time and the summary in build/fuzz/; a run
+# that ends in a splat leaves build/fuzz/crash-*.repro for --replay.
+FUZZ_SECONDS ?= 600
+FUZZ_KMOD := $(BUILD)/fuzz/kmod
+fuzz:
+	tools/setup-deps --debug-kernel
+	$(MAKE) $(FUZZ)
+	rm -rf $(FUZZ_KMOD)
+	$(call copy-kmod,$(FUZZ_KMOD))
+	kdir=$$($(COV_KERNEL)) && \
+	$(MAKE) -C $$kdir M=$(FUZZ_KMOD) IPCQ_KCOV=1 modules && \
+	tools/fuzz/run $$kdir/arch/x86/boot/bzImage $(FUZZ_KMOD)/ipcq.ko \
+		$(FUZZ_SECONDS) $(BUILD)/fuzz $(FUZZ_ARGS)
 
 # Benchmarks in the VM: report, CSV and plots in build/bench/.
 bench:
@@ -580,5 +603,5 @@ clean:
 
 .PHONY: all deps kmod lib tests demos python python-tests check-python lint lint-uapi lint-features \
 	lint-checkpatch lint-symbols lint-install check check-runner \
-	check-debug soak coverage demo bench deb check-deb install install-dkms uninstall \
+	check-debug soak coverage fuzz demo bench deb check-deb install install-dkms uninstall \
 	clean

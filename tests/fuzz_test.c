@@ -3,13 +3,18 @@
  * Runs the ioctl fuzzer (tools/fuzz/ipcq-fuzz) for IPCQ_FUZZ_SECONDS
  * (default 10) with 4 processes. It passes when every worker finishes on
  * its own; the VM runner adds the real verdict: no kernel splat, and the
- * module unloads afterwards.
+ * module unloads afterwards. Before it, every reproducer in
+ * tests/fuzz_regress/ (programs a failed make fuzz run saved, README
+ * there) is replayed with ipcq-fuzz --replay: the bugs they found stay
+ * fixed.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include "kselftest_harness.h"
 #include "ipcq_test.h"
 
 #define FUZZER "/ipcq/bin/ipcq-fuzz"
+#define REGRESS "/ipcq/tests/fuzz_regress"
 
 FIXTURE(fz) {
 	int unused;
@@ -34,27 +39,15 @@ static size_t fuzz_names_left(void)
 	return left;
 }
 
-/* Up to 10 minutes of fuzzing (make check-debug asks for 60 s). */
-TEST_F_TIMEOUT(fz, fuzz_every_ioctl_from_four_processes, 660)
+/*
+ * Named objects outlive the fuzzer; unlinking them must work, and then
+ * nothing of ours is left.
+ */
+static void unlink_fuzz_names(struct __test_metadata *_metadata)
 {
-	const char *secs = getenv("IPCQ_FUZZ_SECONDS");
 	struct ipcq_object_info *infos;
 	size_t n, i;
-	char arg[32];
-	pid_t pid;
 
-	ASSERT_EQ(0, access(FUZZER, X_OK));
-	snprintf(arg, sizeof(arg), "%d", secs && *secs ? atoi(secs) : 10);
-	ASSERT_GE(600, atoi(arg));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		execl(FUZZER, FUZZER, "-t", arg, "-p", "4", (char *)NULL);
-		_exit(127);
-	}
-	ASSERT_EQ(0, child_status(pid));
-
-	/* Named objects outlive the fuzzer; unlinking them must work. */
 	ASSERT_EQ(0, ipcdev_list(&infos, &n));
 	for (i = 0; i < n; i++) {
 		char name[IPCQ_NAME_MAX + 1];
@@ -103,6 +96,60 @@ TEST_F_TIMEOUT(fz, fuzz_every_ioctl_from_four_processes, 660)
 	 */
 	EXPECT_TRUE(wait_for(fuzz_names_left() == 0, WAIT_MS))
 		TH_LOG("%zu left", fuzz_names_left());
+}
+
+/* The fuzzer run with up to four arguments: its exit status (child_status()). */
+static int run_fuzzer(const char *arg1, const char *arg2, const char *arg3,
+		      const char *arg4)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		execl(FUZZER, FUZZER, arg1, arg2, arg3, arg4, (char *)NULL);
+		_exit(127);
+	}
+	return child_status(pid);
+}
+
+/* Each reproducer replays to its end, and the kernel stays whole. */
+TEST_F_TIMEOUT(fz, replay_every_saved_reproducer, 300)
+{
+	struct dirent *d;
+	DIR *dir = opendir(REGRESS);
+	char path[512];
+	int n = 0;
+
+	ASSERT_NE(NULL, dir) TH_LOG("%s: %s", REGRESS, strerror(errno));
+	while ((d = readdir(dir))) {
+		size_t len = strlen(d->d_name);
+
+		if (len < 6 || strcmp(d->d_name + len - 6, ".repro"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", REGRESS, d->d_name);
+		EXPECT_EQ(0, run_fuzzer("--replay", path, NULL, NULL))
+			TH_LOG("%s", path);
+		n++;
+	}
+	closedir(dir);
+	ASSERT_LT(0, n);
+	/* A file with no program in it is refused. */
+	EXPECT_EQ(2, run_fuzzer("--replay", "/proc/self/status", NULL, NULL));
+	unlink_fuzz_names(_metadata);
+}
+
+/* Up to 10 minutes of fuzzing (make check-debug asks for 60 s). */
+TEST_F_TIMEOUT(fz, fuzz_every_ioctl_from_four_processes, 660)
+{
+	const char *secs = getenv("IPCQ_FUZZ_SECONDS");
+	char arg[32];
+
+	ASSERT_EQ(0, access(FUZZER, X_OK));
+	snprintf(arg, sizeof(arg), "%d", secs && *secs ? atoi(secs) : 10);
+	ASSERT_GE(600, atoi(arg));
+	ASSERT_EQ(0, run_fuzzer("-t", arg, "-p", "4"));
+	unlink_fuzz_names(_metadata);
 }
 
 TEST_HARNESS_MAIN

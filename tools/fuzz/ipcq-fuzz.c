@@ -21,9 +21,27 @@
  * afterwards. Waiting calls get short deadlines so no worker blocks for
  * long; barrier waits sleep through signals, so they must.
  *
- *   ipcq-fuzz [-t SECONDS] [-p PROCESSES] [-s SEED]
+ * Calls come in programs (kcov.h): a state seed and up to PROG_OPS call
+ * seeds, each call generated from its own seed. With kcov (a kernel with
+ * CONFIG_KCOV, the module built with IPCQ_KCOV=1: make fuzz) each program
+ * starts from fresh objects made from its state seed, and programs that
+ * reach new edges of the module are kept and mutated (kcov.c). Without
+ * kcov the calls run as one long random sequence on long-lived objects,
+ * as they did before programs. Either way each worker's current and
+ * previous programs are in memory the parent reads: when a worker dies
+ * or the kernel log shows a splat, the parent prints them between
+ * IPCQ-FUZZ-REPRO-BEGIN/END lines and exits 1 (make fuzz saves them as
+ * build/fuzz/crash-*.repro). --replay runs such a file's programs again,
+ * one by one from fresh objects, in one process: as far as a program's
+ * effect depends on other processes, timing and names other runs left,
+ * a replay is a good try, not a guarantee.
+ *
+ *   ipcq-fuzz [-t SECONDS] [-p PROCESSES] [-s SEED] [-F]
+ *   ipcq-fuzz --replay FILE
+ * -F: kcov but no feedback (fresh programs only), to compare against.
  * Prints the operations tried, the share that reached an object (ended
- * other than ENOTTY or EBADF) and their outcomes by errno.
+ * other than ENOTTY or EBADF) and their outcomes by errno; with kcov the
+ * edges seen and the corpus every 10 s and at the end.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -44,12 +62,18 @@
 #include <linux/ipcq.h>
 #include <liburing.h>
 
+#include "kcov.h"
+
 #define POOL 48
 #define NERR 140
 
 struct counters {
 	uint64_t ops;
 	uint64_t by_errno[NERR];	/* [0]: success */
+	uint64_t progs;
+	uint32_t corpus;
+	uint32_t traced;		/* kcov traced this worker */
+	struct prog cur, prev;		/* running, and the one before */
 };
 
 /*
@@ -80,6 +104,7 @@ static enum kind pool_kind[POOL];
 static unsigned char *page_ro, *page_none;
 static int notify_efd = -1;	/* an eventfd for QUEUE_NOTIFY */
 static struct counters *shared;	/* one slot per process */
+static struct edges *edges;		/* shared, with kcov */
 
 static uint64_t rnd(void)
 {
@@ -1002,11 +1027,48 @@ static void on_alarm(int sig)
 {
 }
 
-static void worker(int id, uint64_t seed, uint64_t end)
+/* Fresh objects for a program: the pool, mappings and ring dropped. */
+static void reset_state(uint64_t seed)
+{
+	int i;
+
+	for (i = 0; i < POOL; i++) {
+		if (pool[i] >= 0)
+			close(pool[i]);
+		pool[i] = -1;
+	}
+	for (i = 0; i < 4; i++) {
+		if (kept[i])
+			munmap(kept[i], kept_size[i]);
+		if (mapped[i])
+			munmap(mapped[i], mapped_size[i]);
+		kept[i] = mapped[i] = NULL;
+	}
+	if (uring_up)
+		io_uring_queue_exit(&uring);
+	uring_up = false;
+	rng = seed | 1;
+	for (i = K_DEV; i < K_NKINDS; i++)
+		seed_kind((enum kind)i);
+}
+
+/* Each call from its own seed (xorshift must not start at 0). */
+static void run_prog(struct counters *c, const struct prog *p,
+		     unsigned char *buf, unsigned char *data)
+{
+	uint32_t i;
+
+	for (i = 0; i < p->n; i++) {
+		rng = p->op[i] | 1;
+		one_op(c, buf, data);
+	}
+}
+
+/* A worker's buffers, pool and signals; exits 3 if it cannot. */
+static void worker_init(uint64_t seed, unsigned char **buf,
+			unsigned char **data)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
-	struct counters *c = &shared[id];
-	unsigned char *buf = malloc(4096), *data;
 	int i;
 
 	/*
@@ -1014,70 +1076,228 @@ static void worker(int id, uint64_t seed, uint64_t end)
 	 * larger than the buffer makes the kernel fault (EFAULT) instead of
 	 * writing over the fuzzer's own memory, which would be legal.
 	 */
-	data = mmap(NULL, (1 << 16) + 4096, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (!buf || data == MAP_FAILED ||
-	    mprotect(data + (1 << 16), 4096, PROT_NONE))
+	*buf = malloc(4096);
+	*data = mmap(NULL, (1 << 16) + 4096, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!*buf || *data == MAP_FAILED ||
+	    mprotect(*data + (1 << 16), 4096, PROT_NONE))
 		_exit(3);
-
-	rng = seed * 2654435761u + (uint64_t)id * 40503u + 1;
+	rng = seed;
 	for (i = 0; i < POOL; i++)
 		pool[i] = -1;
 	notify_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	for (i = K_DEV; i < K_NKINDS; i++)
-		seed_kind((enum kind)i);
-	memset(data, 0x5a, 1 << 16);
+	memset(*data, 0x5a, 1 << 16);
 	/* Interrupt blocking calls now and then (no SA_RESTART). */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);
 	ualarm(2000, 2000);
-	while (now_ns() < end)
-		one_op(c, buf, data);
+}
+
+/*
+ * @traced: programs from fresh objects, kept when kcov saw new edges
+ * (with @feedback); else one long sequence on long-lived objects.
+ */
+static void worker(int id, uint64_t seed, uint64_t end, bool traced,
+		   bool feedback)
+{
+	struct counters *c = &shared[id];
+	unsigned char *buf, *data;
+	uint64_t master;
+	int i;
+
+	worker_init(seed * 2654435761u + (uint64_t)id * 40503u + 1, &buf,
+		    &data);
+	traced = traced && kcov_start();
+	c->traced = traced;
+	if (!traced)
+		for (i = K_DEV; i < K_NKINDS; i++)
+			seed_kind((enum kind)i);
+	while (now_ns() < end) {
+		struct prog p;
+
+		prog_next(&p, rnd, traced && feedback);
+		master = rng;	/* the calls reseed rng: the stream resumes */
+		c->prev = c->cur;
+		c->cur = p;
+		kcov_reset();
+		if (traced)
+			reset_state(p.seed);
+		run_prog(c, &p, buf, data);
+		if (traced && kcov_collect(edges) && feedback)
+			corpus_add(&p);
+		c->corpus = corpus_size();
+		c->progs++;
+		rng = master;
+	}
 	ualarm(0, 0);
 	_exit(0);
 }
 
+/* --replay FILE: each "prog" line from fresh objects, in this process. */
+static int replay(const char *file)
+{
+	static struct counters mine;
+	unsigned char *buf, *data;
+	char line[2048];
+	struct prog p;
+	int n = 0;
+	FILE *f = fopen(file, "r");
+
+	if (!f) {
+		perror(file);
+		return 2;
+	}
+	worker_init(1, &buf, &data);
+	while (fgets(line, sizeof(line), f)) {
+		if (prog_parse(line, &p))
+			continue;
+		reset_state(p.seed);
+		run_prog(&mine, &p, buf, data);
+		n++;
+	}
+	ualarm(0, 0);
+	fclose(f);
+	reset_state(1);
+	printf("ipcq-fuzz: replayed %d programs (%llu calls) from %s\n", n,
+	       (unsigned long long)mine.ops, file);
+	return n ? 0 : 2;
+}
+
+static void print_repro(int procs, const char *why)
+{
+	int i;
+
+	printf("IPCQ-FUZZ-REPRO-BEGIN\n");
+	printf("# ipcq-fuzz: %s; each worker's last two programs\n", why);
+	for (i = 0; i < procs; i++) {
+		if (shared[i].prev.n) {
+			printf("# worker %d, previous\n", i);
+			prog_print(stdout, &shared[i].prev);
+		}
+		if (shared[i].cur.n) {
+			printf("# worker %d, last\n", i);
+			prog_print(stdout, &shared[i].cur);
+		}
+	}
+	printf("IPCQ-FUZZ-REPRO-END\n");
+	fflush(stdout);
+}
+
+/* The workers' sums: ops, programs, corpus entries, traced workers. */
+static void sums(int procs, uint64_t *ops, uint64_t *progs, uint64_t *corp)
+{
+	int i;
+
+	*ops = *progs = *corp = 0;
+	for (i = 0; i < procs; i++) {
+		*ops += shared[i].ops;
+		*progs += shared[i].progs;
+		*corp += shared[i].corpus;
+	}
+}
+
+static void *shared_pages(size_t size)
+{
+	/* Between two guard pages. */
+	size_t len = (size + 4095) & ~4095UL;
+	char *p = mmap(NULL, len + 8192, PROT_NONE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED || mprotect(p + 4096, len, PROT_READ | PROT_WRITE))
+		return NULL;
+	return p + 4096;
+}
+
 int main(int argc, char **argv)
 {
-	uint64_t seed = (uint64_t)time(NULL), end, total = 0, by[NERR] = { 0 };
-	int opt, procs = 4, seconds = 10, i, e, status, bad = 0;
+	uint64_t seed = (uint64_t)time(NULL), start, end, total = 0,
+		 by[NERR] = { 0 }, ops, progs, corp, tick;
+	int opt, procs = 4, seconds = 10, i, e, status, bad = 0, alive, kmsg;
+	bool traced, feedback = true, failed = false;
+	pid_t pids[64], pid;
 
-	while ((opt = getopt(argc, argv, "t:p:s:")) != -1) {
+	if (argc == 3 && !strcmp(argv[1], "--replay"))
+		return replay(argv[2]);
+	while ((opt = getopt(argc, argv, "t:p:s:F")) != -1) {
 		if (opt == 't')
 			seconds = atoi(optarg);
 		else if (opt == 'p')
 			procs = atoi(optarg);
 		else if (opt == 's')
 			seed = strtoull(optarg, NULL, 0);
+		else if (opt == 'F')
+			feedback = false;
+		else
+			return 2;
 	}
 	if (procs < 1 || procs > 64 || seconds < 1)
 		return 2;
 	page_ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	page_none = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	{
-		/* Counters between two guard pages. */
-		size_t len = (sizeof(*shared) * (size_t)procs + 4095) & ~4095UL;
-		char *p = mmap(NULL, len + 8192, PROT_NONE,
-			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-		if (p == MAP_FAILED ||
-		    mprotect(p + 4096, len, PROT_READ | PROT_WRITE))
-			return 1;
-		shared = (struct counters *)(p + 4096);
-	}
-	if (page_ro == MAP_FAILED || page_none == MAP_FAILED)
+	shared = shared_pages(sizeof(*shared) * (size_t)procs);
+	edges = shared_pages(sizeof(*edges));
+	if (page_ro == MAP_FAILED || page_none == MAP_FAILED || !shared || !edges)
 		return 1;
-	printf("ipcq-fuzz: seed %llu, %d processes, %d s\n",
-	       (unsigned long long)seed, procs, seconds);
+	traced = kcov_usable();
+	printf("ipcq-fuzz: seed %llu, %d processes, %d s, %s\n",
+	       (unsigned long long)seed, procs, seconds,
+	       !traced ? "no kcov of the module (no /sys/kernel/debug/kcov, or the module not built with IPCQ_KCOV=1): random type-aware calls, no feedback" :
+	       feedback ? "kcov feedback" : "kcov, feedback off (-F)");
 	fflush(stdout);
-	end = now_ns() + (uint64_t)seconds * 1000000000ULL;
-	for (i = 0; i < procs; i++)
-		if (fork() == 0)
-			worker(i, seed, end);
+	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (kmsg >= 0)
+		lseek(kmsg, 0, SEEK_END);
+	start = now_ns();
+	end = start + (uint64_t)seconds * 1000000000ULL;
 	for (i = 0; i < procs; i++) {
-		if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
-			bad++;
+		pids[i] = fork();
+		if (pids[i] == 0)
+			worker(i, seed, end, traced, feedback);
 	}
+	/*
+	 * Wait for the workers, watching the kernel log; edges every 10 s.
+	 * A splat or a worker that died: the programs out, the workers
+	 * killed, and 30 s for them to go (an oops may leave one stuck).
+	 */
+	tick = start + 10000000000ULL;
+	for (alive = procs; alive > 0;) {
+		pid = waitpid(-1, &status, WNOHANG);
+		if (pid > 0) {
+			alive--;
+			if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+				bad++;
+				if (!failed)
+					print_repro(procs, "a worker died");
+				failed = true;
+			}
+		} else if (!failed && kmsg_splat(kmsg)) {
+			print_repro(procs, "a splat in the kernel log");
+			failed = true;
+			bad++;
+		}
+		if (failed && end > now_ns()) {
+			for (i = 0; i < procs; i++)
+				kill(pids[i], SIGKILL);
+			end = now_ns();
+		}
+		if (failed && now_ns() > end + 30000000000ULL)
+			break;
+		if (traced && now_ns() >= tick) {
+			sums(procs, &ops, &progs, &corp);
+			printf("ipcq-fuzz: %3llu s: %llu edges, corpus %llu, %llu programs, %llu operations\n",
+			       (unsigned long long)((tick - start) / 1000000000ULL),
+			       (unsigned long long)edges->seen,
+			       (unsigned long long)corp,
+			       (unsigned long long)progs,
+			       (unsigned long long)ops);
+			fflush(stdout);
+			tick += 10000000000ULL;
+		}
+		if (pid <= 0)
+			usleep(100000);
+	}
+	if (alive)
+		printf("ipcq-fuzz: %d workers did not end\n", alive);
 	for (i = 0; i < procs; i++) {
 		uint64_t sum = 0;
 
@@ -1107,6 +1327,13 @@ int main(int argc, char **argv)
 			printf(" %s=%llu", e ? strerrorname_np(e) ?: "?" : "ok",
 			       (unsigned long long)by[e]);
 	printf("\n");
+	if (traced) {
+		sums(procs, &ops, &progs, &corp);
+		printf("ipcq-fuzz: kcov: %llu edges of the module in %llu programs, corpus %llu (feedback %s)\n",
+		       (unsigned long long)edges->seen,
+		       (unsigned long long)progs, (unsigned long long)corp,
+		       feedback ? "on" : "off");
+	}
 	/* A worker that did not finish on its own is a failure. */
-	return bad ? 1 : 0;
+	return bad || alive ? 1 : 0;
 }
