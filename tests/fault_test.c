@@ -724,4 +724,104 @@ TEST_F(fault, wait_acquire_paths)
 		close((int)fds[i]);
 }
 
+
+/*
+ * Batches (IPCQ_IOC_QUEUE_PUT_MANY, _GET_MANY) of four messages, on a
+ * plain and a ring queue, with each fallible call on their way failing
+ * in turn: the call fails cleanly or reports how many moved, exactly that
+ * many are queued (taken), and every message comes out whole and in
+ * order, none twice, none lost.
+ */
+static void batch_paths(struct __test_metadata *_metadata, int q,
+			size_t size)
+{
+	enum { N = 4 };
+	static char data[N][8192], out[N][8192];
+	struct ipcq_msg msgs[N];
+	struct ipcq_batch b;
+	struct ipcq_queue_stat st;
+	unsigned int n, next_put = 0, next_get = 0;
+	bool put_hit = true, get_hit = true;
+	int i, ret;
+
+	/* Until neither call meets the armed fault: every point was hit. */
+	for (n = 1; n < 500 && (put_hit || get_hit); n++) {
+		memset(msgs, 0, sizeof(msgs));
+		for (i = 0; i < N; i++) {
+			memset(data[i], (int)(next_put + i) & 0xff, size);
+			msgs[i].buf = (uintptr_t)data[i];
+			msgs[i].len = size;
+		}
+		memset(&b, 0, sizeof(b));
+		b.msgs = (uintptr_t)msgs;
+		b.count = N;
+		b.flags = IPCQ_BATCH_NONBLOCK;
+		arm(n);
+		ret = xioctl(q, IPCQ_IOC_QUEUE_PUT_MANY, &b);
+		put_hit = fired();
+		EXPECT_TRUE(acceptable(ret)) TH_LOG("put n %u: %d", n, ret);
+		EXPECT_NE(0, ret);
+		if (!put_hit)
+			EXPECT_EQ(N, ret);
+		if (ret > 0)
+			next_put += (unsigned int)ret;
+		ASSERT_EQ(0, raw_stat(q, &st));
+		ASSERT_EQ(next_put - next_get, st.messages) TH_LOG("put n %u", n);
+		/* Take them out with faults too, each checked. */
+		memset(msgs, 0, sizeof(msgs));
+		for (i = 0; i < N; i++) {
+			msgs[i].buf = (uintptr_t)out[i];
+			msgs[i].len = sizeof(out[i]);
+		}
+		b.msgs = (uintptr_t)msgs;
+		b.count = N;
+		b.flags = IPCQ_BATCH_NONBLOCK;
+		arm(n);
+		ret = xioctl(q, IPCQ_IOC_QUEUE_GET_MANY, &b);
+		get_hit = fired();
+		EXPECT_TRUE(acceptable(ret) || ret == -EAGAIN)
+			TH_LOG("get n %u: %d", n, ret);
+		for (i = 0; i < ret; i++) {
+			ASSERT_EQ(size, msgs[i].len);
+			ASSERT_EQ((char)((next_get + i) & 0xff), out[i][0]);
+			ASSERT_EQ((char)((next_get + i) & 0xff),
+				  out[i][size - 1]);
+		}
+		if (ret > 0)
+			next_get += (unsigned int)ret;
+		ASSERT_EQ(0, raw_stat(q, &st));
+		ASSERT_EQ(next_put - next_get, st.messages) TH_LOG("get n %u", n);
+	}
+	EXPECT_GT(500, n);
+	EXPECT_LE(N, next_put);
+	/* What the faults left queued, whole and in order. */
+	while (next_get < next_put) {
+		uint64_t len = sizeof(out[0]);
+
+		ASSERT_EQ(0, raw_get(q, out[0], &len, NULL, IPCQ_MSG_NONBLOCK,
+				     0));
+		ASSERT_EQ(size, len);
+		ASSERT_EQ((char)(next_get & 0xff), out[0][0]);
+		next_get++;
+	}
+	TH_LOG("batches: %u messages through %u fault points", next_put, n);
+}
+
+TEST_F(fault, batch_paths)
+{
+	int q;
+
+	if (nth_fd < 0)
+		SKIP(return, "no fault injection in this kernel");
+	q = raw_queue_open(self->dev, NULL, 3, 0, 0, 0);
+	ASSERT_LE(0, q);
+	batch_paths(_metadata, q, 8192);
+	close(q);
+	q = raw_queue_open(self->dev, NULL, 3 | IPCQ_OPEN_RING, 0600, 0, 0);
+	ASSERT_LE(0, q);
+	batch_paths(_metadata, q, 64);		/* through the ring */
+	batch_paths(_metadata, q, 8192);	/* kept by the kernel */
+	close(q);
+}
+
 TEST_HARNESS_MAIN
