@@ -88,15 +88,13 @@ def _worker(slot, tasks, results, initializer=None, initargs=(),
 
 
 class _Slot(object):
-    """One worker: its process, its task queue, the task it was sent."""
+    """One live worker: its task queue and the task it was sent."""
 
-    def __init__(self, number, process, tasks):
+    def __init__(self, number, tasks):
         self.number = number
-        self.process = process
         self.tasks = tasks
         self.task = None        # ((job, i), bytes) sent, not answered
         self.stopped = False    # sent the None that ends it
-        self.dead = False
 
 
 class _Workers(list):
@@ -139,7 +137,7 @@ class _Dispatcher(object):
             kwds = dict(kwds, target=_worker, args=(number, tasks,
                                                     self._results) + args)
             process = process_factory(**kwds)
-            slot = _Slot(number, process, tasks)
+            slot = _Slot(number, tasks)
             self._slots[number] = slot
             self._by_process[process] = slot
             self._pump()
@@ -147,7 +145,7 @@ class _Dispatcher(object):
 
     def _idle(self):
         for slot in self._slots.values():
-            if slot.task is None and not slot.stopped and not slot.dead:
+            if slot.task is None and not slot.stopped:
                 return slot
         return None
 
@@ -171,7 +169,7 @@ class _Dispatcher(object):
         if task is None:
             with self._cond:
                 for slot in self._slots.values():
-                    if not slot.stopped and not slot.dead:
+                    if not slot.stopped:
                         slot.stopped = True
                         slot.tasks.put(None)
                         break
@@ -220,7 +218,6 @@ class _Dispatcher(object):
             slot = self._slots.pop(number, None)
             if slot is None:
                 return None
-            slot.dead = True
             task, slot.task = slot.task, None
             lost = None
             if task is not None:
