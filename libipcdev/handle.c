@@ -25,16 +25,12 @@ static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ipcdev__handle registry = { .prev = &registry,
 					  .next = &registry };
 
-/*
- * Which process this is, as far as handles are concerned: 0 in the process
- * that loaded the library, one more in each child of a fork than in its
- * parent. A handle whose gen differs acts through its parent's file.
- */
-static _Atomic unsigned long generation;
+/* Which process this is (internal.h). */
+_Atomic unsigned long ipcdev__generation;
 
 static unsigned long current_gen(void)
 {
-	return atomic_load_explicit(&generation, memory_order_relaxed);
+	return atomic_load_explicit(&ipcdev__generation, memory_order_relaxed);
 }
 
 /*
@@ -100,7 +96,7 @@ static void fork_child(void)
 	unsigned long gen = current_gen() + 1;
 	struct ipcdev__handle *h;
 
-	atomic_store_explicit(&generation, gen, memory_order_relaxed);
+	atomic_store_explicit(&ipcdev__generation, gen, memory_order_relaxed);
 	for (h = registry.next; h != &registry; h = h->next)
 		reown_locked(h, gen);
 	pthread_mutex_unlock(&registry_lock);
@@ -114,7 +110,7 @@ static void install_fork_hooks(void)
 	fork_hooks_err = pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
-int ipcdev__own(struct ipcdev__handle *h)
+int ipcdev__reown(struct ipcdev__handle *h)
 {
 	unsigned long gen = current_gen();
 	int ret = 0;

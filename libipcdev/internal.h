@@ -110,8 +110,27 @@ int ipcdev__reopen_at(int fd, unsigned long reopen_cmd, uint32_t flags);
 /* A new handle owning @fd; on failure the caller still owns @fd. */
 int ipcdev__adopt(const struct ipcdev__kind *kind, int fd,
 		  uint32_t reopen_flags, struct ipcdev__handle **out);
-/* In a child after fork, the lazy re-own (see above); 0 or -errno. */
-int ipcdev__own(struct ipcdev__handle *h);
+/*
+ * Which process this is, as far as handles are concerned: 0 in the process
+ * that loaded the library, one more in each child of a fork than in its
+ * parent. A handle whose gen differs acts through its parent's file.
+ */
+extern _Atomic unsigned long ipcdev__generation;
+/* The lazy re-own of a handle whose gen is not this process's; 0 or -errno. */
+int ipcdev__reown(struct ipcdev__handle *h);
+
+/*
+ * In a child after fork, the lazy re-own (see above); 0 or -errno. Inline:
+ * every call of the fast paths (shared semaphores, rings) begins with it,
+ * and out of line it was a third of an uncontended acquire+release.
+ */
+static inline int ipcdev__own(struct ipcdev__handle *h)
+{
+	if (atomic_load_explicit(&h->gen, memory_order_acquire) ==
+	    atomic_load_explicit(&ipcdev__generation, memory_order_relaxed))
+		return 0;
+	return ipcdev__reown(h);
+}
 /* The fd to act through, this process's own; or -errno. */
 int ipcdev__fd(struct ipcdev__handle *h);
 /* As ipcdev__fd(), and -EINVAL unless the handle is of @type (uring.c). */
