@@ -476,7 +476,7 @@ coverage:
 	$(CC) -O2 $(WARNINGS) -c -o $(COV)/user/gcov-exit.o tools/coverage/gcov-exit.c
 	ar rs $(COV)/user/lib/libipcdev.a $(COV)/user/gcov-exit.o
 	$(COV_MAKE) CFLAGS="$(COV_CFLAGS) $(COV_WRAP)" tests \
-		$(COV)/user/tools/ipcqctl
+		$(COV)/user/tools/ipcqctl $(COV)/user/tools/ipcq-soak
 	rm -rf $(COV)/kmod
 	$(call copy-kmod,$(COV)/kmod)
 	kdir=$$($(COV_KERNEL)) && \
