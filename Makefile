@@ -460,8 +460,12 @@ COV_CFLAGS := -O0 -g --coverage
 # Every program writes its counts before _exit() (tools/coverage/gcov-exit.c,
 # put in libipcdev.a): asked for by name, since programs that never call
 # _exit() themselves need it too, for libc's exit() and abort(), which the
-# linker meets only after libipcdev.a.
-COV_WRAP := -Wl,--wrap=_exit -Wl,--undefined=__wrap__exit
+# linker meets only after libipcdev.a. libgcov's fork wrapper, which gcc
+# calls for every fork(), initialises its mutex in the child through a weak
+# pthread_mutex_init: a static link that never asked for it left it 0, and
+# every forked child of a program that also uses threads died at address 0.
+COV_WRAP := -Wl,--wrap=_exit -Wl,--undefined=__wrap__exit \
+	-Wl,--undefined=pthread_mutex_init
 COV_MAKE = $(MAKE) BUILD=$(COV)/user LINUX_SRC=$(LINUX_SRC) KSFT_STAMP=$(KSFT_STAMP)
 # The kernel make coverage and make fuzz share (gcov and kcov, both for the
 # module alone): its build directory, built or found in the cache.
