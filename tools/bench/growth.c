@@ -22,6 +22,9 @@
  * uncounted). The cgroup's counts reach memory.stat when flushed, which
  * the kernel does every 2 s: each reading waits MEM_SETTLE_S first.
  *
+ * Each timed loop runs in 15 blocks; a repetition's number is the median
+ * block's (a host stall costs one block, not the cell).
+ *
  * Every get is checked (its length, sequence number, priority and bytes);
  * the counts left are checked after each cell; a wrong one counts into
  * stream_errors. A cell that cannot run (a limit: the module's
@@ -38,8 +41,10 @@
 #include "bench.h"
 
 #define G_SIZE		64
+#define G_BATCH		256	/* messages per put_many filling a queue */
 #define G_PRIOS		1000	/* the priority cells' queue depth, too */
 #define G_LIVE		10000
+#define G_BLOCKS	15	/* at most 16: stats() */
 #define G_EPOLL		1000
 #define MEM_OBJS	1000
 #define MEM_MSGS	10000
@@ -85,6 +90,44 @@ static int g_ok(const unsigned char *buf, size_t len, uint32_t seq)
 	       !memcmp(buf + sizeof(s), tmpl + sizeof(s), G_SIZE - sizeof(s));
 }
 
+/*
+ * A cell's loop timed in G_BLOCKS blocks: the repetition's number is the
+ * median block's ns per operation, so that a stall of the host (the VM's
+ * vCPUs share it) costs one block, not the cell.
+ */
+struct blocks {
+	uint64_t t0;
+	int per, n;
+	double v[G_BLOCKS];
+};
+
+static void blk_start(struct blocks *b, int iters)
+{
+	b->per = iters / G_BLOCKS > 0 ? iters / G_BLOCKS : 1;
+	b->n = 0;
+	b->t0 = now_ns();
+}
+
+/* After operation @i (from 0). */
+static void blk_tick(struct blocks *b, int i)
+{
+	uint64_t t;
+
+	if ((i + 1) % b->per || b->n == G_BLOCKS)
+		return;
+	t = now_ns();
+	b->v[b->n++] = (double)(t - b->t0) / b->per;
+	b->t0 = t;
+}
+
+static double blk_median(const struct blocks *b)
+{
+	double med, lo, hi;
+
+	stats(b->v, b->n, &med, &lo, &hi);
+	return med;
+}
+
 static void why(int row, const char *what, int err)
 {
 	if (!grow_why[row][0])
@@ -96,14 +139,14 @@ static void why(int row, const char *what, int err)
 static int g_fill_queue(ipcdev_queue *q, uint32_t from, uint32_t to,
 			unsigned int (*prio)(uint32_t seq))
 {
-	static unsigned char buf[32][G_SIZE];
-	struct ipcq_msg m[32];
+	static unsigned char buf[G_BATCH][G_SIZE];
+	static struct ipcq_msg m[G_BATCH];
 	int batch = ipcdev_has_feature(IPCQ_FEATURE_BATCH) == 1;
 	uint32_t s, n, i;
 	int ret;
 
 	for (s = from; s < to; s += n) {
-		n = to - s < 32 ? to - s : 32;
+		n = to - s < G_BATCH ? to - s : G_BATCH;
 		if (!batch) {
 			n = 1;
 			g_fill(buf[0], s);
@@ -152,8 +195,8 @@ static double put_get_cell(int row, uint32_t depth, int nprio, int iters)
 	unsigned char in[G_SIZE], out[G_SIZE];
 	unsigned int (*prio)(uint32_t) = nprio ? g_prio : NULL;
 	unsigned int p = 0;
+	struct blocks b;
 	ipcdev_queue *q;
-	uint64_t t0, t;
 	long bad = 0;
 	size_t len;
 	int i, ret;
@@ -170,7 +213,7 @@ static double put_get_cell(int row, uint32_t depth, int nprio, int iters)
 		ipcdev_queue_close(q);
 		return -1;
 	}
-	t0 = now_ns();
+	blk_start(&b, iters);
 	for (i = 0; i < iters; i++) {
 		g_fill(in, depth + (uint32_t)i);
 		ret = ipcdev_queue_put_prio(q, in, G_SIZE,
@@ -182,13 +225,13 @@ static double put_get_cell(int row, uint32_t depth, int nprio, int iters)
 		if (ret || !g_ok(out, len, (uint32_t)i) ||
 		    p != (prio ? prio((uint32_t)i) : 0))
 			bad++;
+		blk_tick(&b, i);
 	}
-	t = now_ns() - t0;
 	if (ipcdev_queue_qsize(q) != (int64_t)depth)
 		bad++;
 	ipcdev_queue_close(q);
 	stream_errors += (uint64_t)bad;
-	return bad ? -1 : (double)t / iters;
+	return bad ? -1 : blk_median(&b);
 }
 
 /* ns per create + close with @live queues open, each holding its number. */
@@ -196,10 +239,10 @@ static double live_cell(int row, int live, int iters)
 {
 	ipcdev_queue **qs = calloc((size_t)live, sizeof(*qs)), *x;
 	unsigned char buf[G_SIZE];
+	struct blocks b;
 	double ns = -1;
 	long bad = 0;
 	int i, k = 0, ret = 0;
-	uint64_t t0, t;
 	size_t len;
 
 	if (!qs)
@@ -216,7 +259,7 @@ static double live_cell(int row, int live, int iters)
 			bad++;
 	}
 	if (!ret) {
-		t0 = now_ns();
+		blk_start(&b, iters);
 		for (i = 0; i < iters; i++) {
 			ret = ipcdev_queue_create(&x, 0);
 			if (ret) {
@@ -225,10 +268,10 @@ static double live_cell(int row, int live, int iters)
 			}
 			if (ipcdev_queue_close(x))
 				bad++;
+			blk_tick(&b, i);
 		}
-		t = now_ns() - t0;
 		if (i == iters)
-			ns = (double)t / iters;
+			ns = blk_median(&b);
 	}
 	while (k-- > 0) {
 		if (!qs[k])
@@ -255,7 +298,7 @@ static double epoll_cell(int row, int nq, int iters)
 	unsigned char buf[G_SIZE];
 	struct epoll_event ev[8];
 	int i, k, n, ep, act = nq / 2, ret = 0;
-	uint64_t t0, t = 0;
+	struct blocks b;
 	double ns = -1;
 	long bad = 0;
 	size_t len;
@@ -288,7 +331,7 @@ static double epoll_cell(int row, int nq, int iters)
 			why(row, "filling the queue", ret);
 	}
 	if (!ret) {
-		t0 = now_ns();
+		blk_start(&b, iters);
 		for (i = 0; i < iters; i++) {
 			n = epoll_wait(ep, ev, 8, 0);
 			len = sizeof(buf);
@@ -296,9 +339,9 @@ static double epoll_cell(int row, int nq, int iters)
 			    ipcdev_queue_get_nowait(qs[act], buf, &len) ||
 			    !g_ok(buf, len, (uint32_t)i))
 				bad++;
+			blk_tick(&b, i);
 		}
-		t = now_ns() - t0;
-		ns = (double)t / iters;
+		ns = blk_median(&b);
 		if (epoll_wait(ep, ev, 8, 0) != 0)
 			bad++;
 	}
@@ -591,7 +634,7 @@ static void g_prepare(void)
 
 void growth_rep(int r)
 {
-	int k, iters = quick ? 1000 : 20000, ret;
+	int k, iters = quick ? 1500 : 15000, ret;
 
 	g_prepare();
 	for (k = 0; k < NGROW; k++) {

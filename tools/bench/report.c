@@ -677,7 +677,8 @@ static const struct table growth_table = {
 	"#   that many messages (priorities: 1000 messages, at one priority or at 1000, each put\n"
 	"#   below every queued priority, each get the highest); create+close: a queue, with that many\n"
 	"#   others open; epoll_wait+get: per event, that many queues in the epoll set, one holding\n"
-	"#   messages. x/small: ns / the first row of its kind (goal: at most 2)\n",
+	"#   messages. Each repetition: the median of 15 equal blocks of its loop (a host stall\n"
+	"#   costs one block). x/small: ns / the first row of its kind (goal: at most 2)\n",
 	NULL, NGROW, growth_row,
 	{ { "operation", -15, -1 }, { "with", -22, -1 },
 	  { "ns median (min-max)", 24, -1 }, { "x/small", 8, 2 } },
