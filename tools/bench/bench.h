@@ -4,10 +4,9 @@
  * medians and the round-trip, streaming and one-operation harnesses
  * (measure.c), syscall counting (syscount.c), the io_uring cells
  * (uring.c), the semaphore cells (sem.c), the shared memory lock cells
- * (shm.c), fork() with live handles (fork.c), Pool (pool.c), the report
- * (report.c),
- * and the run that interleaves them
- * (ipcq-bench.c).
+ * (shm.c), fork() with live handles (fork.c), Pool (pool.c), typed
+ * messages (typed.c), batches (batch.c), how cost grows (growth.c), the
+ * report (report.c), and the run that interleaves them (ipcq-bench.c).
  */
 #ifndef IPCQ_BENCH_H
 #define IPCQ_BENCH_H
@@ -38,6 +37,7 @@ extern int only_batch;		/* -b */
 extern int only_uring;		/* -u */
 extern int only_shm;		/* -m */
 extern int only_pool;		/* -p */
+extern int only_growth;		/* -g */
 
 /* Mechanisms (mechanisms.c). */
 struct spsc;
@@ -215,6 +215,34 @@ extern const char *const batch_names[NBATCH];
 extern double batch_tput[NBATCH][MAX_REPS];
 void batch_rep(int r);
 
+/*
+ * How cost grows (growth.c): ns per operation small and large, ipcq
+ * queues; kernel bytes per idle object and per queued 64-byte message of
+ * an ipcq queue, a POSIX mq and a pipe(2).
+ */
+enum {
+	GR_DEPTH_1, GR_DEPTH_1K, GR_DEPTH_1M,	/* put+get, messages queued */
+	GR_PRIO_1, GR_PRIO_1K,			/* put+get, priorities in use */
+	GR_LIVE_10, GR_LIVE_10K,		/* create+close, live queues */
+	GR_EPOLL_10, GR_EPOLL_1K,		/* epoll_wait+get, epoll set */
+	NGROW
+};
+struct grow_row {
+	const char *op, *axis;	/* what is timed; what grows */
+	const char *key;	/* the axis in the CSV */
+	long n;			/* how much of it (grow_n: as run) */
+};
+extern const struct grow_row grow_rows[NGROW];
+extern long grow_n[NGROW];
+extern double grow_ns[NGROW][MAX_REPS];
+extern char grow_why[NGROW][96];	/* why a row has no number */
+
+enum { MEM_IPCQ, MEM_MQ, MEM_PIPE, NMEM };
+extern const char *const mem_names[NMEM];
+extern double mem_idle[NMEM][MAX_REPS], mem_msg[NMEM][MAX_REPS];
+extern char mem_source[128];	/* where the bytes were read */
+void growth_rep(int r);
+
 /* The report (report.c). */
 void header(void);
 void report(void);		/* every table, then the goals */
@@ -223,5 +251,6 @@ void report_shm(void);		/* the shared memory table alone (-m) */
 void report_pool(void);		/* the Pool table alone (-p) */
 void report_typed(void);	/* the typed messages table alone (-y) */
 void report_batch(void);	/* the batches table alone (-b) */
+void report_growth(void);	/* the growth tables alone (-g) */
 
 #endif /* IPCQ_BENCH_H */

@@ -19,6 +19,9 @@
  *   io_uring      64-byte queue messages put and got asynchronously,
  *                 batched through one io_uring per process, against the
  *                 blocking API: 1x1, and one thread serving 16 queues
+ *   growth        put+get, create+close and epoll costs at small and
+ *                 large sizes; kernel memory per idle object and per
+ *                 queued message against POSIX mq and pipe(2)
  *
  * ipcq appears twice: its queue on the ioctl path ("ipcq-queue") and the
  * same queue with a shared ring ("ipcq-ring", ipcdev_queue_create_ring),
@@ -33,16 +36,19 @@
  * number.
  *
  * The parts are in bench.h's order: mechanisms.c, measure.c, syscount.c,
- * uring.c, sem.c, shm.c, fork.c, pool.c, typed.c, report.c; this file runs
+ * uring.c, sem.c, shm.c, fork.c, pool.c, typed.c, batch.c, growth.c,
+ * report.c; this file runs
  * the cells, interleaved.
  *
- * Usage: ipcq-bench [-r REPS] [-q] [-u] [-m] [-p] [-y]
+ * Usage: ipcq-bench [-r REPS] [-q] [-u] [-m] [-p] [-y] [-b] [-g]
  *   -q: fewer iterations, for a smoke run
  *   -u: only the io_uring cells (they run their own baselines)
  *   -m: only the shared memory cells
  *   -p: only the Pool cells
  *   -y: only the typed messages cells
  *   -b: only the batch cells
+ *   -g: only the growth cells (cost at small and large sizes, kernel
+ *       memory per object and per message)
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -58,6 +64,7 @@ int only_shm;
 int only_pool;
 int only_typed;
 int only_batch;
+int only_growth;
 
 double lat[NMECH][NSIZE][MAX_REPS][NLAT];
 double tput[NMECH][3][MAX_REPS];
@@ -74,7 +81,7 @@ int main(int argc, char **argv)
 	struct semset ss;
 	unsigned int mi;
 
-	while ((opt = getopt(argc, argv, "r:qumpyb")) != -1) {
+	while ((opt = getopt(argc, argv, "r:qumpybg")) != -1) {
 		if (opt == 'r')
 			reps = atoi(optarg);
 		else if (opt == 'q')
@@ -89,6 +96,8 @@ int main(int argc, char **argv)
 			only_typed = 1;
 		else if (opt == 'b')
 			only_batch = 1;
+		else if (opt == 'g')
+			only_growth = 1;
 	}
 	if (reps < 1 || reps > MAX_REPS)
 		reps = 5;
@@ -113,6 +122,12 @@ int main(int argc, char **argv)
 	if (!shm)
 		printf("# shared memory: setup failed; its rows are n/a\n");
 	for (r = 0; r < reps; r++) {
+		if (only_growth) {
+			growth_rep(r);
+			fprintf(stderr, "# repetition %d/%d done\n", r + 1,
+				reps);
+			continue;
+		}
 		if (only_batch) {
 			batch_rep(r);
 			fprintf(stderr, "# repetition %d/%d done\n", r + 1,
@@ -192,12 +207,19 @@ int main(int argc, char **argv)
 		pool_rep(r);
 		typed_rep(r);
 		batch_rep(r);
+		growth_rep(r);
 		fprintf(stderr, "# repetition %d/%d done\n", r + 1, reps);
 	}
 	shm_teardown(shm);
 	if (only_typed) {
 		report_typed();
 		return 0;
+	}
+	if (only_growth) {
+		report_growth();
+		printf("\ngrowth check errors (stream check errors): %llu\n",
+		       (unsigned long long)stream_errors);
+		return stream_errors ? 1 : 0;
 	}
 	if (only_batch) {
 		report_batch();

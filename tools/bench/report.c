@@ -641,6 +641,94 @@ static const struct table batch_table = {
 	  { "x/pipe", 9, 2 } },
 };
 
+/* The row whose size row @k's is judged against: its group's first. */
+static int grow_base(int k)
+{
+	while (k > 0 && !strcmp(grow_rows[k - 1].key, grow_rows[k].key))
+		k--;
+	return k;
+}
+
+/* How cost grows: ns at each size; x/small against the group's first. */
+static int growth_row(int k, struct cell *c, char *tail, size_t n)
+{
+	double base, m, lo, hi;
+
+	stats(grow_ns[grow_base(k)], reps, &base, &lo, &hi);
+	stats(grow_ns[k], reps, &m, &lo, &hi);
+	snprintf(c[0].text, sizeof(c[0].text), "%s", grow_rows[k].op);
+	snprintf(c[1].text, sizeof(c[1].text), "%ld %s", grow_n[k],
+		 grow_rows[k].axis);
+	printf("csv,growth_ns,%s,%ld,1,median,%.1f,%.1f,%.1f\n",
+	       grow_rows[k].key, grow_n[k], m, lo, hi);
+	if (m < 0) {
+		snprintf(tail, n, " n/a: %s",
+			 grow_why[k][0] ? grow_why[k] : "a check failed");
+		return 2;
+	}
+	range_cell(&c[2], 0, m, lo, hi);
+	c[3].num = base > 0 ? m / base : -1;
+	return 4;
+}
+
+static const struct table growth_table = {
+	"## How cost grows: ns per operation, small and large (ipcq queues, 64 B messages, checked)",
+	"# put+get: a nonblocking put and a get, one process, on a queue without count limit holding\n"
+	"#   that many messages (priorities: 1000 messages, at one priority or at 1000, each put\n"
+	"#   below every queued priority, each get the highest); create+close: a queue, with that many\n"
+	"#   others open; epoll_wait+get: per event, that many queues in the epoll set, one holding\n"
+	"#   messages. Each repetition: the median of 15 equal blocks of its loop (a host stall\n"
+	"#   costs one block). x/small: ns / the first row of its kind (goal: at most 2)\n",
+	NULL, NGROW, growth_row,
+	{ { "operation", -15, -1 }, { "with", -22, -1 },
+	  { "ns median (min-max)", 24, -1 }, { "x/small", 8, 2 } },
+};
+
+static void mem_notes(void)
+{
+	printf("# read from %s\n", mem_source);
+	printf("# idle: the change with 1000 more objects (queues, POSIX mq of the default attributes, pipes),\n");
+	printf("#   / 1000; message: the change with 10000 more 64-byte messages in one queue (POSIX mq of\n");
+	printf("#   10000 x 64 B; a pipe of 1 MiB), / 10000. x/ipcq: bytes / ipcq's (above 1: more than ipcq)\n");
+}
+
+/*
+ * Two cells of a memory row: bytes of mechanism @k in @v (median,
+ * min-max) and their ratio to ipcq's; the CSV line of @stat.
+ */
+static void mem_cells(struct cell *c, double (*v)[MAX_REPS], int k,
+		      const char *stat)
+{
+	double m, lo, hi, base;
+
+	stats(v[MEM_IPCQ], reps, &base, &lo, &hi);
+	stats(v[k], reps, &m, &lo, &hi);
+	printf("csv,kmem_bytes,%s,64,1,%s,%.1f,%.1f,%.1f\n", mem_names[k],
+	       stat, m, lo, hi);
+	if (m < 0)
+		snprintf(c[0].text, sizeof(c[0].text), "n/a");
+	else
+		range_cell(&c[0], 0, m, lo, hi);
+	c[1].num = base > 0 && m > 0 ? m / base : -1;
+}
+
+/* Kernel bytes per idle object and per queued message. */
+static int mem_row(int k, struct cell *c, char *tail, size_t n)
+{
+	snprintf(c[0].text, sizeof(c[0].text), "%s", mem_names[k]);
+	mem_cells(&c[1], mem_idle, k, "per_idle");
+	mem_cells(&c[3], mem_msg, k, "per_msg");
+	return 5;
+}
+
+static const struct table mem_table = {
+	"## Kernel memory: bytes per idle object and per queued 64-byte message",
+	NULL, mem_notes, NMEM, mem_row,
+	{ { "mechanism", -12, -1 }, { "idle B (min-max)", 22, -1 },
+	  { "x/ipcq", 7, 2 }, { "message B (min-max)", 22, -1 },
+	  { "x/ipcq", 7, 2 } },
+};
+
 static const struct table uring_table = {
 	"## io_uring: batched asynchronous put/get vs the blocking API, 64 B queue messages (checked)",
 	NULL, uring_notes, NUR, uring_row,
@@ -724,6 +812,35 @@ static void print_typed_goal(void)
 		   "ns", 2, 0);
 }
 
+/* How cost grows: each large size within 2x of its small one. */
+static void print_growth_goal(void)
+{
+	static const int big[] = { GR_DEPTH_1M, GR_PRIO_1K, GR_LIVE_10K,
+				   GR_EPOLL_1K };
+	char what[128];
+	unsigned int i;
+	int b;
+
+	printf("# how cost grows (issue 23 item 6)\n");
+	for (i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
+		b = grow_base(big[i]);
+		snprintf(what, sizeof(what), "%s with %ld %s vs %ld",
+			 grow_rows[big[i]].op, grow_n[big[i]],
+			 grow_rows[big[i]].axis, grow_n[b]);
+		goal_ratio(what, "flat within 2x (ns ratio <= 2)",
+			   med_of(grow_ns[big[i]]), med_of(grow_ns[b]), "ns", 2,
+			   0);
+	}
+	goal_ratio("kernel memory per idle queue vs POSIX mq",
+		   "no more than POSIX mq's (ratio <= 1)",
+		   med_of(mem_idle[MEM_IPCQ]), med_of(mem_idle[MEM_MQ]), "B", 1,
+		   0);
+	goal_ratio("kernel memory per queued 64 B message vs POSIX mq",
+		   "no more than POSIX mq's (ratio <= 1)",
+		   med_of(mem_msg[MEM_IPCQ]), med_of(mem_msg[MEM_MQ]), "B", 1,
+		   0);
+}
+
 static void print_goals(void)
 {
 	int ring = mech_index("ipcq-ring"), queue = mech_index("ipcq-queue");
@@ -801,6 +918,7 @@ static void print_goals(void)
 	print_shm_goal();
 	print_typed_goal();
 	print_batch_goal();
+	print_growth_goal();
 }
 
 void report(void)
@@ -815,6 +933,8 @@ void report(void)
 	print_table(&pool_table);
 	print_table(&typed_table);
 	print_table(&batch_table);
+	print_table(&growth_table);
+	print_table(&mem_table);
 	print_table(&uring_table);
 	print_goals();
 }
@@ -848,4 +968,12 @@ void report_batch(void)
 	print_table(&batch_table);
 	printf("\n");
 	print_batch_goal();
+}
+
+void report_growth(void)
+{
+	print_table(&growth_table);
+	print_table(&mem_table);
+	printf("\n");
+	print_growth_goal();
 }
