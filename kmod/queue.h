@@ -176,6 +176,16 @@ struct ipcq_wakes {
 	bool putters_all;
 };
 
+/* queue_xfer.c: a put, in steps, also for a batch's lock-once run */
+long ipcq_queue_put_prep(struct ipcq_queue *q, const struct ipcq_msg *arg,
+			 struct ipcq_qmsg **mp, struct ipcq_mtype **spare);
+long ipcq_queue_put_room(struct ipcq_queue *q, size_t len, bool *bytes);
+bool ipcq_queue_put_commit(struct ipcq_queue *q, struct ipcq_qmsg *m,
+			   struct ipcq_mtype **spare,
+			   struct ipcq_notify_reg **notify, bool *wake_getters);
+int ipcq_queue_get_answer(struct ipcq_msg __user *uarg,
+			  const struct ipcq_msg *arg);
+
 long ipcq_queue_put_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
 			struct ipcq_call *call, u32 xflags,
 			struct ipcq_wakes *defer);

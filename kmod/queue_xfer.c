@@ -11,7 +11,9 @@
  * (a kept one) or claims its slot (a ring one), drops the lock, copies it
  * out straight from where it is, and on a fault gives it back in place.
  * A peek of a ring message copies it under the lock into a buffer of its
- * own, so that no other getter overtakes it meanwhile.
+ * own, so that no other getter overtakes it meanwhile. A put's steps
+ * (ipcq_queue_put_prep(), _room(), _commit()) also serve a batch's runs,
+ * which queue many messages under one hold of the lock (queue_batch.c).
  *
  * Locks: the queue lock (queue.h), never held across the copies or the
  * allocation; a slot the kernel claimed is its own during the copy-out,
@@ -69,53 +71,122 @@ static bool ipcq_queue_put_bytes_wait(struct ipcq_put *p)
 	return false;
 }
 
+/*
+ * Whether a message of @len bytes may be queued now: 0; -EAGAIN when
+ * there is no room, *@bytes set if by the byte limit; or the put's error.
+ */
+long ipcq_queue_put_room(struct ipcq_queue *q, size_t len, bool *bytes)
+{
+	lockdep_assert_held(&q->lock);
+	if (q->shutdown)
+		return -ESHUTDOWN;
+	if (ipcq_queue_broken(q))
+		return -EPIPE;
+	/* Limits may have changed since it was copied in (IPCQ_IOC_SET). */
+	if (len > q->max_msg_size)
+		return -EMSGSIZE;
+	if (len > q->max_bytes)
+		return -ENOBUFS;
+	if (ipcq_queue_over_bytes(q, len)) {
+		*bytes = true;
+		return -EAGAIN;
+	}
+	return ipcq_queue_full(q) ? -EAGAIN : 0;
+}
+
+/*
+ * Queues @m, for which there is room (ipcq_queue_put_room()): into the
+ * ring when that keeps FIFO order (false: @m is still the caller's, to
+ * free with the lock dropped), else kept (true), its type's node from
+ * *@spare if it is new. Sets *@wake_getters if getters are to be woken,
+ * and takes mq_notify's registration into *@notify when this put fires
+ * it.
+ */
+bool ipcq_queue_put_commit(struct ipcq_queue *q, struct ipcq_qmsg *m,
+			   struct ipcq_mtype **spare,
+			   struct ipcq_notify_reg **notify, bool *wake_getters)
+{
+	lockdep_assert_held(&q->lock);
+	if (q->ring || q->nr_msgs == 0 || q->selective)
+		*wake_getters = true;
+	/* mq_notify: empty to non-empty with no getter blocked. */
+	if (q->notify && !q->nr_msgs && !q->getters)
+		*notify = ipcq_queue_notify_take(q);
+	m->seq = q->next_seq++;
+	if (q->ring && !q->nr_msgs && !m->prio && !m->type &&
+	    ipcq_ring_push(q->ring, m->data, m->len))
+		return false;
+	/*
+	 * After every claim made so far. Users see the route set on entry
+	 * before they commit a later claim, or we see their claim here
+	 * (both sides order with a full barrier): a later claim is
+	 * committed as skipped.
+	 */
+	if (q->ring && !m->prio) {
+		bool full;
+
+		m->ring_mark = ipcq_ring_frontier(q->ring, &full);
+	}
+	ipcq_queue_link(q, m, spare);
+	return true;
+}
+
 static bool ipcq_queue_put_ready(void *ctx, long *ret)
 {
 	struct ipcq_put *p = ctx;
-	struct ipcq_queue *q = p->q;
-	struct ipcq_qmsg *m = p->m;
+	bool bytes = false;
 
-	lockdep_assert_held(&q->lock);
-	*ret = 0;
-	if (q->shutdown)
-		*ret = -ESHUTDOWN;
-	else if (ipcq_queue_broken(q))
-		*ret = -EPIPE;
-	/* Limits may have changed while it waited (IPCQ_IOC_SET). */
-	else if (m->len > q->max_msg_size)
-		*ret = -EMSGSIZE;
-	else if (m->len > q->max_bytes)
-		*ret = -ENOBUFS;
-	else if (ipcq_queue_over_bytes(q, m->len))
-		return ipcq_queue_put_bytes_wait(p);
-	else if (ipcq_queue_full(q))
+	*ret = ipcq_queue_put_room(p->q, p->m->len, &bytes);
+	if (*ret == -EAGAIN) {
+		if (bytes)
+			return ipcq_queue_put_bytes_wait(p);
 		return false;
-	if (*ret)
-		return true;
-
-	p->wake_getters = q->ring || q->nr_msgs == 0 || q->selective;
-	/* mq_notify: empty to non-empty with no getter blocked. */
-	if (q->notify && !q->nr_msgs && !q->getters)
-		p->notify = ipcq_queue_notify_take(q);
-	m->seq = q->next_seq++;
-	/* Into the ring when that keeps FIFO order, else kept. */
-	if (!q->ring || q->nr_msgs || m->prio || m->type ||
-	    !ipcq_ring_push(q->ring, m->data, m->len)) {
-		/*
-		 * After every claim made so far. Users see the route set on
-		 * entry before they commit a later claim, or we see their
-		 * claim here (both sides order with a full barrier): a later
-		 * claim is committed as skipped.
-		 */
-		if (q->ring && !m->prio) {
-			bool full;
-
-			m->ring_mark = ipcq_ring_frontier(q->ring, &full);
-		}
-		ipcq_queue_link(q, m, &p->spare);
-		p->m = NULL;
 	}
+	/* Pushed into the ring, it is freed with the lock dropped. */
+	if (!*ret && ipcq_queue_put_commit(p->q, p->m, &p->spare, &p->notify,
+					   &p->wake_getters))
+		p->m = NULL;
 	return true;
+}
+
+/*
+ * The message of the put @arg (checked here, but for the flags a caller
+ * adds), copied in, into *@mp, with its type's node in *@spare if it has
+ * a type (a new type needs one in the index: brought along). No lock
+ * held.
+ */
+long ipcq_queue_put_prep(struct ipcq_queue *q, const struct ipcq_msg *arg,
+			 struct ipcq_qmsg **mp, struct ipcq_mtype **spare)
+{
+	struct ipcq_qmsg *m;
+	long ret = -ENOMEM;
+
+	*mp = NULL;
+	*spare = NULL;
+	if (!ipcq_msg_args_valid(arg, IPCQ_MSG_NONBLOCK) ||
+	    arg->priority > IPCQ_PRIO_MAX)
+		return -EINVAL;
+	if (arg->len > READ_ONCE(q->max_msg_size))
+		return -EMSGSIZE;
+	if (arg->type) {
+		*spare = ipcq_mtype_new(arg->type, 0);
+		if (!*spare)
+			return -ENOMEM;
+	}
+	m = ipcq_qmsg_new(arg->len);
+	if (m && !copy_from_user(m->data, u64_to_user_ptr(arg->buf),
+				 arg->len)) {
+		m->prio = arg->priority;
+		m->type = arg->type;
+		*mp = m;
+		return 0;
+	}
+	if (m)
+		ret = -EFAULT;
+	ipcq_qmsg_put(m);
+	ipcq_mtype_free(*spare);
+	*spare = NULL;
+	return ret;
 }
 
 /*
@@ -144,30 +215,10 @@ long ipcq_queue_put_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
 	bool wake_putter;
 	long ret;
 
-	if (!ipcq_msg_args_valid(&arg, IPCQ_MSG_NONBLOCK) ||
-	    arg.priority > IPCQ_PRIO_MAX)
-		return -EINVAL;
+	ret = ipcq_queue_put_prep(q, &arg, &p.m, &p.spare);
+	if (ret)
+		return ret;
 	arg.flags |= xflags;
-	if (arg.len > READ_ONCE(q->max_msg_size))
-		return -EMSGSIZE;
-	/* A new type needs a node in the index: brought along. */
-	if (arg.type) {
-		p.spare = ipcq_mtype_new(arg.type, 0);
-		if (!p.spare)
-			return -ENOMEM;
-	}
-	p.m = ipcq_qmsg_new(arg.len);
-	if (!p.m) {
-		ipcq_mtype_free(p.spare);
-		return -ENOMEM;
-	}
-	if (copy_from_user(p.m->data, u64_to_user_ptr(arg.buf), arg.len)) {
-		ipcq_mtype_free(p.spare);
-		kvfree(p.m);
-		return -EFAULT;
-	}
-	p.m->prio = arg.priority;
-	p.m->type = arg.type;
 	ipcq_queue_waiter(&w, q, true, &arg, call);
 
 	spin_lock(&q->lock);
@@ -187,7 +238,7 @@ long ipcq_queue_put_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
 	wake_putter = q->putters && !ipcq_queue_full(q) && !q->shutdown;
 	spin_unlock(&q->lock);
 
-	kvfree(p.m);
+	ipcq_qmsg_put(p.m);
 	ipcq_mtype_free(p.spare);
 	ipcq_queue_notify_fire(p.notify);
 	if (!defer)
@@ -370,8 +421,8 @@ static void ipcq_queue_get_undo(struct ipcq_get *g)
 }
 
 /* Writes the answer of a get (@arg's len, priority, type) to @uarg. */
-static int ipcq_queue_get_answer(struct ipcq_msg __user *uarg,
-				 const struct ipcq_msg *arg)
+int ipcq_queue_get_answer(struct ipcq_msg __user *uarg,
+			  const struct ipcq_msg *arg)
 {
 	if (copy_to_user(&uarg->len, &arg->len, sizeof(arg->len)) ||
 	    copy_to_user(&uarg->priority, &arg->priority,
@@ -466,7 +517,7 @@ long ipcq_queue_get_finish(struct ipcq_get *g, struct ipcq_msg __user *uarg,
 	struct ipcq_msg *arg = g->arg;
 	bool wake_all;
 
-	kvfree(g->bounce);
+	ipcq_qmsg_put(g->bounce);
 	g->bounce = NULL;
 	if (!defer)
 		defer = &wakes;

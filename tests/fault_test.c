@@ -732,10 +732,17 @@ TEST_F(fault, wait_acquire_paths)
  * many are queued (taken), and every message comes out whole and in
  * order, none twice, none lost.
  */
+/*
+ * Batches of 20: the first entry takes the single call, the rest go a
+ * run at a time (kmod/queue_batch.c): the second chunk's read, each
+ * message's type node and copy-in before the lock, each copy-out and
+ * answer after it, the undo of what a fault left; every fourth message
+ * typed, so that the type nodes are made, used and given back.
+ */
 static void batch_paths(struct __test_metadata *_metadata, int q,
 			size_t size)
 {
-	enum { N = 4 };
+	enum { N = 20 };
 	static char data[N][8192], out[N][8192];
 	struct ipcq_msg msgs[N];
 	struct ipcq_batch b;
@@ -751,6 +758,7 @@ static void batch_paths(struct __test_metadata *_metadata, int q,
 			memset(data[i], (int)(next_put + i) & 0xff, size);
 			msgs[i].buf = (uintptr_t)data[i];
 			msgs[i].len = size;
+			msgs[i].type = i % 4 == 1 ? 7 : 0;
 		}
 		memset(&b, 0, sizeof(b));
 		b.msgs = (uintptr_t)msgs;
