@@ -414,6 +414,44 @@ static inline void *shared_page(size_t size)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* Live objects of @uid in every namespace (debugfs), or -errno. */
+static inline int count_objects_of(uid_t uid)
+{
+	FILE *f = fopen("/sys/kernel/debug/ipcq/objects", "re");
+	char line[512];
+	unsigned int u;
+	int n = 0;
+
+	if (!f)
+		return -errno;
+	/* After the header: id, type, uid, ... */
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*u %*s %u", &u) == 1 && u == uid)
+			n++;
+	fclose(f);
+	return n;
+}
+
+/*
+ * Waits (up to 10 s, scaled) until root owns no ipcq object: for tests
+ * that set max_objects_per_user and count on root owning only what they
+ * make. Processes of earlier tests may still be exiting (slowly in a
+ * coverage build, which writes its counts out first), their objects still
+ * charged. 0 once none is left (or without debugfs: nothing to wait for),
+ * -ETIMEDOUT.
+ */
+static inline int wait_for_no_objects(void)
+{
+	unsigned int tries = 1000 * ipcq_timeout_scale();
+
+	while (tries--) {
+		if (count_objects_of(0) <= 0)
+			return 0;
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
 /* Writes a module parameter; returns 0 or -errno. */
 static inline int set_param(const char *name, unsigned long value)
 {

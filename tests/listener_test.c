@@ -735,6 +735,8 @@ TEST_F(lis, counted_in_object_limit)
 	if (geteuid() != 0)
 		SKIP(return, "needs root to change module parameters");
 	ASSERT_LT(0, old);
+	ASSERT_EQ(0, wait_for_no_objects())
+		TH_LOG("other objects of root live");
 	l = lis_create(self->dev, self->name, 0600, 1);
 	ASSERT_LE(0, l);
 	/* The listener alone: no room for a connection's queue. */

@@ -263,6 +263,8 @@ TEST_F(shm, object_limit_is_enospc_and_a_bound_lock_counts)
 	if (geteuid() != 0)
 		SKIP(return, "needs root to change module parameters");
 	ASSERT_LT(0, old);
+	ASSERT_EQ(0, wait_for_no_objects())
+		TH_LOG("other objects of root live");
 	ASSERT_EQ(0, set_param("max_objects_per_user", 2));
 	a = raw_shm_open(self->dev, NULL, IPCQ_SHM_LOCK, 0600, 1);
 	b = raw_shm_open(self->dev, NULL, 0, 0600, 1);
