@@ -670,11 +670,15 @@ struct cond_shared {
 
 TEST_F(s, condition_requires_the_lock)
 {
+	struct pollfd pfd = { .events = POLLIN };
 	ipcdev_lock *l;
 	ipcdev_cond *c;
 
 	ASSERT_EQ(0, ipcdev_lock_create(&l));
 	ASSERT_EQ(0, ipcdev_cond_create(&c, l));
+	/* A condition is never ready to poll: it is waited on, not polled. */
+	pfd.fd = ipcdev_cond_fd(c);
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
 	EXPECT_EQ(-EPERM, ipcdev_cond_wait(c, IPCDEV_FOREVER));
 	EXPECT_EQ(-EPERM, ipcdev_cond_notify(c, 1));
 	EXPECT_EQ(-EPERM, ipcdev_cond_notify_all(c));
@@ -816,6 +820,7 @@ TEST_F(s, condition_wait_for_predicate)
 
 TEST_F(s, barrier_indices_abort_reset_timeout)
 {
+	struct pollfd pfd = { .events = POLLIN };
 	int *idx = shared_page(4096);
 	ipcdev_barrier *b;
 	pid_t pids[3];
@@ -841,6 +846,9 @@ TEST_F(s, barrier_indices_abort_reset_timeout)
 	seen = *idx;
 	EXPECT_EQ(7, seen);		/* 0, 1 and 2, once each */
 	EXPECT_EQ(0, ipcdev_barrier_n_waiting(b));
+	/* Whole, it polls nothing; broken, POLLERR; reset, nothing again. */
+	pfd.fd = ipcdev_barrier_fd(b);
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
 
 	/* Abort breaks it for a waiter and for later callers. */
 	pids[0] = fork();
@@ -852,10 +860,13 @@ TEST_F(s, barrier_indices_abort_reset_timeout)
 	EXPECT_EQ(ECANCELED, child_status(pids[0]));
 	EXPECT_EQ(1, ipcdev_barrier_broken(b));
 	EXPECT_EQ(-ECANCELED, ipcdev_barrier_wait(b, IPCDEV_FOREVER));
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_EQ(POLLERR, pfd.revents);
 
 	/* Reset: usable again; current waiters get ECANCELED. */
 	EXPECT_EQ(0, ipcdev_barrier_reset(b));
 	EXPECT_EQ(0, ipcdev_barrier_broken(b));
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
 	pids[0] = fork();
 	ASSERT_LE(0, pids[0]);
 	if (pids[0] == 0)
