@@ -639,8 +639,17 @@ class TestPool(unittest.TestCase):
         # A worker killed by someone else while idle loses nothing.
         with ipcq.Pool(2) as p:
             pids = set(p.map(_worker_pid, range(8)))
-            for w in list(p._pool):
-                os.kill(w.pid, signal.SIGKILL)
+            killed = {w.pid for w in p._pool}
+            for pid in killed:
+                os.kill(pid, signal.SIGKILL)
+            # kill() returns before the worker is dead: a task sent to it
+            # meanwhile would be one it died running (WorkerLostError, as
+            # documented). Idle means dead and replaced before the next map.
+            deadline = time.monotonic() + 60
+            while (killed & {w.pid for w in p._pool} and
+                   time.monotonic() < deadline):
+                time.sleep(0.05)
+            self.assertFalse(killed & {w.pid for w in p._pool})
             self.assertEqual(p.map(_square, range(40)),
                              [x * x for x in range(40)])
             self.assertFalse(pids & {w.pid for w in p._pool})
