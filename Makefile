@@ -435,7 +435,7 @@ check-debug:
 	$(MAKE) -C $$kdir M=$(DEBUG_KMOD) modules && \
 	IPCQ_VMLINUZ=$$kdir/arch/x86/boot/bzImage \
 	IPCQ_MODULE=$(DEBUG_KMOD)/ipcq.ko \
-	IPCQ_GUEST_ENV="IPCQ_FUZZ_SECONDS=$${IPCQ_FUZZ_SECONDS:-60} IPCQ_SOAK_SECONDS=$${IPCQ_SOAK_SECONDS:-45}" \
+	IPCQ_GUEST_ENV="IPCQ_FUZZ_SECONDS=$${IPCQ_FUZZ_SECONDS:-30} IPCQ_SOAK_SECONDS=$${IPCQ_SOAK_SECONDS:-45}" \
 	IPCQ_VM_TIMEOUT=3300 tools/vm/run-suite $(or $(TESTS),$(C_TESTS) soak_test)
 
 # The soak (tools/soak/soak.c) on BOOT_KERNEL for SOAK_SECONDS, with ten

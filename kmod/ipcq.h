@@ -52,7 +52,9 @@
  *      taken under an object lock when a call parks. Neither takes any
  *      other lock but io_uring's own.
  *   5. Wait queue head locks, taken by prepare_to_wait()/wake_up() under
- *      object locks; they guard an io_uring park site (uring.c).
+ *      object locks; they guard an io_uring park site (uring.c). A list
+ *      of sleepers (struct ipcq_waiter.sleepers) is the object lock's;
+ *      its tasks are woken with no lock held.
  * mmap_lock is never taken under an ipcq lock, and the mmap and fault
  * handlers take none. Message memory is allocated and filled before an
  * object lock is taken and freed after it is dropped; a region's pages
@@ -217,11 +219,15 @@ u64 ipcq_objects_created(void);
  * io_uring @call parks at @site (the park site of @wq, exclusive waits
  * only; NULL if the operation is not offered through io_uring). @entry:
  * the caller's own wait entry (may be queued already), else one on the
- * stack.
+ * stack. @sleepers: an exclusive wait's threads sleep on this list of
+ * struct ipcq_sleeper instead of on @wq (io_uring calls and pollers stay
+ * there), so that a waker can take one off under the object lock and wake
+ * it after dropping every lock (ipcq_sleepers_wake_one()).
  */
 struct ipcq_waiter {
 	struct ipcq_object *obj;
 	struct wait_queue_head *wq;
+	struct list_head *sleepers;	/* exclusive thread sleeps go here */
 	u32 *waiters;
 	struct ipcq_park_site *site;
 	struct ipcq_call *call;
@@ -241,6 +247,15 @@ struct ipcq_waiter {
 typedef bool (*ipcq_ready_fn)(void *ctx, long *ret);
 
 long ipcq_wait(struct ipcq_waiter *w, ipcq_ready_fn ready, void *ctx);
+
+/* A thread asleep on a list of sleepers (struct ipcq_waiter.sleepers). */
+struct ipcq_sleeper {
+	struct list_head node;		/* off the list once woken */
+	struct task_struct *task;
+};
+
+bool ipcq_sleepers_wake_one(spinlock_t *lock, struct list_head *sleepers);
+void ipcq_sleepers_wake_all(spinlock_t *lock, struct list_head *sleepers);
 
 /*
  * A wait on several wait queues at once (wait_acquire.c): entries made by
@@ -374,6 +389,12 @@ struct ipcq_park_site {
 
 void ipcq_park_site_init(struct ipcq_park_site *site);
 int ipcq_park(struct ipcq_call *call, const struct ipcq_waiter *w);
+/*
+ * In a wake-up's poll key: for pollers and multi-waits only, a parked
+ * call stays parked (the one in line was woken elsewhere). No poller of
+ * ipcq asks for EPOLLMSG, which Linux never reports.
+ */
+#define IPCQ_POLL_NO_CALL	EPOLLMSG
 bool ipcq_uring_offered(void);
 void ipcq_uring_show_object(struct seq_file *m, struct ipcq_object *obj);
 

@@ -63,8 +63,12 @@ struct ipcq_queue {
 	bool drained;			/* shut down with IMMEDIATE */
 	struct ipcq_notify_reg *notify;	/* IPCQ_IOC_QUEUE_NOTIFY's, or NULL */
 
-	wait_queue_head_t put_wq;	/* putters, EPOLLOUT pollers */
-	wait_queue_head_t get_wq;	/* getters, EPOLLIN pollers */
+	struct list_head put_sleepers;	/* putters asleep (wait.c) */
+	struct list_head get_sleepers;	/* getters asleep, but selective */
+	wait_queue_head_t put_wq;	/* io_uring puts, EPOLLOUT pollers */
+	wait_queue_head_t get_wq;	/* io_uring and selective gets,
+					 * EPOLLIN pollers, multi-waits
+					 */
 	wait_queue_head_t join_wq;	/* joiners */
 	struct ipcq_park_site put_site;	/* io_uring puts on put_wq */
 	struct ipcq_park_site get_site;	/* io_uring gets on get_wq */
@@ -130,6 +134,10 @@ bool ipcq_queue_full(struct ipcq_queue *q);
 bool ipcq_queue_over_bytes(struct ipcq_queue *q, u64 len);
 void ipcq_queue_wake_putters(struct ipcq_queue *q, bool all);
 void ipcq_queue_wake_getters(struct ipcq_queue *q);
+void ipcq_queue_wake_rest(struct wait_queue_head *wq, __poll_t events,
+			  bool sleeper_woken);
+void ipcq_queue_wake_all_getters(struct ipcq_queue *q);
+void ipcq_queue_wake_all_putters(struct ipcq_queue *q);
 enum ipcq_next ipcq_queue_next(struct ipcq_queue *q, struct ipcq_qmsg **mp,
 			       u64 *posp, u32 *lenp);
 enum ipcq_next ipcq_queue_next_in(struct ipcq_queue *q, struct ipcq_qmsg *m,

@@ -246,7 +246,7 @@ long ipcq_queue_set_limits(struct ipcq_queue *q, u64 capacity,
 	WRITE_ONCE(q->max_msg_size, max_msg_size);
 	WRITE_ONCE(q->max_bytes, max_bytes);
 	spin_unlock(&q->lock);
-	wake_up_all(&q->put_wq);
+	ipcq_queue_wake_all_putters(q);
 	return 0;
 }
 

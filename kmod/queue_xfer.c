@@ -43,6 +43,7 @@ static void ipcq_queue_waiter(struct ipcq_waiter *w, struct ipcq_queue *q,
 	*w = (struct ipcq_waiter) {
 		.obj = &q->obj,
 		.wq = put ? &q->put_wq : &q->get_wq,
+		.sleepers = put ? &q->put_sleepers : &q->get_sleepers,
 		.waiters = put ? &q->putters : &q->getters,
 		.site = put ? &q->put_site : &q->get_site,
 		.call = call,

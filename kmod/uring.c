@@ -58,6 +58,7 @@
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
+#include <linux/poll.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -151,6 +152,8 @@ static int ipcq_call_wake(struct wait_queue_entry *wait, unsigned int mode,
 
 	if (atomic_read(&call->state) != IPCQ_CALL_ARMED)
 		return 0;		/* leaving: pass the wake-up on */
+	if (key && (key_to_poll(key) & IPCQ_POLL_NO_CALL))
+		return 0;
 	if (site) {
 		list_for_each_entry(busy, &site->busy, busy_node) {
 			if (busy->task != call->task)

@@ -14,6 +14,14 @@
  * state that changed meanwhile is answered for (the unit taken, the
  * destroy reported) rather than the timeout or the signal.
  *
+ * A thread in an exclusive wait may sleep on a list of sleepers the
+ * object keeps under its lock (struct ipcq_waiter.sleepers) instead of on
+ * the wait queue: its waker takes it off the list under that lock and
+ * wakes it with every lock dropped (ipcq_sleepers_wake_one()), as the
+ * kernel's POSIX mq does with wake_q (not exported to modules), so that
+ * the sleeper never spins on a wait queue's lock, interrupts off, while
+ * the waker wakes it (the queue's hot path: queue.c).
+ *
  * What ends every wait of an object - destroyed, shut down, the last
  * producer or consumer gone - is reported by each test ahead of "not yet",
  * and the code that changes it wakes every waiter.
@@ -35,6 +43,7 @@
 #include <linux/lockdep.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/wait.h>
 
 #include "ipcq.h"
@@ -82,6 +91,34 @@ int ipcq_relax_locked(spinlock_t *lock, u64 deadline)
 	return 0;
 }
 
+/*
+ * One sleep on w->sleepers with the object lock dropped: the waker takes
+ * the sleeper off the list under that lock and wakes the task after
+ * dropping it (ipcq_sleepers_wake_one()), so the two never meet on a wait
+ * queue's lock (with interrupts off) while the task is being woken. The
+ * task state is set before the lock is dropped: a wake-up between the
+ * unlock and schedule() leaves it running. Off the list when it comes
+ * back (woken), or taken off here (deadline, signal, a stray wake-up).
+ */
+static int ipcq_wait_sleep_listed(struct ipcq_waiter *w, int state)
+{
+	struct ipcq_sleeper sleeper = { .task = current };
+	int ret;
+
+	list_add_tail(&sleeper.node, w->sleepers);
+	set_current_state(state);
+	(*w->waiters)++;
+	spin_unlock(w->obj->lock);
+
+	ret = ipcq_sleep(w->deadline, w->killable);
+
+	__set_current_state(TASK_RUNNING);
+	spin_lock(w->obj->lock);
+	list_del(&sleeper.node);
+	(*w->waiters)--;
+	return ret;
+}
+
 /* One sleep on w->wq with the object lock dropped, counted in *w->waiters. */
 static int ipcq_wait_sleep(struct ipcq_waiter *w)
 {
@@ -89,6 +126,8 @@ static int ipcq_wait_sleep(struct ipcq_waiter *w)
 	struct wait_queue_entry own, *entry = w->entry;
 	int ret;
 
+	if (w->sleepers && w->exclusive && !entry)
+		return ipcq_wait_sleep_listed(w, state);
 	if (!entry) {
 		init_wait(&own);
 		entry = &own;
@@ -132,6 +171,54 @@ long ipcq_wait(struct ipcq_waiter *w, ipcq_ready_fn ready, void *ctx)
 			return ipcq_park(w->call, w);
 		slept = ipcq_wait_sleep(w);
 	}
+}
+
+/*
+ * Wakes the first thread on @sleepers (guarded by @lock, which the caller
+ * does not hold) after dropping @lock; true if there was one. The check
+ * without the lock sees every sleeper that went to sleep before the
+ * caller's last change under @lock (it was listed before that unlock),
+ * and a later one saw the change. The task is held, as it may leave (its
+ * deadline) as soon as the lock is dropped; it then meets a stray wake-up,
+ * which every sleep in the kernel tolerates.
+ */
+bool ipcq_sleepers_wake_one(spinlock_t *lock, struct list_head *sleepers)
+{
+	struct ipcq_sleeper *first;
+	struct task_struct *task = NULL;
+
+	if (list_empty_careful(sleepers))
+		return false;
+	spin_lock(lock);
+	first = list_first_entry_or_null(sleepers, struct ipcq_sleeper, node);
+	if (first) {
+		task = get_task_struct(first->task);
+		list_del_init(&first->node);
+	}
+	spin_unlock(lock);
+	if (!task)
+		return false;
+	wake_up_process(task);
+	put_task_struct(task);
+	return true;
+}
+
+/*
+ * Wakes every thread on @sleepers (end states, waits that are not about
+ * the next unit): under @lock, rare, so no task needs holding.
+ */
+void ipcq_sleepers_wake_all(spinlock_t *lock, struct list_head *sleepers)
+{
+	struct ipcq_sleeper *s, *tmp;
+
+	if (list_empty_careful(sleepers))
+		return;
+	spin_lock(lock);
+	list_for_each_entry_safe(s, tmp, sleepers, node) {
+		list_del_init(&s->node);
+		wake_up_process(s->task);
+	}
+	spin_unlock(lock);
 }
 
 /* A wake-up on any queue of a multi-object wait: mark it and wake the task. */

@@ -139,7 +139,7 @@ TEST_F_TIMEOUT(fz, replay_every_saved_reproducer, 300)
 	unlink_fuzz_names(_metadata);
 }
 
-/* Up to 10 minutes of fuzzing (make check-debug asks for 60 s). */
+/* Up to 10 minutes of fuzzing (make check-debug asks for 30 s). */
 TEST_F_TIMEOUT(fz, fuzz_every_ioctl_from_four_processes, 660)
 {
 	const char *secs = getenv("IPCQ_FUZZ_SECONDS");

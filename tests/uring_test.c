@@ -739,6 +739,64 @@ TEST_F(uring, poll_add)
 }
 
 /*
+ * A thread blocked in a get, a parked get and a poll on one queue: a put
+ * wakes the thread, not the parked get (ipcq(4): the longest blocked
+ * thread before any parked command), and completes the poll; the next put
+ * goes to the parked get. Each gets one message, none is lost.
+ */
+TEST_F(uring, blocked_thread_is_woken_before_a_parked_get)
+{
+	int q = queue_new(self->dev, BOTH | variant->queue_flags, 0);
+	struct io_uring_sqe *sqe;
+	struct ipcq_msg m;
+	char buf[8] = { 0 };
+	int status;
+	uint64_t ud = 0;
+	pid_t pid;
+
+	ASSERT_GE(q, 0);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		char cbuf[8];
+		uint64_t len = sizeof(cbuf);
+
+		if (raw_get(q, cbuf, &len, NULL, 0, IPCQ_DEADLINE_FOREVER) ||
+		    len != 2)
+			_exit(100);
+		_exit(cbuf[0]);
+	}
+	ASSERT_TRUE(wait_for(getters(q) == 1, WAIT_MS));
+	/* The poll first: armed once the get after it is parked. */
+	sqe = sqe_of(&self->ring);
+	io_uring_prep_poll_add(sqe, q, POLLIN);
+	sqe->user_data = 5;
+	msg_init(&m, buf, sizeof(buf), IPCQ_DEADLINE_FOREVER, 0);
+	prep_raw(sqe_of(&self->ring), q, IPCQ_IOC_QUEUE_GET, (uintptr_t)&m,
+		 0, 0, 7);
+	ASSERT_TRUE(submitted(&self->ring, 2));
+	ASSERT_TRUE(wait_for(getters(q) == 2, WAIT_MS));
+	ASSERT_TRUE(none_completes(&self->ring, 20));
+
+	ASSERT_EQ(raw_put(q, "a", 2, 0, 0, IPCQ_DEADLINE_FOREVER), 0);
+	ASSERT_EQ(next_cqe(&self->ring, &ud, WAIT_MS) & POLLIN, POLLIN);
+	ASSERT_EQ(ud, 5);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(WEXITSTATUS(status), 'a');
+	ASSERT_TRUE(none_completes(&self->ring, 20));
+	EXPECT_EQ(getters(q), 1);
+
+	ASSERT_EQ(raw_put(q, "b", 2, 0, 0, IPCQ_DEADLINE_FOREVER), 0);
+	ASSERT_EQ(next_cqe(&self->ring, &ud, WAIT_MS), 0);
+	ASSERT_EQ(ud, 7);
+	EXPECT_EQ(m.len, 2);
+	EXPECT_STREQ(buf, "b");
+	EXPECT_EQ(getters(q), 0);
+	close(q);
+}
+
+/*
  * Forced to io_uring's worker (IOSQE_ASYNC), a command still parks and
  * does not hold the worker.
  */
