@@ -139,6 +139,27 @@ bool ipcq_queue_full(struct ipcq_queue *q)
 }
 
 /*
+ * After the sleepers' turn: @wq's pollers and multi-waits hear of
+ * @events, and, unless a sleeping thread took the one wake-up
+ * (@sleeper_woken), the first parked io_uring call in line (otherwise
+ * not woken: ipcq_call_wake() reads IPCQ_POLL_NO_CALL).
+ */
+static void ipcq_queue_wake_rest(struct wait_queue_head *wq,
+				 __poll_t events, bool sleeper_woken)
+{
+	/*
+	 * Entries are queued before their owner looks under the queue lock,
+	 * which the caller took after its change: as in
+	 * ipcq_sleepers_wake_one(), no lock is needed to see them.
+	 */
+	if (!waitqueue_active(wq))
+		return;
+	if (sleeper_woken)
+		events |= IPCQ_POLL_NO_CALL;
+	wake_up_poll(wq, events);
+}
+
+/*
  * Room was made: one putter may use it, or, while puts wait for the byte
  * limit (@all), every one looks (a smaller message may fit where the
  * first waiter's does not).
@@ -165,27 +186,6 @@ void ipcq_queue_wake_getters(struct ipcq_queue *q)
 		ipcq_queue_wake_rest(&q->get_wq, EPOLLIN | EPOLLRDNORM,
 				     ipcq_sleepers_wake_one(&q->lock,
 							    &q->get_sleepers));
-}
-
-/*
- * After the sleepers' turn: @wq's pollers and multi-waits hear of
- * @events, and, unless a sleeping thread took the one wake-up
- * (@sleeper_woken), the first parked io_uring call in line (otherwise
- * not woken: ipcq_call_wake() reads IPCQ_POLL_NO_CALL).
- */
-void ipcq_queue_wake_rest(struct wait_queue_head *wq, __poll_t events,
-			  bool sleeper_woken)
-{
-	/*
-	 * Entries are queued before their owner looks under the queue lock,
-	 * which the caller took after its change: as in
-	 * ipcq_sleepers_wake_one(), no lock is needed to see them.
-	 */
-	if (!waitqueue_active(wq))
-		return;
-	if (sleeper_woken)
-		events |= IPCQ_POLL_NO_CALL;
-	wake_up_poll(wq, events);
 }
 
 /* Every getter, sleeping or parked, and every poller (end states). */

@@ -134,8 +134,6 @@ bool ipcq_queue_full(struct ipcq_queue *q);
 bool ipcq_queue_over_bytes(struct ipcq_queue *q, u64 len);
 void ipcq_queue_wake_putters(struct ipcq_queue *q, bool all);
 void ipcq_queue_wake_getters(struct ipcq_queue *q);
-void ipcq_queue_wake_rest(struct wait_queue_head *wq, __poll_t events,
-			  bool sleeper_woken);
 void ipcq_queue_wake_all_getters(struct ipcq_queue *q);
 void ipcq_queue_wake_all_putters(struct ipcq_queue *q);
 enum ipcq_next ipcq_queue_next(struct ipcq_queue *q, struct ipcq_qmsg **mp,
