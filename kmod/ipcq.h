@@ -254,6 +254,9 @@ struct ipcq_sleeper {
 	struct task_struct *task;
 };
 
+struct task_struct *ipcq_sleepers_take_one(spinlock_t *lock,
+					   struct list_head *sleepers);
+void ipcq_sleeper_wake(struct task_struct *task);
 bool ipcq_sleepers_wake_one(spinlock_t *lock, struct list_head *sleepers);
 void ipcq_sleepers_wake_all(spinlock_t *lock, struct list_head *sleepers);
 

@@ -188,6 +188,42 @@ void ipcq_queue_wake_getters(struct ipcq_queue *q)
 							    &q->get_sleepers));
 }
 
+/*
+ * Under the lock, where a single put or get has decided that getters
+ * (putters) are to be woken: the first sleeping thread, taken off its
+ * list for ipcq_queue_wake(), which then need not take the lock again
+ * (ipcq_sleepers_take_one()). None while gets select by type: every
+ * getter is woken then.
+ */
+struct task_struct *ipcq_queue_take_getter(struct ipcq_queue *q)
+{
+	if (q->selective)
+		return NULL;
+	return ipcq_sleepers_take_one(&q->lock, &q->get_sleepers);
+}
+
+struct task_struct *ipcq_queue_take_putter(struct ipcq_queue *q)
+{
+	return ipcq_sleepers_take_one(&q->lock, &q->put_sleepers);
+}
+
+/* The wake-ups @w asks for, after the queue lock is dropped. */
+void ipcq_queue_wake(struct ipcq_queue *q, const struct ipcq_wakes *w)
+{
+	if (w->getter) {
+		ipcq_sleeper_wake(w->getter);
+		ipcq_queue_wake_rest(&q->get_wq, EPOLLIN | EPOLLRDNORM, true);
+	} else if (w->getters) {
+		ipcq_queue_wake_getters(q);
+	}
+	if (w->putter) {
+		ipcq_sleeper_wake(w->putter);
+		ipcq_queue_wake_rest(&q->put_wq, EPOLLOUT | EPOLLWRNORM, true);
+	} else if (w->putters) {
+		ipcq_queue_wake_putters(q, w->putters_all);
+	}
+}
+
 /* Every getter, sleeping or parked, and every poller (end states). */
 void ipcq_queue_wake_all_getters(struct ipcq_queue *q)
 {

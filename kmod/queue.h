@@ -134,6 +134,8 @@ bool ipcq_queue_full(struct ipcq_queue *q);
 bool ipcq_queue_over_bytes(struct ipcq_queue *q, u64 len);
 void ipcq_queue_wake_putters(struct ipcq_queue *q, bool all);
 void ipcq_queue_wake_getters(struct ipcq_queue *q);
+struct task_struct *ipcq_queue_take_getter(struct ipcq_queue *q);
+struct task_struct *ipcq_queue_take_putter(struct ipcq_queue *q);
 void ipcq_queue_wake_all_getters(struct ipcq_queue *q);
 void ipcq_queue_wake_all_putters(struct ipcq_queue *q);
 enum ipcq_next ipcq_queue_next(struct ipcq_queue *q, struct ipcq_qmsg **mp,
@@ -180,6 +182,13 @@ struct ipcq_wakes {
 	bool getters;
 	bool putters;
 	bool putters_all;
+	/*
+	 * The first sleeping getter (putter), taken off its list under the
+	 * lock where the wake-up was decided (single puts and gets only, so
+	 * never a batch's deferred wake-up): woken without the lock.
+	 */
+	struct task_struct *getter;
+	struct task_struct *putter;
 };
 
 /* queue_xfer.c: a put, in steps, also for a batch's lock-once run */
@@ -216,6 +225,8 @@ struct ipcq_get {
 	bool wake_putters;
 	bool wake_getter;		/* messages remain for other getters */
 	bool wake_all_putters;		/* bytes freed while puts wait */
+	struct task_struct *getter;	/* taken to wake (struct ipcq_wakes) */
+	struct task_struct *putter;
 	struct ipcq_mtype *spare;	/* @m's type's node, if emptied */
 	unsigned int lost;		/* ring messages users took first */
 };

@@ -237,6 +237,12 @@ long ipcq_queue_put_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
 	}
 	/* Pass the turn on to the next putter while there is room. */
 	wake_putter = q->putters && !ipcq_queue_full(q) && !q->shutdown;
+	if (!defer) {
+		if (p.wake_getters)
+			wakes.getter = ipcq_queue_take_getter(q);
+		if (wake_putter)
+			wakes.putter = ipcq_queue_take_putter(q);
+	}
 	spin_unlock(&q->lock);
 
 	ipcq_qmsg_put(p.m);
@@ -421,16 +427,23 @@ static void ipcq_queue_get_undo(struct ipcq_get *g)
 		ipcq_queue_wake_getters(q);
 }
 
-/* Writes the answer of a get (@arg's len, priority, type) to @uarg. */
+/*
+ * Writes the answer of a get (@arg's len, priority, type) to @uarg, in
+ * one user access window: three fields, one per get, on the hot path.
+ */
 int ipcq_queue_get_answer(struct ipcq_msg __user *uarg,
 			  const struct ipcq_msg *arg)
 {
-	if (copy_to_user(&uarg->len, &arg->len, sizeof(arg->len)) ||
-	    copy_to_user(&uarg->priority, &arg->priority,
-			 sizeof(arg->priority)) ||
-	    copy_to_user(&uarg->type, &arg->type, sizeof(arg->type)))
+	if (!user_write_access_begin(uarg, sizeof(*uarg)))
 		return -EFAULT;
+	unsafe_put_user(arg->len, &uarg->len, efault);
+	unsafe_put_user(arg->priority, &uarg->priority, efault);
+	unsafe_put_user(arg->type, &uarg->type, efault);
+	user_write_access_end();
 	return 0;
+efault:
+	user_write_access_end();
+	return -EFAULT;
 }
 
 /* Copies out the message @g took, if any: @ret, or the copy's error. */
@@ -513,13 +526,16 @@ void ipcq_queue_get_watch(struct ipcq_queue *q, struct wait_queue_entry *entry,
 long ipcq_queue_get_finish(struct ipcq_get *g, struct ipcq_msg __user *uarg,
 			   long ret, struct ipcq_wakes *defer)
 {
-	struct ipcq_wakes wakes = { };
+	/* Sleepers taken under the lock are woken, whatever comes next. */
+	struct ipcq_wakes wakes = { .getter = g->getter, .putter = g->putter };
 	struct ipcq_queue *q = g->q;
 	struct ipcq_msg *arg = g->arg;
 	bool wake_all;
 
 	ipcq_qmsg_put(g->bounce);
 	g->bounce = NULL;
+	/* Only a get that is not part of a batch takes sleepers. */
+	WARN_ON_ONCE(defer && (g->getter || g->putter));
 	if (!defer)
 		defer = &wakes;
 	/* A kept message leaving a full queue makes room now. */
@@ -626,16 +642,14 @@ long ipcq_queue_get_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
 	ipcq_queue_publish(q);
 	/* Pass the turn on to the next getter while messages remain. */
 	g.wake_getter = q->getters && ipcq_queue_has_msg(q);
+	/* The wake-ups ipcq_queue_get_finish() will ask for (not deferred). */
+	if (!defer) {
+		if (g.wake_putters && !g.claimed && !g.wake_all_putters)
+			g.putter = ipcq_queue_take_putter(q);
+		if (g.wake_getter)
+			g.getter = ipcq_queue_take_getter(q);
+	}
 	spin_unlock(&q->lock);
 
 	return ipcq_queue_get_finish(&g, uarg, ret, defer);
-}
-
-/* The wake-ups @w asks for, after the queue lock is dropped. */
-void ipcq_queue_wake(struct ipcq_queue *q, const struct ipcq_wakes *w)
-{
-	if (w->getters)
-		ipcq_queue_wake_getters(q);
-	if (w->putters)
-		ipcq_queue_wake_putters(q, w->putters_all);
 }

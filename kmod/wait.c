@@ -174,32 +174,53 @@ long ipcq_wait(struct ipcq_waiter *w, ipcq_ready_fn ready, void *ctx)
 }
 
 /*
+ * Takes the first thread off @sleepers under @lock, which guards it
+ * (held by the caller, who decided under it that one is to be woken) and
+ * holds its task, for ipcq_sleeper_wake() once every lock is dropped;
+ * NULL if none sleeps. The task is held as it may leave (its deadline)
+ * as soon as the lock is dropped; it then meets a stray wake-up, which
+ * every sleep in the kernel tolerates.
+ */
+struct task_struct *ipcq_sleepers_take_one(spinlock_t *lock,
+					   struct list_head *sleepers)
+{
+	struct ipcq_sleeper *first;
+
+	lockdep_assert_held(lock);
+	first = list_first_entry_or_null(sleepers, struct ipcq_sleeper, node);
+	if (!first)
+		return NULL;
+	list_del_init(&first->node);
+	return get_task_struct(first->task);
+}
+
+/* Wakes and lets go of a task ipcq_sleepers_take_one() took. */
+void ipcq_sleeper_wake(struct task_struct *task)
+{
+	wake_up_process(task);
+	put_task_struct(task);
+}
+
+/*
  * Wakes the first thread on @sleepers (guarded by @lock, which the caller
  * does not hold) after dropping @lock; true if there was one. The check
  * without the lock sees every sleeper that went to sleep before the
  * caller's last change under @lock (it was listed before that unlock),
- * and a later one saw the change. The task is held, as it may leave (its
- * deadline) as soon as the lock is dropped; it then meets a stray wake-up,
- * which every sleep in the kernel tolerates.
+ * and a later one saw the change. A caller that still holds @lock when it
+ * decides saves a lock round trip with ipcq_sleepers_take_one().
  */
 bool ipcq_sleepers_wake_one(spinlock_t *lock, struct list_head *sleepers)
 {
-	struct ipcq_sleeper *first;
-	struct task_struct *task = NULL;
+	struct task_struct *task;
 
 	if (list_empty_careful(sleepers))
 		return false;
 	spin_lock(lock);
-	first = list_first_entry_or_null(sleepers, struct ipcq_sleeper, node);
-	if (first) {
-		task = get_task_struct(first->task);
-		list_del_init(&first->node);
-	}
+	task = ipcq_sleepers_take_one(lock, sleepers);
 	spin_unlock(lock);
 	if (!task)
 		return false;
-	wake_up_process(task);
-	put_task_struct(task);
+	ipcq_sleeper_wake(task);
 	return true;
 }
 
