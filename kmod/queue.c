@@ -162,28 +162,37 @@ static void ipcq_queue_wake_rest(struct wait_queue_head *wq,
 /*
  * Room was made: one putter may use it, or, while puts wait for the byte
  * limit (@all), every one looks (a smaller message may fit where the
- * first waiter's does not).
+ * first waiter's does not). @taken: the sleeper the caller took off
+ * under the lock (ipcq_queue_take_putter()), or NULL to take one here.
  */
-void ipcq_queue_wake_putters(struct ipcq_queue *q, bool all)
+void ipcq_queue_wake_putters(struct ipcq_queue *q, bool all,
+			     struct task_struct *taken)
 {
+	if (taken)
+		ipcq_sleeper_wake(taken);
 	if (all) {
 		ipcq_queue_wake_all_putters(q);
 		return;
 	}
 	ipcq_queue_wake_rest(&q->put_wq, EPOLLOUT | EPOLLWRNORM,
-			     ipcq_sleepers_wake_one(&q->lock, &q->put_sleepers));
+			     taken || ipcq_sleepers_wake_one(&q->lock,
+							     &q->put_sleepers));
 }
 
 /*
  * A message came: one getter may take it, or, once gets have waited for
- * a type (selective: never cleared), every one looks for its own.
+ * a type (selective: never cleared), every one looks for its own. @taken
+ * as for ipcq_queue_wake_putters().
  */
-void ipcq_queue_wake_getters(struct ipcq_queue *q)
+void ipcq_queue_wake_getters(struct ipcq_queue *q, struct task_struct *taken)
 {
+	if (taken)
+		ipcq_sleeper_wake(taken);
 	if (READ_ONCE(q->selective))
 		ipcq_queue_wake_all_getters(q);
 	else
 		ipcq_queue_wake_rest(&q->get_wq, EPOLLIN | EPOLLRDNORM,
+				     taken ||
 				     ipcq_sleepers_wake_one(&q->lock,
 							    &q->get_sleepers));
 }
@@ -210,18 +219,10 @@ struct task_struct *ipcq_queue_take_putter(struct ipcq_queue *q)
 /* The wake-ups @w asks for, after the queue lock is dropped. */
 void ipcq_queue_wake(struct ipcq_queue *q, const struct ipcq_wakes *w)
 {
-	if (w->getter) {
-		ipcq_sleeper_wake(w->getter);
-		ipcq_queue_wake_rest(&q->get_wq, EPOLLIN | EPOLLRDNORM, true);
-	} else if (w->getters) {
-		ipcq_queue_wake_getters(q);
-	}
-	if (w->putter) {
-		ipcq_sleeper_wake(w->putter);
-		ipcq_queue_wake_rest(&q->put_wq, EPOLLOUT | EPOLLWRNORM, true);
-	} else if (w->putters) {
-		ipcq_queue_wake_putters(q, w->putters_all);
-	}
+	if (w->getters)
+		ipcq_queue_wake_getters(q, w->getter);
+	if (w->putters)
+		ipcq_queue_wake_putters(q, w->putters_all, w->putter);
 }
 
 /* Every getter, sleeping or parked, and every poller (end states). */
@@ -592,9 +593,9 @@ long ipcq_queue_ring_wake(struct ipcq_queue *q,
 	all = q->bytes_waiters;
 	spin_unlock(&q->lock);
 	if (arg.flags & IPCQ_WAKE_GETTERS)
-		ipcq_queue_wake_getters(q);
+		ipcq_queue_wake_getters(q, NULL);
 	if (arg.flags & IPCQ_WAKE_PUTTERS)
-		ipcq_queue_wake_putters(q, all);
+		ipcq_queue_wake_putters(q, all, NULL);
 	return 0;
 }
 

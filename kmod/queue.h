@@ -132,8 +132,9 @@ void ipcq_qmsg_put(struct ipcq_qmsg *m);
 struct ipcq_qmsg *ipcq_qmsg_new(size_t len);
 bool ipcq_queue_full(struct ipcq_queue *q);
 bool ipcq_queue_over_bytes(struct ipcq_queue *q, u64 len);
-void ipcq_queue_wake_putters(struct ipcq_queue *q, bool all);
-void ipcq_queue_wake_getters(struct ipcq_queue *q);
+void ipcq_queue_wake_putters(struct ipcq_queue *q, bool all,
+			     struct task_struct *taken);
+void ipcq_queue_wake_getters(struct ipcq_queue *q, struct task_struct *taken);
 struct task_struct *ipcq_queue_take_getter(struct ipcq_queue *q);
 struct task_struct *ipcq_queue_take_putter(struct ipcq_queue *q);
 void ipcq_queue_wake_all_getters(struct ipcq_queue *q);
@@ -185,7 +186,8 @@ struct ipcq_wakes {
 	/*
 	 * The first sleeping getter (putter), taken off its list under the
 	 * lock where the wake-up was decided (single puts and gets only, so
-	 * never a batch's deferred wake-up): woken without the lock.
+	 * never a batch's deferred wake-up): woken without the lock. Set
+	 * only with getters (putters).
 	 */
 	struct task_struct *getter;
 	struct task_struct *putter;

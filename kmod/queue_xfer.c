@@ -424,7 +424,7 @@ static void ipcq_queue_get_undo(struct ipcq_get *g)
 	spin_unlock(&q->lock);
 	ipcq_qmsg_put(g->m);
 	if (wake_getter)
-		ipcq_queue_wake_getters(q);
+		ipcq_queue_wake_getters(q, NULL);
 }
 
 /*
@@ -575,7 +575,7 @@ long ipcq_queue_get_finish(struct ipcq_get *g, struct ipcq_msg __user *uarg,
 			defer->putters = true;
 			defer->putters_all |= wake_all;
 		} else {
-			ipcq_queue_wake_putters(q, wake_all);
+			ipcq_queue_wake_putters(q, wake_all, NULL);
 		}
 	} else if (g->claimed || g->m) {
 		ipcq_queue_get_undo(g);
@@ -644,7 +644,7 @@ long ipcq_queue_get_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
 	g.wake_getter = q->getters && ipcq_queue_has_msg(q);
 	/* The wake-ups ipcq_queue_get_finish() will ask for (not deferred). */
 	if (!defer) {
-		if (g.wake_putters && !g.claimed && !g.wake_all_putters)
+		if (g.wake_putters && !g.claimed)
 			g.putter = ipcq_queue_take_putter(q);
 		if (g.wake_getter)
 			g.getter = ipcq_queue_take_getter(q);
