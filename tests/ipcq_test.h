@@ -414,44 +414,6 @@ static inline void *shared_page(size_t size)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-/* Live objects of @uid in every namespace (debugfs), or -errno. */
-static inline int count_objects_of(uid_t uid)
-{
-	FILE *f = fopen("/sys/kernel/debug/ipcq/objects", "re");
-	char line[512];
-	unsigned int u;
-	int n = 0;
-
-	if (!f)
-		return -errno;
-	/* After the header: id, type, uid, ... */
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%*u %*s %u", &u) == 1 && u == uid)
-			n++;
-	fclose(f);
-	return n;
-}
-
-/*
- * Waits (up to 10 s, scaled) until root owns no ipcq object: for tests
- * that set max_objects_per_user and count on root owning only what they
- * make. Processes of earlier tests may still be exiting (slowly in a
- * coverage build, which writes its counts out first), their objects still
- * charged. 0 once none is left (or without debugfs: nothing to wait for),
- * -ETIMEDOUT.
- */
-static inline int wait_for_no_objects(void)
-{
-	unsigned int tries = 1000 * ipcq_timeout_scale();
-
-	while (tries--) {
-		if (count_objects_of(0) <= 0)
-			return 0;
-		usleep(10000);
-	}
-	return -ETIMEDOUT;
-}
-
 /* Writes a module parameter; returns 0 or -errno. */
 static inline int set_param(const char *name, unsigned long value)
 {
@@ -664,18 +626,31 @@ static inline int forbid_ioctl(void)
 	return forbid_syscall(__NR_ioctl, EPERM);
 }
 
-/* Runs @check(@dev, @name) in a child as nobody: 0 when it holds. */
-static inline int as_nobody(int (*check)(int dev, const char *name), int dev,
-			    const char *name)
+/*
+ * Runs @check(@dev, @name) in a child as user and group @uid, without
+ * supplementary groups: its exit status (0 when it holds, 100 if it could
+ * not switch). A limit per user then counts only what @check makes when
+ * @uid is one no other test uses, whatever processes of earlier tests
+ * still hold while they exit.
+ */
+static inline int as_uid(uid_t uid, int (*check)(int dev, const char *name),
+			 int dev, const char *name)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+		if (setgroups(0, NULL) || setgid(uid) || setuid(uid))
 			_exit(100);
 		_exit(check(dev, name));
 	}
 	return pid < 0 ? -1 : child_status(pid);
+}
+
+/* As as_uid(), as nobody. */
+static inline int as_nobody(int (*check)(int dev, const char *name), int dev,
+			    const char *name)
+{
+	return as_uid(65534, check, dev, name);
 }
 
 /*
