@@ -15,7 +15,8 @@
  * queue's shared ring: the kernel's side of the slot protocol and the
  * attachment files), pipe.c (two-ended connections over queues), sync.c
  * (the sync object base, Event, Barrier), sem.c (Semaphore, plain and
- * shared), lock.c (Lock, RLock, Condition), shm.c (shared memory regions
+ * shared), lock.c (Lock, RLock), lock_word.c (a shared lock's owner
+ * word), cond.c (Condition), shm.c (shared memory regions
  * and their bound locks), listener.c (listeners: connect, accept; the
  * connections are pipes), uring.c (io_uring commands), debugfs.c
  * (/sys/kernel/debug/ipcq).
@@ -46,6 +47,9 @@
  *      under it).
  *      Under a queue lock, queue_notify.c looks up a registration's
  *      owner under RCU; it signals it or its eventfd with none held.
+ *      Under a shared lock's ipcq_sync.lock, lock_word.c looks up the
+ *      file an owner id names (xa_load(), RCU) and the thread (RCU), and
+ *      removes a closing file from that map (its xa_lock nests inside).
  *   4. ipcq_users_lock (spinlock, object.c): per-user object counts and
  *      shared memory bytes;
  *      ipcq_calls_lock (spinlock, uring.c): the parked io_uring calls,

@@ -263,8 +263,10 @@ static struct ipcq_object *ipcq_shm_create(void *arg)
 	r->pages.pages = pages;
 	r->pages.n = bytes >> PAGE_SHIFT;
 	if (attr->flags) {
-		r->lk = ipcq_sync_new_lock(attr->flags & IPCQ_SHM_RLOCK ?
-					   IPCQ_SYNC_RECURSIVE : 0, attr->mode);
+		/* Shared: taken and released in memory when uncontended. */
+		r->lk = ipcq_sync_new_lock((attr->flags & IPCQ_SHM_RLOCK ?
+					    IPCQ_SYNC_RECURSIVE : 0) |
+					   IPCQ_SYNC_SHARED, attr->mode);
 		if (IS_ERR(r->lk)) {
 			ret = PTR_ERR(r->lk);
 			r->lk = NULL;

@@ -442,10 +442,19 @@ int ipcq_sync_install(struct ipcq_sync *s, bool cloexec)
 		return -ENOMEM;
 	f->s = s;
 	f->id = atomic64_inc_return(&ipcq_sync_next_file_id);
+	if (s->ops->attach) {
+		fd = s->ops->attach(f);
+		if (fd) {
+			kfree(f);
+			return fd;
+		}
+	}
 	ipcq_object_get(&s->obj);
 	fd = ipcq_install_file(s->ops->inode_name, &ipcq_sync_file_type, f,
 			       O_RDWR, cloexec);
 	if (fd < 0) {
+		if (s->ops->release)
+			s->ops->release(f);
 		ipcq_object_put(&s->obj);
 		kfree(f);
 	}
@@ -613,14 +622,15 @@ static struct ipcq_object *ipcq_sync_create(void *arg)
 }
 
 /*
- * A new anonymous Lock (an RLock with IPCQ_SYNC_RECURSIVE) of @mode, for
+ * A new anonymous Lock (an RLock with IPCQ_SYNC_RECURSIVE, shared with
+ * IPCQ_SYNC_SHARED) of @mode, for
  * a shared memory region to bind (shm.c); one reference, or an ERR_PTR.
  */
 struct ipcq_sync *ipcq_sync_new_lock(u32 flags, umode_t mode)
 {
 	struct ipcq_sync_attr attr = {
 		.type = IPCQ_TYPE_LOCK,
-		.flags = flags & IPCQ_SYNC_RECURSIVE,
+		.flags = flags & (IPCQ_SYNC_RECURSIVE | IPCQ_SYNC_SHARED),
 		.mode = mode,
 	};
 	struct ipcq_object *obj = ipcq_sync_create(&attr);

@@ -18,6 +18,7 @@
 #include <linux/mm_types.h>
 #include <linux/pid.h>
 #include <linux/poll.h>
+#include <linux/xarray.h>
 
 #include "ipcq.h"
 
@@ -49,7 +50,13 @@ struct ipcq_sync_type {
 	 * after a 1, the acquisition: 0 or -EOWNERDEAD (acquired).
 	 */
 	int (*acquirable)(struct ipcq_sync_file *f);
+	/*
+	 * A take may also fail with -EAGAIN where users take the object
+	 * in shared memory (a shared lock: taken meanwhile); only such a
+	 * type has untake, which undoes a take under the same hold.
+	 */
 	int (*take)(struct ipcq_sync_file *f);
+	void (*untake)(struct ipcq_sync_file *f);
 	/* Readiness, under the lock, of an object not destroyed. */
 	__poll_t (*poll)(struct ipcq_sync *s);
 	/* The type's fields of @st, under the lock; @f may be NULL. */
@@ -57,7 +64,12 @@ struct ipcq_sync_type {
 		     struct ipcq_sync_stat *st);
 	/* Under the lock, as the object is destroyed (optional). */
 	void (*destroy)(struct ipcq_sync *s);
-	/* @f's last descriptor is gone: give back what it holds (optional). */
+	/* A new file @f on the object, before it is installed (optional). */
+	int (*attach)(struct ipcq_sync_file *f);
+	/*
+	 * @f's last descriptor is gone, or its install failed after attach:
+	 * give back what it holds (optional).
+	 */
 	void (*release)(struct ipcq_sync_file *f);
 	/* Maps shared pages (optional: ENODEV). */
 	int (*mmap)(struct ipcq_sync *s, struct vm_area_struct *vma);
@@ -93,6 +105,14 @@ struct ipcq_sync {
 			bool owner_dead;
 			bool inconsistent;
 			bool notrecoverable;
+			/* SHARED (lock_word.c): owner and depth mapped */
+			u64 *word;		/* NULL unless shared */
+			u64 *word_depth;
+			u32 *status;		/* route, wake words */
+			struct page *pages[2];	/* status, words */
+			u32 acquirers;		/* in acquire */
+			struct xarray files;	/* owner id -> its file */
+			u32 next_id;		/* xa_alloc_cyclic()'s */
 		} lk;
 		struct {
 			bool set;
@@ -115,6 +135,8 @@ struct ipcq_sync_file {
 	struct ipcq_sync *s;
 	u64 id;
 	s64 held;			/* SEM with UNDO; guarded by s->lock */
+	u32 owner_id;			/* shared LOCK: in the owner word */
+	struct pid_namespace *pidns;	/* shared LOCK: of its opener */
 };
 
 /* What an operation's struct ipcq_sync_op may carry. */
@@ -140,6 +162,36 @@ void ipcq_sync_fill_stat(struct ipcq_sync *s, struct ipcq_sync_file *f,
 
 /* sync.c, for wait_acquire.c: the sync file behind @file, or NULL. */
 struct ipcq_sync_file *ipcq_sync_file_of(struct file *file);
+
+/*
+ * lock_word.c: a shared lock's owner word (IPCQ_SYNC_SHARED), for lock.c.
+ * Every call but the first three and the last is under s->lock.
+ */
+#define IPCQ_LOCK_WORD_KERNEL	(~(u64)0)	/* free, kept by the kernel */
+int ipcq_lock_word_init(struct ipcq_sync *s);
+void ipcq_lock_word_free(struct ipcq_sync *s);
+int ipcq_lock_word_attach(struct ipcq_sync_file *f);
+void ipcq_lock_word_detach(struct ipcq_sync_file *f);
+void ipcq_lock_word_publish(struct ipcq_sync *s);
+u64 ipcq_lock_word_token(struct ipcq_sync_file *f);
+bool ipcq_lock_word_mine(struct ipcq_sync *s, u64 word);
+bool ipcq_lock_word_held(struct ipcq_sync *s, u64 word);
+pid_t ipcq_lock_word_holder_vnr(struct ipcq_sync *s, u64 word);
+long ipcq_lock_word_share(struct ipcq_sync_file *f, void __user *argp);
+int ipcq_lock_word_mmap(struct ipcq_sync *s, struct vm_area_struct *vma);
+
+/* lock.c, for conditions (cond.c): a hold let go while waiting. */
+struct ipcq_lock_hold {
+	u64 depth;
+	u64 file_id;			/* a plain lock's holding file */
+	u64 token;			/* a shared lock's owner word */
+	bool inconsistent;
+};
+
+bool ipcq_lock_mine(struct ipcq_sync *s);
+struct pid *ipcq_lock_let_go(struct ipcq_sync *s, struct ipcq_lock_hold *hold);
+long ipcq_lock_take_back(struct ipcq_sync *s, const struct ipcq_lock_hold *hold,
+			 const struct ipcq_sync_op *op);
 
 /* lock.c, for conditions: the lock behind @fd, referenced. */
 struct ipcq_sync *ipcq_sync_lock_from_fd(unsigned int fd);

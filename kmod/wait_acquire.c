@@ -95,10 +95,14 @@ static int ipcq_wa_try_one(struct ipcq_wa *wa, u32 i, long *ret)
 	s = f->s;
 	spin_lock(&s->lock);
 	r = s->ops->acquirable(f);
-	if (r > 0)
+	if (r > 0) {
 		*ret = s->ops->take(f);
-	else if (r < 0)
+		/* A user took it in shared memory meanwhile: not ready. */
+		if (*ret == -EAGAIN)
+			r = *ret = 0;
+	} else if (r < 0) {
 		*ret = r;
+	}
 	spin_unlock(&s->lock);
 	if (!r)
 		return 0;
@@ -106,6 +110,43 @@ static int ipcq_wa_try_one(struct ipcq_wa *wa, u32 i, long *ret)
 	if (!*ret)
 		*ret = i;
 	return 1;
+}
+
+/*
+ * Takes every object, all found acquirable under their locks: first those
+ * users may take in shared memory meanwhile (a type with untake), so that
+ * when one was, the few taken are given back and nothing else was taken
+ * (false: not ready). The first dead holder's EOWNERDEAD is the answer.
+ */
+static bool ipcq_wa_take_all(struct ipcq_wa *wa, long *ret)
+{
+	u32 i, j;
+	int pass, r;
+
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < wa->count; i++) {
+			struct ipcq_sync_file *f = wa->objs[i].f;
+			bool fallible = f->s->ops->untake;
+
+			if (fallible != !pass)
+				continue;
+			r = f->s->ops->take(f);
+			if (r == -EAGAIN) {
+				for (j = i; j-- > 0;) {
+					f = wa->objs[j].f;
+					if (f->s->ops->untake)
+						f->s->ops->untake(f);
+				}
+				*ret = 0;
+				return false;
+			}
+			if (r && !*ret) {
+				*ret = r;
+				wa->index = i;
+			}
+		}
+	}
+	return true;
 }
 
 /* Every object at once, or none; the answer in *@ret. */
@@ -128,18 +169,8 @@ static bool ipcq_wa_try_all(struct ipcq_wa *wa, long *ret)
 		}
 		all &= r > 0;
 	}
-	if (!*ret && all) {
-		for (i = 0; i < wa->count; i++) {
-			struct ipcq_sync_file *f = wa->objs[i].f;
-
-			r = f->s->ops->take(f);
-			/* Acquired all the same: the first dead holder tells. */
-			if (r && !*ret) {
-				*ret = r;
-				wa->index = i;
-			}
-		}
-	}
+	if (!*ret && all)
+		all = ipcq_wa_take_all(wa, ret);
 	for (i = wa->count; i-- > 0;)
 		spin_unlock(&wa->objs[i].f->s->lock);
 	mutex_unlock(&ipcq_wait_all_lock);

@@ -186,7 +186,20 @@ struct ipcdev_sem {
 
 struct ipcdev_lock {
 	struct ipcdev__handle h;
+	/* A shared lock's pages, mapped; NULL when not shared. */
+	void *status_map;
+	void *word_map;
+	const _Atomic uint32_t *route;
+	const _Atomic uint32_t *wake;
+	_Atomic uint64_t *owner;
+	_Atomic uint64_t *depth;
+	uint64_t owner_hi;		/* this file's owner id, shifted */
+	bool recursive;
+	_Atomic unsigned int spin;
 };
+
+/* sync.c: lock creation without IPCQ_SYNC_SHARED (tests of the ioctls). */
+void ipcdev__locks_plain(bool plain);
 
 struct ipcdev_event {
 	struct ipcdev__handle h;

@@ -10,6 +10,9 @@
  * A shared semaphore (IPCDEV_SEM_SHARED) is mapped by every handle:
  * acquire and release are a compare-and-swap on its value, and a system
  * call only to sleep, or to wake someone the kernel says is waiting.
+ * Locks and RLocks are created shared wherever the kernel offers it
+ * (IPCQ_FEATURE_LOCK_SHARED), and work the same way on their owner word:
+ * this handle's owner id and the calling thread's id while held.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "ipcdev.h"
@@ -65,6 +69,45 @@ static void sem_unmap(struct ipcdev__handle *h)
 	s->status_map = s->value_map = NULL;
 }
 
+/* Maps a shared lock's pages; as sem_map(), a failure leaves the ioctls. */
+static void lock_map(struct ipcdev__handle *h)
+{
+	ipcdev_lock *l = IPCDEV__OF(h, ipcdev_lock);
+	struct ipcq_lock_share sh;
+	void *st, *words;
+
+	l->status_map = l->word_map = NULL;
+	if (ipcdev__ioctl(h->fd, IPCQ_IOC_LOCK_SHARE, &sh))
+		return;
+	if (sh.off_route + 4 > sh.status_size ||
+	    sh.off_wake + 4 > sh.status_size ||
+	    sh.off_owner + 8 > sh.word_size || sh.off_depth + 8 > sh.word_size)
+		return;
+	if (ipcdev__map_shared(h->fd, sh.status_offset, sh.status_size,
+			       sh.word_offset, sh.word_size, &st, &words))
+		return;
+	l->route = (const void *)((char *)st + sh.off_route);
+	l->wake = (const void *)((char *)st + sh.off_wake);
+	l->owner = (void *)((char *)words + sh.off_owner);
+	l->depth = (void *)((char *)words + sh.off_depth);
+	l->owner_hi = IPCQ_LOCK_OWNER(sh.owner_id, 0);
+	l->recursive = sh.flags & IPCQ_SYNC_RECURSIVE;
+	atomic_init(&l->spin, 1024);
+	l->status_map = st;
+	l->word_map = words;
+}
+
+static void lock_unmap(struct ipcdev__handle *h)
+{
+	ipcdev_lock *l = IPCDEV__OF(h, ipcdev_lock);
+
+	if (!l->status_map)
+		return;
+	munmap(l->status_map, (size_t)sysconf(_SC_PAGESIZE));
+	munmap(l->word_map, (size_t)sysconf(_SC_PAGESIZE));
+	l->status_map = l->word_map = NULL;
+}
+
 #define SYNC_KIND(t, handle_type)				\
 	{							\
 		.type = (t),					\
@@ -83,8 +126,15 @@ static const struct ipcdev__kind sem_kind = {
 	.map = sem_map,
 	.unmap = sem_unmap,
 };
-static const struct ipcdev__kind lock_kind = SYNC_KIND(IPCQ_TYPE_LOCK,
-						       ipcdev_lock);
+static const struct ipcdev__kind lock_kind = {
+	.type = IPCQ_TYPE_LOCK,
+	.size = sizeof(ipcdev_lock),
+	.feature = IPCQ_FEATURE_SYNC,
+	.open_cmd = IPCQ_IOC_SYNC_OPEN,
+	.reopen_cmd = IPCQ_IOC_SYNC_REOPEN,
+	.map = lock_map,
+	.unmap = lock_unmap,
+};
 static const struct ipcdev__kind event_kind = SYNC_KIND(IPCQ_TYPE_EVENT,
 							ipcdev_event);
 static const struct ipcdev__kind cond_kind = SYNC_KIND(IPCQ_TYPE_COND,
@@ -214,8 +264,24 @@ SYNC_COMMON(ipcdev_barrier, ipcdev_barrier, IPCQ_TYPE_BARRIER)
 SYNC_STAT(ipcdev_sem, ipcdev_sem)
 SYNC_STAT(ipcdev_lock, ipcdev_lock)
 SYNC_STAT(ipcdev_event, ipcdev_event)
-SYNC_CREATE_OPEN(ipcdev_lock, ipcdev_lock, &lock_kind, 0)
-SYNC_CREATE_OPEN(ipcdev_rlock, ipcdev_rlock, &lock_kind, IPCQ_SYNC_RECURSIVE)
+static bool locks_plain;
+
+void ipcdev__locks_plain(bool plain)
+{
+	locks_plain = plain;
+}
+
+/* The kernel flags of a new lock: @kind, shared where it may be. */
+static uint32_t lock_kflags(uint32_t kind)
+{
+	if (!locks_plain && ipcdev_has_feature(IPCQ_FEATURE_LOCK_SHARED) > 0)
+		kind |= IPCQ_SYNC_SHARED;
+	return kind;
+}
+
+SYNC_CREATE_OPEN(ipcdev_lock, ipcdev_lock, &lock_kind, lock_kflags(0))
+SYNC_CREATE_OPEN(ipcdev_rlock, ipcdev_rlock, &lock_kind,
+		 lock_kflags(IPCQ_SYNC_RECURSIVE))
 SYNC_CREATE_OPEN(ipcdev_event, ipcdev_event, &event_kind, 0)
 
 /*
@@ -396,14 +462,112 @@ int64_t ipcdev_sem_get_value(ipcdev_sem *s)
 
 /* Lock and RLock (the same handle type). */
 
+/*
+ * The calling thread's id, for owner words: asked of the kernel once per
+ * thread and process (a fork's child has ids of its own, and a new
+ * generation, handle.c).
+ */
+static __thread uint32_t tid_cached;
+static __thread unsigned long tid_gen;
+
+static uint32_t my_tid(void)
+{
+	unsigned long gen = atomic_load_explicit(&ipcdev__generation,
+						 memory_order_relaxed);
+
+	if (!tid_cached || tid_gen != gen) {
+		tid_cached = (uint32_t)syscall(SYS_gettid);
+		tid_gen = gen;
+	}
+	return tid_cached;
+}
+
+/* A shared lock in memory: 0 taken, -EAGAIN held, 1 ask the kernel. */
+static int lock_take(void *arg)
+{
+	ipcdev_lock *l = arg;
+	uint64_t mine = l->owner_hi | my_tid(), cur = 0, depth;
+
+	if (atomic_load_explicit(l->route, memory_order_acquire))
+		return 1;
+	if (atomic_compare_exchange_strong_explicit(l->owner, &cur, mine,
+						    memory_order_acquire,
+						    memory_order_relaxed)) {
+		if (l->recursive)
+			atomic_store_explicit(l->depth, 1,
+					      memory_order_relaxed);
+		return 0;
+	}
+	if (cur != mine || !l->recursive)
+		return -EAGAIN;
+	/* Ours already: one level deeper (a scribbled depth: the kernel). */
+	depth = atomic_load_explicit(l->depth, memory_order_relaxed);
+	if (!depth || depth == UINT64_MAX)
+		return 1;
+	atomic_store_explicit(l->depth, depth + 1, memory_order_relaxed);
+	return 0;
+}
+
+/* Release in memory: 0 done, 1 ask the kernel (it says why). */
+static int lock_give(ipcdev_lock *l)
+{
+	uint64_t mine = l->owner_hi | my_tid(), cur, depth;
+	struct ipcq_sync_op op;
+
+	if (atomic_load_explicit(l->route, memory_order_acquire))
+		return 1;
+	cur = atomic_load_explicit(l->owner, memory_order_relaxed);
+	if (l->recursive) {
+		/* Held through another handle, or not ours: the kernel. */
+		if (cur != mine)
+			return 1;
+		depth = atomic_load_explicit(l->depth, memory_order_relaxed);
+		if (depth > 1) {
+			atomic_store_explicit(l->depth, depth - 1,
+					      memory_order_relaxed);
+			return 0;
+		}
+		atomic_store_explicit(l->depth, 0, memory_order_relaxed);
+	} else if (!cur) {
+		return 1;	/* not held: EPERM */
+	}
+	if (!atomic_compare_exchange_strong_explicit(l->owner, &cur, 0,
+						     memory_order_release,
+						     memory_order_relaxed))
+		return 1;
+	/* Pairs with the kernel's barrier between the wake word and its look. */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(l->wake, memory_order_relaxed)) {
+		memset(&op, 0, sizeof(op));
+		ipcdev__ioctl(l->h.fd, IPCQ_IOC_LOCK_WAKE, &op);
+	}
+	return 0;
+}
+
 int ipcdev_lock_acquire(ipcdev_lock *l, int64_t timeout_ns)
 {
-	return sync_op(IPCDEV__H(l), IPCQ_IOC_LOCK_ACQUIRE, 0, 1, timeout_ns);
+	int ret;
+
+	if (!l)
+		return -EINVAL;
+	ret = ipcdev__own(&l->h);
+	/* After the re-own: the mapping and owner id may be new. */
+	if (!ret && l->status_map &&
+	    !ipcdev__spin(&l->spin, timeout_ns != IPCDEV_NOWAIT, lock_take, l))
+		return 0;
+	return sync_op(&l->h, IPCQ_IOC_LOCK_ACQUIRE, 0, 1, timeout_ns);
 }
 
 int ipcdev_lock_release(ipcdev_lock *l)
 {
-	return sync_op(IPCDEV__H(l), IPCQ_IOC_LOCK_RELEASE, 0, 0, 0);
+	int ret;
+
+	if (!l)
+		return -EINVAL;
+	ret = ipcdev__own(&l->h);
+	if (!ret && l->status_map && !lock_give(l))
+		return 0;
+	return sync_op(&l->h, IPCQ_IOC_LOCK_RELEASE, 0, 0, 0);
 }
 
 int ipcdev_rlock_acquire(ipcdev_rlock *l, int64_t timeout_ns)

@@ -141,9 +141,19 @@ static inline int dev_open(void)
 
 /*
  * Built as *_shared_test, a sync suite runs every case again with its
- * semaphores shared (IPCQ_SYNC_SHARED) wherever that may be (not UNDO).
+ * semaphores shared (IPCQ_SYNC_SHARED) wherever that may be (not UNDO),
+ * and its locks not shared: the library makes them shared by default, so
+ * each pass runs one kind of each on the fast path and the other on the
+ * ioctls alone.
  */
 #ifdef IPCQ_TEST_SHARED
+void ipcdev__locks_plain(bool plain);	/* libipcdev's, internal */
+
+__attribute__((constructor)) static void test_locks_plain(void)
+{
+	ipcdev__locks_plain(true);
+}
+
 static inline unsigned int test_sem_flags(unsigned int flags)
 {
 	return flags & IPCDEV_SEM_UNDO ? flags : flags | IPCDEV_SEM_SHARED;

@@ -93,11 +93,9 @@ TEST_F(sh, create_share_and_map_errors)
 	size_t page = getpagesize();
 	int plain, lock, fd;
 
-	/* Shared is for semaphores without undo. */
+	/* Shared is for semaphores without undo (and locks). */
 	EXPECT_EQ(-EINVAL, raw_sync_open(self->dev, IPCQ_TYPE_SEM,
 					IPCQ_SYNC_SHARED | IPCQ_SYNC_UNDO, 1));
-	EXPECT_EQ(-EINVAL, raw_sync_open(self->dev, IPCQ_TYPE_LOCK,
-					IPCQ_SYNC_SHARED, 0));
 	EXPECT_EQ(-EINVAL, raw_sync_open(self->dev, IPCQ_TYPE_EVENT,
 					IPCQ_SYNC_SHARED, 0));
 	plain = raw_sync_open(self->dev, IPCQ_TYPE_SEM, 0, 1);

@@ -481,15 +481,15 @@ TEST(values_and_arrays_of_every_type)
 		EXPECT_EQ(3, ipcdev_array_len(a));
 		ASSERT_EQ(0, ipcdev_array_close(a));
 	}
-	/* Locks: an RLock by default, a Lock, none for Raw. */
+	/* Locks (shared): an RLock by default, a Lock, none for Raw. */
 	ASSERT_EQ(0, ipcdev_value_create(&v, IPCDEV_C_INT, NULL, 0));
 	ASSERT_EQ(0, ipcdev_lock_stat(ipcdev_value_get_lock(v), &ls));
-	EXPECT_EQ(IPCQ_SYNC_RECURSIVE, ls.flags);
+	EXPECT_EQ(IPCQ_SYNC_RECURSIVE | IPCQ_SYNC_SHARED, ls.flags);
 	ipcdev_value_close(v);
 	ASSERT_EQ(0, ipcdev_value_create(&v, IPCDEV_C_INT, NULL,
 					 IPCDEV_SHM_LOCK));
 	ASSERT_EQ(0, ipcdev_lock_stat(ipcdev_value_get_lock(v), &ls));
-	EXPECT_EQ(0, ls.flags);
+	EXPECT_EQ(IPCQ_SYNC_SHARED, ls.flags);
 	ipcdev_value_close(v);
 	ASSERT_EQ(0, ipcdev_value_create(&v, IPCDEV_C_DOUBLE, NULL,
 					 IPCDEV_RAW));
@@ -498,7 +498,7 @@ TEST(values_and_arrays_of_every_type)
 	ipcdev_value_close(v);
 	ASSERT_EQ(0, ipcdev_array_create(&a, IPCDEV_C_INT, 1000, NULL, 0));
 	ASSERT_EQ(0, ipcdev_lock_stat(ipcdev_array_get_lock(a), &ls));
-	EXPECT_EQ(IPCQ_SYNC_RECURSIVE, ls.flags);
+	EXPECT_EQ(IPCQ_SYNC_RECURSIVE | IPCQ_SYNC_SHARED, ls.flags);
 	ipcdev_array_close(a);
 }
 

@@ -647,7 +647,7 @@ TEST_F(shm, bound_lock_is_an_ordinary_lock_seen_in_stat)
 	memset(&ls, 0, sizeof(ls));
 	ASSERT_EQ(0, xioctl(l1, IPCQ_IOC_SYNC_STAT, &ls));
 	EXPECT_EQ(IPCQ_TYPE_LOCK, ls.type);
-	EXPECT_EQ(0, ls.flags);
+	EXPECT_EQ(IPCQ_SYNC_SHARED, ls.flags);
 	ASSERT_EQ(0, raw_shm_stat(fd, &st));
 	EXPECT_EQ(IPCQ_SHM_LOCK, st.flags);
 	EXPECT_LT(0, st.lock_id);
@@ -677,7 +677,7 @@ TEST_F(shm, bound_lock_is_an_ordinary_lock_seen_in_stat)
 	l2 = shm_lock_fd(r1, 0);
 	ASSERT_LE(0, l2);
 	ASSERT_EQ(0, xioctl(l2, IPCQ_IOC_SYNC_STAT, &ls));
-	EXPECT_EQ(IPCQ_SYNC_RECURSIVE, ls.flags);
+	EXPECT_EQ(IPCQ_SYNC_RECURSIVE | IPCQ_SYNC_SHARED, ls.flags);
 	EXPECT_EQ(0, lock_op(l2, IPCQ_IOC_LOCK_ACQUIRE, 0));
 	EXPECT_EQ(0, lock_op(l2, IPCQ_IOC_LOCK_ACQUIRE, 0));
 	ASSERT_EQ(0, raw_shm_stat(r1, &st));

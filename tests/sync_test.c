@@ -222,6 +222,7 @@ TEST_F(s, unknown_commands_are_enotty_and_leave_the_object_intact)
 		IPCQ_IOC_SEM_WAIT_ZERO, IPCQ_IOC_SEM_SET_VALUE,
 		IPCQ_IOC_LOCK_ACQUIRE,
 		IPCQ_IOC_LOCK_RELEASE, IPCQ_IOC_LOCK_CONSISTENT,
+		IPCQ_IOC_LOCK_SHARE, IPCQ_IOC_LOCK_WAKE,
 		IPCQ_IOC_EVENT_SET, IPCQ_IOC_EVENT_CLEAR, IPCQ_IOC_EVENT_WAIT,
 		IPCQ_IOC_COND_WAIT, IPCQ_IOC_COND_NOTIFY, IPCQ_IOC_BARRIER_WAIT,
 		IPCQ_IOC_BARRIER_ABORT, IPCQ_IOC_BARRIER_RESET,
@@ -250,7 +251,7 @@ TEST_F(s, unknown_commands_are_enotty_and_leave_the_object_intact)
 		ASSERT_LE(0, fd);
 		memset(&op, 0, sizeof(op));
 		/* The sync range's free numbers, in every shape. */
-		for (nr = 0x55; nr <= 0x5f; nr++) {
+		for (nr = 0x57; nr <= 0x5f; nr++) {
 			EXPECT_EQ(-ENOTTY, xioctl(fd, _IO(IPCQ_IOC_MAGIC, nr),
 						  NULL));
 			EXPECT_EQ(-ENOTTY, xioctl(fd, _IOW(IPCQ_IOC_MAGIC, nr,
@@ -272,7 +273,9 @@ TEST_F(s, unknown_commands_are_enotty_and_leave_the_object_intact)
 				       _IOC_NR(cmd) <= 0x54);
 				break;
 			case IPCQ_TYPE_LOCK:
-				own = _IOC_NR(cmd) >= 0x42 && _IOC_NR(cmd) <= 0x44;
+				own = (_IOC_NR(cmd) >= 0x42 &&
+				       _IOC_NR(cmd) <= 0x44) ||
+				      _IOC_NR(cmd) == 0x55 || _IOC_NR(cmd) == 0x56;
 				break;
 			case IPCQ_TYPE_EVENT:
 				own = _IOC_NR(cmd) >= 0x45 && _IOC_NR(cmd) <= 0x47;
@@ -504,7 +507,12 @@ TEST_F(s, rlock_recursion_and_owner_only_release)
 	EXPECT_EQ(0, ipcdev_rlock_acquire(l, IPCDEV_FOREVER));
 	ASSERT_EQ(0, ipcdev_lock_stat(l, &st));
 	EXPECT_EQ(3, st.value);
+#ifdef IPCQ_TEST_SHARED
 	EXPECT_EQ(IPCQ_SYNC_RECURSIVE, st.flags);
+#else
+	/* The library's locks are shared by default. */
+	EXPECT_EQ(IPCQ_SYNC_RECURSIVE | IPCQ_SYNC_SHARED, st.flags);
+#endif
 	/* Another thread may not release it. */
 	t.l = l;
 	ASSERT_EQ(0, pthread_create(&th, NULL, release_from_thread, &t));

@@ -163,10 +163,13 @@ double sem_bench(struct semset *s, int kind, int procs, int iters);
 /*
  * Shared memory lock cells (shm.c): ns per acquire + increment of a
  * counter in shared memory + release, for ipcq's get_lock() (the bound
- * RLock, Python's default, and a bound Lock), a robust process-shared
+ * RLock, Python's default, and a bound Lock; both shared: no system call
+ * uncontended), a Lock that is not shared (an ioctl each way, as every
+ * lock was before the fast path), a robust process-shared
  * pthread mutex, a POSIX sem_t, and (no lock) a C11 atomic increment.
  */
-enum { SHM_RLOCK, SHM_LOCK, SHM_PTHREAD, SHM_SEM, SHM_ATOMIC, NSHM };
+enum { SHM_RLOCK, SHM_LOCK, SHM_IOCTL, SHM_PTHREAD, SHM_SEM, SHM_ATOMIC,
+       NSHM };
 extern const char *const shm_names[NSHM];
 extern double shm_unc[NSHM][MAX_REPS], shm_con[NSHM][MAX_REPS];
 extern uint64_t shm_errors;	/* counters off after a cell */

@@ -3,21 +3,25 @@
  * Shared memory locks: ns per acquire + increment of a counter in shared
  * memory + release, the seed's "with counter.get_lock(): counter.value +=
  * 1", uncontended and with two processes contending: ipcq's get_lock()
- * (the region's bound RLock, Python's default, and a bound Lock: each an
- * ioctl to acquire and one to release), against the robust
+ * (the region's bound RLock, Python's default, and a bound Lock: shared
+ * locks, taken and released in memory when uncontended), a Lock that is
+ * not shared (an ioctl to acquire and one to release: every lock before
+ * the fast path, the bar for the contended cells), against the robust
  * process-shared pthread mutex (the speed bar: a futex, no syscall
  * uncontended), a POSIX sem_t, and a C11 atomic increment (no lock at
  * all). Every counter is checked after each cell.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <pthread.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 
 #include "bench.h"
 
 const char *const shm_names[NSHM] = { "ipcq-get_lock", "ipcq-get_lock-Lock",
-				      "pthread-robust", "posix-sem_t",
-				      "c11-atomic" };
+				      "ipcq-Lock-ioctl", "pthread-robust",
+				      "posix-sem_t", "c11-atomic" };
 double shm_unc[NSHM][MAX_REPS], shm_con[NSHM][MAX_REPS];
 uint64_t shm_errors;
 
@@ -28,12 +32,41 @@ struct shm_peers {
 	sem_t sem;
 	long sem_count;
 	_Atomic long atomic_count;
+	long ioctl_count;
 };
 
 struct shmset {
 	ipcdev_value *v[2];		/* SHM_RLOCK, SHM_LOCK: int counters */
+	int ioctl_lock;			/* SHM_IOCTL: a Lock, not shared */
 	struct shm_peers *p;
 };
+
+/* An anonymous Lock without IPCQ_SYNC_SHARED, on the raw ioctls. */
+static int ioctl_lock_create(void)
+{
+	struct ipcq_sync_open arg;
+	int dev = open("/dev/ipcq", O_RDWR | O_CLOEXEC), fd;
+
+	if (dev < 0)
+		return -1;
+	memset(&arg, 0, sizeof(arg));
+	arg.type = IPCQ_TYPE_LOCK;
+	arg.flags = IPCQ_OPEN_CLOEXEC;
+	arg.mode = 0600;
+	fd = ioctl(dev, IPCQ_IOC_SYNC_OPEN, &arg);
+	close(dev);
+	return fd;
+}
+
+static void ioctl_lock_op(int fd, unsigned long cmd)
+{
+	struct ipcq_sync_op op;
+
+	memset(&op, 0, sizeof(op));
+	if (cmd == IPCQ_IOC_LOCK_ACQUIRE)
+		op.deadline = IPCQ_DEADLINE_FOREVER;
+	ioctl(fd, cmd, &op);
+}
 
 static long *shm_counter(struct shmset *s, int kind)
 {
@@ -41,6 +74,8 @@ static long *shm_counter(struct shmset *s, int kind)
 	case SHM_RLOCK:
 	case SHM_LOCK:
 		return ipcdev_value_ptr(s->v[kind]);
+	case SHM_IOCTL:
+		return &s->p->ioctl_count;
 	case SHM_PTHREAD:
 		return &s->p->mutex_count;
 	case SHM_SEM:
@@ -67,6 +102,11 @@ static void shm_op(void *arg, int kind)
 		ipcdev_lock_release(l);
 		break;
 	}
+	case SHM_IOCTL:
+		ioctl_lock_op(s->ioctl_lock, IPCQ_IOC_LOCK_ACQUIRE);
+		++*n;
+		ioctl_lock_op(s->ioctl_lock, IPCQ_IOC_LOCK_RELEASE);
+		break;
 	case SHM_PTHREAD:
 		if (pthread_mutex_lock(&s->p->mutex) == EOWNERDEAD)
 			pthread_mutex_consistent(&s->p->mutex);
@@ -92,6 +132,9 @@ struct shmset *shm_setup(void)
 	    ipcdev_value_create(&s->v[SHM_LOCK], IPCDEV_C_LONG, NULL,
 				IPCDEV_SHM_LOCK))
 		return NULL;
+	s->ioctl_lock = ioctl_lock_create();
+	if (s->ioctl_lock < 0)
+		return NULL;
 	s->p = shared_alloc(sizeof(*s->p));
 	pthread_mutexattr_init(&a);
 	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
@@ -108,6 +151,7 @@ void shm_teardown(struct shmset *s)
 		return;
 	ipcdev_value_close(s->v[SHM_RLOCK]);
 	ipcdev_value_close(s->v[SHM_LOCK]);
+	close(s->ioctl_lock);
 	pthread_mutex_destroy(&s->p->mutex);
 	sem_destroy(&s->p->sem);
 	munmap(s->p, sizeof(*s->p));

@@ -32,6 +32,7 @@ static const struct {
 	{ IPCQ_FEATURE_QUEUE_SYSV, "queue-sysv" },
 	{ IPCQ_FEATURE_BATCH, "batch" },
 	{ IPCQ_FEATURE_WAIT_ACQUIRE_QUEUE, "wait-acquire-queue" },
+	{ IPCQ_FEATURE_LOCK_SHARED, "lock-shared" },
 };
 
 int main(void)

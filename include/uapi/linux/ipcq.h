@@ -79,6 +79,8 @@
  * ends (struct ipcq_wait_acquire.msgs); without it they fail with ENOTTY.
  */
 #define IPCQ_FEATURE_WAIT_ACQUIRE_QUEUE ((__u64)1 << 14)
+/* IPCQ_SYNC_SHARED locks: IPCQ_IOC_LOCK_SHARE, IPCQ_IOC_LOCK_WAKE. */
+#define IPCQ_FEATURE_LOCK_SHARED ((__u64)1 << 15)
 
 /* Deadline meaning "block until the call can complete". */
 #define IPCQ_DEADLINE_FOREVER	(~(__u64)0)
@@ -662,7 +664,9 @@ struct ipcq_pipe_stat {
 #define IPCQ_SYNC_RECURSIVE	(1U << 10)	/* lock: an RLock */
 #define IPCQ_SYNC_SHARED	(1U << 11)	/* sem: its value lives in memory
 						 * its users map; not with UNDO
-						 * (see IPCQ_IOC_SEM_SHARE)
+						 * (see IPCQ_IOC_SEM_SHARE);
+						 * lock: its owner word does
+						 * (IPCQ_IOC_LOCK_SHARE)
 						 */
 #define IPCQ_SYNC_AUTO_RESET	(1U << 12)	/* event: a wait that finds it
 						 * set clears it, so one set
@@ -745,6 +749,66 @@ struct ipcq_sem_share {
 	__u64 max;
 	__u64 reserved[2];
 };
+
+/**
+ * struct ipcq_lock_share - argument of IPCQ_IOC_LOCK_SHARE, all out
+ * @status_offset: mmap offset of the status region (one page, read-only).
+ * @status_size:   its size.
+ * @word_offset:   mmap offset of the word region (read-write, shared).
+ * @word_size:     its size.
+ * @off_owner:     offset of the __u64 owner word in the word region.
+ * @off_depth:     offset of the __u64 recursion depth in the word region
+ *                 (RLock; written by the holder only).
+ * @off_route:     offset of a __u32 in the status region: nonzero when
+ *                 every operation must go through the ioctls (destroyed,
+ *                 holder died, inconsistent, not recoverable).
+ * @off_wake:      offset of a __u32 in the status region: nonzero while a
+ *                 caller waits in the kernel or polls.
+ * @owner_id:      this file's id, 1..0x7fffffff: the owner word's high
+ *                 half while a thread holds the lock through this file.
+ * @flags:         IPCQ_SYNC_RECURSIVE for an RLock, and IPCQ_SYNC_SHARED.
+ * @reserved:      zero.
+ *
+ * A Lock or RLock created with IPCQ_SYNC_SHARED keeps its holder in a
+ * word its users map: IPCQ_LOCK_OWNER(owner_id, tid) while held, tid the
+ * holder's thread id in the PID namespace of the process that opened the
+ * file (gettid(2) there), 0 while free. An acquire that finds it free and
+ * a release nobody waits for cost no system call:
+ *  - acquire: with the route word 0, a compare-and-swap of 0 to the
+ *    caller's owner value, then (RLock) depth 1. An RLock whose owner
+ *    word is already the caller's adds 1 to the depth instead.
+ *  - release: with the route word 0, an RLock at depth above 1 takes 1
+ *    from the depth. Otherwise depth 0, a compare-and-swap of the owner
+ *    value to 0 (an RLock: only the caller's own; a Lock: whoever holds
+ *    it, as Python's Lock may be released by any thread), a full barrier,
+ *    and a look at the wake word: when nonzero, IPCQ_IOC_LOCK_WAKE.
+ * Anything else (the lock held by another, released while free, the route
+ * word set) goes through IPCQ_IOC_LOCK_ACQUIRE/RELEASE, which work on the
+ * same words and give the errors of a lock that is not shared. When the
+ * file a holder acquired through is released, the kernel finds it in the
+ * owner word and marks the lock owner-dead (the next acquirer gets
+ * EOWNERDEAD), as for a lock that is not shared. The words are a hint to
+ * the kernel: a process that scribbles over them damages only that lock.
+ * Errors: ENXIO the lock is not shared. An acquire through a file whose
+ * opener's PID namespace has no id for the caller fails with EPERM (the
+ * word could not name it).
+ */
+struct ipcq_lock_share {
+	__u64 status_offset;
+	__u64 status_size;
+	__u64 word_offset;
+	__u64 word_size;
+	__u32 off_owner;
+	__u32 off_depth;
+	__u32 off_route;
+	__u32 off_wake;
+	__u32 owner_id;
+	__u32 flags;
+	__u64 reserved[2];
+};
+
+/* The owner word of a shared lock held by thread @tid through file @id. */
+#define IPCQ_LOCK_OWNER(id, tid) (((__u64)(id) << 32) | (__u32)(tid))
 
 /* Flags of struct ipcq_sync_op. */
 #define IPCQ_SYNC_NONBLOCK	(1U << 0)	/* EAGAIN instead of blocking */
@@ -1337,6 +1401,7 @@ struct ipcq_uring_cmd {
 						 */
 #define IPCQ_SHM_LOCK		(1U << 9)	/* create: a bound Lock */
 #define IPCQ_SHM_RLOCK		(1U << 10)	/* create: a bound RLock */
+/* The bound lock is IPCQ_SYNC_SHARED (IPCQ_FEATURE_LOCK_SHARED). */
 
 /**
  * struct ipcq_shm_open - argument of IPCQ_IOC_SHM_OPEN
@@ -1698,6 +1763,15 @@ struct ipcq_listener_stat {
 #define IPCQ_IOC_SEM_ACQUIRE_N	_IOW(IPCQ_IOC_MAGIC, 0x52, struct ipcq_sync_op)
 #define IPCQ_IOC_SEM_WAIT_ZERO	_IOW(IPCQ_IOC_MAGIC, 0x53, struct ipcq_sync_op)
 #define IPCQ_IOC_SEM_SET_VALUE	_IOW(IPCQ_IOC_MAGIC, 0x54, struct ipcq_sync_op)
+/*
+ * On a lock of IPCQ_SYNC_SHARED (ENXIO otherwise; feature
+ * IPCQ_FEATURE_LOCK_SHARED): LOCK_SHARE hands out the layout to map it
+ * and this file's owner id (struct ipcq_lock_share), also once destroyed;
+ * LOCK_WAKE wakes a waiter after a release made in the shared page
+ * (@count zero; EIDRM once destroyed).
+ */
+#define IPCQ_IOC_LOCK_SHARE	_IOR(IPCQ_IOC_MAGIC, 0x55, struct ipcq_lock_share)
+#define IPCQ_IOC_LOCK_WAKE	_IOW(IPCQ_IOC_MAGIC, 0x56, struct ipcq_sync_op)
 
 /*
  * On a shared memory region fd. SHM_STAT: struct ipcq_shm_stat.
