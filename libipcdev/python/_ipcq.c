@@ -717,6 +717,18 @@ static PyObject *h_acquire(Handle *self, PyObject *args)
 
 	if (!h || !PyArg_ParseTuple(args, "|L", &timeout))
 		return NULL;
+	if (self->kind != K_SEM) {
+		/*
+		 * A shared lock free (or an RLock already ours) is taken in
+		 * memory: try that with the GIL held, which costs less than
+		 * letting the GIL go and taking it back.
+		 */
+		ret = self->kind == K_RLOCK ?
+		      ipcdev_rlock_acquire(h, IPCDEV_NOWAIT) :
+		      ipcdev_lock_acquire(h, IPCDEV_NOWAIT);
+		if (ret != -EAGAIN || timeout == IPCDEV_NOWAIT)
+			return result(ret);
+	}
 	if (self->kind == K_SEM)
 		BLOCKING(self, ret, timeout, ipcdev_sem_acquire(h, timeout_ns));
 	else if (self->kind == K_RLOCK)

@@ -140,6 +140,16 @@ class Lock(_Handled):
         self._h = _handle if _handle is not None else _ipcq.lock(False)
 
     def acquire(self, block=True, timeout=None):
+        if block is True and timeout is None:
+            # The common call, without _acquire()'s conversions: a free
+            # lock is taken in memory (the handle tries that first).
+            try:
+                self._h.acquire()
+            except OSError as e:
+                if e.errno == errno.EOWNERDEAD:
+                    raise OwnerDeadError() from None
+                raise
+            return True
         return _acquire(self._h, block, timeout)
 
     def release(self):
