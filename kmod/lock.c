@@ -497,12 +497,16 @@ static __poll_t ipcq_lock_poll(struct ipcq_sync *s)
 static void ipcq_lock_stat(struct ipcq_sync *s, struct ipcq_sync_file *f,
 			   struct ipcq_sync_stat *st)
 {
-	bool held = ipcq_lock_held(s);
+	/* One look at a shared lock's word, so the fields agree. */
+	u64 word = ipcq_lock_word(s);
+	bool held = s->lk.word ? ipcq_lock_word_held(s, word) : !!s->lk.owner;
+	bool mine = s->lk.word ? ipcq_lock_word_mine(s, word) :
+				 s->lk.owner == task_pid(current);
 
 	st->value = held ? ipcq_lock_depth(s) : 0;
 	if (held)
 		st->state |= IPCQ_SYNC_LOCKED;
-	if (held && ipcq_lock_mine(s))
+	if (held && mine)
 		st->state |= IPCQ_SYNC_MINE;
 	if (s->lk.owner_dead)
 		st->state |= IPCQ_SYNC_OWNER_DEAD;
@@ -511,7 +515,7 @@ static void ipcq_lock_stat(struct ipcq_sync *s, struct ipcq_sync_file *f,
 	if (s->lk.notrecoverable)
 		st->state |= IPCQ_SYNC_NOTRECOVERABLE;
 	if (s->lk.word)
-		st->owner_tid = ipcq_lock_word_holder_vnr(s, ipcq_lock_word(s));
+		st->owner_tid = ipcq_lock_word_holder_vnr(s, word);
 	else
 		st->owner_tid = s->lk.owner ? pid_vnr(s->lk.owner) : 0;
 }

@@ -45,14 +45,14 @@
 
 int ipcq_lock_word_init(struct ipcq_sync *s)
 {
-	xa_init_flags(&s->lk.files, XA_FLAGS_ALLOC1);
+	struct page **pages;
+
 	/* Status page, word page; both charged to the creator. */
-	s->lk.pages[0] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	s->lk.pages[1] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	if (!s->lk.pages[0] || !s->lk.pages[1]) {
-		ipcq_lock_word_free(s);
-		return -ENOMEM;
-	}
+	pages = ipcq_pages_alloc(2);
+	if (IS_ERR(pages))
+		return PTR_ERR(pages);
+	xa_init_flags(&s->lk.files, XA_FLAGS_ALLOC1);
+	s->lk.pages = pages;
 	s->lk.status = page_address(s->lk.pages[0]);
 	s->lk.word = page_address(s->lk.pages[1]) + LOCK_OFF_OWNER;
 	s->lk.word_depth = page_address(s->lk.pages[1]) + LOCK_OFF_DEPTH;
@@ -61,10 +61,7 @@ int ipcq_lock_word_init(struct ipcq_sync *s)
 
 void ipcq_lock_word_free(struct ipcq_sync *s)
 {
-	if (s->lk.pages[0])
-		__free_page(s->lk.pages[0]);
-	if (s->lk.pages[1])
-		__free_page(s->lk.pages[1]);
+	ipcq_pages_free(s->lk.pages, 2);
 	xa_destroy(&s->lk.files);
 }
 

@@ -109,7 +109,7 @@ struct ipcq_sync {
 			u64 *word;		/* NULL unless shared */
 			u64 *word_depth;
 			u32 *status;		/* route, wake words */
-			struct page *pages[2];	/* status, words */
+			struct page **pages;	/* status, words */
 			u32 acquirers;		/* in acquire */
 			struct xarray files;	/* owner id -> its file */
 			u32 next_id;		/* xa_alloc_cyclic()'s */

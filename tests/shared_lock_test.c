@@ -21,15 +21,11 @@
 #include "kselftest_harness.h"
 #include "ipcq_test.h"
 
+/* sop() without a count; a blocking acquire waits for good. */
 static int lock_op(int fd, unsigned long cmd, uint32_t flags)
 {
-	struct ipcq_sync_op op;
-
-	memset(&op, 0, sizeof(op));
-	op.flags = flags;
-	if (cmd == IPCQ_IOC_LOCK_ACQUIRE && !flags)
-		op.deadline = IPCQ_DEADLINE_FOREVER;
-	return xioctl(fd, cmd, &op);
+	return sop(fd, cmd, 0, flags, cmd == IPCQ_IOC_LOCK_ACQUIRE && !flags ?
+				      IPCQ_DEADLINE_FOREVER : 0);
 }
 
 static struct ipcq_sync_stat lock_stat(int fd)

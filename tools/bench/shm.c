@@ -12,7 +12,6 @@
  * all). Every counter is checked after each cell.
  */
 #define _GNU_SOURCE
-#include <fcntl.h>
 #include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -45,7 +44,7 @@ struct shmset {
 static int ioctl_lock_create(void)
 {
 	struct ipcq_sync_open arg;
-	int dev = open("/dev/ipcq", O_RDWR | O_CLOEXEC), fd;
+	int dev = ipcdev_device_fd();
 
 	if (dev < 0)
 		return -1;
@@ -53,9 +52,7 @@ static int ioctl_lock_create(void)
 	arg.type = IPCQ_TYPE_LOCK;
 	arg.flags = IPCQ_OPEN_CLOEXEC;
 	arg.mode = 0600;
-	fd = ioctl(dev, IPCQ_IOC_SYNC_OPEN, &arg);
-	close(dev);
-	return fd;
+	return ioctl(dev, IPCQ_IOC_SYNC_OPEN, &arg);
 }
 
 static void ioctl_lock_op(int fd, unsigned long cmd)
