@@ -5,14 +5,15 @@
  * and mapping errors, the word seen and written by the ioctls, stat and
  * poll, no ioctl on the fast path, sleepers woken by releases made in
  * memory, a holder's death found in the word (EOWNERDEAD, consistent, not
- * recoverable), destroy, owner ids per file, waits on several objects,
- * and hostile writers. The rest of the lock suite runs on shared locks as
+ * recoverable), destroy, owner ids per file, a caller the file's PID
+ * namespace cannot name, waits on several objects, and hostile writers. The rest of the lock suite runs on shared locks as
  * sync_test and sync_process_test (the library's default), and on locks
  * that are not shared as sync_shared_test and sync_process_shared_test.
  */
 #define _GNU_SOURCE
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <sys/epoll.h>
@@ -142,6 +143,8 @@ TEST_F(sl, create_share_and_map_errors)
 	/* LOCK_WAKE takes no count, deadline or flags. */
 	EXPECT_EQ(0, lock_op(fd, IPCQ_IOC_LOCK_WAKE, 0));
 	EXPECT_EQ(-EINVAL, lock_op(fd, IPCQ_IOC_LOCK_WAKE, IPCQ_SYNC_NONBLOCK));
+	EXPECT_EQ(-EINVAL, sop(fd, IPCQ_IOC_LOCK_WAKE, 1, 0, 0));
+	EXPECT_EQ(-EINVAL, sop(fd, IPCQ_IOC_LOCK_WAKE, 0, 0, 1));
 	/* Every file of the lock has an owner id of its own. */
 	memset(&ro, 0, sizeof(ro));
 	ro.flags = IPCQ_OPEN_CLOEXEC;
@@ -224,6 +227,58 @@ TEST_F(sl, the_word_is_the_holder_for_everyone)
 	EXPECT_EQ(1, epoll_wait(ep, &ev, 1, 0));
 	EXPECT_EQ(1, poll(&pfd, 1, 0));
 	close(ep);
+	close(fd);
+}
+
+/*
+ * A file opened in a PID namespace where the caller has no thread id
+ * cannot name the caller in the owner word: acquiring through it fails
+ * with EPERM, blocking or not, while the opener takes it through it and
+ * the caller through a file of its own.
+ */
+TEST_F(sl, acquire_through_a_file_of_a_hidden_namespace_is_eperm)
+{
+	int sv[2], fd, theirs;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		SKIP(return, "needs CAP_SYS_ADMIN for unshare(CLONE_NEWPID)");
+	fd = raw_sync_open(self->dev, IPCQ_TYPE_LOCK, IPCQ_SYNC_SHARED, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		pid_t opener;
+
+		if (unshare(CLONE_NEWPID))
+			_exit(1);
+		/* The first child in the new namespace opens a file. */
+		opener = fork();
+		if (opener == 0) {
+			struct ipcq_reopen ro = { .flags = IPCQ_OPEN_CLOEXEC };
+			int own = xioctl(fd, IPCQ_IOC_SYNC_REOPEN, &ro);
+
+			if (own < 0 ||
+			    lock_op(own, IPCQ_IOC_LOCK_ACQUIRE,
+				    IPCQ_SYNC_NONBLOCK) ||
+			    lock_op(own, IPCQ_IOC_LOCK_RELEASE, 0))
+				_exit(2);
+			_exit(send_fd(sv[1], own) ? 3 : 0);
+		}
+		_exit(opener < 0 ? 4 : child_status(opener));
+	}
+	theirs = recv_fd(sv[0]);
+	EXPECT_EQ(0, child_status(pid));
+	ASSERT_LE(0, theirs);
+	EXPECT_EQ(-EPERM, lock_op(theirs, IPCQ_IOC_LOCK_ACQUIRE,
+				  IPCQ_SYNC_NONBLOCK));
+	EXPECT_EQ(-EPERM, lock_op(theirs, IPCQ_IOC_LOCK_ACQUIRE, 0));
+	EXPECT_EQ(0, lock_op(fd, IPCQ_IOC_LOCK_ACQUIRE, IPCQ_SYNC_NONBLOCK));
+	EXPECT_EQ(0, lock_op(fd, IPCQ_IOC_LOCK_RELEASE, 0));
+	close(theirs);
+	close(sv[0]);
+	close(sv[1]);
 	close(fd);
 }
 
