@@ -120,16 +120,24 @@ extern _Atomic unsigned long ipcdev__generation;
 int ipcdev__reown(struct ipcdev__handle *h);
 
 /*
+ * Whether @h's file is this process's own: the paths in memory (shared
+ * semaphores and locks) test this alone and leave a re-own to the ioctl
+ * path they fall back to, so that they make no call.
+ */
+static inline bool ipcdev__owned(struct ipcdev__handle *h)
+{
+	return atomic_load_explicit(&h->gen, memory_order_acquire) ==
+	       atomic_load_explicit(&ipcdev__generation, memory_order_relaxed);
+}
+
+/*
  * In a child after fork, the lazy re-own (see above); 0 or -errno. Inline:
- * every call of the fast paths (shared semaphores, rings) begins with it,
- * and out of line it was a third of an uncontended acquire+release.
+ * every call of the fast paths (rings) begins with it, and out of line it
+ * was a third of an uncontended acquire+release.
  */
 static inline int ipcdev__own(struct ipcdev__handle *h)
 {
-	if (atomic_load_explicit(&h->gen, memory_order_acquire) ==
-	    atomic_load_explicit(&ipcdev__generation, memory_order_relaxed))
-		return 0;
-	return ipcdev__reown(h);
+	return ipcdev__owned(h) ? 0 : ipcdev__reown(h);
 }
 /* The fd to act through, this process's own; or -errno. */
 int ipcdev__fd(struct ipcdev__handle *h);
@@ -151,9 +159,50 @@ int ipcdev__ring_put(struct ipcdev__ring *r, int fd, const void *buf,
 		     size_t len, bool may_wait);
 int ipcdev__ring_get(struct ipcdev__ring *r, int fd, void *buf, size_t *len,
 		     bool may_wait);
-/* Adaptive spinning around @try while it answers -EAGAIN (ring.c). */
-int ipcdev__spin(_Atomic unsigned int *budget, bool may_wait,
-		 int (*try)(void *), void *arg);
+/* Whether spinning can pay: this process may run on more than one CPU. */
+bool ipcdev__spin_useful(void);
+
+#define IPCDEV__SPIN_MIN	64
+#define IPCDEV__SPIN_MAX	16384
+
+static inline void ipcdev__cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+/*
+ * After the caller's own first try answered -EAGAIN (made inline, so the
+ * uncontended path calls nothing): calls @try until it answers something
+ * other than -EAGAIN, spinning a while when that may pay off (another CPU
+ * can change what it waits for), for as long as *@budget says; the budget
+ * halves when spinning was in vain and doubles when it paid. Returns
+ * @try's last answer, -EAGAIN when it did not spin. Inline, so that @try
+ * (a constant in every caller) is inlined into the loop: each iteration
+ * then costs a look at memory, not two calls.
+ */
+static inline int ipcdev__spin(_Atomic unsigned int *budget, bool may_wait,
+			       int (*try)(void *), void *arg)
+{
+	unsigned int b, n;
+	int ret = -EAGAIN;
+
+	if (!may_wait || !ipcdev__spin_useful())
+		return ret;
+	b = atomic_load_explicit(budget, memory_order_relaxed);
+	for (n = 0; n < b && ret == -EAGAIN; n++) {
+		ipcdev__cpu_relax();
+		ret = try(arg);
+	}
+	b = ret == -EAGAIN ? b / 2 : b * 2;
+	b = b < IPCDEV__SPIN_MIN ? IPCDEV__SPIN_MIN :
+	    b > IPCDEV__SPIN_MAX ? IPCDEV__SPIN_MAX : b;
+	atomic_store_explicit(budget, b, memory_order_relaxed);
+	return ret;
+}
 
 /* The handle types. */
 struct ipcdev_queue {

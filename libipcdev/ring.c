@@ -25,9 +25,6 @@
 
 #include "internal.h"
 
-#define SPIN_MIN	64
-#define SPIN_MAX	16384
-
 struct ipcdev__ring {
 	void *status_map;
 	size_t status_size;
@@ -41,6 +38,7 @@ struct ipcdev__ring {
 	_Atomic uint64_t *gets;
 	char *slots;
 	uint32_t nslots;
+	uint32_t slot_mask;		/* nslots - 1 for a power of two, else 0 */
 	uint32_t slot_size;
 	uint32_t stride;
 	uint32_t off_len;
@@ -49,21 +47,12 @@ struct ipcdev__ring {
 	_Atomic unsigned int spin;	/* current spin budget, iterations */
 };
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield");
-#endif
-}
-
 /*
  * Spinning only pays when the other side can run at the same time: not
  * when this process may use one CPU only (the peer then waits for our
  * time slice to end). The budget's adaptation covers the rest.
  */
-static bool spin_useful(void)
+bool ipcdev__spin_useful(void)
 {
 	static _Atomic int ncpu;
 	int n = atomic_load_explicit(&ncpu, memory_order_relaxed);
@@ -79,7 +68,10 @@ static bool spin_useful(void)
 
 static _Atomic uint64_t *slot_ctl(struct ipcdev__ring *r, uint64_t pos)
 {
-	return (_Atomic uint64_t *)(r->slots + (pos % r->nslots) * r->stride);
+	/* A mask where it can: a division is a helper call under emulation. */
+	uint64_t i = r->slot_mask ? pos & r->slot_mask : pos % r->nslots;
+
+	return (_Atomic uint64_t *)(r->slots + i * r->stride);
 }
 
 static _Atomic uint32_t *slot_len(struct ipcdev__ring *r,
@@ -155,6 +147,8 @@ int ipcdev__ring_attach(int fd, struct ipcdev__ring **out)
 	r->gets = (void *)((char *)r->ring_map + info.off_gets);
 	r->slots = (char *)r->ring_map + info.off_slots;
 	r->nslots = info.slots;
+	if (!(info.slots & (info.slots - 1)))
+		r->slot_mask = info.slots - 1;
 	r->slot_size = info.slot_size;
 	r->stride = info.slot_stride;
 	r->off_len = info.slot_off_len;
@@ -217,7 +211,7 @@ static void wake_if_asked(struct ipcdev__ring *r, int fd,
 		ring_wake(fd, flags);
 }
 
-static int ring_put_once(struct ipcdev__ring *r, int fd, const void *buf,
+static inline int ring_put_once(struct ipcdev__ring *r, int fd, const void *buf,
 			 size_t len)
 {
 	_Atomic uint64_t *ctl;
@@ -250,7 +244,7 @@ static int ring_put_once(struct ipcdev__ring *r, int fd, const void *buf,
  * Takes the next message into @buf (*@len bytes of room). -EMSGSIZE with
  * *@len set leaves it in place; -EBADMSG: it was corrupt, now dropped.
  */
-static int ring_get_once(struct ipcdev__ring *r, int fd, void *buf,
+static inline int ring_get_once(struct ipcdev__ring *r, int fd, void *buf,
 			 size_t *len)
 {
 	uint64_t pos = atomic_load_explicit(r->head, memory_order_relaxed);
@@ -309,31 +303,6 @@ static int ring_get_once(struct ipcdev__ring *r, int fd, void *buf,
 	return -EAGAIN;
 }
 
-/*
- * Calls @try until it answers something other than -EAGAIN, spinning a
- * while when that may pay off (another CPU can change what it waits
- * for), for as long as *@budget says; the budget halves when spinning
- * was in vain and doubles when it paid. Returns @try's last answer.
- */
-int ipcdev__spin(_Atomic unsigned int *budget, bool may_wait,
-		 int (*try)(void *), void *arg)
-{
-	unsigned int b, n;
-	int ret = try(arg);
-
-	if (ret != -EAGAIN || !may_wait || !spin_useful())
-		return ret;
-	b = atomic_load_explicit(budget, memory_order_relaxed);
-	for (n = 0; n < b && ret == -EAGAIN; n++) {
-		cpu_relax();
-		ret = try(arg);
-	}
-	b = ret == -EAGAIN ? b / 2 : b * 2;
-	b = b < SPIN_MIN ? SPIN_MIN : b > SPIN_MAX ? SPIN_MAX : b;
-	atomic_store_explicit(budget, b, memory_order_relaxed);
-	return ret;
-}
-
 struct xfer {
 	struct ipcdev__ring *r;
 	int fd;
@@ -365,7 +334,9 @@ int ipcdev__ring_put(struct ipcdev__ring *r, int fd, const void *buf,
 
 	if (len > r->slot_size)
 		return 0;
-	ret = ipcdev__spin(&r->spin, may_wait, put_try, &x);
+	ret = ring_put_once(r, fd, buf, len);
+	if (ret == -EAGAIN)
+		ret = ipcdev__spin(&r->spin, may_wait, put_try, &x);
 	return ret == -EAGAIN ? 0 : ret;
 }
 
@@ -373,7 +344,9 @@ int ipcdev__ring_get(struct ipcdev__ring *r, int fd, void *buf, size_t *len,
 		     bool may_wait)
 {
 	struct xfer x = { .r = r, .fd = fd, .buf = buf, .lenp = len };
-	int ret = ipcdev__spin(&r->spin, may_wait, get_try, &x);
+	int ret = ring_get_once(r, fd, buf, len);
 
+	if (ret == -EAGAIN)
+		ret = ipcdev__spin(&r->spin, may_wait, get_try, &x);
 	return ret == -EAGAIN ? 0 : ret;
 }

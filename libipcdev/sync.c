@@ -366,7 +366,7 @@ int ipcdev_sem_open(ipcdev_sem **s, const char *name, unsigned int flags,
 }
 
 /* A unit from a shared value: 0 taken, -EAGAIN none, 1 ask the kernel. */
-static int sem_take(void *arg)
+static inline int sem_take(void *arg)
 {
 	ipcdev_sem *s = arg;
 	uint64_t v;
@@ -383,24 +383,55 @@ static int sem_take(void *arg)
 	return v ? 1 : -EAGAIN;
 }
 
-int ipcdev_sem_acquire(ipcdev_sem *s, int64_t timeout_ns)
+/*
+ * What follows a first try in memory that did not take a unit (@first:
+ * its answer; 1 when there was none, the handle not yet re-owned after a
+ * fork or not shared): spinning, then the kernel. Out of line, with
+ * sem_wake() and sem_release_kernel(), so that the paths in memory need
+ * no stack frame.
+ */
+static __attribute__((noinline)) int sem_acquire_rest(ipcdev_sem *s,
+						      int64_t timeout_ns,
+						      int first)
 {
-	int ret;
-
-	if (!s)
-		return -EINVAL;
-	ret = ipcdev__own(&s->h);
-	/* After the re-own: the mapping may have been replaced. */
-	if (!ret && s->status_map &&
+	if (first == -EAGAIN &&
 	    !ipcdev__spin(&s->spin, timeout_ns != IPCDEV_NOWAIT, sem_take, s))
 		return 0;
 	return sync_op(&s->h, IPCQ_IOC_SEM_ACQUIRE, 0, 1, timeout_ns);
 }
 
-/* Adds @n to a shared value: 0 done, 1 ask the kernel (it says why). */
-static int sem_give(ipcdev_sem *s, uint64_t n)
+int ipcdev_sem_acquire(ipcdev_sem *s, int64_t timeout_ns)
+{
+	int ret = 1;
+
+	if (!s)
+		return -EINVAL;
+	/* A re-own may replace the mapping: sync_op() makes it. */
+	if (ipcdev__owned(&s->h) && s->status_map) {
+		ret = sem_take(s);
+		if (!ret)
+			return 0;
+	}
+	return sem_acquire_rest(s, timeout_ns, ret);
+}
+
+/* The waiters' wake-up after a release in memory; returns 0. */
+static __attribute__((noinline)) int sem_wake(ipcdev_sem *s, uint64_t n)
 {
 	struct ipcq_sync_op op;
+
+	memset(&op, 0, sizeof(op));
+	op.count = n;
+	ipcdev__ioctl(s->h.fd, IPCQ_IOC_SEM_WAKE, &op);
+	return 0;
+}
+
+/*
+ * Adds @n to a shared value: 0 done, 1 ask the kernel (it says why), 2
+ * done and a waiter is to be woken.
+ */
+static inline int sem_give(ipcdev_sem *s, uint64_t n)
+{
 	uint64_t v;
 
 	if (!n || atomic_load_explicit(s->route, memory_order_acquire))
@@ -410,28 +441,34 @@ static int sem_give(ipcdev_sem *s, uint64_t n)
 		if (v > s->max || n > s->max - v)
 			return 1;
 	} while (!atomic_compare_exchange_weak_explicit(s->value, &v, v + n,
-							memory_order_release,
+							memory_order_seq_cst,
 							memory_order_relaxed));
-	/* Pairs with the kernel's barrier between the wake word and its look. */
-	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(s->wake, memory_order_relaxed)) {
-		memset(&op, 0, sizeof(op));
-		op.count = n;
-		ipcdev__ioctl(s->h.fd, IPCQ_IOC_SEM_WAKE, &op);
-	}
-	return 0;
+	/*
+	 * The add and this look are both sequentially consistent, which
+	 * pairs with the kernel's barrier between the wake word and its
+	 * look at the value (a locked cmpxchg and a plain load on x86:
+	 * no fence of its own).
+	 */
+	return atomic_load_explicit(s->wake, memory_order_seq_cst) ? 2 : 0;
+}
+
+static __attribute__((noinline)) int sem_release_kernel(ipcdev_sem *s,
+							uint64_t n)
+{
+	return sync_op(&s->h, IPCQ_IOC_SEM_RELEASE, n, 0, 0);
 }
 
 int ipcdev_sem_release(ipcdev_sem *s, uint64_t n)
 {
-	int ret;
+	int ret = 1;
 
 	if (!s)
 		return -EINVAL;
-	ret = ipcdev__own(&s->h);
-	if (!ret && s->status_map && !sem_give(s, n))
+	if (ipcdev__owned(&s->h) && s->status_map)
+		ret = sem_give(s, n);
+	if (!ret)
 		return 0;
-	return sync_op(&s->h, IPCQ_IOC_SEM_RELEASE, n, 0, 0);
+	return ret == 2 ? sem_wake(s, n) : sem_release_kernel(s, n);
 }
 
 /* The ioctls below are not offered on shared semaphores: no fast path. */
@@ -482,11 +519,21 @@ static uint32_t my_tid(void)
 	return tid_cached;
 }
 
-/* A shared lock in memory: 0 taken, -EAGAIN held, 1 ask the kernel. */
-static int lock_take(void *arg)
+/* Whether my_tid() would answer without asking (the paths in memory). */
+static inline bool my_tid_known(void)
 {
-	ipcdev_lock *l = arg;
-	uint64_t mine = l->owner_hi | my_tid(), cur = 0, depth;
+	return tid_cached &&
+	       tid_gen == atomic_load_explicit(&ipcdev__generation,
+					       memory_order_relaxed);
+}
+
+/*
+ * A shared lock in memory for the owner value @mine: 0 taken, -EAGAIN
+ * held, 1 ask the kernel.
+ */
+static inline int lock_take_as(ipcdev_lock *l, uint64_t mine)
+{
+	uint64_t cur = 0, depth;
 
 	if (atomic_load_explicit(l->route, memory_order_acquire))
 		return 1;
@@ -508,18 +555,30 @@ static int lock_take(void *arg)
 	return 0;
 }
 
-/* Release in memory: 0 done, 1 ask the kernel (it says why). */
-static int lock_give(ipcdev_lock *l)
+static int lock_take(void *arg)
 {
-	uint64_t mine = l->owner_hi | my_tid(), cur, depth;
-	struct ipcq_sync_op op;
+	ipcdev_lock *l = arg;
+
+	return lock_take_as(l, l->owner_hi | my_tid());
+}
+
+/*
+ * Release in memory: 0 done, 1 ask the kernel (it says why), 2 done and
+ * a waiter is to be woken.
+ */
+static inline int lock_give(ipcdev_lock *l)
+{
+	uint64_t cur, depth;
 
 	if (atomic_load_explicit(l->route, memory_order_acquire))
 		return 1;
 	cur = atomic_load_explicit(l->owner, memory_order_relaxed);
 	if (l->recursive) {
-		/* Held through another handle, or not ours: the kernel. */
-		if (cur != mine)
+		/*
+		 * Held through another handle, or not ours (a thread that
+		 * took it in memory knows its id): the kernel.
+		 */
+		if (!my_tid_known() || cur != (l->owner_hi | tid_cached))
 			return 1;
 		depth = atomic_load_explicit(l->depth, memory_order_relaxed);
 		if (depth > 1) {
@@ -532,42 +591,78 @@ static int lock_give(ipcdev_lock *l)
 		return 1;	/* not held: EPERM */
 	}
 	if (!atomic_compare_exchange_strong_explicit(l->owner, &cur, 0,
-						     memory_order_release,
+						     memory_order_seq_cst,
 						     memory_order_relaxed))
 		return 1;
-	/* Pairs with the kernel's barrier between the wake word and its look. */
-	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(l->wake, memory_order_relaxed)) {
-		memset(&op, 0, sizeof(op));
-		ipcdev__ioctl(l->h.fd, IPCQ_IOC_LOCK_WAKE, &op);
-	}
-	return 0;
+	/* As in sem_give(): pairs with the kernel's barrier. */
+	return atomic_load_explicit(l->wake, memory_order_seq_cst) ? 2 : 0;
 }
 
-int ipcdev_lock_acquire(ipcdev_lock *l, int64_t timeout_ns)
+/*
+ * As sem_acquire_rest(), for locks; @first 2: not tried, this thread's id
+ * not yet known.
+ */
+static __attribute__((noinline)) int lock_acquire_rest(ipcdev_lock *l,
+						       int64_t timeout_ns,
+						       int first)
 {
-	int ret;
-
-	if (!l)
-		return -EINVAL;
-	ret = ipcdev__own(&l->h);
-	/* After the re-own: the mapping and owner id may be new. */
-	if (!ret && l->status_map &&
+	if (first == 2) {
+		first = lock_take(l);
+		if (!first)
+			return 0;
+	}
+	if (first == -EAGAIN &&
 	    !ipcdev__spin(&l->spin, timeout_ns != IPCDEV_NOWAIT, lock_take, l))
 		return 0;
 	return sync_op(&l->h, IPCQ_IOC_LOCK_ACQUIRE, 0, 1, timeout_ns);
 }
 
-int ipcdev_lock_release(ipcdev_lock *l)
+int ipcdev_lock_acquire(ipcdev_lock *l, int64_t timeout_ns)
 {
-	int ret;
+	int ret = 1;
 
 	if (!l)
 		return -EINVAL;
-	ret = ipcdev__own(&l->h);
-	if (!ret && l->status_map && !lock_give(l))
-		return 0;
+	/*
+	 * A re-own may replace the mapping and the owner id: sync_op()
+	 * makes it.
+	 */
+	if (ipcdev__owned(&l->h) && l->status_map) {
+		if (!my_tid_known())
+			return lock_acquire_rest(l, timeout_ns, 2);
+		ret = lock_take_as(l, l->owner_hi | tid_cached);
+		if (!ret)
+			return 0;
+	}
+	return lock_acquire_rest(l, timeout_ns, ret);
+}
+
+/* The waiters' wake-up after a release in memory; returns 0. */
+static __attribute__((noinline)) int lock_wake(ipcdev_lock *l)
+{
+	struct ipcq_sync_op op;
+
+	memset(&op, 0, sizeof(op));
+	ipcdev__ioctl(l->h.fd, IPCQ_IOC_LOCK_WAKE, &op);
+	return 0;
+}
+
+static __attribute__((noinline)) int lock_release_kernel(ipcdev_lock *l)
+{
 	return sync_op(&l->h, IPCQ_IOC_LOCK_RELEASE, 0, 0, 0);
+}
+
+int ipcdev_lock_release(ipcdev_lock *l)
+{
+	int ret = 1;
+
+	if (!l)
+		return -EINVAL;
+	if (ipcdev__owned(&l->h) && l->status_map)
+		ret = lock_give(l);
+	if (!ret)
+		return 0;
+	return ret == 2 ? lock_wake(l) : lock_release_kernel(l);
 }
 
 int ipcdev_rlock_acquire(ipcdev_rlock *l, int64_t timeout_ns)

@@ -503,6 +503,66 @@ TEST_F(ring, order_holds_across_ring_and_kernel)
 }
 
 /*
+ * The library finds a position's slot as the kernel does for any slot
+ * count (a mask for powers of two, a remainder otherwise): over several
+ * laps each put lands in slot pos % slots, a full ring says so, and the
+ * messages come back in order whether the library or the kernel takes
+ * them.
+ */
+TEST(slots_of_any_count_wrap_in_order)
+{
+	static const uint64_t counts[] = { 1, 3, 5, 8, 12 };
+	uint64_t pos, len, n, i;
+	unsigned int c, lap;
+	char buf[16], want[16];
+	ipcdev_queue *q;
+	struct raw_ring r;
+	size_t slen;
+
+	for (c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+		n = counts[c];
+		ASSERT_EQ(0, ipcdev_queue_create_ring(&q, n, 16));
+		ASSERT_EQ(0, raw_map(ipcdev_queue_fd(q), &r));
+		ASSERT_EQ(n, r.info.slots);
+		pos = 0;
+		for (lap = 0; lap < 4; lap++) {
+			for (i = 0; i < n; i++) {
+				snprintf(buf, sizeof(buf), "%u.%u", lap % 10,
+					 (unsigned int)(i % 100));
+				ASSERT_EQ(0, ipcdev_queue_put_nowait(q, buf,
+							strlen(buf)));
+				EXPECT_EQ(IPCQ_RING_CTL(pos + i, IPCQ_RING_FULL,
+							0),
+					  atomic_load(raw_ctl(&r, pos + i)));
+			}
+			EXPECT_EQ(-EAGAIN, ipcdev_queue_put_nowait(q, "x", 1));
+			for (i = 0; i < n; i++) {
+				snprintf(want, sizeof(want), "%u.%u", lap % 10,
+					 (unsigned int)(i % 100));
+				memset(buf, 0, sizeof(buf));
+				if ((lap + i) % 2) {
+					len = sizeof(buf);
+					ASSERT_EQ(0, raw_get(ipcdev_queue_fd(q),
+							     buf, &len, NULL,
+							     0, 0));
+				} else {
+					slen = sizeof(buf);
+					ASSERT_EQ(0, ipcdev_queue_get_nowait(q,
+							buf, &slen));
+				}
+				EXPECT_STREQ(want, buf);
+			}
+			slen = sizeof(buf);
+			EXPECT_EQ(-EAGAIN, ipcdev_queue_get_nowait(q, buf,
+								   &slen));
+			pos += n;
+		}
+		raw_unmap(&r);
+		ipcdev_queue_close(q);
+	}
+}
+
+/*
  * A claim not yet committed holds back every later message of priority
  * 0, whichever path it took: here A went into the ring behind the claim
  * and B, too long for a slot, to the kernel. Priorities are not held.

@@ -548,6 +548,72 @@ TEST(wait_acquire_takes_shared_locks)
 	close(go[1]);
 }
 
+/*
+ * What a thread does before the library knows its id: it takes an RLock
+ * through the kernel (wait_acquire) and releases it (the library, not
+ * knowing whose word it is, asks the kernel), then takes it in memory
+ * twice and releases it twice.
+ */
+static void *rlock_first_calls(void *arg)
+{
+	ipcdev_rlock *r = arg;
+	struct ipcq_sync_stat st;
+	unsigned int index;
+	void *h = r;
+
+	if (ipcdev_wait_acquire(&index, &h, 1, 0, NULL, IPCDEV_NOWAIT) ||
+	    ipcdev_lock_stat(r, &st) || st.owner_tid != (uint32_t)my_tid() ||
+	    ipcdev_rlock_release(r) || ipcdev_lock_stat(r, &st) ||
+	    (st.state & IPCQ_SYNC_LOCKED))
+		return (void *)1;
+	if (ipcdev_rlock_acquire(r, IPCDEV_NOWAIT) ||
+	    ipcdev_rlock_acquire(r, IPCDEV_NOWAIT) ||
+	    ipcdev_lock_stat(r, &st) || st.owner_tid != (uint32_t)my_tid() ||
+	    ipcdev_rlock_release(r) || ipcdev_rlock_release(r) ||
+	    ipcdev_rlock_release(r) != -EPERM)
+		return (void *)2;
+	return NULL;
+}
+
+/* A new thread's first acquire, in memory, through NOWAIT and FOREVER. */
+static void *lock_first_acquire(void *arg)
+{
+	ipcdev_lock *l = arg;
+	struct ipcq_sync_stat st;
+
+	if (ipcdev_lock_acquire(l, IPCDEV_FOREVER) || ipcdev_lock_stat(l, &st) ||
+	    st.owner_tid != (uint32_t)my_tid() || ipcdev_lock_release(l))
+		return (void *)1;
+	return NULL;
+}
+
+TEST(threads_new_to_the_library)
+{
+	ipcdev_rlock *r;
+	ipcdev_lock *l;
+	pthread_t t;
+	void *ret;
+	int i;
+
+	ASSERT_EQ(0, ipcdev_rlock_create(&r));
+	ASSERT_EQ(0, ipcdev_lock_create(&l));
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, pthread_create(&t, NULL, rlock_first_calls, r));
+		ASSERT_EQ(0, pthread_join(t, &ret));
+		EXPECT_EQ(NULL, ret);
+		ASSERT_EQ(0, pthread_create(&t, NULL, lock_first_acquire, l));
+		ASSERT_EQ(0, pthread_join(t, &ret));
+		EXPECT_EQ(NULL, ret);
+	}
+	/* Both free again, for this thread too. */
+	EXPECT_EQ(0, ipcdev_rlock_acquire(r, IPCDEV_NOWAIT));
+	EXPECT_EQ(0, ipcdev_rlock_release(r));
+	EXPECT_EQ(0, ipcdev_lock_acquire(l, IPCDEV_NOWAIT));
+	EXPECT_EQ(0, ipcdev_lock_release(l));
+	ipcdev_lock_close(r);
+	ipcdev_lock_close(l);
+}
+
 struct scribbler {
 	_Atomic uint64_t *owner, *depth;
 	_Atomic int stop;
