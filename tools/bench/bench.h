@@ -38,6 +38,7 @@ extern int only_uring;		/* -u */
 extern int only_shm;		/* -m */
 extern int only_pool;		/* -p */
 extern int only_growth;		/* -g */
+extern int only_sem;		/* -s */
 
 /* Mechanisms (mechanisms.c). */
 struct spsc;
@@ -148,17 +149,8 @@ enum { SEM_IPCQ, SEM_SHARED, SEM_POSIX, SEM_SYSV, SEM_WAITACQ, NSEM };
 extern const char *const sem_names[NSEM];
 extern double sem_unc[NSEM][MAX_REPS], sem_con[NSEM][MAX_REPS];
 
-struct semset {
-	ipcdev_sem *ipcq;
-	ipcdev_sem *shared;	/* IPCDEV_SEM_SHARED: no syscall uncontended */
-	sem_t *posix;
-	int sysv;
-	ipcdev_sem *wacq;	/* taken through ipcdev_wait_acquire() */
-};
-
-int sem_setup(struct semset *s);
-void sem_teardown(struct semset *s);
-double sem_bench(struct semset *s, int kind, int procs, int iters);
+/* One repetition of every semaphore cell into sem_unc/sem_con[][@r]. */
+void sem_rep(int r);
 
 /*
  * Shared memory lock cells (shm.c): ns per acquire + increment of a
@@ -252,6 +244,8 @@ void report(void);		/* every table, then the goals */
 void report_uring(void);	/* the io_uring table alone (-u) */
 void report_shm(void);		/* the shared memory table alone (-m) */
 void report_pool(void);		/* the Pool table alone (-p) */
+void report_sem(void);		/* the semaphore table alone (-s) */
+void report_mechs(void);	/* latency, streaming, queue/ring goals (-M) */
 void report_typed(void);	/* the typed messages table alone (-y) */
 void report_batch(void);	/* the batches table alone (-b) */
 void report_growth(void);	/* the growth tables alone (-g) */

@@ -40,19 +40,24 @@
  * report.c; this file runs
  * the cells, interleaved.
  *
- * Usage: ipcq-bench [-r REPS] [-q] [-u] [-m] [-p] [-y] [-b] [-g]
+ * Usage: ipcq-bench [-r REPS] [-q] [-u] [-m] [-s] [-p] [-y] [-b] [-g]
+ *                   [-M NAME,...]
  *   -q: fewer iterations, for a smoke run
  *   -u: only the io_uring cells (they run their own baselines)
  *   -m: only the shared memory cells
+ *   -s: only the semaphore cells
  *   -p: only the Pool cells
  *   -y: only the typed messages cells
  *   -b: only the batch cells
+ *   -M: only the latency and streaming cells of these mechanisms (e.g.
+ *       -M ipcq-ring,spin-ring), their tables and goal lines
  *   -g: only the growth cells (cost at small and large sizes, kernel
  *       memory per object and per message)
  */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <sys/resource.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -65,6 +70,8 @@ int only_pool;
 int only_typed;
 int only_batch;
 int only_growth;
+int only_sem;
+static const char *only_mechs;
 
 double lat[NMECH][NSIZE][MAX_REPS][NLAT];
 double tput[NMECH][3][MAX_REPS];
@@ -74,14 +81,28 @@ double scalls[NMECH][2][MAX_REPS];
 int scalls_err[NMECH];
 uint64_t stream_errors;
 
+/* Whether -M leaves mechanism @mi in (a whole name of its list). */
+static int mech_on(unsigned int mi)
+{
+	size_t n = strlen(mechs[mi].name);
+	const char *p = only_mechs;
+
+	if (!p)
+		return 1;
+	for (; (p = strstr(p, mechs[mi].name)); p += n)
+		if ((p == only_mechs || p[-1] == ',') &&
+		    (p[n] == ',' || !p[n]))
+			return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int opt, r, s, n, k, iters, count;
 	struct shmset *shm;
-	struct semset ss;
 	unsigned int mi;
 
-	while ((opt = getopt(argc, argv, "r:qumpybg")) != -1) {
+	while ((opt = getopt(argc, argv, "r:qumspybgM:")) != -1) {
 		if (opt == 'r')
 			reps = atoi(optarg);
 		else if (opt == 'q')
@@ -98,6 +119,10 @@ int main(int argc, char **argv)
 			only_batch = 1;
 		else if (opt == 'g')
 			only_growth = 1;
+		else if (opt == 's')
+			only_sem = 1;
+		else if (opt == 'M')
+			only_mechs = optarg;
 	}
 	if (reps < 1 || reps > MAX_REPS)
 		reps = 5;
@@ -146,6 +171,12 @@ int main(int argc, char **argv)
 				reps);
 			continue;
 		}
+		if (only_sem) {
+			sem_rep(r);
+			fprintf(stderr, "# repetition %d/%d done\n", r + 1,
+				reps);
+			continue;
+		}
 		if (only_pool) {
 			pool_rep(r);
 			fprintf(stderr, "# repetition %d/%d done\n", r + 1,
@@ -161,7 +192,8 @@ int main(int argc, char **argv)
 		for (s = 0; s < (int)NSIZE; s++) {
 			iters = quick ? 200 : sizes[s] >= 16384 ? 500 : 2000;
 			for (mi = 0; mi < NMECH; mi++)
-				if (round_trip(&mechs[mi], sizes[s], iters,
+				if (!mech_on(mi) ||
+				    round_trip(&mechs[mi], sizes[s], iters,
 					       lat[mi][s][r]))
 					for (k = 0; k < NLAT; k++)
 						lat[mi][s][r][k] = -1;
@@ -169,11 +201,11 @@ int main(int argc, char **argv)
 		for (s = 0; s < (int)NSIZE; s++) {
 			count = quick ? 500 : sizes[s] >= 16384 ? 2000 : 20000;
 			for (mi = 0; mi < NMECH; mi++) {
-				double c;
+				double c = -1;
 
-				tput_size[mi][s][r] = stream(&mechs[mi], sizes[s],
-							     1, 1, count, &c,
-							     NULL);
+				tput_size[mi][s][r] = !mech_on(mi) ? -1 :
+					stream(&mechs[mi], sizes[s], 1, 1,
+					       count, &c, NULL);
 				if (s == S64) {
 					tput[mi][0][r] = tput_size[mi][s][r];
 					csw[mi][0][r] = c;
@@ -187,21 +219,19 @@ int main(int argc, char **argv)
 			for (mi = 0; mi < NMECH; mi++) {
 				double c = -1;
 
-				tput[mi][n][r] = mechs[mi].multi ?
+				tput[mi][n][r] = mechs[mi].multi && mech_on(mi) ?
 					stream(&mechs[mi], 64, parties, parties,
 					       count, &c, NULL) : -1;
 				csw[mi][n][r] = c;
 			}
 		}
-		ur_rep(r);
-		if (sem_setup(&ss) == 0) {
-			iters = quick ? 2000 : 50000;
-			for (k = 0; k < NSEM; k++) {
-				sem_unc[k][r] = sem_bench(&ss, k, 1, iters);
-				sem_con[k][r] = sem_bench(&ss, k, 2, iters / 5);
-			}
-			sem_teardown(&ss);
+		if (only_mechs) {
+			fprintf(stderr, "# repetition %d/%d done\n", r + 1,
+				reps);
+			continue;
 		}
+		ur_rep(r);
+		sem_rep(r);
 		shm_rep(shm, r);
 		fork_rep(r);
 		pool_rep(r);
@@ -233,11 +263,21 @@ int main(int argc, char **argv)
 		       (unsigned long long)shm_errors);
 		return shm_errors ? 1 : 0;
 	}
+	if (only_sem) {
+		report_sem();
+		return 0;
+	}
 	if (only_pool) {
 		report_pool();
 		printf("\npool result errors: %llu\n",
 		       (unsigned long long)pool_errors);
 		return pool_errors ? 1 : 0;
+	}
+	if (only_mechs) {
+		report_mechs();
+		printf("\nstream check errors: %llu\n",
+		       (unsigned long long)stream_errors);
+		return stream_errors ? 1 : 0;
 	}
 	count_syscalls(quick ? 500 : 20000);
 	if (only_uring) {

@@ -17,6 +17,14 @@ const char *const sem_names[NSEM] = { "ipcq-sem", "ipcq-sem-shared",
 				     "ipcq-wait-acquire" };
 double sem_unc[NSEM][MAX_REPS], sem_con[NSEM][MAX_REPS];
 
+struct semset {
+	ipcdev_sem *ipcq;
+	ipcdev_sem *shared;	/* IPCDEV_SEM_SHARED: no syscall uncontended */
+	sem_t *posix;
+	int sysv;
+	ipcdev_sem *wacq;	/* taken through ipcdev_wait_acquire() */
+};
+
 static void sem_op(struct semset *s, int kind, int acquire)
 {
 	struct sembuf sb = { 0, (short)(acquire ? -1 : 1), 0 };
@@ -54,7 +62,7 @@ static void sem_op(struct semset *s, int kind, int acquire)
 	}
 }
 
-int sem_setup(struct semset *s)
+static int sem_setup(struct semset *s)
 {
 	union { int val; } arg = { 1 };
 
@@ -70,7 +78,7 @@ int sem_setup(struct semset *s)
 	return 0;
 }
 
-void sem_teardown(struct semset *s)
+static void sem_teardown(struct semset *s)
 {
 	ipcdev_sem_close(s->ipcq);
 	ipcdev_sem_close(s->shared);
@@ -88,7 +96,22 @@ static void sem_pair(void *arg, int kind)
 }
 
 /* ns per acquire+release pair: one process alone, or @procs at once. */
-double sem_bench(struct semset *s, int kind, int procs, int iters)
+static double sem_bench(struct semset *s, int kind, int procs, int iters)
 {
 	return op_bench(sem_pair, s, kind, procs, iters);
+}
+
+/* One repetition of every semaphore cell, uncontended and contended. */
+void sem_rep(int r)
+{
+	struct semset ss;
+	int k, iters = quick ? 2000 : 50000;
+
+	if (sem_setup(&ss))
+		return;
+	for (k = 0; k < NSEM; k++) {
+		sem_unc[k][r] = sem_bench(&ss, k, 1, iters);
+		sem_con[k][r] = sem_bench(&ss, k, 2, iters / 5);
+	}
+	sem_teardown(&ss);
 }
