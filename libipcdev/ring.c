@@ -174,8 +174,8 @@ void ipcdev__ring_detach(struct ipcdev__ring *r)
 }
 
 /* Claims the slot of the next free position; false when the ring is full. */
-static bool claim_put(struct ipcdev__ring *r, uint64_t *posp,
-		      _Atomic uint64_t **ctlp)
+static inline __attribute__((always_inline)) bool
+claim_put(struct ipcdev__ring *r, uint64_t *posp, _Atomic uint64_t **ctlp)
 {
 	uint64_t pos = atomic_load_explicit(r->tail, memory_order_relaxed);
 	uint32_t i;
@@ -211,8 +211,13 @@ static void wake_if_asked(struct ipcdev__ring *r, int fd,
 		ring_wake(fd, flags);
 }
 
-static inline int ring_put_once(struct ipcdev__ring *r, int fd, const void *buf,
-			 size_t len)
+/*
+ * One put into the ring: 1 done, 0 the kernel is to do it, -EAGAIN full.
+ * Inline in both callers (the first try and the spin's), so the common
+ * path makes no call of its own.
+ */
+static inline __attribute__((always_inline)) int
+ring_put_once(struct ipcdev__ring *r, int fd, const void *buf, size_t len)
 {
 	_Atomic uint64_t *ctl;
 	uint64_t pos;
@@ -244,8 +249,8 @@ static inline int ring_put_once(struct ipcdev__ring *r, int fd, const void *buf,
  * Takes the next message into @buf (*@len bytes of room). -EMSGSIZE with
  * *@len set leaves it in place; -EBADMSG: it was corrupt, now dropped.
  */
-static inline int ring_get_once(struct ipcdev__ring *r, int fd, void *buf,
-			 size_t *len)
+static inline __attribute__((always_inline)) int
+ring_get_once(struct ipcdev__ring *r, int fd, void *buf, size_t *len)
 {
 	uint64_t pos = atomic_load_explicit(r->head, memory_order_relaxed);
 	uint32_t i;
