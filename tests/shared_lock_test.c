@@ -360,6 +360,53 @@ TEST(fast_path_makes_no_ioctl)
 	EXPECT_EQ(0, child_status(pid));
 }
 
+/*
+ * In a child after fork, a handle's first call goes through the kernel
+ * (the re-own: a file and an owner id of its own); from then on acquire
+ * and release are in memory again.
+ */
+TEST(after_fork_the_first_call_reowns_then_memory)
+{
+	ipcdev_rlock *r;
+	ipcdev_lock *l;
+	pid_t pid;
+
+	ASSERT_EQ(0, ipcdev_lock_create(&l));
+	ASSERT_EQ(0, ipcdev_rlock_create(&r));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int i;
+
+		if (ipcdev_lock_acquire(l, IPCDEV_NOWAIT) ||
+		    ipcdev_lock_release(l) ||
+		    ipcdev_rlock_acquire(r, IPCDEV_NOWAIT) ||
+		    ipcdev_rlock_release(r))
+			_exit(10);
+		if (forbid_ioctl())
+			_exit(11);
+		for (i = 0; i < 1000; i++)
+			if (ipcdev_lock_acquire(l, IPCDEV_NOWAIT) ||
+			    ipcdev_lock_release(l) ||
+			    ipcdev_rlock_acquire(r, IPCDEV_NOWAIT) ||
+			    ipcdev_rlock_acquire(r, IPCDEV_NOWAIT) ||
+			    ipcdev_rlock_release(r) || ipcdev_rlock_release(r))
+				_exit(12);
+		/* Held at exit, in memory: the parent finds it owner-dead. */
+		if (ipcdev_lock_acquire(l, IPCDEV_NOWAIT))
+			_exit(13);
+		_exit(0);
+	}
+	EXPECT_EQ(0, child_status(pid));
+	EXPECT_EQ(-EOWNERDEAD, ipcdev_lock_acquire(l, IPCDEV_NOWAIT));
+	EXPECT_EQ(0, ipcdev_lock_consistent(l));
+	EXPECT_EQ(0, ipcdev_lock_release(l));
+	EXPECT_EQ(0, ipcdev_rlock_acquire(r, IPCDEV_NOWAIT));
+	EXPECT_EQ(0, ipcdev_rlock_release(r));
+	ipcdev_lock_close(l);
+	ipcdev_lock_close(r);
+}
+
 TEST(sleepers_are_woken_by_releases_in_memory)
 {
 	_Atomic int *inside = shared_page(4096);

@@ -204,6 +204,37 @@ TEST(fast_path_makes_no_ioctl)
 	EXPECT_EQ(0, child_status(pid));
 }
 
+/*
+ * In a child after fork, a handle's first call goes through the kernel
+ * (the re-own); from then on acquire and release are in memory again,
+ * and the child's units are the parent's semaphore's.
+ */
+TEST(after_fork_the_first_call_reowns_then_memory)
+{
+	ipcdev_sem *s;
+	pid_t pid;
+
+	ASSERT_EQ(0, ipcdev_sem_create(&s, 3, IPCDEV_SEM_SHARED));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		int i;
+
+		if (ipcdev_sem_acquire(s, IPCDEV_NOWAIT))
+			_exit(10);
+		if (forbid_ioctl())
+			_exit(11);
+		for (i = 0; i < 1000; i++)
+			if (ipcdev_sem_acquire(s, IPCDEV_NOWAIT) ||
+			    ipcdev_sem_release(s, 1))
+				_exit(12);
+		_exit(0);	/* one unit kept */
+	}
+	EXPECT_EQ(0, child_status(pid));
+	EXPECT_EQ(2, ipcdev_sem_get_value(s));
+	ipcdev_sem_close(s);
+}
+
 TEST(sleepers_are_woken_by_releases_in_memory)
 {
 	_Atomic int *got = shared_page(4096);
