@@ -121,8 +121,8 @@ int ipcdev__reown(struct ipcdev__handle *h);
 
 /*
  * Whether @h's file is this process's own: the paths in memory (shared
- * semaphores and locks) test this alone and leave a re-own to the ioctl
- * path they fall back to, so that they make no call.
+ * semaphores and locks, ring puts and gets) test this alone and leave a
+ * re-own to the ioctl path they fall back to, so that they make no call.
  */
 static inline bool ipcdev__owned(struct ipcdev__handle *h)
 {
@@ -130,11 +130,7 @@ static inline bool ipcdev__owned(struct ipcdev__handle *h)
 	       atomic_load_explicit(&ipcdev__generation, memory_order_relaxed);
 }
 
-/*
- * In a child after fork, the lazy re-own (see above); 0 or -errno. Inline:
- * every call of the fast paths (rings) begins with it, and out of line it
- * was a third of an uncontended acquire+release.
- */
+/* In a child after fork, the lazy re-own (see above); 0 or -errno. */
 static inline int ipcdev__own(struct ipcdev__handle *h)
 {
 	return ipcdev__owned(h) ? 0 : ipcdev__reown(h);
