@@ -762,8 +762,10 @@ static void goal_ratio(const char *what, const char *target, double num,
 		goal(what, target, "n/a (a mechanism gave no number)", -1);
 		return;
 	}
+	/* Two decimals below 10 (ring round trips are about 1 us). */
 	snprintf(m, sizeof(m), "%.2fx (%.*f vs %.*f %s)", x,
-		 num < 100 ? 1 : 0, num, den < 100 ? 1 : 0, den, unit);
+		 num < 10 ? 2 : num < 100 ? 1 : 0, num,
+		 den < 10 ? 2 : den < 100 ? 1 : 0, den, unit);
 	goal(what, target, m, at_least ? x >= limit : x <= limit);
 	/*
 	 * For the goal chart (tools/bench/plot): the ratio over its goal,
