@@ -126,16 +126,6 @@ int ipcdev__reown(struct ipcdev__handle *h)
 	return ret;
 }
 
-int ipcdev__fd(struct ipcdev__handle *h)
-{
-	int ret;
-
-	if (!h)
-		return -EINVAL;
-	ret = ipcdev__own(h);
-	return ret ? ret : h->fd;
-}
-
 int ipcdev__fd_typed(struct ipcdev__handle *h, uint32_t type)
 {
 	/* The header is first in every handle: a miscast one is caught. */

@@ -120,9 +120,9 @@ extern _Atomic unsigned long ipcdev__generation;
 int ipcdev__reown(struct ipcdev__handle *h);
 
 /*
- * Whether @h's file is this process's own: the paths in memory (shared
- * semaphores and locks, ring puts and gets) test this alone and leave a
- * re-own to the ioctl path they fall back to, so that they make no call.
+ * Whether @h's file is this process's own: the paths in memory of shared
+ * semaphores and locks test this alone and leave a re-own to the ioctl
+ * path they fall back to, so that they make no call.
  */
 static inline bool ipcdev__owned(struct ipcdev__handle *h)
 {
@@ -135,8 +135,19 @@ static inline int ipcdev__own(struct ipcdev__handle *h)
 {
 	return ipcdev__owned(h) ? 0 : ipcdev__reown(h);
 }
-/* The fd to act through, this process's own; or -errno. */
-int ipcdev__fd(struct ipcdev__handle *h);
+/*
+ * The fd to act through, this process's own; or -errno. Inline, so that a
+ * ring queue's put and get make no call before the ring's.
+ */
+static inline int ipcdev__fd(struct ipcdev__handle *h)
+{
+	int ret;
+
+	if (!h)
+		return -EINVAL;
+	ret = ipcdev__own(h);
+	return ret ? ret : h->fd;
+}
 /* As ipcdev__fd(), and -EINVAL unless the handle is of @type (uring.c). */
 int ipcdev__fd_typed(struct ipcdev__handle *h, uint32_t type);
 /* The fd, as the public *_fd() functions give it; -EINVAL for NULL. */

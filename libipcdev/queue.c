@@ -236,27 +236,16 @@ int ipcdev_queue_fd(const ipcdev_queue *q)
 	return ipcdev__handle_fd(IPCDEV__H(q));
 }
 
-/*
- * As ipcdev__fd(), with the common case inline: puts and gets on a ring
- * make no call before the ring's.
- */
-static inline int queue_fd(ipcdev_queue *q)
-{
-	if (q && ipcdev__owned(&q->h))
-		return q->h.fd;
-	return ipcdev__fd(IPCDEV__H(q));
-}
-
 int ipcdev_queue_put_prio(ipcdev_queue *q, const void *buf, size_t len,
 			  unsigned int prio, int64_t timeout_ns)
 {
 	struct ipcq_msg msg;
-	int fd = queue_fd(q);
+	int fd = ipcdev__fd(IPCDEV__H(q));
 	int ret;
 
 	if (fd < 0)
 		return fd;
-	/* After queue_fd(): a re-own may have replaced the ring. */
+	/* After ipcdev__fd(): a re-own may have replaced the ring. */
 	if (q->ring && !prio && (q->h.reopen_flags & IPCQ_OPEN_PRODUCER)) {
 		ret = ipcdev__ring_put(q->ring, fd, buf, len,
 				       timeout_ns != IPCDEV_NOWAIT);
@@ -290,7 +279,7 @@ static int queue_get_flags(ipcdev_queue *q, void *buf, size_t *len,
 
 	if (!len)
 		return -EINVAL;
-	fd = queue_fd(q);
+	fd = ipcdev__fd(IPCDEV__H(q));
 	if (fd < 0)
 		return fd;
 	if (q->ring && !(flags & IPCQ_MSG_PEEK) &&

@@ -174,8 +174,13 @@ static int sync_open(struct ipcdev__handle **out,
 	})
 
 /* One operation; waits restart after signals with the same deadline. */
-static int sync_op(struct ipcdev__handle *h, unsigned long cmd,
-		   uint64_t count, int waits, int64_t timeout_ns)
+/*
+ * Out of line: the paths in memory end in a tail call of it, and inlined
+ * it would give them a stack frame.
+ */
+static __attribute__((noinline)) int sync_op(struct ipcdev__handle *h,
+					     unsigned long cmd, uint64_t count,
+					     int waits, int64_t timeout_ns)
 {
 	struct ipcq_sync_op op;
 	int fd = ipcdev__fd(h);
@@ -386,9 +391,9 @@ static inline int sem_take(void *arg)
 /*
  * What follows a first try in memory that did not take a unit (@first:
  * its answer; 1 when there was none, the handle not yet re-owned after a
- * fork or not shared): spinning, then the kernel. Out of line, with
- * sem_wake() and sem_release_kernel(), so that the paths in memory need
- * no stack frame.
+ * fork or not shared): spinning, then the kernel. Out of line, as
+ * sem_wake() and sync_op() are, so that the paths in memory need no
+ * stack frame.
  */
 static __attribute__((noinline)) int sem_acquire_rest(ipcdev_sem *s,
 						      int64_t timeout_ns,
@@ -452,12 +457,6 @@ static inline int sem_give(ipcdev_sem *s, uint64_t n)
 	return atomic_load_explicit(s->wake, memory_order_seq_cst) ? 2 : 0;
 }
 
-static __attribute__((noinline)) int sem_release_kernel(ipcdev_sem *s,
-							uint64_t n)
-{
-	return sync_op(&s->h, IPCQ_IOC_SEM_RELEASE, n, 0, 0);
-}
-
 int ipcdev_sem_release(ipcdev_sem *s, uint64_t n)
 {
 	int ret = 1;
@@ -468,7 +467,8 @@ int ipcdev_sem_release(ipcdev_sem *s, uint64_t n)
 		ret = sem_give(s, n);
 	if (!ret)
 		return 0;
-	return ret == 2 ? sem_wake(s, n) : sem_release_kernel(s, n);
+	return ret == 2 ? sem_wake(s, n) :
+			  sync_op(&s->h, IPCQ_IOC_SEM_RELEASE, n, 0, 0);
 }
 
 /* The ioctls below are not offered on shared semaphores: no fast path. */
@@ -647,11 +647,6 @@ static __attribute__((noinline)) int lock_wake(ipcdev_lock *l)
 	return 0;
 }
 
-static __attribute__((noinline)) int lock_release_kernel(ipcdev_lock *l)
-{
-	return sync_op(&l->h, IPCQ_IOC_LOCK_RELEASE, 0, 0, 0);
-}
-
 int ipcdev_lock_release(ipcdev_lock *l)
 {
 	int ret = 1;
@@ -662,7 +657,8 @@ int ipcdev_lock_release(ipcdev_lock *l)
 		ret = lock_give(l);
 	if (!ret)
 		return 0;
-	return ret == 2 ? lock_wake(l) : lock_release_kernel(l);
+	return ret == 2 ? lock_wake(l) :
+			  sync_op(&l->h, IPCQ_IOC_LOCK_RELEASE, 0, 0, 0);
 }
 
 int ipcdev_rlock_acquire(ipcdev_rlock *l, int64_t timeout_ns)
