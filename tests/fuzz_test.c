@@ -6,10 +6,13 @@
  * module unloads afterwards. Before it, every reproducer in
  * tests/fuzz_regress/ (programs a failed make fuzz run saved, README
  * there) is replayed with ipcq-fuzz --replay: the bugs they found stay
- * fixed.
+ * fixed. Both runs end with no process of the fuzzer's left unreaped: the
+ * children it kills mid-call it reaps itself (zombies it once left took
+ * every pid of the guest in long runs).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <sys/prctl.h>
 #include "kselftest_harness.h"
 #include "ipcq_test.h"
 
@@ -98,6 +101,25 @@ static void unlink_fuzz_names(struct __test_metadata *_metadata)
 		TH_LOG("%zu left", fuzz_names_left());
 }
 
+/*
+ * The fuzzer's processes nobody reaped: each becomes our child when its
+ * parent ends (we are a subreaper: fuzzer_subreaper()) and is counted
+ * here as we reap it.
+ */
+static int fuzz_orphans_reaped(void)
+{
+	int n = 0;
+
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		n++;
+	return n;
+}
+
+static int fuzzer_subreaper(void)
+{
+	return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+}
+
 /* The fuzzer run with up to four arguments: its exit status (child_status()). */
 static int run_fuzzer(const char *arg1, const char *arg2, const char *arg3,
 		      const char *arg4)
@@ -122,6 +144,7 @@ TEST_F_TIMEOUT(fz, replay_every_saved_reproducer, 300)
 	int n = 0;
 
 	ASSERT_NE(NULL, dir) TH_LOG("%s: %s", REGRESS, strerror(errno));
+	ASSERT_EQ(0, fuzzer_subreaper());
 	while ((d = readdir(dir))) {
 		size_t len = strlen(d->d_name);
 
@@ -136,6 +159,7 @@ TEST_F_TIMEOUT(fz, replay_every_saved_reproducer, 300)
 	ASSERT_LT(0, n);
 	/* A file with no program in it is refused. */
 	EXPECT_EQ(2, run_fuzzer("--replay", "/proc/self/status", NULL, NULL));
+	EXPECT_EQ(0, fuzz_orphans_reaped());
 	unlink_fuzz_names(_metadata);
 }
 
@@ -148,7 +172,10 @@ TEST_F_TIMEOUT(fz, fuzz_every_ioctl_from_four_processes, 660)
 	ASSERT_EQ(0, access(FUZZER, X_OK));
 	snprintf(arg, sizeof(arg), "%d", secs && *secs ? atoi(secs) : 10);
 	ASSERT_GE(600, atoi(arg));
+	ASSERT_EQ(0, fuzzer_subreaper());
 	ASSERT_EQ(0, run_fuzzer("-t", arg, "-p", "4"));
+	EXPECT_EQ(0, fuzz_orphans_reaped())
+		TH_LOG("processes the fuzzer left unreaped");
 	unlink_fuzz_names(_metadata);
 }
 

@@ -909,6 +909,21 @@ static int seed_kind(enum kind kind)
 	return fd;
 }
 
+/*
+ * Kills @pid, a child made to die mid-call, a little later, and reaps
+ * it. SIGALRM (no SA_RESTART) interrupts the wait now and then, and a
+ * child whose exit outlasts the alarm's period (io_uring's teardown)
+ * would be left a zombie: enough of them took every pid of the guest, and
+ * then neither the fuzzer nor the kernel's workqueues could start a task.
+ */
+static void kill_and_reap(pid_t pid)
+{
+	usleep((useconds_t)(rnd() % 3000));
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
 static void one_op(struct counters *c, unsigned char *buf, unsigned char *data)
 {
 	unsigned long cmd;
@@ -938,11 +953,8 @@ static void one_op(struct counters *c, unsigned char *buf, unsigned char *data)
 			for (;;)
 				uring_op(&mine, data, true);
 		}
-		if (pid > 0) {
-			usleep((useconds_t)(rnd() % 3000));
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-		}
+		if (pid > 0)
+			kill_and_reap(pid);
 		return;
 	}
 	case 0:
@@ -975,11 +987,8 @@ static void one_op(struct counters *c, unsigned char *buf, unsigned char *data)
 				ioctl(pick_fd_for(cmd), cmd, buf);
 			}
 		}
-		if (pid > 0) {
-			usleep((useconds_t)(rnd() % 3000));
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-		}
+		if (pid > 0)
+			kill_and_reap(pid);
 		return;
 	}
 	}
