@@ -396,6 +396,7 @@ struct ipcq_park_site {
 
 void ipcq_park_site_init(struct ipcq_park_site *site);
 int ipcq_park(struct ipcq_call *call, const struct ipcq_waiter *w);
+void ipcq_call_hold(struct ipcq_call *call, u32 *count);
 /*
  * In a wake-up's poll key: for pollers and multi-waits only, a parked
  * call stays parked (the one in line was woken elsewhere). No poller of

@@ -229,14 +229,23 @@ long ipcq_queue_put_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
 		ipcq_queue_publish(q);
 	}
 	ret = ipcq_wait(&w, ipcq_queue_put_ready, &p);
-	if (p.bytes_waiting)
+	/* A parked io_uring call stays counted until it leaves (uring.c). */
+	if (p.bytes_waiting && ret == -EIOCBQUEUED)
+		ipcq_call_hold(call, &q->bytes_waiters);
+	else if (p.bytes_waiting)
 		q->bytes_waiters--;
 	if (q->ring) {
 		q->ring_putters--;
 		ipcq_queue_publish(q);
 	}
-	/* Pass the turn on to the next putter while there is room. */
-	wake_putter = q->putters && !ipcq_queue_full(q) && !q->shutdown;
+	/*
+	 * Pass the turn on to the next putter while there is room; not from
+	 * an io_uring call that parked: it is one of those putters, and would
+	 * wake itself to try again, over and over (waiting for the byte
+	 * limit with room by count), in its task's task work, for good.
+	 */
+	wake_putter = ret != -EIOCBQUEUED && q->putters &&
+		      !ipcq_queue_full(q) && !q->shutdown;
 	if (!defer) {
 		if (p.wake_getters)
 			wakes.getter = ipcq_queue_take_getter(q);
@@ -640,8 +649,13 @@ long ipcq_queue_get_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
 	if (q->ring)
 		q->ring_getters--;
 	ipcq_queue_publish(q);
-	/* Pass the turn on to the next getter while messages remain. */
-	g.wake_getter = q->getters && ipcq_queue_has_msg(q);
+	/*
+	 * Pass the turn on to the next getter while messages remain; not
+	 * from an io_uring call that parked (a selective get beside messages
+	 * of other types): as for puts, it would wake itself for good.
+	 */
+	g.wake_getter = ret != -EIOCBQUEUED && q->getters &&
+			ipcq_queue_has_msg(q);
 	/* The wake-ups ipcq_queue_get_finish() will ask for (not deferred). */
 	if (!defer) {
 		if (g.wake_putters && !g.claimed)

@@ -117,6 +117,7 @@ struct ipcq_call {
 	struct wait_queue_entry wait;
 	struct wait_queue_head *wq;
 	u32 *waiters;
+	u32 *held;			/* a count it is in while parked, if any */
 	struct ipcq_park_site *site;	/* NULL: a non-exclusive wait */
 	bool parked;			/* on wq and counted in *waiters */
 	struct list_head busy_node;	/* on site->busy while woken, trying */
@@ -240,7 +241,22 @@ int ipcq_park(struct ipcq_call *call, const struct ipcq_waiter *w)
 	return -EIOCBQUEUED;
 }
 
-/* Off the wait queue, the waiter count and the timer; @call is fired. */
+/*
+ * Keeps @call, just parked, in @count (incremented by the caller, under
+ * the object lock it still holds) until it leaves: as a thread waiting for
+ * a queue's byte limit stays in its queue's count while it sleeps, so that
+ * gets wake it (queue_xfer.c).
+ */
+void ipcq_call_hold(struct ipcq_call *call, u32 *count)
+{
+	lockdep_assert_held(call->obj->lock);
+	call->held = count;
+}
+
+/*
+ * Off the wait queue, the waiter count (and the count it holds) and the
+ * timer; @call is fired.
+ */
 static void ipcq_call_unpark(struct ipcq_call *call)
 {
 	unsigned long flags;
@@ -254,6 +270,10 @@ static void ipcq_call_unpark(struct ipcq_call *call)
 	list_del_init(&call->wait.entry);
 	spin_unlock_irqrestore(&call->wq->lock, flags);
 	(*call->waiters)--;
+	if (call->held) {
+		(*call->held)--;
+		call->held = NULL;
+	}
 	spin_unlock(call->obj->lock);
 	call->parked = false;
 }
@@ -497,6 +517,10 @@ void ipcq_uring_show_object(struct seq_file *m, struct ipcq_object *obj)
 int ipcq_park(struct ipcq_call *call, const struct ipcq_waiter *w)
 {
 	return -EOPNOTSUPP;
+}
+
+void ipcq_call_hold(struct ipcq_call *call, u32 *count)
+{
 }
 
 int ipcq_file_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)

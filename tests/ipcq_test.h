@@ -227,6 +227,24 @@ static inline int raw_shm_stat(int fd, struct ipcq_shm_stat *st)
 	return xioctl(fd, IPCQ_IOC_SHM_STAT, st);
 }
 
+/* IPCQ_IOC_SET of a named queue's limits (capacity 0: no count limit). */
+static inline int raw_set_queue_limits(int dev, const char *name,
+				       uint64_t capacity, uint64_t max_msg_size,
+				       uint64_t max_bytes)
+{
+	struct ipcq_set arg;
+
+	memset(&arg, 0, sizeof(arg));
+	arg.name = (uintptr_t)name;
+	arg.name_len = strlen(name);
+	arg.type = IPCQ_TYPE_QUEUE;
+	arg.flags = IPCQ_SET_LIMITS;
+	arg.capacity = capacity;
+	arg.max_msg_size = max_msg_size;
+	arg.max_bytes = max_bytes;
+	return xioctl(dev, IPCQ_IOC_SET, &arg);
+}
+
 static inline int raw_unlink(int dev, const char *name)
 {
 	struct ipcq_unlink arg;

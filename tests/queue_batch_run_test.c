@@ -268,16 +268,7 @@ TEST_F(run, too_big_and_faulting_messages_in_the_middle_of_a_chunk)
 
 static int set_limits(int dev, const char *name, uint64_t max_bytes)
 {
-	struct ipcq_set arg;
-
-	memset(&arg, 0, sizeof(arg));
-	arg.name = (uintptr_t)name;
-	arg.name_len = strlen(name);
-	arg.type = IPCQ_TYPE_QUEUE;
-	arg.flags = IPCQ_SET_LIMITS;
-	arg.max_msg_size = 64;
-	arg.max_bytes = max_bytes;
-	return xioctl(dev, IPCQ_IOC_SET, &arg);
+	return raw_set_queue_limits(dev, name, 0, 64, max_bytes);
 }
 
 TEST_F(run, byte_limit_in_the_middle_of_a_chunk)

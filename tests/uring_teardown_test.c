@@ -149,6 +149,64 @@ TEST_F(uring, process_killed_with_parked)
 	exit_with_parked(_metadata, self->dev, variant->queue_flags, true);
 }
 
+/*
+ * A get woken while its process is stopped, then killed before it runs
+ * again: its task work comes as the process exits (from io_uring's cancel
+ * in do_exit(), before the task counts as dead for io_uring, or before
+ * that as the stopped task handles the kill) and takes nothing, since its
+ * completion would be lost: the message is still there for others.
+ */
+TEST_F(uring, woken_then_killed_takes_nothing)
+{
+	int q = queue_new(self->dev, BOTH | variant->queue_flags, 4);
+	struct ipcq_queue_stat st;
+	int ready[2], status;
+	char c, buf[8];
+	uint64_t len;
+	pid_t pid;
+
+	/* SQPOLL's thread, not the stopped task, would run the try. */
+	if (variant->setup_flags & IORING_SETUP_SQPOLL)
+		SKIP(return, "the SQPOLL thread runs a woken command's try");
+	ASSERT_GE(q, 0);
+	ASSERT_EQ(pipe(ready), 0);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		static struct ipcq_msg m;
+		static char rbuf[8];
+		struct io_uring r;
+
+		if (io_uring_queue_init(4, &r, variant->setup_flags))
+			_exit(1);
+		msg_init(&m, rbuf, sizeof(rbuf), IPCQ_DEADLINE_FOREVER, 0);
+		prep_raw(sqe_of(&r), q, IPCQ_IOC_QUEUE_GET, (uintptr_t)&m,
+			 0, 0, 1);
+		if (io_uring_submit(&r) != 1 || write(ready[1], "r", 1) != 1)
+			_exit(2);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	ASSERT_EQ(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	ASSERT_TRUE(wait_for(raw_stat(q, &st) == 0 && st.getters == 1,
+			     WAIT_MS));
+	ASSERT_EQ(kill(pid, SIGSTOP), 0);
+	ASSERT_EQ(waitpid(pid, &status, WUNTRACED), pid);
+	ASSERT_TRUE(WIFSTOPPED(status));
+	/* Wakes the parked get; its try waits for the stopped task. */
+	ASSERT_EQ(raw_put(q, "msg", 4, 0, 0, IPCQ_DEADLINE_FOREVER), 0);
+	ASSERT_EQ(kill(pid, SIGKILL), 0);
+	ASSERT_EQ(child_status(pid), 128 + SIGKILL);
+	ASSERT_TRUE(wait_for(raw_stat(q, &st) == 0 && st.getters == 0,
+			     WAIT_MS));
+	len = sizeof(buf);
+	ASSERT_EQ(raw_get(q, buf, &len, NULL, IPCQ_MSG_NONBLOCK, 0), 0);
+	ASSERT_STREQ(buf, "msg");
+	close(q);
+}
+
 /* End-of-file, shutdown and a consumer's loss reach parked commands. */
 TEST_F(uring, endpoint_loss_and_shutdown)
 {

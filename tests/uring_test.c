@@ -227,6 +227,119 @@ TEST_F(uring, parked_gets_in_order)
 }
 
 /*
+ * A command that parks never wakes itself: in a child, one io_uring
+ * command (@m, @op on @q) that must wait; the child says when its submit
+ * has returned, then waits for the completion (0 and @want in @buf) and
+ * exits 0. A command that woke itself would try again and park again in
+ * its task's task work for good, and the submit would never return.
+ */
+static pid_t park_in_child(int q, uint32_t op, struct ipcq_msg *m,
+			   const char *buf, const char *want,
+			   uint32_t setup_flags, int *submitted_fd)
+{
+	int sync[2];
+	pid_t pid;
+
+	if (pipe(sync))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		struct io_uring r;
+
+		close(sync[0]);
+		if (io_uring_queue_init(4, &r, setup_flags))
+			_exit(1);
+		prep_raw(sqe_of(&r), q, op, (uintptr_t)m, 0, 0, 1);
+		if (io_uring_submit(&r) != 1 || write(sync[1], "s", 1) != 1)
+			_exit(2);
+		if (next_cqe(&r, NULL, 3 * WAIT_MS) != 0)
+			_exit(3);
+		_exit(want && strcmp(buf, want) ? 4 : 0);
+	}
+	close(sync[1]);
+	*submitted_fd = sync[0];
+	return pid;
+}
+
+/* Whether @fd becomes readable within WAIT_MS. */
+static bool readable_soon(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, WAIT_MS) == 1;
+}
+
+/* A get for type 5 parks beside a message of type 3, and waits. */
+TEST_F(uring, parked_typed_get_beside_other_types_waits)
+{
+	int q = queue_new(self->dev, BOTH | variant->queue_flags, 0);
+	static struct ipcq_msg m;
+	static char buf[16];
+	struct ipcq_queue_stat st;
+	struct ipcq_msg put;
+	int submitted_fd;
+	pid_t pid;
+
+	ASSERT_GE(q, 0);
+	msg_init(&put, "three", 6, 0, 0);
+	put.type = 3;
+	ASSERT_EQ(0, xioctl(q, IPCQ_IOC_QUEUE_PUT, &put));
+	msg_init(&m, buf, sizeof(buf), IPCQ_DEADLINE_FOREVER,
+		 IPCQ_MSG_TYPE_EQ);
+	m.type = 5;
+	pid = park_in_child(q, IPCQ_IOC_QUEUE_GET, &m, buf, "five",
+			    variant->setup_flags, &submitted_fd);
+	ASSERT_GT(pid, 0);
+	ASSERT_TRUE(readable_soon(submitted_fd));
+	ASSERT_TRUE(wait_for(getters(q) == 1, WAIT_MS));
+	msg_init(&put, "five", 5, 0, 0);
+	put.type = 5;
+	ASSERT_EQ(0, xioctl(q, IPCQ_IOC_QUEUE_PUT, &put));
+	ASSERT_EQ(0, child_status(pid));
+	ASSERT_EQ(0, raw_stat(q, &st));
+	EXPECT_EQ(1, st.messages);	/* type 3's, untouched */
+	close(submitted_fd);
+	close(q);
+}
+
+/* A put waiting for the byte limit, with room by count, waits. */
+TEST_F(uring, parked_put_waiting_for_bytes_waits)
+{
+	char name[64];
+	struct ipcq_queue_stat st;
+	static struct ipcq_msg m;
+	char buf[8];
+	uint64_t len;
+	int q, submitted_fd;
+	pid_t pid;
+
+	/* A ring queue's limits are fixed (IPCQ_IOC_SET: EOPNOTSUPP). */
+	if (variant->queue_flags & IPCQ_OPEN_RING)
+		SKIP(return, "a ring queue's byte limit cannot be set");
+	snprintf(name, sizeof(name), "uring-bytes-%d", getpid());
+	q = raw_queue_open(self->dev, name, IPCQ_OPEN_CREATE | IPCQ_OPEN_EXCL |
+			   BOTH | variant->queue_flags, 0600, 0, 0);
+	ASSERT_GE(q, 0);
+	ASSERT_EQ(0, raw_set_queue_limits(self->dev, name, 0, 6, 6));
+	ASSERT_EQ(0, raw_put(q, "four", 4, 0, 0, IPCQ_DEADLINE_FOREVER));
+	msg_init(&m, "more", 4, IPCQ_DEADLINE_FOREVER, 0);
+	pid = park_in_child(q, IPCQ_IOC_QUEUE_PUT, &m, NULL, NULL,
+			    variant->setup_flags, &submitted_fd);
+	ASSERT_GT(pid, 0);
+	ASSERT_TRUE(readable_soon(submitted_fd));
+	ASSERT_TRUE(wait_for(putters(q) == 1, WAIT_MS));
+	len = sizeof(buf);
+	ASSERT_EQ(0, raw_get(q, buf, &len, NULL, IPCQ_MSG_NONBLOCK, 0));
+	ASSERT_STREQ("four", buf);
+	ASSERT_EQ(0, child_status(pid));
+	ASSERT_EQ(0, raw_stat(q, &st));
+	EXPECT_EQ(1, st.messages);	/* the child's */
+	EXPECT_EQ(0, raw_unlink(self->dev, name));
+	close(submitted_fd);
+	close(q);
+}
+
+/*
  * Gets that select by type (IPCQ_FEATURE_QUEUE_SYSV), parked by one task:
  * the same arguments as the ioctl, and each completes when its type
  * comes, the later one first if its type comes first; truncation too.
