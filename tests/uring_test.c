@@ -321,8 +321,9 @@ TEST_F(uring, parked_put_waiting_for_bytes_waits)
 			   BOTH | variant->queue_flags, 0600, 0, 0);
 	ASSERT_GE(q, 0);
 	ASSERT_EQ(0, raw_set_queue_limits(self->dev, name, 0, 6, 6));
-	ASSERT_EQ(0, raw_put(q, "four", 4, 0, 0, IPCQ_DEADLINE_FOREVER));
-	msg_init(&m, "more", 4, IPCQ_DEADLINE_FOREVER, 0);
+	/* 5 bytes each (with the NUL): the second waits for the first. */
+	ASSERT_EQ(0, raw_put(q, "four", 5, 0, 0, IPCQ_DEADLINE_FOREVER));
+	msg_init(&m, "more", 5, IPCQ_DEADLINE_FOREVER, 0);
 	pid = park_in_child(q, IPCQ_IOC_QUEUE_PUT, &m, NULL, NULL,
 			    variant->setup_flags, &submitted_fd);
 	ASSERT_GT(pid, 0);
