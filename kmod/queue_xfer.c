@@ -229,11 +229,13 @@ long ipcq_queue_put_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
 		ipcq_queue_publish(q);
 	}
 	ret = ipcq_wait(&w, ipcq_queue_put_ready, &p);
-	/* A parked io_uring call stays counted until it leaves (uring.c). */
-	if (p.bytes_waiting && ret == -EIOCBQUEUED)
-		ipcq_call_hold(call, &q->bytes_waiters);
-	else if (p.bytes_waiting)
-		q->bytes_waiters--;
+	if (p.bytes_waiting) {
+		/* A parked io_uring call stays counted until it leaves. */
+		if (ret == -EIOCBQUEUED)
+			ipcq_call_hold(call, &q->bytes_waiters);
+		else
+			q->bytes_waiters--;
+	}
 	if (q->ring) {
 		q->ring_putters--;
 		ipcq_queue_publish(q);

@@ -227,7 +227,10 @@ static inline int raw_shm_stat(int fd, struct ipcq_shm_stat *st)
 	return xioctl(fd, IPCQ_IOC_SHM_STAT, st);
 }
 
-/* IPCQ_IOC_SET of a named queue's limits (capacity 0: no count limit). */
+/*
+ * IPCQ_IOC_SET of a named queue's limits (capacity 0: no count limit); a
+ * NULL @name goes as no name.
+ */
 static inline int raw_set_queue_limits(int dev, const char *name,
 				       uint64_t capacity, uint64_t max_msg_size,
 				       uint64_t max_bytes)
@@ -236,7 +239,7 @@ static inline int raw_set_queue_limits(int dev, const char *name,
 
 	memset(&arg, 0, sizeof(arg));
 	arg.name = (uintptr_t)name;
-	arg.name_len = strlen(name);
+	arg.name_len = name ? strlen(name) : 0;
 	arg.type = IPCQ_TYPE_QUEUE;
 	arg.flags = IPCQ_SET_LIMITS;
 	arg.capacity = capacity;

@@ -89,18 +89,6 @@ static int raw_set(int dev, const char *name, uint32_t type,
 	return xioctl(dev, IPCQ_IOC_SET, arg);
 }
 
-static int set_limits(int dev, const char *name, uint64_t capacity,
-		      uint64_t max_msg_size, uint64_t max_bytes)
-{
-	struct ipcq_set arg;
-
-	memset(&arg, 0, sizeof(arg));
-	arg.flags = IPCQ_SET_LIMITS;
-	arg.capacity = capacity;
-	arg.max_msg_size = max_msg_size;
-	arg.max_bytes = max_bytes;
-	return raw_set(dev, name, IPCQ_TYPE_QUEUE, &arg);
-}
 
 FIXTURE(t) {
 	int dev;
@@ -541,7 +529,7 @@ TEST_F(t, byte_limit_put_waits_and_get_wakes_it)
 	uint64_t len;
 	pid_t big, small;
 
-	ASSERT_EQ(0, set_limits(self->dev, self->name, 0, 64, 100));
+	ASSERT_EQ(0, raw_set_queue_limits(self->dev, self->name, 0, 64, 100));
 	ASSERT_EQ(0, tput(self->fd, buf, 60, 1, 0, 0, 0));
 	ASSERT_EQ(0, tput(self->fd, buf, 30, 2, 0, 0, 0));
 	EXPECT_EQ(-EAGAIN, tput(self->fd, buf, 11, 0, 0, IPCQ_MSG_NONBLOCK,
@@ -549,10 +537,10 @@ TEST_F(t, byte_limit_put_waits_and_get_wakes_it)
 	EXPECT_EQ(-ETIMEDOUT, tput(self->fd, buf, 11, 0, 0, 0,
 				   now_ns() + NSEC_PER_MSEC));
 	/* Larger than the whole limit: ENOBUFS at once. */
-	ASSERT_EQ(0, set_limits(self->dev, self->name, 0, 64, 50));
+	ASSERT_EQ(0, raw_set_queue_limits(self->dev, self->name, 0, 64, 50));
 	EXPECT_EQ(-ENOBUFS, tput(self->fd, buf, 51, 0, 0, 0,
 				 IPCQ_DEADLINE_FOREVER));
-	ASSERT_EQ(0, set_limits(self->dev, self->name, 0, 64, 100));
+	ASSERT_EQ(0, raw_set_queue_limits(self->dev, self->name, 0, 64, 100));
 
 	/* A big put waits first, a small one after it. */
 	big = fork();
@@ -588,7 +576,7 @@ TEST_F(t, set_limits_judges_waiting_puts_again)
 	char buf[64] = { 0 };
 	pid_t pid;
 
-	ASSERT_EQ(0, set_limits(self->dev, self->name, 1, 64, 1000));
+	ASSERT_EQ(0, raw_set_queue_limits(self->dev, self->name, 1, 64, 1000));
 	ASSERT_EQ(0, raw_stat(self->fd, &st));
 	EXPECT_EQ(1, st.capacity);
 	EXPECT_EQ(64, st.max_msg_size);
@@ -600,7 +588,7 @@ TEST_F(t, set_limits_judges_waiting_puts_again)
 		_exit(tput(self->fd, buf, 2, 0, 0, 0, now_ns() + WAIT_NS) ?
 		      1 : 0);
 	ASSERT_TRUE(wait_for(task_sleeping(pid), WAIT_MS));
-	ASSERT_EQ(0, set_limits(self->dev, self->name, 2, 64, 1000));
+	ASSERT_EQ(0, raw_set_queue_limits(self->dev, self->name, 2, 64, 1000));
 	EXPECT_EQ(0, child_status(pid));
 
 	/* A waiting put larger than the new largest message: EMSGSIZE. */
@@ -609,7 +597,7 @@ TEST_F(t, set_limits_judges_waiting_puts_again)
 	if (pid == 0)
 		_exit(-tput(self->fd, buf, 40, 0, 0, 0, now_ns() + WAIT_NS));
 	ASSERT_TRUE(wait_for(task_sleeping(pid), WAIT_MS));
-	ASSERT_EQ(0, set_limits(self->dev, self->name, 2, 32, 1000));
+	ASSERT_EQ(0, raw_set_queue_limits(self->dev, self->name, 2, 32, 1000));
 	EXPECT_EQ(EMSGSIZE, child_status(pid));
 	/* ...and larger than the new byte limit: ENOBUFS. */
 	pid = fork();
@@ -617,7 +605,7 @@ TEST_F(t, set_limits_judges_waiting_puts_again)
 	if (pid == 0)
 		_exit(-tput(self->fd, buf, 30, 0, 0, 0, now_ns() + WAIT_NS));
 	ASSERT_TRUE(wait_for(task_sleeping(pid), WAIT_MS));
-	ASSERT_EQ(0, set_limits(self->dev, self->name, 2, 32, 20));
+	ASSERT_EQ(0, raw_set_queue_limits(self->dev, self->name, 2, 32, 20));
 	EXPECT_EQ(ENOBUFS, child_status(pid));
 	/* Below what it holds: nothing dropped. */
 	ASSERT_EQ(0, raw_stat(self->fd, &st));
@@ -683,7 +671,7 @@ TEST_F(t, set_owner_group_mode_and_who_may)
 
 static int set_big_bytes(int dev, const char *name)
 {
-	return -set_limits(dev, name, 0, 64, get_param("max_queue_bytes") + 1);
+	return -raw_set_queue_limits(dev, name, 0, 64, get_param("max_queue_bytes") + 1);
 }
 
 TEST_F(t, set_errors)
@@ -727,11 +715,11 @@ TEST_F(t, set_errors)
 	EXPECT_EQ(-EINVAL, raw_set(self->dev, self->name, IPCQ_TYPE_QUEUE,
 				   &arg));
 	/* Limits: in range, of queues only. */
-	EXPECT_EQ(-EINVAL, set_limits(self->dev, self->name, 0, 0, 100));
-	EXPECT_EQ(-EINVAL, set_limits(self->dev, self->name, 0,
+	EXPECT_EQ(-EINVAL, raw_set_queue_limits(self->dev, self->name, 0, 0, 100));
+	EXPECT_EQ(-EINVAL, raw_set_queue_limits(self->dev, self->name, 0,
 				      get_param("max_msg_size") + 1, 100));
-	EXPECT_EQ(-EINVAL, set_limits(self->dev, self->name, 0, 64, 0));
-	EXPECT_EQ(-EINVAL, set_limits(self->dev, self->name, 0, 64,
+	EXPECT_EQ(-EINVAL, raw_set_queue_limits(self->dev, self->name, 0, 64, 0));
+	EXPECT_EQ(-EINVAL, raw_set_queue_limits(self->dev, self->name, 0, 64,
 				      (1ULL << 40) + 1));
 	memset(&arg, 0, sizeof(arg));
 	arg.flags = IPCQ_SET_LIMITS;
@@ -740,7 +728,7 @@ TEST_F(t, set_errors)
 	EXPECT_EQ(-EINVAL, raw_set(self->dev, self->name, IPCQ_TYPE_SEM,
 				   &arg));
 	/* Names. */
-	EXPECT_EQ(-ENOENT, set_limits(self->dev, "sysv-test-none", 0, 64,
+	EXPECT_EQ(-ENOENT, raw_set_queue_limits(self->dev, "sysv-test-none", 0, 64,
 				      100));
 	/* Checked before the name is looked up. */
 	EXPECT_EQ(-EINVAL, raw_set(self->dev, "sysv-test-none",
@@ -751,8 +739,8 @@ TEST_F(t, set_errors)
 				   &arg));
 	memset(long_name, 'n', sizeof(long_name) - 1);
 	long_name[sizeof(long_name) - 1] = 0;
-	EXPECT_EQ(-ENAMETOOLONG, set_limits(self->dev, long_name, 0, 64, 100));
-	EXPECT_EQ(-EINVAL, set_limits(self->dev, NULL, 0, 64, 100));
+	EXPECT_EQ(-ENAMETOOLONG, raw_set_queue_limits(self->dev, long_name, 0, 64, 100));
+	EXPECT_EQ(-EINVAL, raw_set_queue_limits(self->dev, NULL, 0, 64, 100));
 	EXPECT_EQ(-EFAULT, xioctl(self->dev, IPCQ_IOC_SET, NULL));
 	/* A ring queue's limits are its ring's. */
 	raw_unlink(self->dev, self->name);
@@ -760,7 +748,7 @@ TEST_F(t, set_errors)
 			      BOTH | IPCQ_OPEN_CREATE | IPCQ_OPEN_RING, 0600,
 			      8, 0);
 	ASSERT_LE(0, ring);
-	EXPECT_EQ(-EOPNOTSUPP, set_limits(self->dev, self->name, 0, 64, 100));
+	EXPECT_EQ(-EOPNOTSUPP, raw_set_queue_limits(self->dev, self->name, 0, 64, 100));
 	close(ring);
 	/* Above max_queue_bytes only with CAP_SYS_RESOURCE. */
 	if (geteuid() == 0) {

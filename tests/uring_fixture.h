@@ -96,6 +96,15 @@ static inline bool none_completes(struct io_uring *r, unsigned int ms)
 	return next_cqe(r, NULL, ms) == -1000;
 }
 
+/* Stops @pid (SIGSTOP) and waits until it is stopped. */
+static inline bool stop_child(pid_t pid)
+{
+	int status;
+
+	return kill(pid, SIGSTOP) == 0 &&
+	       waitpid(pid, &status, WUNTRACED) == pid && WIFSTOPPED(status);
+}
+
 static inline int queue_new(int dev, uint32_t flags, uint64_t capacity)
 {
 	return raw_queue_open(dev, NULL, flags | IPCQ_OPEN_CLOEXEC, 0600,

@@ -151,16 +151,15 @@ TEST_F(uring, process_killed_with_parked)
 
 /*
  * A get woken while its process is stopped, then killed before it runs
- * again: its task work comes as the process exits (from io_uring's cancel
- * in do_exit(), before the task counts as dead for io_uring, or before
- * that as the stopped task handles the kill) and takes nothing, since its
+ * again: the task work that would try again runs only as the process
+ * goes (io_uring then says the task is dead) and takes nothing, since its
  * completion would be lost: the message is still there for others.
  */
 TEST_F(uring, woken_then_killed_takes_nothing)
 {
 	int q = queue_new(self->dev, BOTH | variant->queue_flags, 4);
 	struct ipcq_queue_stat st;
-	int ready[2], status;
+	int ready[2];
 	char c, buf[8];
 	uint64_t len;
 	pid_t pid;
@@ -192,9 +191,7 @@ TEST_F(uring, woken_then_killed_takes_nothing)
 	close(ready[0]);
 	ASSERT_TRUE(wait_for(raw_stat(q, &st) == 0 && st.getters == 1,
 			     WAIT_MS));
-	ASSERT_EQ(kill(pid, SIGSTOP), 0);
-	ASSERT_EQ(waitpid(pid, &status, WUNTRACED), pid);
-	ASSERT_TRUE(WIFSTOPPED(status));
+	ASSERT_TRUE(stop_child(pid));
 	/* Wakes the parked get; its try waits for the stopped task. */
 	ASSERT_EQ(raw_put(q, "msg", 4, 0, 0, IPCQ_DEADLINE_FOREVER), 0);
 	ASSERT_EQ(kill(pid, SIGKILL), 0);
@@ -303,7 +300,6 @@ TEST(stopped_process_holds_up_no_other)
 	{
 		static struct ipcq_sync_op op;
 		struct io_uring r;
-		int status;
 		char c;
 
 		ASSERT_EQ(read(ready[0], &c, 1), 1);
@@ -315,9 +311,7 @@ TEST(stopped_process_holds_up_no_other)
 		ASSERT_TRUE(submitted(&r, 1));
 		ASSERT_EQ(sync_waiters(sem), 2);
 		/* The child's acquire, parked first, is woken while stopped. */
-		ASSERT_EQ(kill(pid, SIGSTOP), 0);
-		ASSERT_EQ(waitpid(pid, &status, WUNTRACED), pid);
-		ASSERT_TRUE(WIFSTOPPED(status));
+		ASSERT_TRUE(stop_child(pid));
 		struct ipcq_sync_op rel;
 
 		sync_op_init(&rel, 0, 0, 2);
