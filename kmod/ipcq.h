@@ -7,10 +7,12 @@
  * per-user accounting, file types), wait.c (the one wait loop and the
  * sleeps under it), registry.c (names per IPC namespace), mapping.c (pages
  * an object shares with its users: status and data regions), queue.c (the
- * message queue core: put, get, join, shutdown), queue_file.c (queue
+ * message queue core: join, shutdown, counts), queue_xfer.c (put and
+ * get), queue_batch.c (batches of puts and gets), queue_file.c (queue
  * endpoint files: open, reopen, poll, stat, fdinfo), queue_notify.c
- * (mq_notify registrations: IPCQ_IOC_QUEUE_NOTIFY), queue_type.c (typed
- * messages: the index by type, selective get), set.c (IPCQ_IOC_SET:
+ * (mq_notify registrations: IPCQ_IOC_QUEUE_NOTIFY), queue_index.c (the
+ * order of kept messages), queue_type.c (typed messages: their order and
+ * index by type, selective get), set.c (IPCQ_IOC_SET:
  * changing a named object after creation), ring.c (a ring
  * queue's shared ring: the kernel's side of the slot protocol and the
  * attachment files), pipe.c (two-ended connections over queues), sync.c

@@ -5,10 +5,10 @@
  * task_done, shutdown, endpoint counting, counts); queue_file.c makes the
  * endpoint files, ring.c the shared ring of a ring queue.
  *
- * Messages the kernel keeps are in an rbtree ordered by (priority
- * descending, arrival ascending), so the leftmost node is the next one to
- * deliver; each is also in the index of its type (queue_type.c), for
- * gets that select by type.
+ * Messages the kernel keeps are delivered by priority descending, then
+ * arrival: queue_index.c keeps that order (a list per priority for
+ * untyped messages), queue_type.c the typed messages' and their index by
+ * type, for gets that select by type.
  *
  * No user memory is touched under the lock: a put copies the message in
  * before taking it; a get detaches the message (or claims its ring slot),
@@ -38,7 +38,7 @@
  *
  * A ring queue (IPCQ_OPEN_RING) also has a ring its users map (ring.c):
  * priority-0 messages that fit a slot travel there without system calls.
- * The rbtree then holds the messages the kernel keeps: those with a
+ * The kernel then keeps, as above, the messages: those with a
  * priority, those longer than a slot, those that found no room in the
  * ring of a queue without count limit, and everything put while any of
  * these is kept. While the kernel keeps messages (or a put waits in it,
@@ -65,7 +65,6 @@
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/poll.h>
-#include <linux/rbtree.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -77,33 +76,29 @@
 void ipcq_qmsg_put(struct ipcq_qmsg *m)
 {
 	if (m && refcount_dec_and_test(&m->ref))
-		kvfree(m);
+		kvfree(m->typed ? (void *)ipcq_qmsg_typed(m) : m);
 }
 
-struct ipcq_qmsg *ipcq_qmsg_new(size_t len)
+/* A message of @len bytes, with the links of a typed one if @typed. */
+struct ipcq_qmsg *ipcq_qmsg_new(size_t len, bool typed)
 {
+	size_t front = typed ? sizeof(struct ipcq_qmsg_typed) : 0;
+	struct ipcq_qmsg *m;
+	void *p;
+
 	/*
 	 * Charged to the caller's memory cgroup; over its limit the call
 	 * fails with ENOMEM, quietly, rather than invoking the OOM killer.
 	 */
-	struct ipcq_qmsg *m = kvmalloc(struct_size(m, data, len),
-				       GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL |
-				       __GFP_NOWARN);
-
-	if (m) {
-		refcount_set(&m->ref, 1);
-		m->len = len;
-	}
+	p = kvmalloc(size_add(front, struct_size(m, data, len)),
+		     GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
+	if (!p)
+		return NULL;
+	m = p + front;
+	refcount_set(&m->ref, 1);
+	m->len = len;
+	m->typed = typed;
 	return m;
-}
-
-static struct ipcq_qmsg *ipcq_queue_head(struct ipcq_queue *q)
-{
-	struct rb_node *n;
-
-	lockdep_assert_held(&q->lock);
-	n = rb_first_cached(&q->msgs);
-	return n ? rb_entry(n, struct ipcq_qmsg, node) : NULL;
 }
 
 /* What the queue holds, counted exactly: kept messages plus the ring's. */
@@ -388,48 +383,6 @@ void ipcq_queue_publish(struct ipcq_queue *q)
 	smp_mb();
 }
 
-/*
- * Inserts @m by its (prio, seq) key: new messages and returning ones; and
- * in the index of its type, whose node comes from *@spare if it is new
- * (queue_type.c).
- */
-void ipcq_queue_link(struct ipcq_queue *q, struct ipcq_qmsg *m,
-		     struct ipcq_mtype **spare)
-{
-	struct rb_node **link = &q->msgs.rb_root.rb_node, *parent = NULL;
-	bool leftmost = true;
-
-	lockdep_assert_held(&q->lock);
-	while (*link) {
-		struct ipcq_qmsg *cur = rb_entry(*link, struct ipcq_qmsg, node);
-
-		parent = *link;
-		/* Higher priority first, then lower seq (arrival order). */
-		if (ipcq_qmsg_before(m, cur)) {
-			link = &parent->rb_left;
-		} else {
-			link = &parent->rb_right;
-			leftmost = false;
-		}
-	}
-	rb_link_node(&m->node, parent, link);
-	rb_insert_color_cached(&m->node, &q->msgs, leftmost);
-	ipcq_queue_type_link(q, m, spare);
-	q->nr_msgs++;
-	q->nr_bytes += m->len;
-}
-
-/* Takes @m out; returns its type's node if it is no longer indexed. */
-struct ipcq_mtype *ipcq_queue_unlink(struct ipcq_queue *q,
-				     struct ipcq_qmsg *m)
-{
-	lockdep_assert_held(&q->lock);
-	rb_erase_cached(&m->node, &q->msgs);
-	q->nr_msgs--;
-	q->nr_bytes -= m->len;
-	return ipcq_queue_type_unlink(q, m);
-}
-
 /* IPCQ_IOC_QUEUE_JOIN waits until no task is left unfinished. */
 static bool ipcq_queue_join_ready(void *ctx, long *ret)
 {
@@ -499,9 +452,8 @@ long ipcq_queue_task_done(struct ipcq_queue *q,
 long ipcq_queue_shutdown(struct ipcq_queue *q,
 			 struct ipcq_shutdown __user *uarg)
 {
-	struct ipcq_qmsg *m, *tmp;
+	struct ipcq_dropped dropped = { .msgs = LIST_HEAD_INIT(dropped.msgs) };
 	struct ipcq_shutdown arg;
-	struct rb_root dropped = RB_ROOT, types = RB_ROOT;
 
 	if (copy_from_user(&arg, uarg, sizeof(arg)))
 		return -EFAULT;
@@ -513,20 +465,14 @@ long ipcq_queue_shutdown(struct ipcq_queue *q,
 	if (arg.flags & IPCQ_SHUTDOWN_IMMEDIATE) {
 		/* Dropped messages leave the count of unfinished tasks. */
 		q->drained = true;
-		dropped = q->msgs.rb_root;
-		q->msgs = RB_ROOT_CACHED;
-		ipcq_queue_types_drop(q, &types);
-		q->nr_msgs = 0;
-		q->nr_bytes = 0;
+		ipcq_queue_drop_all(q, &dropped);
 	}
 	ipcq_queue_publish(q);
 	if (q->drained && q->ring)
 		ipcq_ring_drop(q->ring);
 	spin_unlock(&q->lock);
 
-	rbtree_postorder_for_each_entry_safe(m, tmp, &dropped, node)
-		ipcq_qmsg_put(m);
-	ipcq_queue_types_free(&types);
+	ipcq_queue_dropped_free(&dropped);
 	ipcq_queue_wake_all_putters(q);
 	ipcq_queue_wake_all_getters(q);
 	wake_up_all(&q->join_wq);
@@ -701,15 +647,13 @@ struct ipcq_object *ipcq_queue_object(struct ipcq_queue *q)
 static void ipcq_queue_free(struct ipcq_object *obj)
 {
 	struct ipcq_queue *q = container_of(obj, struct ipcq_queue, obj);
-	struct rb_root types = RB_ROOT;
-	struct ipcq_qmsg *m, *tmp;
+	struct ipcq_dropped dropped;
 
 	spin_lock(&q->lock);
-	ipcq_queue_types_drop(q, &types);
+	ipcq_queue_drop_all(q, &dropped);
 	spin_unlock(&q->lock);
-	ipcq_queue_types_free(&types);
-	rbtree_postorder_for_each_entry_safe(m, tmp, &q->msgs.rb_root, node)
-		ipcq_qmsg_put(m);
+	ipcq_queue_dropped_free(&dropped);
+	kfree(q->node_cache);
 	ipcq_notify_reg_free(q->notify);
 	ipcq_ring_free(q->ring);
 	kfree(q);
@@ -768,8 +712,7 @@ struct ipcq_queue *ipcq_queue_create_obj(const struct ipcq_queue_attr *attr)
 	q->nohup = attr->nohup;
 	q->max_bytes = READ_ONCE(ipcq_max_queue_bytes);
 	spin_lock_init(&q->lock);
-	q->msgs = RB_ROOT_CACHED;
-	ipcq_queue_types_init(q);
+	ipcq_queue_index_init(q);
 	q->next_seq = IPCQ_SEQ_BASE;
 	q->front_seq = IPCQ_SEQ_BASE - 1;
 	INIT_LIST_HEAD(&q->put_sleepers);

@@ -18,13 +18,20 @@ struct ipcq_ring;
 struct ipcq_notify_reg;
 
 /*
- * The kept messages of one type (queue_type.c): a node of the queue's
- * type index while it holds any. Type 0's is part of the queue.
+ * A node of one of a queue's two indexes of kept messages: the untyped
+ * messages of one priority other than 0 in order of arrival, a node of
+ * ipcq_queue.prios while it holds any (queue_index.c); or the typed
+ * messages of one type by (priority descending, arrival), a node of
+ * ipcq_queue.types while it holds any (queue_type.c). Each is brought by
+ * the put that may need it.
  */
-struct ipcq_mtype {
-	struct rb_node node;		/* in ipcq_queue.types, by type */
-	u64 type;
-	struct rb_root_cached msgs;	/* by (priority desc, arrival) */
+struct ipcq_qnode {
+	struct rb_node node;
+	u64 key;			/* the priority, or the type */
+	union {
+		struct list_head fifo;		/* a priority's messages */
+		struct rb_root_cached msgs;	/* a type's messages */
+	};
 };
 
 struct ipcq_queue {
@@ -41,12 +48,18 @@ struct ipcq_queue {
 	/* Constant after creation. */
 	struct ipcq_ring *ring;		/* NULL: no ring */
 	u64 ring_max_bytes;		/* what the ring can hold at most */
+	/* A free index node, or NULL: exchanged atomically, no lock. */
+	struct ipcq_qnode *node_cache;
 	bool nohup;			/* IPCQ_OPEN_NOHUP: no EOF, no EPIPE */
 
 	spinlock_t lock;		/* guards every field below */
-	struct rb_root_cached msgs;	/* kept messages */
-	struct rb_root_cached types;	/* struct ipcq_mtype, by type */
-	struct ipcq_mtype type0;	/* untyped messages' */
+	struct list_head fifo0;		/* untyped messages of priority 0 */
+	struct rb_root_cached prios;	/* struct ipcq_qnode of the other
+					 * priorities of untyped messages,
+					 * highest leftmost
+					 */
+	struct rb_root_cached typed;	/* typed messages, in order */
+	struct rb_root_cached types;	/* struct ipcq_qnode, by type */
 	u32 bytes_waiters;		/* puts waiting for the byte limit */
 	bool selective;			/* a get waited with a type to match;
 					 * never cleared (READ_ONCE outside)
@@ -82,21 +95,53 @@ struct ipcq_queue {
  */
 #define IPCQ_SEQ_BASE		BIT_ULL(63)
 
+/*
+ * A kept message: 48 bytes ahead of its data, so that a 64-byte message
+ * takes a 128-byte slab object (issue 23 item 6). A typed one has
+ * struct ipcq_qmsg_typed in front of it, in the same allocation.
+ */
 struct ipcq_qmsg {
-	struct rb_node node;
-	struct rb_node tnode;		/* in its type's tree */
-	struct ipcq_mtype *mt;		/* its type's, while kept */
-	u64 type;
-	refcount_t ref;			/* the queue's, plus one per peeker */
+	struct list_head link;		/* untyped: in its priority's fifo */
 	u64 seq;			/* arrival order, kept on reinsertion */
 	u64 ring_mark;			/* ring queue, priority 0: the claim
 					 * frontier when it was put, see
 					 * ipcq_queue_next()
 					 */
-	size_t len;
+	u32 len;			/* at most IPCQ_MSG_SIZE_MAX */
 	u32 prio;
+	refcount_t ref;			/* the queue's, plus one per peeker */
+	u32 typed;			/* has a struct ipcq_qmsg_typed */
 	char data[];
 };
+
+/* What a typed message (one with a type other than 0) has in front. */
+struct ipcq_qmsg_typed {
+	struct rb_node onode;		/* in ipcq_queue.typed */
+	struct rb_node tnode;		/* in its type's node's msgs */
+	struct ipcq_qnode *mt;		/* its type's node, while kept */
+	u64 type;
+};
+
+static inline struct ipcq_qmsg_typed *ipcq_qmsg_typed(struct ipcq_qmsg *m)
+{
+	return (struct ipcq_qmsg_typed *)m - 1;
+}
+
+static inline struct ipcq_qmsg *ipcq_typed_qmsg(struct ipcq_qmsg_typed *t)
+{
+	return (struct ipcq_qmsg *)(t + 1);
+}
+
+static inline u64 ipcq_qmsg_type(struct ipcq_qmsg *m)
+{
+	return m->typed ? ipcq_qmsg_typed(m)->type : 0;
+}
+
+/* Whether linking @m may need a new index node (struct ipcq_qnode). */
+static inline bool ipcq_qmsg_needs_node(const struct ipcq_qmsg *m)
+{
+	return m->typed || m->prio;
+}
 
 /*
  * What a get would take next (ipcq_queue_next()). Order: kept messages
@@ -109,7 +154,7 @@ struct ipcq_qmsg {
  */
 enum ipcq_next {
 	IPCQ_NEXT_NONE,		/* nothing to take */
-	IPCQ_NEXT_KEPT,		/* the rbtree's head */
+	IPCQ_NEXT_KEPT,		/* a kept message, at *@mp */
 	IPCQ_NEXT_RING,		/* the ring's message at *@posp */
 	IPCQ_NEXT_HELD,		/* messages wait behind a pending claim */
 	IPCQ_NEXT_CORRUPT,	/* a corrupt ring message was dropped */
@@ -122,6 +167,15 @@ static inline bool ipcq_qmsg_before(const struct ipcq_qmsg *a,
 	return a->prio > b->prio || (a->prio == b->prio && a->seq < b->seq);
 }
 
+/* The earlier of two kept messages, either NULL. */
+static inline struct ipcq_qmsg *ipcq_qmsg_earlier(struct ipcq_qmsg *a,
+						  struct ipcq_qmsg *b)
+{
+	if (!a || !b)
+		return a ? a : b;
+	return ipcq_qmsg_before(b, a) ? b : a;
+}
+
 /* What a get selects (IPCQ_MSG_TYPE_*): @match 0 for any message. */
 struct ipcq_select {
 	u32 match;
@@ -129,7 +183,7 @@ struct ipcq_select {
 };
 
 void ipcq_qmsg_put(struct ipcq_qmsg *m);
-struct ipcq_qmsg *ipcq_qmsg_new(size_t len);
+struct ipcq_qmsg *ipcq_qmsg_new(size_t len, bool typed);
 bool ipcq_queue_full(struct ipcq_queue *q);
 bool ipcq_queue_over_bytes(struct ipcq_queue *q, u64 len);
 void ipcq_queue_wake_putters(struct ipcq_queue *q, bool all,
@@ -148,21 +202,33 @@ bool ipcq_queue_has_msg(struct ipcq_queue *q);
 bool ipcq_queue_eof(struct ipcq_queue *q);
 bool ipcq_queue_broken(struct ipcq_queue *q);
 void ipcq_queue_publish(struct ipcq_queue *q);
+
+/* queue_index.c: the order of kept messages */
+/* What an immediate shutdown or the queue's end drops (lock dropped). */
+struct ipcq_dropped {
+	struct list_head msgs;		/* untyped messages */
+	struct rb_root typed;		/* typed messages, by onode */
+	struct rb_root prios, types;	/* index nodes */
+};
+
+void ipcq_queue_index_init(struct ipcq_queue *q);
+struct ipcq_qnode *ipcq_qnode_new(struct ipcq_queue *q, gfp_t gfp);
+void ipcq_qnode_free(struct ipcq_queue *q, struct ipcq_qnode *n);
+struct ipcq_qmsg *ipcq_queue_untyped_head(struct ipcq_queue *q);
+struct ipcq_qmsg *ipcq_queue_head(struct ipcq_queue *q);
 void ipcq_queue_link(struct ipcq_queue *q, struct ipcq_qmsg *m,
-		     struct ipcq_mtype **spare);
-struct ipcq_mtype *ipcq_queue_unlink(struct ipcq_queue *q,
+		     struct ipcq_qnode **spare);
+struct ipcq_qnode *ipcq_queue_unlink(struct ipcq_queue *q,
 				     struct ipcq_qmsg *m);
+void ipcq_queue_drop_all(struct ipcq_queue *q, struct ipcq_dropped *d);
+void ipcq_queue_dropped_free(struct ipcq_dropped *d);
 
 /* queue_type.c: the index of kept messages by type */
-void ipcq_queue_types_init(struct ipcq_queue *q);
-struct ipcq_mtype *ipcq_mtype_new(u64 type, gfp_t gfp);
-void ipcq_mtype_free(struct ipcq_mtype *mt);
+struct ipcq_qmsg *ipcq_queue_typed_head(struct ipcq_queue *q);
 void ipcq_queue_type_link(struct ipcq_queue *q, struct ipcq_qmsg *m,
-			  struct ipcq_mtype **spare);
-struct ipcq_mtype *ipcq_queue_type_unlink(struct ipcq_queue *q,
+			  struct ipcq_qnode **spare);
+struct ipcq_qnode *ipcq_queue_type_unlink(struct ipcq_queue *q,
 					  struct ipcq_qmsg *m);
-void ipcq_queue_types_drop(struct ipcq_queue *q, struct rb_root *dropped);
-void ipcq_queue_types_free(struct rb_root *dropped);
 enum ipcq_next ipcq_queue_next_select(struct ipcq_queue *q,
 				      const struct ipcq_select *sel,
 				      struct ipcq_qmsg **mp, u64 *posp,
@@ -195,10 +261,10 @@ struct ipcq_wakes {
 
 /* queue_xfer.c: a put, in steps, also for a batch's lock-once run */
 long ipcq_queue_put_prep(struct ipcq_queue *q, const struct ipcq_msg *arg,
-			 struct ipcq_qmsg **mp, struct ipcq_mtype **spare);
+			 struct ipcq_qmsg **mp, struct ipcq_qnode **spare);
 long ipcq_queue_put_room(struct ipcq_queue *q, size_t len, bool *bytes);
 bool ipcq_queue_put_commit(struct ipcq_queue *q, struct ipcq_qmsg *m,
-			   struct ipcq_mtype **spare,
+			   struct ipcq_qnode **spare,
 			   struct ipcq_notify_reg **notify, bool *wake_getters);
 int ipcq_queue_get_answer(struct ipcq_msg __user *uarg,
 			  const struct ipcq_msg *arg);
@@ -229,7 +295,7 @@ struct ipcq_get {
 	bool wake_all_putters;		/* bytes freed while puts wait */
 	struct task_struct *getter;	/* taken to wake (struct ipcq_wakes) */
 	struct task_struct *putter;
-	struct ipcq_mtype *spare;	/* @m's type's node, if emptied */
+	struct ipcq_qnode *spare;	/* @m's index node, if emptied */
 	unsigned int lost;		/* ring messages users took first */
 };
 

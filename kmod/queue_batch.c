@@ -68,9 +68,9 @@ struct ipcq_batch_ctx {
 	u32 base, n;
 	struct ipcq_wakes wakes;
 	struct ipcq_msg ent[IPCQ_BATCH_CHUNK];
-	/* A run's messages and type nodes, by index in ent[]. */
+	/* A run's messages and index nodes, by index in ent[]. */
 	struct ipcq_qmsg *m[IPCQ_BATCH_CHUNK];
-	struct ipcq_mtype *spare[IPCQ_BATCH_CHUNK];
+	struct ipcq_qnode *spare[IPCQ_BATCH_CHUNK];
 };
 
 /*
@@ -190,7 +190,7 @@ static long ipcq_batch_put_run(struct ipcq_batch_ctx *b)
 	b->done += i - first;
 	for (i = first; i < end; i++) {
 		ipcq_qmsg_put(b->m[i]);
-		ipcq_mtype_free(b->spare[i]);
+		ipcq_qnode_free(q, b->spare[i]);
 	}
 	ipcq_queue_notify_fire(notify);
 	b->wakes.getters |= getters;
@@ -209,11 +209,10 @@ static void ipcq_batch_get_undo(struct ipcq_batch_ctx *b, u32 from, u32 to)
 	bool drained;
 	u32 i;
 
-	/* A type's node may be gone since: new ones, before the lock. */
+	/* An index node may be gone since: new ones, before the lock. */
 	for (i = from; i < to; i++)
-		if (b->m[i]->type && !b->spare[i])
-			b->spare[i] = ipcq_mtype_new(b->m[i]->type,
-						     __GFP_NOFAIL);
+		if (ipcq_qmsg_needs_node(b->m[i]) && !b->spare[i])
+			b->spare[i] = ipcq_qnode_new(q, __GFP_NOFAIL);
 	spin_lock(&q->lock);
 	drained = q->drained;
 	for (i = from; i < to; i++) {
@@ -287,7 +286,7 @@ static long ipcq_batch_get_run(struct ipcq_batch_ctx *b)
 		m = b->m[i];
 		msg->len = m->len;
 		msg->priority = m->prio;
-		msg->type = m->type;
+		msg->type = ipcq_qmsg_type(m);
 		if (copy_to_user(u64_to_user_ptr(msg->buf), m->data, m->len) ||
 		    ipcq_queue_get_answer(&b->umsg[b->base + i], msg))
 			break;
@@ -299,7 +298,7 @@ static long ipcq_batch_get_run(struct ipcq_batch_ctx *b)
 	}
 	for (i = first; i < taken; i++) {
 		ipcq_qmsg_put(b->m[i]);
-		ipcq_mtype_free(b->spare[i]);
+		ipcq_qnode_free(q, b->spare[i]);
 	}
 	return ret;
 }

@@ -5,22 +5,21 @@
  * (IPCQ_MSG_TYPE_EQ, _LE, _NE), and IPCQ_IOC_SET's change of a queue's
  * limits.
  *
- * Every kept message is in the queue's rbtree (queue.c: the order of
- * delivery) and in the tree of its type, ordered the same way (priority
- * descending, arrival ascending); the types that have kept messages are
- * nodes of the queue's type tree, ordered by type, the untyped messages'
- * (type 0) one being part of the queue. A get of type == t finds its type
- * in O(log types) and takes the leftmost message of that type; type <= t
- * takes the leftmost message of the lowest type, if that type is <= t;
- * type != t steps over the messages of type t at the head of the queue's
+ * Typed messages (a type other than 0) are kept apart from untyped ones
+ * (queue_index.c), in two trees ordered the same way (priority
+ * descending, arrival ascending): that of every typed message, and that
+ * of their type; the types that have kept messages are nodes of the
+ * queue's type tree, ordered by type. A get of type == t finds its type
+ * in O(log types) and takes the leftmost message of that type; type == 0
+ * takes the untyped head; type <= t takes the untyped head, else the
+ * leftmost message of the lowest type if that type is <= t; type != t
+ * weighs the untyped head (unless t is 0) against the first typed message
+ * not of type t, stepping over those of type t at the head of the typed
  * order. Nothing else is scanned, so a selective get costs about what a
  * plain one does, whatever else the queue holds.
  *
- * A node for a new type is allocated by its put before the lock is taken
- * (the spare), used if the type has none, else freed after the lock is
- * dropped. The caller that unlinks a type's last message gets its node
- * back and frees it with the lock dropped (a get keeps it as the spare of
- * a message it may have to give back).
+ * A typed message's node (struct ipcq_qnode) is brought by its put
+ * (queue_index.c), used if its type has none.
  *
  * On a ring queue the ring's messages have type 0 (typed puts are kept
  * by the kernel): a selection that matches type 0 weighs the ring's next
@@ -28,8 +27,7 @@
  * (ipcq_queue_next_in()).
  *
  * Locks: everything here runs under the queue lock (queue.h) but the
- * allocation and freeing of type nodes and the wake-up after a change of
- * limits.
+ * wake-up after a change of limits.
  */
 #include <linux/rbtree.h>
 #include <linux/slab.h>
@@ -38,48 +36,16 @@
 
 #include "queue.h"
 
-void ipcq_queue_types_init(struct ipcq_queue *q)
-{
-	q->types = RB_ROOT_CACHED;
-	q->type0.type = 0;
-	q->type0.msgs = RB_ROOT_CACHED;
-	RB_CLEAR_NODE(&q->type0.node);
-}
-
-/*
- * A node for messages of @type, charged to the caller's memory cgroup;
- * @gfp: __GFP_NOFAIL where a message must be given back.
- */
-struct ipcq_mtype *ipcq_mtype_new(u64 type, gfp_t gfp)
-{
-	struct ipcq_mtype *mt = kmalloc(sizeof(*mt), GFP_KERNEL_ACCOUNT | gfp);
-
-	if (mt) {
-		mt->type = type;
-		mt->msgs = RB_ROOT_CACHED;
-		RB_CLEAR_NODE(&mt->node);
-	}
-	return mt;
-}
-
-void ipcq_mtype_free(struct ipcq_mtype *mt)
-{
-	kfree(mt);
-}
-
-static struct ipcq_mtype *ipcq_mtype_find(struct ipcq_queue *q, u64 type)
+static struct ipcq_qnode *ipcq_mtype_find(struct ipcq_queue *q, u64 type)
 {
 	struct rb_node *n = q->types.rb_root.rb_node;
 
-	lockdep_assert_held(&q->lock);
-	if (!type)
-		return &q->type0;
 	while (n) {
-		struct ipcq_mtype *mt = rb_entry(n, struct ipcq_mtype, node);
+		struct ipcq_qnode *mt = rb_entry(n, struct ipcq_qnode, node);
 
-		if (type < mt->type)
+		if (type < mt->key)
 			n = n->rb_left;
-		else if (type > mt->type)
+		else if (type > mt->key)
 			n = n->rb_right;
 		else
 			return mt;
@@ -87,106 +53,106 @@ static struct ipcq_mtype *ipcq_mtype_find(struct ipcq_queue *q, u64 type)
 	return NULL;
 }
 
-static void ipcq_mtype_insert(struct ipcq_queue *q, struct ipcq_mtype *mt)
+static bool ipcq_mtype_lower(struct rb_node *a, const struct rb_node *b)
 {
-	struct rb_node **link = &q->types.rb_root.rb_node, *parent = NULL;
-	bool leftmost = true;
+	return rb_entry(a, struct ipcq_qnode, node)->key <
+	       rb_entry(b, struct ipcq_qnode, node)->key;
+}
 
-	while (*link) {
-		parent = *link;
-		if (mt->type < rb_entry(parent, struct ipcq_mtype, node)->type) {
-			link = &parent->rb_left;
-		} else {
-			link = &parent->rb_right;
-			leftmost = false;
-		}
-	}
-	rb_link_node(&mt->node, parent, link);
-	rb_insert_color_cached(&mt->node, &q->types, leftmost);
+static bool ipcq_typed_before(struct rb_node *a, const struct rb_node *b)
+{
+	const struct ipcq_qmsg_typed *ta, *tb;
+
+	ta = rb_entry(a, struct ipcq_qmsg_typed, onode);
+	tb = rb_entry(b, struct ipcq_qmsg_typed, onode);
+	return ipcq_qmsg_before((const struct ipcq_qmsg *)(ta + 1),
+				(const struct ipcq_qmsg *)(tb + 1));
+}
+
+static bool ipcq_type_before(struct rb_node *a, const struct rb_node *b)
+{
+	const struct ipcq_qmsg_typed *ta, *tb;
+
+	ta = rb_entry(a, struct ipcq_qmsg_typed, tnode);
+	tb = rb_entry(b, struct ipcq_qmsg_typed, tnode);
+	return ipcq_qmsg_before((const struct ipcq_qmsg *)(ta + 1),
+				(const struct ipcq_qmsg *)(tb + 1));
 }
 
 /*
- * Adds @m to its type's tree, making the type's node from *@spare (then
- * NULL) if it has none: a put of a new type must bring one.
+ * Links typed @m into the typed order and its type's tree, making the
+ * type's node from *@spare (then NULL) if it has none.
  */
 void ipcq_queue_type_link(struct ipcq_queue *q, struct ipcq_qmsg *m,
-			  struct ipcq_mtype **spare)
+			  struct ipcq_qnode **spare)
 {
-	struct rb_node **link, *parent = NULL;
-	struct ipcq_mtype *mt;
-	bool leftmost = true;
+	struct ipcq_qmsg_typed *t = ipcq_qmsg_typed(m);
+	struct ipcq_qnode *mt;
 
 	lockdep_assert_held(&q->lock);
-	mt = ipcq_mtype_find(q, m->type);
+	mt = ipcq_mtype_find(q, t->type);
 	if (!mt) {
 		mt = *spare;
 		*spare = NULL;
-		mt->type = m->type;
+		mt->key = t->type;
+		mt->msgs = RB_ROOT_CACHED;
+		rb_add_cached(&mt->node, &q->types, ipcq_mtype_lower);
 	}
-	if (RB_EMPTY_NODE(&mt->node))
-		ipcq_mtype_insert(q, mt);
-	link = &mt->msgs.rb_root.rb_node;
-	while (*link) {
-		parent = *link;
-		if (ipcq_qmsg_before(m, rb_entry(parent, struct ipcq_qmsg,
-						 tnode))) {
-			link = &parent->rb_left;
-		} else {
-			link = &parent->rb_right;
-			leftmost = false;
-		}
-	}
-	rb_link_node(&m->tnode, parent, link);
-	rb_insert_color_cached(&m->tnode, &mt->msgs, leftmost);
-	m->mt = mt;
+	rb_add_cached(&t->tnode, &mt->msgs, ipcq_type_before);
+	rb_add_cached(&t->onode, &q->typed, ipcq_typed_before);
+	t->mt = mt;
 }
 
 /*
- * Removes @m from its type's tree. Returns the type's node if @m was its
- * last message (no longer indexed: the caller frees it), else NULL.
+ * Takes typed @m out. Returns its type's node if @m was its last message
+ * (no longer indexed: the caller frees it), else NULL.
  */
-struct ipcq_mtype *ipcq_queue_type_unlink(struct ipcq_queue *q,
+struct ipcq_qnode *ipcq_queue_type_unlink(struct ipcq_queue *q,
 					  struct ipcq_qmsg *m)
 {
-	struct ipcq_mtype *mt = m->mt;
+	struct ipcq_qmsg_typed *t = ipcq_qmsg_typed(m);
+	struct ipcq_qnode *mt = t->mt;
 
 	lockdep_assert_held(&q->lock);
-	m->mt = NULL;
-	rb_erase_cached(&m->tnode, &mt->msgs);
+	t->mt = NULL;
+	rb_erase_cached(&t->onode, &q->typed);
+	rb_erase_cached(&t->tnode, &mt->msgs);
 	if (!RB_EMPTY_ROOT(&mt->msgs.rb_root))
 		return NULL;
 	rb_erase_cached(&mt->node, &q->types);
-	RB_CLEAR_NODE(&mt->node);
-	return mt == &q->type0 ? NULL : mt;
+	return mt;
 }
 
-/*
- * Empties the index (the messages went with the queue's tree); the type
- * nodes left in *@dropped are freed by ipcq_queue_types_free() with the
- * lock dropped.
- */
-void ipcq_queue_types_drop(struct ipcq_queue *q, struct rb_root *dropped)
+/* The typed message a plain get would take first, or NULL. */
+struct ipcq_qmsg *ipcq_queue_typed_head(struct ipcq_queue *q)
 {
-	lockdep_assert_held(&q->lock);
-	if (!RB_EMPTY_NODE(&q->type0.node))
-		rb_erase_cached(&q->type0.node, &q->types);
-	*dropped = q->types.rb_root;
-	ipcq_queue_types_init(q);
+	struct rb_node *n = rb_first_cached(&q->typed);
+
+	return n ? ipcq_typed_qmsg(rb_entry(n, struct ipcq_qmsg_typed,
+					    onode)) : NULL;
 }
 
-void ipcq_queue_types_free(struct rb_root *dropped)
-{
-	struct ipcq_mtype *mt, *tmp;
-
-	rbtree_postorder_for_each_entry_safe(mt, tmp, dropped, node)
-		ipcq_mtype_free(mt);
-}
-
-static struct ipcq_qmsg *ipcq_mtype_head(struct ipcq_mtype *mt)
+static struct ipcq_qmsg *ipcq_mtype_head(struct ipcq_qnode *mt)
 {
 	struct rb_node *n = mt ? rb_first_cached(&mt->msgs) : NULL;
 
-	return n ? rb_entry(n, struct ipcq_qmsg, tnode) : NULL;
+	return n ? ipcq_typed_qmsg(rb_entry(n, struct ipcq_qmsg_typed,
+					    tnode)) : NULL;
+}
+
+/* The first typed message in order whose type is not @type, or NULL. */
+static struct ipcq_qmsg *ipcq_queue_typed_head_ne(struct ipcq_queue *q,
+						  u64 type)
+{
+	struct ipcq_qmsg_typed *t;
+	struct rb_node *n;
+
+	for (n = rb_first_cached(&q->typed); n; n = rb_next(n)) {
+		t = rb_entry(n, struct ipcq_qmsg_typed, onode);
+		if (t->type != type)
+			return ipcq_typed_qmsg(t);
+	}
+	return NULL;
 }
 
 /* What a get selecting by @sel takes next; see enum ipcq_next. */
@@ -195,37 +161,37 @@ enum ipcq_next ipcq_queue_next_select(struct ipcq_queue *q,
 				      struct ipcq_qmsg **mp, u64 *posp,
 				      u32 *lenp)
 {
-	struct ipcq_qmsg *m = NULL;
-	struct ipcq_mtype *mt;
+	struct ipcq_qmsg *m;
+	struct ipcq_qnode *mt;
 	enum ipcq_next next;
 	struct rb_node *n;
 
 	lockdep_assert_held(&q->lock);
 	switch (sel->match) {
 	case IPCQ_MSG_TYPE_EQ:
-		return ipcq_queue_next_in(q, ipcq_mtype_head(ipcq_mtype_find(q,
-							       sel->type)),
-					  !sel->type, mp, posp, lenp);
+		if (!sel->type)
+			return ipcq_queue_next_in(q, ipcq_queue_untyped_head(q),
+						  true, mp, posp, lenp);
+		m = ipcq_mtype_head(ipcq_mtype_find(q, sel->type));
+		return ipcq_queue_next_in(q, m, false, mp, posp, lenp);
 	case IPCQ_MSG_TYPE_LE:
 		/* Type 0, the ring's messages included, is the lowest. */
-		next = ipcq_queue_next_in(q, ipcq_mtype_head(&q->type0), true,
+		next = ipcq_queue_next_in(q, ipcq_queue_untyped_head(q), true,
 					  mp, posp, lenp);
 		if (next != IPCQ_NEXT_NONE)
 			return next;
 		n = rb_first_cached(&q->types);
-		mt = n ? rb_entry(n, struct ipcq_mtype, node) : NULL;
-		if (mt && mt->type > sel->type)
+		mt = n ? rb_entry(n, struct ipcq_qnode, node) : NULL;
+		if (mt && mt->key > sel->type)
 			mt = NULL;
 		return ipcq_queue_next_in(q, ipcq_mtype_head(mt), false, mp,
 					  posp, lenp);
 	case IPCQ_MSG_TYPE_NE:
-		for (n = rb_first_cached(&q->msgs); n; n = rb_next(n)) {
-			m = rb_entry(n, struct ipcq_qmsg, node);
-			if (m->type != sel->type)
-				break;
-		}
-		return ipcq_queue_next_in(q, n ? m : NULL, sel->type != 0, mp,
-					  posp, lenp);
+		m = ipcq_queue_typed_head_ne(q, sel->type);
+		if (sel->type)
+			m = ipcq_qmsg_earlier(ipcq_queue_untyped_head(q), m);
+		return ipcq_queue_next_in(q, m, sel->type != 0, mp, posp,
+					  lenp);
 	default:
 		return ipcq_queue_next(q, mp, posp, lenp);
 	}

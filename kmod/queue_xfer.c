@@ -56,7 +56,7 @@ static void ipcq_queue_waiter(struct ipcq_waiter *w, struct ipcq_queue *q,
 struct ipcq_put {
 	struct ipcq_queue *q;
 	struct ipcq_qmsg *m;		/* NULL once the queue keeps it */
-	struct ipcq_mtype *spare;	/* typed: its type's node, if new */
+	struct ipcq_qnode *spare;	/* its priority's or type's node */
 	struct ipcq_notify_reg *notify;	/* fired by this put */
 	bool wake_getters;
 	bool bytes_waiting;		/* counted in q->bytes_waiters */
@@ -98,13 +98,13 @@ long ipcq_queue_put_room(struct ipcq_queue *q, size_t len, bool *bytes)
 /*
  * Queues @m, for which there is room (ipcq_queue_put_room()): into the
  * ring when that keeps FIFO order (false: @m is still the caller's, to
- * free with the lock dropped), else kept (true), its type's node from
- * *@spare if it is new. Sets *@wake_getters if getters are to be woken,
+ * free with the lock dropped), else kept (true), its priority's or type's
+ * node from *@spare if it is new. Sets *@wake_getters if getters are to be woken,
  * and takes mq_notify's registration into *@notify when this put fires
  * it.
  */
 bool ipcq_queue_put_commit(struct ipcq_queue *q, struct ipcq_qmsg *m,
-			   struct ipcq_mtype **spare,
+			   struct ipcq_qnode **spare,
 			   struct ipcq_notify_reg **notify, bool *wake_getters)
 {
 	lockdep_assert_held(&q->lock);
@@ -114,7 +114,7 @@ bool ipcq_queue_put_commit(struct ipcq_queue *q, struct ipcq_qmsg *m,
 	if (q->notify && !q->nr_msgs && !q->getters)
 		*notify = ipcq_queue_notify_take(q);
 	m->seq = q->next_seq++;
-	if (q->ring && !q->nr_msgs && !m->prio && !m->type &&
+	if (q->ring && !q->nr_msgs && !m->prio && !m->typed &&
 	    ipcq_ring_push(q->ring, m->data, m->len))
 		return false;
 	/*
@@ -152,12 +152,12 @@ static bool ipcq_queue_put_ready(void *ctx, long *ret)
 
 /*
  * The message of the put @arg (checked here, but for the flags a caller
- * adds), copied in, into *@mp, with its type's node in *@spare if it has
- * a type (a new type needs one in the index: brought along). No lock
- * held.
+ * adds), copied in, into *@mp, with an index node in *@spare if it has a
+ * priority or a type (a new one needs a node in the index: brought
+ * along, queue_index.c). No lock held.
  */
 long ipcq_queue_put_prep(struct ipcq_queue *q, const struct ipcq_msg *arg,
-			 struct ipcq_qmsg **mp, struct ipcq_mtype **spare)
+			 struct ipcq_qmsg **mp, struct ipcq_qnode **spare)
 {
 	struct ipcq_qmsg *m;
 	long ret = -ENOMEM;
@@ -169,23 +169,24 @@ long ipcq_queue_put_prep(struct ipcq_queue *q, const struct ipcq_msg *arg,
 		return -EINVAL;
 	if (arg->len > READ_ONCE(q->max_msg_size))
 		return -EMSGSIZE;
-	if (arg->type) {
-		*spare = ipcq_mtype_new(arg->type, 0);
+	if (arg->type || arg->priority) {
+		*spare = ipcq_qnode_new(q, 0);
 		if (!*spare)
 			return -ENOMEM;
 	}
-	m = ipcq_qmsg_new(arg->len);
+	m = ipcq_qmsg_new(arg->len, arg->type != 0);
 	if (m && !copy_from_user(m->data, u64_to_user_ptr(arg->buf),
 				 arg->len)) {
 		m->prio = arg->priority;
-		m->type = arg->type;
+		if (arg->type)
+			ipcq_qmsg_typed(m)->type = arg->type;
 		*mp = m;
 		return 0;
 	}
 	if (m)
 		ret = -EFAULT;
 	ipcq_qmsg_put(m);
-	ipcq_mtype_free(*spare);
+	ipcq_qnode_free(q, *spare);
 	*spare = NULL;
 	return ret;
 }
@@ -257,7 +258,7 @@ long ipcq_queue_put_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
 	spin_unlock(&q->lock);
 
 	ipcq_qmsg_put(p.m);
-	ipcq_mtype_free(p.spare);
+	ipcq_qnode_free(q, p.spare);
 	ipcq_queue_notify_fire(p.notify);
 	if (!defer)
 		defer = &wakes;
@@ -326,7 +327,7 @@ static long ipcq_queue_get_kept(struct ipcq_get *g, struct ipcq_qmsg *m)
 
 	g->arg->len = m->len;
 	g->arg->priority = m->prio;
-	g->arg->type = m->type;
+	g->arg->type = ipcq_qmsg_type(m);
 	/* Too small: it stays queued (another getter may take it at once). */
 	if (m->len > g->buflen && !g->truncate)
 		return -EMSGSIZE;
@@ -415,11 +416,11 @@ static void ipcq_queue_get_undo(struct ipcq_get *g)
 	bool wake_getter;
 
 	/*
-	 * Its type's node may be gone since (others took the rest): a new
-	 * one, small, allocated with the lock dropped.
+	 * Its priority's or type's node may be gone since (others took the
+	 * rest): a new one, small, allocated with the lock dropped.
 	 */
-	if (g->m && g->m->type && !g->spare)
-		g->spare = ipcq_mtype_new(g->m->type, __GFP_NOFAIL);
+	if (g->m && ipcq_qmsg_needs_node(g->m) && !g->spare)
+		g->spare = ipcq_qnode_new(q, __GFP_NOFAIL);
 	spin_lock(&q->lock);
 	q->taken--;
 	wake_getter = !q->drained;
@@ -591,7 +592,7 @@ long ipcq_queue_get_finish(struct ipcq_get *g, struct ipcq_msg __user *uarg,
 	} else if (g->claimed || g->m) {
 		ipcq_queue_get_undo(g);
 	}
-	ipcq_mtype_free(g->spare);
+	ipcq_qnode_free(q, g->spare);
 	return ret;
 }
 
@@ -625,7 +626,8 @@ long ipcq_queue_get_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
 	arg.flags |= xflags;
 	/* A peek copies a ring message under the lock: room for it. */
 	if (q->ring && (arg.flags & IPCQ_MSG_PEEK)) {
-		g.bounce = ipcq_qmsg_new(ipcq_ring_slot_size(q->ring));
+		g.bounce = ipcq_qmsg_new(ipcq_ring_slot_size(q->ring),
+					 false);
 		if (!g.bounce)
 			return -ENOMEM;
 	}

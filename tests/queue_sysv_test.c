@@ -201,6 +201,49 @@ TEST_F(t, priority_orders_within_a_type)
 	EXPECT_EQ(7, got);
 }
 
+/*
+ * Typed and untyped messages are kept apart (the kernel's two indexes),
+ * but every get sees one order: priority, then arrival, across both;
+ * selections pick from it, and an immediate shutdown drops both.
+ */
+TEST_F(t, typed_and_untyped_share_one_order)
+{
+	static const struct { uint64_t type; uint32_t prio; } in[] = {
+		{ 0, 0 }, { 4, 0 }, { 0, 0 }, { 2, 3 }, { 0, 3 }, { 4, 3 },
+		{ 0, 0 }, { 4, 0 },
+	};
+	struct ipcq_shutdown sd = { .flags = IPCQ_SHUTDOWN_IMMEDIATE };
+	struct ipcq_queue_stat st;
+	char buf[16];
+	unsigned int i;
+
+	for (i = 0; i < 8; i++) {
+		snprintf(buf, sizeof(buf), "%llu:%u",
+			 (unsigned long long)in[i].type, i);
+		ASSERT_EQ(0, tput(self->fd, buf, strlen(buf), in[i].type,
+				  in[i].prio, 0, 0));
+	}
+	expect_get(_metadata, self->fd, 0, 0, 2, 3);
+	expect_get(_metadata, self->fd, IPCQ_MSG_TYPE_EQ, 0, 0, 4);
+	expect_get(_metadata, self->fd, IPCQ_MSG_TYPE_NE, 0, 4, 5);
+	expect_get(_metadata, self->fd, 0, 0, 0, 0);
+	expect_get(_metadata, self->fd, IPCQ_MSG_TYPE_NE, 0, 4, 1);
+	expect_get(_metadata, self->fd, IPCQ_MSG_TYPE_NE, 4, 0, 2);
+	expect_get(_metadata, self->fd, IPCQ_MSG_TYPE_LE, 9, 0, 6);
+	expect_get(_metadata, self->fd, IPCQ_MSG_TYPE_LE, 9, 4, 7);
+	for (i = 0; i < 8; i++) {
+		snprintf(buf, sizeof(buf), "%llu:%u",
+			 (unsigned long long)in[i].type, i);
+		ASSERT_EQ(0, tput(self->fd, buf, strlen(buf), in[i].type,
+				  in[i].prio, 0, 0));
+	}
+	expect_get(_metadata, self->fd, IPCQ_MSG_TYPE_EQ, 4, 4, 5);
+	ASSERT_EQ(0, xioctl(self->fd, IPCQ_IOC_QUEUE_SHUTDOWN, &sd));
+	ASSERT_EQ(0, raw_stat(self->fd, &st));
+	EXPECT_EQ(0, st.messages);
+	EXPECT_EQ(0, st.bytes);
+}
+
 TEST_F(t, peek_by_type_leaves_it_and_counts_are_exact)
 {
 	struct ipcq_queue_stat st;

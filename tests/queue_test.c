@@ -640,10 +640,38 @@ static void *stalled_get_thread(void *arg)
  * A getter whose buffer faults (here: a userfaultfd page nobody serves
  * yet) must stall only itself: no queue lock is held across user memory.
  */
-TEST_F(q, getter_stalled_in_page_fault_blocks_nobody)
+/*
+ * A userfaultfd whose page at *@page nobody serves yet: a get into it
+ * stalls until the page is served (UFFDIO_COPY) or unmapped and the
+ * userfaultfd closed (then the get's copy-out fails). -1: unavailable.
+ */
+static int uffd_stall_page(void **page)
 {
 	struct uffdio_api api = { .api = UFFD_API };
 	struct uffdio_register reg = { 0 };
+	int uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+
+	if (uffd < 0)
+		return -1;
+	*page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	reg.range.start = (uintptr_t)*page;
+	reg.range.len = 4096;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	if (*page == MAP_FAILED || ioctl(uffd, UFFDIO_API, &api) ||
+	    ioctl(uffd, UFFDIO_REGISTER, &reg)) {
+		close(uffd);
+		return -1;
+	}
+	return uffd;
+}
+
+/*
+ * A getter whose buffer faults (here: a userfaultfd page nobody serves
+ * yet) must stall only itself: no queue lock is held across user memory.
+ */
+TEST_F(q, getter_stalled_in_page_fault_blocks_nobody)
+{
 	struct uffdio_copy copy = { 0 };
 	struct ipcq_queue_stat st;
 	struct stalled_get sg = { .fd = self->fd };
@@ -653,17 +681,9 @@ TEST_F(q, getter_stalled_in_page_fault_blocks_nobody)
 	uint64_t len = sizeof(buf);
 	int uffd;
 
-	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	uffd = uffd_stall_page(&sg.buf);
 	if (uffd < 0)
 		SKIP(return, "userfaultfd unavailable: %s", strerror(errno));
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
-	sg.buf = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, sg.buf);
-	reg.range.start = (uintptr_t)sg.buf;
-	reg.range.len = 4096;
-	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
 
 	ASSERT_EQ(0, raw_put(self->fd, "first", 5, 0, 0, 0));
 	ASSERT_EQ(0, raw_put(self->fd, "second", 6, 0, 0, 0));
@@ -690,6 +710,72 @@ TEST_F(q, getter_stalled_in_page_fault_blocks_nobody)
 	EXPECT_EQ(0, memcmp(buf, "third", 5));
 	munmap(sg.buf, 4096);
 	close(uffd);
+}
+
+/*
+ * A message whose copy-out failed goes back to its place, kept by
+ * priority and arrival, even when other getters changed its priority's
+ * list meanwhile: emptied it (its list's node is gone, and the cached
+ * spare taken by a put of another priority: the give-back makes a new
+ * one), or left later messages in it (it goes back in front of them).
+ * The get stalls on a userfaultfd page that is then unmapped, so its
+ * copy-out fails after the others moved.
+ */
+TEST_F(q, failed_get_returns_to_its_place_whatever_moved_meanwhile)
+{
+	static const struct {
+		const char *put[3];	/* the first is the stalled get's */
+		uint32_t prio[3];
+		const char *extra;	/* put at priority 7 meanwhile */
+		const char *after[3];	/* what gets take afterwards */
+	} cases[] = {
+		{ { "m1", "m2", "lo" }, { 5, 5, 0 }, "x7", { "x7", "m1", "lo" } },
+		{ { "a1", "a2", "a3" }, { 2, 2, 2 }, NULL, { "a1", "a3", NULL } },
+	};
+	struct stalled_get sg = { .fd = self->fd };
+	struct ipcq_queue_stat st;
+	unsigned int c, i;
+	pthread_t thread;
+	uint64_t len;
+	uint32_t prio;
+	char buf[8];
+	int uffd;
+
+	for (c = 0; c < 2; c++) {
+		uffd = uffd_stall_page(&sg.buf);
+		if (uffd < 0)
+			SKIP(return, "userfaultfd unavailable: %s",
+			     strerror(errno));
+		for (i = 0; i < 3; i++)
+			ASSERT_EQ(0, raw_put(self->fd, cases[c].put[i], 2,
+					     cases[c].prio[i], 0, 0));
+		ASSERT_EQ(0, pthread_create(&thread, NULL, stalled_get_thread,
+					    &sg));
+		ASSERT_TRUE(wait_for(raw_stat(self->fd, &st) == 0 &&
+				     st.messages == 2, WAIT_MS));
+		/* Another getter takes the second message meanwhile. */
+		len = sizeof(buf);
+		ASSERT_EQ(0, raw_get(self->fd, buf, &len, NULL, 0, 0));
+		EXPECT_EQ(0, memcmp(buf, cases[c].put[1], 2));
+		if (cases[c].extra)
+			ASSERT_EQ(0, raw_put(self->fd, cases[c].extra, 2, 7, 0,
+					     0));
+		/* The stalled get's page goes away: its copy-out fails. */
+		ASSERT_EQ(0, munmap(sg.buf, 4096));
+		close(uffd);
+		ASSERT_EQ(0, pthread_join(thread, NULL));
+		EXPECT_EQ(-EFAULT, sg.ret);
+		for (i = 0; i < 3 && cases[c].after[i]; i++) {
+			len = sizeof(buf);
+			ASSERT_EQ(0, raw_get(self->fd, buf, &len, &prio,
+					     IPCQ_MSG_NONBLOCK, 0));
+			EXPECT_EQ(0, memcmp(buf, cases[c].after[i], 2))
+				TH_LOG("case %u, get %u", c, i);
+		}
+		len = sizeof(buf);
+		EXPECT_EQ(-EAGAIN, raw_get(self->fd, buf, &len, NULL,
+					   IPCQ_MSG_NONBLOCK, 0));
+	}
 }
 
 TEST_HARNESS_MAIN
