@@ -82,28 +82,40 @@ static long batch_consume(ipcdev_queue *q, int count)
 static double batch_stream(int count)
 {
 	ipcdev_queue *q, *end;
+	struct start_gate gate;
 	int status, fail = 0;
-	uint64_t t0;
+	uint64_t t0, t1;
 	long bad;
 	pid_t pid;
 
 	if (ipcdev_queue_create(&q, BATCH_CAPACITY))
 		return -1;
-	t0 = now_ns();
+	if (gate_init(&gate)) {
+		ipcdev_queue_close(q);
+		return -1;
+	}
 	pid = fork();
 	if (pid == 0) {
 		if (ipcdev_queue_endpoint(&end, q, IPCDEV_PRODUCER))
 			_exit(1);
 		ipcdev_queue_close(q);
+		if (gate_wait(&gate))
+			_exit(1);
 		_exit(batch_produce(end, count));
 	}
 	if (pid < 0 || ipcdev_queue_endpoint(&end, q, IPCDEV_CONSUMER)) {
 		ipcdev_queue_close(q);
+		gate_open(&gate, 0, &fail);	/* closes its pipes */
+		if (pid > 0)
+			waitpid(pid, &status, 0);
 		return -1;
 	}
 	/* Only the producer's file left as producer: end-of-file. */
 	ipcdev_queue_close(q);
+	/* Timed as stream(): from the common start to the last get. */
+	t0 = gate_open(&gate, 1, &fail);
 	bad = batch_consume(end, count);
+	t1 = now_ns();
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 	    WEXITSTATUS(status))
 		fail = 1;
@@ -112,7 +124,7 @@ static double batch_stream(int count)
 		stream_errors += bad > 0 ? (uint64_t)bad : 1;
 		return -1;
 	}
-	return fail ? -1 : count / ((double)(now_ns() - t0) / 1e9);
+	return fail ? -1 : count / ((double)(t1 - t0) / 1e9);
 }
 
 /* The mechanism of mechs[] named @name, or NULL. */

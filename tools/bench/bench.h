@@ -87,6 +87,18 @@ extern char clocksource[32];
 struct syscount;
 uint64_t now_ns(void);
 void *shared_alloc(size_t size);
+/*
+ * A common start for forked processes, so that neither fork() nor a
+ * child's setup is timed (measure.c): the children gate_wait() once
+ * ready, the parent's gate_open() returns the start time.
+ */
+struct start_gate {
+	int ready[2], go[2];
+};
+int gate_init(struct start_gate *g);
+int gate_wait(struct start_gate *g);
+uint64_t gate_open(struct start_gate *g, int n, int *fail);
+void time_finished(_Atomic uint64_t *end);
 long csw_children(void);
 void stats(const double *v, int n, double *med, double *lo, double *hi);
 void measure_clock(void);

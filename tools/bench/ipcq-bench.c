@@ -199,7 +199,11 @@ int main(int argc, char **argv)
 						lat[mi][s][r][k] = -1;
 		}
 		for (s = 0; s < (int)NSIZE; s++) {
-			count = quick ? 500 : sizes[s] >= 16384 ? 2000 : 20000;
+			/*
+			 * Enough for a fast mechanism to run over many
+			 * scheduler time slices (the ring streams 2 M msg/s).
+			 */
+			count = quick ? 500 : sizes[s] >= 16384 ? 2000 : 100000;
 			for (mi = 0; mi < NMECH; mi++) {
 				double c = -1;
 
@@ -215,7 +219,7 @@ int main(int argc, char **argv)
 		for (n = 1; n < 3; n++) {
 			int parties = n == 1 ? 2 : 4;
 
-			count = quick ? 250 : 10000 / parties;
+			count = quick ? 250 : 40000 / parties;
 			for (mi = 0; mi < NMECH; mi++) {
 				double c = -1;
 

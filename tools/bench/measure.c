@@ -169,8 +169,73 @@ int round_trip(const struct mech *m, size_t size, int iters,
  * Streaming: @np producers each send @count messages to @nc consumers.
  * Consumers check every message and count; returns messages/s, or -1.
  * With @sc, every producer and consumer counts its syscalls (sc_open).
+ * The time is from a common start, once every process is forked and has
+ * its end of the channel, to the last one's finish: neither fork(), nor
+ * a channel's setup, nor exit() is counted (they took most of the time
+ * of the fastest mechanisms' runs, and of every 4x4 run, when they were).
  */
 #define DUMMY_PRODUCER 0xffffu
+
+/* Raises *@end to now if later: the last process's finish. */
+void time_finished(_Atomic uint64_t *end)
+{
+	uint64_t t = now_ns(), old = atomic_load(end);
+
+	while (old < t && !atomic_compare_exchange_weak(end, &old, t))
+		;
+}
+
+int gate_init(struct start_gate *g)
+{
+	if (pipe(g->ready))
+		return -1;
+	if (pipe(g->go)) {
+		close(g->ready[0]);
+		close(g->ready[1]);
+		return -1;
+	}
+	return 0;
+}
+
+/* In a forked child, once it is ready: 0 when the parent says go. */
+int gate_wait(struct start_gate *g)
+{
+	char token = 0;
+	int ret = 0;
+
+	close(g->ready[0]);
+	close(g->go[1]);
+	if (write(g->ready[1], &token, 1) != 1 || read(g->go[0], &token, 1) != 1)
+		ret = -1;
+	close(g->ready[1]);
+	close(g->go[0]);
+	return ret;
+}
+
+/*
+ * In the parent, after forking @n children that gate_wait(): waits until
+ * all are ready (a child that died before closed its end: *@fail set),
+ * then starts them; returns the start time.
+ */
+uint64_t gate_open(struct start_gate *g, int n, int *fail)
+{
+	char token = 0;
+	uint64_t t0;
+	int i;
+
+	close(g->ready[1]);
+	close(g->go[0]);
+	for (i = 0; i < n; i++)
+		if (read(g->ready[0], &token, 1) != 1)
+			*fail = 1;
+	t0 = now_ns();
+	for (i = 0; i < n; i++)
+		if (write(g->go[1], &token, 1) != 1)
+			*fail = 1;
+	close(g->ready[0]);
+	close(g->go[1]);
+	return t0;
+}
 
 double stream(const struct mech *m, size_t size, int np, int nc,
 		     int count, double *csw_per_msg, struct syscount *sc)
@@ -183,7 +248,9 @@ double stream(const struct mech *m, size_t size, int np, int nc,
 	/* Syscalls of all producers, of all consumers; the first errno. */
 	_Atomic uint64_t *sc_sum = per_sum + MAX_PARTIES;
 	_Atomic uint64_t *sc_err = sc_sum + 2;
+	_Atomic uint64_t *t_end = sc_err + 1;
 	static unsigned char buf[MAX_MSG];
+	struct start_gate gate;
 	pid_t pids[2 * MAX_PARTIES];
 	long csw0 = csw_children();
 	uint64_t t0, total = (uint64_t)np * count;
@@ -193,17 +260,23 @@ double stream(const struct mech *m, size_t size, int np, int nc,
 	memset(&l, 0, sizeof(l));
 	l.fd[0] = l.fd[1] = l.fd[2] = l.fd[3] = -1;
 	l.size = size;
-	if (m->setup(&l)) {
+	if (gate_init(&gate)) {
 		munmap(got, 4096);
 		return -1;
 	}
-	t0 = now_ns();
+	if (m->setup(&l)) {
+		munmap(got, 4096);
+		gate_open(&gate, 0, &fail);	/* closes its pipes */
+		return -1;
+	}
 	for (i = 0; i < np + nc; i++) {
 		pids[i] = fork();
 		if (pids[i] == 0) {
 			int producer = i < np, scfd = -1;
 
 			m->close_end(&l, 0, producer);
+			if (gate_wait(&gate))
+				_exit(1);
 			if (sc)
 				scfd = sc_open();
 			if (producer) {
@@ -213,6 +286,7 @@ double stream(const struct mech *m, size_t size, int np, int nc,
 					if (m->send(&l, 0, buf, size))
 						_exit(1);
 				}
+				time_finished(t_end);
 				if (sc)
 					sc_add(sc_close(scfd), &sc_sum[0], sc_err);
 				_exit(0);
@@ -251,11 +325,13 @@ double stream(const struct mech *m, size_t size, int np, int nc,
 					break;
 				}
 			}
+			time_finished(t_end);
 			if (sc)
 				sc_add(sc_close(scfd), &sc_sum[1], sc_err);
 			_exit(0);
 		}
 	}
+	t0 = gate_open(&gate, np + nc, &fail);
 	/* With no endpoint left here, ipcq consumers see end-of-file. */
 	if (m->parent_done)
 		m->parent_done(&l);
@@ -264,7 +340,7 @@ double stream(const struct mech *m, size_t size, int np, int nc,
 		if (!WIFEXITED(status) || WEXITSTATUS(status))
 			fail = 1;
 	}
-	t0 = now_ns() - t0;
+	t0 = atomic_load(t_end) > t0 ? atomic_load(t_end) - t0 : 1;
 	m->teardown(&l);
 	/* Nothing lost or duplicated: every sequence 0..count-1, once. */
 	if (size >= HDR && !fail)

@@ -487,7 +487,7 @@ static const struct table lat_table = {
 };
 
 static const struct table size_table = {
-	"## Streaming 1 producer -> 1 consumer, messages/s (checked)",
+	"## Streaming 1 producer -> 1 consumer, messages/s (checked; timed from a common start, after fork and setup)",
 	"# x/ipcq: throughput / ipcq-queue throughput (above 1: faster)\n",
 	NULL, NSIZE * NMECH, size_row,
 	{ { "mechanism", -12, -1 }, { "size", 6, -1 },

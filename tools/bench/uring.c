@@ -52,6 +52,7 @@ struct ur_run {
 	/* As in stream(): syscalls of the producer, of the consumer; errno. */
 	_Atomic uint64_t sc_sum[2], sc_err;
 	_Atomic uint64_t cpu_ns[2];	/* CPU time of each loop */
+	_Atomic uint64_t end;		/* the later loop's finish */
 };
 
 static uint64_t cpu_now(void)
@@ -359,8 +360,9 @@ static int blk_consume(ipcdev_queue *q, int total, struct ur_run *run,
 }
 
 /*
- * One io_uring cell: messages/s from the first fork to the last exit, as
- * stream() times it, or -1. With @sc, both loops count their syscalls.
+ * One io_uring cell: messages/s from the common start to the later
+ * loop's finish, as stream() times it, or -1. With @sc, both loops count
+ * their syscalls.
  */
 double ur_cell(int cell, int total, double *csw_per_msg,
 		      double cpu[2], struct syscount *sc)
@@ -369,19 +371,19 @@ double ur_cell(int cell, int total, double *csw_per_msg,
 	ipcdev_queue *qs[FANIN_QUEUES] = { NULL };
 	int nq = cell <= UR_1X1 ? 1 : FANIN_QUEUES, i, k, status, fail = 0;
 	long csw0 = csw_children();
+	struct start_gate gate;
 	uint64_t t0, errors;
 	pid_t pids[2];
 
 	for (i = 0; i < nq && !fail; i++)
 		fail = ipcdev_queue_create(&qs[i], 64) != 0;
-	if (fail || total % nq) {
+	if (fail || total % nq || gate_init(&gate)) {
 		for (i = 0; i < nq; i++)
 			if (qs[i])
 				ipcdev_queue_close(qs[i]);
 		munmap(run, 4096);
 		return -1;
 	}
-	t0 = now_ns();
 	for (i = 0; i < 2; i++) {
 		pids[i] = fork();
 		if (pids[i] == 0) {
@@ -389,6 +391,8 @@ double ur_cell(int cell, int total, double *csw_per_msg,
 
 			for (k = 0; k < nq; k++)
 				ur_endpoint(&qs[k], producer);
+			if (gate_wait(&gate))
+				_exit(1);
 			if (producer && cell == UR_1X1)
 				ret = ur_produce(qs, nq, total, run, sc != NULL);
 			else if (producer)
@@ -401,18 +405,20 @@ double ur_cell(int cell, int total, double *csw_per_msg,
 				ret = ur_consume(qs, nq,
 						 cell == UR_1X1 ? URING_BATCH : 1,
 						 total, run, sc != NULL);
+			time_finished(&run->end);
 			_exit(ret ? 1 : 0);
 		}
 	}
 	/* No endpoint left here: a consumer that dies fails the producer. */
 	for (i = 0; i < nq; i++)
 		ipcdev_queue_close(qs[i]);
+	t0 = gate_open(&gate, 2, &fail);
 	for (i = 0; i < 2; i++) {
 		if (pids[i] < 0 || waitpid(pids[i], &status, 0) < 0 ||
 		    !WIFEXITED(status) || WEXITSTATUS(status))
 			fail = 1;
 	}
-	t0 = now_ns() - t0;
+	t0 = atomic_load(&run->end) > t0 ? atomic_load(&run->end) - t0 : 1;
 	errors = atomic_load(&run->errors);
 	/* Nothing lost or duplicated: every sequence 0..total-1, once. */
 	if (!fail && (atomic_load(&run->got) != (uint64_t)total ||
