@@ -48,9 +48,10 @@ struct ipcq_queue {
 	/* Constant after creation. */
 	struct ipcq_ring *ring;		/* NULL: no ring */
 	u64 ring_max_bytes;		/* what the ring can hold at most */
+	bool nohup;			/* IPCQ_OPEN_NOHUP: no EOF, no EPIPE */
+
 	/* A free index node, or NULL: exchanged atomically, no lock. */
 	struct ipcq_qnode *node_cache;
-	bool nohup;			/* IPCQ_OPEN_NOHUP: no EOF, no EPIPE */
 
 	spinlock_t lock;		/* guards every field below */
 	struct list_head fifo0;		/* untyped messages of priority 0 */

@@ -99,9 +99,9 @@ long ipcq_queue_put_room(struct ipcq_queue *q, size_t len, bool *bytes)
  * Queues @m, for which there is room (ipcq_queue_put_room()): into the
  * ring when that keeps FIFO order (false: @m is still the caller's, to
  * free with the lock dropped), else kept (true), its priority's or type's
- * node from *@spare if it is new. Sets *@wake_getters if getters are to be woken,
- * and takes mq_notify's registration into *@notify when this put fires
- * it.
+ * node from *@spare if it is new. Sets *@wake_getters if getters are to
+ * be woken, and takes mq_notify's registration into *@notify when this
+ * put fires it.
  */
 bool ipcq_queue_put_commit(struct ipcq_queue *q, struct ipcq_qmsg *m,
 			   struct ipcq_qnode **spare,

@@ -6,7 +6,9 @@
  * pid-tagged reply pattern on one queue; truncating gets; puts that wait
  * for the byte limit (NONBLOCK, deadlines, woken by gets); IPCQ_IOC_SET
  * (owner, group, mode, limits; who may; waiters judged again), and every
- * error of each, through the ioctls and the library.
+ * error of each, through the ioctls and the library; one order shared by
+ * typed and untyped messages, checked against a model with random
+ * operations.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -242,6 +244,137 @@ TEST_F(t, typed_and_untyped_share_one_order)
 	ASSERT_EQ(0, raw_stat(self->fd, &st));
 	EXPECT_EQ(0, st.messages);
 	EXPECT_EQ(0, st.bytes);
+}
+
+/* The model of a queue's kept messages for random_operations_match_a_model. */
+struct model_msg {
+	uint32_t id, prio, len;
+	uint64_t type, seq;
+};
+
+/*
+ * The message a get selecting (@match, @t) takes from the model: the
+ * first in order (priority descending, then arrival); for LE the first of
+ * the lowest type at most @t. -1: none.
+ */
+static int model_pick(const struct model_msg *q, int n, uint32_t match,
+		      uint64_t t)
+{
+	int best = -1, i;
+
+	for (i = 0; i < n; i++) {
+		if ((match == IPCQ_MSG_TYPE_EQ && q[i].type != t) ||
+		    (match == IPCQ_MSG_TYPE_NE && q[i].type == t) ||
+		    (match == IPCQ_MSG_TYPE_LE && q[i].type > t))
+			continue;
+		if (best >= 0 && match == IPCQ_MSG_TYPE_LE &&
+		    q[i].type != q[best].type) {
+			if (q[i].type < q[best].type)
+				best = i;
+			continue;
+		}
+		if (best < 0 || q[i].prio > q[best].prio ||
+		    (q[i].prio == q[best].prio && q[i].seq < q[best].seq))
+			best = i;
+	}
+	return best;
+}
+
+/*
+ * Random puts (priorities, types, lengths) and gets (plain, EQ, LE, NE,
+ * peeks, gets whose copy-out faults, gets into a buffer one byte short)
+ * against a model: every get takes exactly the message the model says,
+ * and a failed one changes nothing. A fixed seed: a failure repeats.
+ */
+TEST_F(t, random_operations_match_a_model)
+{
+	static const uint32_t prios[] = { 0, 0, 0, 1, 2, 7, IPCQ_PRIO_MAX };
+	static const uint64_t types[] = { 0, 0, 0, 0, 1, 2, 3, 1000000007 };
+	static const uint32_t matches[] = {
+		0, IPCQ_MSG_TYPE_EQ, IPCQ_MSG_TYPE_LE, IPCQ_MSG_TYPE_NE,
+	};
+	enum { OPS = 20000, MAX_KEPT = 300 };
+	static struct model_msg q[MAX_KEPT];
+	struct ipcq_queue_stat st;
+	uint32_t next_id = 1, match, flags;
+	uint64_t seq = 0, t, len, got;
+	unsigned char buf[64];
+	int n = 0, op, r, k, ret;
+
+	srandom(20261129);
+	for (op = 0; op < OPS; op++) {
+		r = random() % 100;
+		if (r < 45 && n < MAX_KEPT) {
+			struct model_msg m = {
+				.id = next_id++,
+				.prio = prios[random() % 7],
+				.len = 4 + random() % 37,
+				.type = types[random() % 8],
+				.seq = seq++,
+			};
+
+			memset(buf, 0xa5, sizeof(buf));
+			memcpy(buf, &m.id, sizeof(m.id));
+			ASSERT_EQ(0, tput(self->fd, buf, m.len, m.type, m.prio,
+					  0, 0));
+			q[n++] = m;
+			continue;
+		}
+		match = matches[random() % 4];
+		t = match == IPCQ_MSG_TYPE_LE ? (uint64_t[]){ 0, 1, 2, 5,
+			~0ULL }[random() % 5] : types[random() % 8];
+		if (!match)
+			t = 0;
+		k = model_pick(q, n, match, t);
+		flags = match | IPCQ_MSG_NONBLOCK;
+		len = sizeof(buf);
+		if (r >= 85 && r < 90)
+			flags |= IPCQ_MSG_PEEK;
+		if (r >= 90 && r < 95) {
+			/* The copy-out faults: the message goes back. */
+			ret = tget(self->fd, (void *)8, &len, t, flags, 0,
+				   &got);
+			ASSERT_EQ(k < 0 ? -EAGAIN : -EFAULT, ret)
+				TH_LOG("op %d: fault, match %u type %llu", op,
+				       match, (unsigned long long)t);
+			continue;
+		}
+		if (r >= 95 && k >= 0)
+			len = q[k].len - 1;
+		memset(buf, 0, sizeof(buf));
+		ret = tget(self->fd, buf, &len, t, flags, 0, &got);
+		if (k < 0) {
+			ASSERT_EQ(-EAGAIN, ret)
+				TH_LOG("op %d: match %u type %llu, %d kept",
+				       op, match, (unsigned long long)t, n);
+			continue;
+		}
+		if (r >= 95) {
+			ASSERT_EQ(-EMSGSIZE, ret) TH_LOG("op %d", op);
+			ASSERT_EQ(q[k].len, len);
+			continue;
+		}
+		ASSERT_EQ(0, ret) TH_LOG("op %d", op);
+		ASSERT_EQ(q[k].len, len) TH_LOG("op %d", op);
+		ASSERT_EQ(q[k].type, got) TH_LOG("op %d", op);
+		ASSERT_EQ(0, memcmp(buf, &q[k].id, sizeof(q[k].id)))
+			TH_LOG("op %d: match %u type %llu: want id %u", op,
+			       match, (unsigned long long)t, q[k].id);
+		if (!(flags & IPCQ_MSG_PEEK))
+			q[k] = q[--n];
+	}
+	ASSERT_EQ(0, raw_stat(self->fd, &st));
+	ASSERT_EQ((uint64_t)n, st.messages);
+	while ((k = model_pick(q, n, 0, 0)) >= 0) {
+		len = sizeof(buf);
+		ASSERT_EQ(0, tget(self->fd, buf, &len, 0, IPCQ_MSG_NONBLOCK,
+				  0, &got));
+		ASSERT_EQ(0, memcmp(buf, &q[k].id, sizeof(q[k].id)));
+		q[k] = q[--n];
+	}
+	len = sizeof(buf);
+	EXPECT_EQ(-EAGAIN, tget(self->fd, buf, &len, 0, IPCQ_MSG_NONBLOCK, 0,
+				NULL));
 }
 
 TEST_F(t, peek_by_type_leaves_it_and_counts_are_exact)
