@@ -283,23 +283,30 @@ static int model_pick(const struct model_msg *q, int n, uint32_t match,
 /*
  * Random puts (priorities, types, lengths) and gets (plain, EQ, LE, NE,
  * peeks, gets whose copy-out faults, gets into a buffer one byte short)
- * against a model: every get takes exactly the message the model says,
- * and a failed one changes nothing. A fixed seed: a failure repeats.
+ * on @fd against a model: every get takes exactly the message the model
+ * says, and a failed one changes nothing. A fixed seed: a failure
+ * repeats. With @q (a ring queue's handle), untyped priority-0 puts and
+ * half the plain gets go through the library's ring path, and no
+ * copy-out faults (a kept message of a ring queue that faults goes
+ * first, not back to its place: ipcq(4)).
  */
-TEST_F(t, random_operations_match_a_model)
+static void model_run(struct __test_metadata *_metadata, int fd,
+		      ipcdev_queue *q)
 {
 	static const uint32_t prios[] = { 0, 0, 0, 1, 2, 7, IPCQ_PRIO_MAX };
 	static const uint64_t types[] = { 0, 0, 0, 0, 1, 2, 3, 1000000007 };
+	static const uint64_t le_types[] = { 0, 1, 2, 5, ~0ULL };
 	static const uint32_t matches[] = {
 		0, IPCQ_MSG_TYPE_EQ, IPCQ_MSG_TYPE_LE, IPCQ_MSG_TYPE_NE,
 	};
 	enum { OPS = 20000, MAX_KEPT = 300 };
-	static struct model_msg q[MAX_KEPT];
+	static struct model_msg kept[MAX_KEPT];
 	struct ipcq_queue_stat st;
 	uint32_t next_id = 1, match, flags;
 	uint64_t seq = 0, t, len, got;
 	unsigned char buf[64];
 	int n = 0, op, r, k, ret;
+	size_t libret_len;
 
 	srandom(20261129);
 	for (op = 0; op < OPS; op++) {
@@ -315,34 +322,46 @@ TEST_F(t, random_operations_match_a_model)
 
 			memset(buf, 0xa5, sizeof(buf));
 			memcpy(buf, &m.id, sizeof(m.id));
-			ASSERT_EQ(0, tput(self->fd, buf, m.len, m.type, m.prio,
-					  0, 0));
-			q[n++] = m;
+			if (q && !m.type && !m.prio)
+				ret = ipcdev_queue_put(q, buf, m.len,
+						       IPCDEV_NOWAIT);
+			else
+				ret = tput(fd, buf, m.len, m.type, m.prio, 0,
+					   0);
+			ASSERT_EQ(0, ret) TH_LOG("op %d: put", op);
+			kept[n++] = m;
 			continue;
 		}
+		if (q && r >= 90 && r < 95)
+			continue;
 		match = matches[random() % 4];
-		t = match == IPCQ_MSG_TYPE_LE ? (uint64_t[]){ 0, 1, 2, 5,
-			~0ULL }[random() % 5] : types[random() % 8];
-		if (!match)
-			t = 0;
-		k = model_pick(q, n, match, t);
+		t = match == IPCQ_MSG_TYPE_LE ? le_types[random() % 5] :
+		    match ? types[random() % 8] : 0;
+		k = model_pick(kept, n, match, t);
 		flags = match | IPCQ_MSG_NONBLOCK;
 		len = sizeof(buf);
 		if (r >= 85 && r < 90)
 			flags |= IPCQ_MSG_PEEK;
 		if (r >= 90 && r < 95) {
 			/* The copy-out faults: the message goes back. */
-			ret = tget(self->fd, (void *)8, &len, t, flags, 0,
-				   &got);
+			ret = tget(fd, (void *)8, &len, t, flags, 0, &got);
 			ASSERT_EQ(k < 0 ? -EAGAIN : -EFAULT, ret)
 				TH_LOG("op %d: fault, match %u type %llu", op,
 				       match, (unsigned long long)t);
 			continue;
 		}
 		if (r >= 95 && k >= 0)
-			len = q[k].len - 1;
+			len = kept[k].len - 1;
 		memset(buf, 0, sizeof(buf));
-		ret = tget(self->fd, buf, &len, t, flags, 0, &got);
+		got = k >= 0 ? kept[k].type : 0;
+		if (q && !match && r < 85 && (random() & 1)) {
+			libret_len = len;
+			ret = ipcdev_queue_get(q, buf, &libret_len,
+					       IPCDEV_NOWAIT);
+			len = libret_len;
+		} else {
+			ret = tget(fd, buf, &len, t, flags, 0, &got);
+		}
 		if (k < 0) {
 			ASSERT_EQ(-EAGAIN, ret)
 				TH_LOG("op %d: match %u type %llu, %d kept",
@@ -351,30 +370,48 @@ TEST_F(t, random_operations_match_a_model)
 		}
 		if (r >= 95) {
 			ASSERT_EQ(-EMSGSIZE, ret) TH_LOG("op %d", op);
-			ASSERT_EQ(q[k].len, len);
+			ASSERT_EQ(kept[k].len, len);
 			continue;
 		}
 		ASSERT_EQ(0, ret) TH_LOG("op %d", op);
-		ASSERT_EQ(q[k].len, len) TH_LOG("op %d", op);
-		ASSERT_EQ(q[k].type, got) TH_LOG("op %d", op);
-		ASSERT_EQ(0, memcmp(buf, &q[k].id, sizeof(q[k].id)))
+		ASSERT_EQ(kept[k].len, len) TH_LOG("op %d", op);
+		ASSERT_EQ(kept[k].type, got) TH_LOG("op %d", op);
+		ASSERT_EQ(0, memcmp(buf, &kept[k].id, sizeof(kept[k].id)))
 			TH_LOG("op %d: match %u type %llu: want id %u", op,
-			       match, (unsigned long long)t, q[k].id);
+			       match, (unsigned long long)t, kept[k].id);
 		if (!(flags & IPCQ_MSG_PEEK))
-			q[k] = q[--n];
+			kept[k] = kept[--n];
 	}
-	ASSERT_EQ(0, raw_stat(self->fd, &st));
+	ASSERT_EQ(0, raw_stat(fd, &st));
 	ASSERT_EQ((uint64_t)n, st.messages);
-	while ((k = model_pick(q, n, 0, 0)) >= 0) {
+	while ((k = model_pick(kept, n, 0, 0)) >= 0) {
 		len = sizeof(buf);
-		ASSERT_EQ(0, tget(self->fd, buf, &len, 0, IPCQ_MSG_NONBLOCK,
-				  0, &got));
-		ASSERT_EQ(0, memcmp(buf, &q[k].id, sizeof(q[k].id)));
-		q[k] = q[--n];
+		ASSERT_EQ(0, tget(fd, buf, &len, 0, IPCQ_MSG_NONBLOCK, 0,
+				  &got));
+		ASSERT_EQ(0, memcmp(buf, &kept[k].id, sizeof(kept[k].id)));
+		kept[k] = kept[--n];
 	}
 	len = sizeof(buf);
-	EXPECT_EQ(-EAGAIN, tget(self->fd, buf, &len, 0, IPCQ_MSG_NONBLOCK, 0,
+	EXPECT_EQ(-EAGAIN, tget(fd, buf, &len, 0, IPCQ_MSG_NONBLOCK, 0,
 				NULL));
+}
+
+TEST_F(t, random_operations_match_a_model)
+{
+	model_run(_metadata, self->fd, NULL);
+}
+
+/*
+ * The same on a ring queue of 256 slots without count limit: ring and
+ * kept messages (priorities, types, the ring's overflow) in one order.
+ */
+TEST(ring_random_operations_match_a_model)
+{
+	ipcdev_queue *q;
+
+	ASSERT_EQ(0, ipcdev_queue_create_ring(&q, 0, 64));
+	model_run(_metadata, ipcdev_queue_fd(q), q);
+	ipcdev_queue_close(q);
 }
 
 TEST_F(t, peek_by_type_leaves_it_and_counts_are_exact)
