@@ -75,26 +75,43 @@
 
 void ipcq_qmsg_put(struct ipcq_qmsg *m)
 {
-	if (m && refcount_dec_and_test(&m->ref))
-		kvfree(m->typed ? (void *)ipcq_qmsg_typed(m) : m);
+	if (!m || !refcount_dec_and_test(&m->ref))
+		return;
+	if (m->data != m->inline_data)
+		kvfree(m->data);
+	kvfree(m->typed ? (void *)ipcq_qmsg_typed(m) : m);
 }
 
-/* A message of @len bytes, with the links of a typed one if @typed. */
+/*
+ * A message of @len bytes, with the links of a typed one if @typed. Its
+ * data follows the header unless that costs more than allocating the two
+ * apart: every allocation is rounded up to its slab's size or a power of
+ * two pages, so a header in front of a payload of 4 KiB, 16 KiB or 64 KiB
+ * (the sizes messages most often have) would double it.
+ */
 struct ipcq_qmsg *ipcq_qmsg_new(size_t len, bool typed)
 {
 	size_t front = typed ? sizeof(struct ipcq_qmsg_typed) : 0;
-	struct ipcq_qmsg *m;
-	void *p;
-
+	size_t head = front + sizeof(struct ipcq_qmsg);
 	/*
 	 * Charged to the caller's memory cgroup; over its limit the call
 	 * fails with ENOMEM, quietly, rather than invoking the OOM killer.
 	 */
-	p = kvmalloc(size_add(front, struct_size(m, data, len)),
-		     GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
+	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN;
+	bool apart = kmalloc_size_roundup(size_add(head, len)) >
+		     kmalloc_size_roundup(head) + kmalloc_size_roundup(len);
+	struct ipcq_qmsg *m;
+	void *p;
+
+	p = kvmalloc(apart ? head : size_add(head, len), gfp);
 	if (!p)
 		return NULL;
 	m = p + front;
+	m->data = apart ? kvmalloc(len, gfp) : m->inline_data;
+	if (!m->data) {
+		kvfree(p);
+		return NULL;
+	}
 	refcount_set(&m->ref, 1);
 	m->len = len;
 	m->typed = typed;

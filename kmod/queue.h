@@ -97,9 +97,12 @@ struct ipcq_queue {
 #define IPCQ_SEQ_BASE		BIT_ULL(63)
 
 /*
- * A kept message: 48 bytes ahead of its data, so that a 64-byte message
- * takes a 128-byte slab object (issue 23 item 6). A typed one has
- * struct ipcq_qmsg_typed in front of it, in the same allocation.
+ * A kept message: a 56-byte header, so that a 64-byte message takes a
+ * 128-byte slab object (issue 23 item 6). Its data follows the header in
+ * the same allocation, unless the header would push it into an
+ * allocation twice the size (a 4 KiB payload into 8 KiB): then the data
+ * has an allocation of its own (ipcq_qmsg_new()). A typed one has struct
+ * ipcq_qmsg_typed in front of the header, in the header's allocation.
  */
 struct ipcq_qmsg {
 	struct list_head link;		/* untyped: in its priority's fifo */
@@ -112,7 +115,8 @@ struct ipcq_qmsg {
 	u32 prio;
 	refcount_t ref;			/* the queue's, plus one per peeker */
 	u32 typed;			/* has a struct ipcq_qmsg_typed */
-	char data[];
+	char *data;			/* inline_data, or allocated apart */
+	char inline_data[];
 };
 
 /* What a typed message (one with a type other than 0) has in front. */
