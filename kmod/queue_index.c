@@ -10,12 +10,12 @@
  * highest leftmost (POSIX mq's layout). A put appends and a get takes the
  * first message of the leftmost list, else of priority 0's: O(1) at
  * priority 0, else once the priority's node is found, in O(log
- * priorities in use). A message's only
- * link is its list's, so its header is 48 bytes and a 64-byte message
- * fits a 128-byte slab object. Typed messages (queue_type.c) carry their
- * two tree links in front of that header: they are in the tree of every
- * typed message, in order of delivery, and in their type's. The head of
- * the queue is the earlier of the untyped and the typed heads.
+ * priorities in use). A message's only link is its list's, so its header
+ * is 56 bytes and a 64-byte message fits a 128-byte slab object (queue.h).
+ * Typed messages (queue_type.c) carry their two tree links in front of
+ * that header: they are in the tree of every typed message, in order of
+ * delivery, and in their type's. The head of the queue is the earlier of
+ * the untyped and the typed heads.
  *
  * A message given back after a failed copy-out keeps its arrival number
  * (a ring queue's gets a lower one, queue_xfer.c) and goes back to its
@@ -24,13 +24,13 @@
  * other messages taken at the same time; a new message goes last.
  *
  * Nodes: a put of a priority other than 0 (or of a type, queue_type.c)
- * brings a node, allocated before it takes
- * the lock, in case its priority (type) has none; it frees the node after
- * dropping the lock if it was not needed. A get that empties a priority
- * (type) takes its node and frees it after dropping the lock, or keeps it
- * to give the message back. One free node is cached per queue, taken and
- * returned with atomic exchanges, so that a stream at one priority other
- * than 0 allocates no nodes.
+ * brings a node, allocated before it takes the lock, in case its
+ * priority (type) has none; it frees the node after dropping the lock if
+ * it was not needed. A get that empties a priority (type) takes its node
+ * and frees it after dropping the lock, or keeps it to give the message
+ * back. One free node is cached per queue, taken and returned with atomic
+ * exchanges, so that a stream at one priority other than 0 allocates no
+ * nodes.
  *
  * Locks: the queue lock (queue.h) for everything but the allocation,
  * freeing and caching of nodes and the freeing of dropped messages.
