@@ -105,7 +105,7 @@ static double batch_stream(int count)
 	}
 	if (pid < 0 || ipcdev_queue_endpoint(&end, q, IPCDEV_CONSUMER)) {
 		ipcdev_queue_close(q);
-		gate_open(&gate, 0, &fail);	/* closes its pipes */
+		gate_close(&gate);
 		if (pid > 0)
 			waitpid(pid, &status, 0);
 		return -1;

@@ -96,9 +96,11 @@ struct start_gate {
 	int ready[2], go[2];
 };
 int gate_init(struct start_gate *g);
+void gate_close(struct start_gate *g);
 int gate_wait(struct start_gate *g);
 uint64_t gate_open(struct start_gate *g, int n, int *fail);
 void time_finished(_Atomic uint64_t *end);
+uint64_t time_to_finish(uint64_t t0, _Atomic uint64_t *end);
 long csw_children(void);
 void stats(const double *v, int n, double *med, double *lo, double *hi);
 void measure_clock(void);

@@ -185,6 +185,14 @@ void time_finished(_Atomic uint64_t *end)
 		;
 }
 
+/* ns from @t0 to the last finish time_finished() recorded (at least 1). */
+uint64_t time_to_finish(uint64_t t0, _Atomic uint64_t *end)
+{
+	uint64_t t = atomic_load(end);
+
+	return t > t0 ? t - t0 : 1;
+}
+
 int gate_init(struct start_gate *g)
 {
 	if (pipe(g->ready))
@@ -195,6 +203,15 @@ int gate_init(struct start_gate *g)
 		return -1;
 	}
 	return 0;
+}
+
+/* Closes a gate no child will wait at (a run that failed to start). */
+void gate_close(struct start_gate *g)
+{
+	close(g->ready[0]);
+	close(g->ready[1]);
+	close(g->go[0]);
+	close(g->go[1]);
 }
 
 /* In a forked child, once it is ready: 0 when the parent says go. */
@@ -266,7 +283,7 @@ double stream(const struct mech *m, size_t size, int np, int nc,
 	}
 	if (m->setup(&l)) {
 		munmap(got, 4096);
-		gate_open(&gate, 0, &fail);	/* closes its pipes */
+		gate_close(&gate);
 		return -1;
 	}
 	for (i = 0; i < np + nc; i++) {
@@ -340,7 +357,7 @@ double stream(const struct mech *m, size_t size, int np, int nc,
 		if (!WIFEXITED(status) || WEXITSTATUS(status))
 			fail = 1;
 	}
-	t0 = atomic_load(t_end) > t0 ? atomic_load(t_end) - t0 : 1;
+	t0 = time_to_finish(t0, t_end);
 	m->teardown(&l);
 	/* Nothing lost or duplicated: every sequence 0..count-1, once. */
 	if (size >= HDR && !fail)

@@ -418,7 +418,7 @@ double ur_cell(int cell, int total, double *csw_per_msg,
 		    !WIFEXITED(status) || WEXITSTATUS(status))
 			fail = 1;
 	}
-	t0 = atomic_load(&run->end) > t0 ? atomic_load(&run->end) - t0 : 1;
+	t0 = time_to_finish(t0, &run->end);
 	errors = atomic_load(&run->errors);
 	/* Nothing lost or duplicated: every sequence 0..total-1, once. */
 	if (!fail && (atomic_load(&run->got) != (uint64_t)total ||
