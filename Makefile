@@ -78,9 +78,11 @@ TEST_SRCS := $(wildcard tests/*_test.c)
 # The queue suites run again on ring queues (IPCQ_OPEN_RING), the sync
 # suites with shared semaphores (IPCQ_SYNC_SHARED).
 # mq_test runs again as mq_librt_test on glibc's own mq_* (the kernel's
-# POSIX queues): the same source, the same results.
+# POSIX queues): the same source, the same results; and as mq_plain_test
+# on libipcdev-mq with its rings off (IPCDEV_MQ_RING=0).
 VARIANTS := queue_ring_test queue_lifecycle_ring_test queue_process_ring_test \
-	    sync_shared_test sync_process_shared_test mq_librt_test
+	    sync_shared_test sync_process_shared_test mq_librt_test \
+	    mq_plain_test
 # Programs tests start by exec (not tests themselves: no _test suffix).
 TEST_HELPERS := listener_client import_child pool_worker_child
 # The suites by name: C_TESTS on every kernel and the debug kernel;
@@ -196,25 +198,42 @@ $(BUILD)/kmod-%/ipcq.ko: kmod/Kbuild $(KMOD_SRCS) include/uapi/linux/ipcq.h
 
 lib: $(LIB_SO) $(LIB_A) $(LIB_PC) $(MQ_SO) $(MQ_A) $(MQ_PC)
 
+# libipcdev-mq uses libipcdev's ring code (ring.c, sys.c), built into it
+# under names of its own, so that a program may link both libraries
+# statically (they are hidden in the shared libraries either way).
+MQ_OWN_NAMES := $(foreach f,ring_attach ring_detach ring_put ring_get \
+		spin_useful ioctl map_shared,-Dipcdev__$(f)=ipcdev_mq__$(f))
 MQ_CFLAGS = $(CPPFLAGS) $(CFLAGS) $(WARNINGS) -I$(CURDIR)/include/uapi \
-	    -fvisibility=hidden
+	    -I$(CURDIR)/libipcdev -fvisibility=hidden $(MQ_OWN_NAMES)
+MQ_PARTS := mq ring sys
+MQ_PIC_OBJS := $(patsubst %,$(BUILD)/lib/pic/mq/%.o,$(MQ_PARTS))
+MQ_OBJS := $(patsubst %,$(BUILD)/lib/static/mq/%.o,$(MQ_PARTS))
+MQ_DEPS := include/uapi/linux/ipcq.h libipcdev/internal.h libipcdev/ipcdev.h
 
-$(BUILD)/lib/pic/mq.o: libipcdev/mq/mq.c include/uapi/linux/ipcq.h
+$(BUILD)/lib/pic/mq/%.o: libipcdev/mq/%.c $(MQ_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(MQ_CFLAGS) -fPIC -c -o $@ $<
 
-$(BUILD)/lib/static/mq.o: libipcdev/mq/mq.c include/uapi/linux/ipcq.h
+$(BUILD)/lib/pic/mq/%.o: libipcdev/%.c $(MQ_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(MQ_CFLAGS) -fPIC -c -o $@ $<
+
+$(BUILD)/lib/static/mq/%.o: libipcdev/mq/%.c $(MQ_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(MQ_CFLAGS) -c -o $@ $<
 
-$(MQ_SO): $(BUILD)/lib/pic/mq.o $(MQ_MAP)
-	$(CC) $(LDFLAGS) -shared -o $@ $< -Wl,-soname,$(MQ_SONAME) \
+$(BUILD)/lib/static/mq/%.o: libipcdev/%.c $(MQ_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(MQ_CFLAGS) -c -o $@ $<
+
+$(MQ_SO): $(MQ_PIC_OBJS) $(MQ_MAP)
+	$(CC) $(LDFLAGS) -shared -o $@ $(MQ_PIC_OBJS) -Wl,-soname,$(MQ_SONAME) \
 		-Wl,--version-script=$(MQ_MAP) -Wl,-z,defs \
 		-Wl,-z,relro -Wl,-z,now -lpthread
 	ln -sf libipcdev-mq.so.$(MQ_VERSION) $(BUILD)/lib/$(MQ_SONAME)
 	ln -sf $(MQ_SONAME) $(BUILD)/lib/libipcdev-mq.so
 
-$(MQ_A): $(BUILD)/lib/static/mq.o
+$(MQ_A): $(MQ_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
@@ -282,6 +301,10 @@ $(BUILD)/tests/mq_test: tests/mq_test.c $(KSFT_STAMP) $(MQ_A) $(LIB_A) $(wildcar
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -static -o $@ $< $(MQ_A) $(LIB_A) -lpthread
 
+$(BUILD)/tests/mq_plain_test: tests/mq_test.c $(KSFT_STAMP) $(MQ_A) $(LIB_A) $(wildcard tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -DMQ_TEST_PLAIN -static -o $@ $< $(MQ_A) $(LIB_A) -lpthread
+
 $(BUILD)/tests/mq_ipcq_test: tests/mq_ipcq_test.c $(KSFT_STAMP) $(MQ_A) $(LIB_A) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(TEST_CFLAGS) -static -o $@ $< $(MQ_A) $(LIB_A) -lpthread
@@ -337,15 +360,17 @@ BENCH_SRCS := $(wildcard tools/bench/*.c)
 MQ_RENAME := $(foreach f,open send receive timedsend timedreceive getattr \
 	     setattr notify close unlink,-Dmq_$(f)=ipcdevmq_$(f)) \
 	     -D__mq_open_2=ipcdevmq_open_2
-$(BUILD)/bench/ipcdevmq.o: libipcdev/mq/mq.c include/uapi/linux/ipcq.h
+$(BUILD)/bench/ipcdevmq.o: libipcdev/mq/mq.c $(MQ_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(MQ_CFLAGS) $(MQ_RENAME) -c -o $@ $<
 
-$(BENCH): $(BENCH_SRCS) tools/bench/bench.h $(LIB_A) $(BUILD)/bench/ipcdevmq.o
+BENCH_MQ_OBJS := $(BUILD)/bench/ipcdevmq.o $(BUILD)/lib/static/mq/ring.o \
+		 $(BUILD)/lib/static/mq/sys.o
+$(BENCH): $(BENCH_SRCS) tools/bench/bench.h $(LIB_A) $(BENCH_MQ_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(WARNINGS) -Wno-missing-field-initializers \
 		$(INCLUDES) -static -o $@ $(BENCH_SRCS) \
-		$(BUILD)/bench/ipcdevmq.o $(LIB_A) \
+		$(BENCH_MQ_OBJS) $(LIB_A) \
 		-luring -lpthread -lrt
 
 # Static checks that need no VM.

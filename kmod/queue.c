@@ -42,8 +42,9 @@
  * priority, those longer than a slot, those that found no room in the
  * ring of a queue without count limit, and everything put while any of
  * these is kept. While the kernel keeps messages (or a put waits in it,
- * or the queue is shut down or broken) the route word in the ring's
- * status page sends users through the ioctls. Order: see
+ * or the queue is shut down or broken, or holds an mq_notify
+ * registration) the route word in the ring's status page sends users
+ * through the ioctls. Order: see
  * ipcq_queue_next(). Users that change the ring ask for wake-ups
  * (IPCQ_IOC_RING_WAKE) only when the status page says someone waits.
  *
@@ -383,9 +384,9 @@ void ipcq_queue_publish(struct ipcq_queue *q)
 	if (!q->ring)
 		return;
 	if (q->nr_msgs || q->ring_putters || q->shutdown ||
-	    ipcq_queue_broken(q))
+	    ipcq_queue_broken(q) || q->notify)
 		route |= IPCQ_ROUTE_PUT;
-	if (q->nr_msgs || q->drained)
+	if (q->nr_msgs || q->drained || q->notify)
 		route |= IPCQ_ROUTE_GET;
 	/*
 	 * Pollers and sleepers are on the wait queues before they look at

@@ -330,6 +330,7 @@ void ipcq_queue_fill_stat(struct ipcq_queue *q, u32 roles,
 long ipcq_queue_notify(struct ipcq_queue *q, struct file *file,
 		       struct ipcq_queue_notify __user *uarg);
 struct ipcq_notify_reg *ipcq_queue_notify_take(struct ipcq_queue *q);
+bool ipcq_queue_notify_due(struct ipcq_queue *q);
 void ipcq_queue_notify_fire(struct ipcq_notify_reg *reg);
 void ipcq_queue_notify_drop(struct ipcq_queue *q, struct file *file);
 void ipcq_notify_reg_free(struct ipcq_notify_reg *reg);

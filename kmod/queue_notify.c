@@ -7,7 +7,9 @@
  * non-empty while no getter is blocked takes it out of the queue under
  * the queue lock (ipcq_queue_notify_take()) and delivers it after
  * dropping the lock (ipcq_queue_notify_fire()): a signal to the owner, one
- * added to an eventfd, or nothing.
+ * added to an eventfd, or nothing. On a ring queue the route word sends
+ * every put and get through the kernel while a registration exists
+ * (ipcq_queue_publish()), so that no put passes unseen.
  *
  * A registration is removed by its owner (IPCQ_NOTIFY_REMOVE), by the
  * release of the registering file, and is void once the owner has exited
@@ -83,7 +85,29 @@ struct ipcq_notify_reg *ipcq_queue_notify_take(struct ipcq_queue *q)
 
 	lockdep_assert_held(&q->lock);
 	q->notify = NULL;
+	/* Users of a ring may go back to it. */
+	ipcq_queue_publish(q);
 	return reg;
+}
+
+/*
+ * Under the queue lock, before a put queues its message: whether it fires
+ * the registration, making the empty queue non-empty with no getter
+ * blocked. A ring counts while registered: every put then comes here, and
+ * a slot claimed for writing before the registration is a message already
+ * queued (the claim was its place).
+ */
+bool ipcq_queue_notify_due(struct ipcq_queue *q)
+{
+	struct ipcq_ring_count c;
+
+	lockdep_assert_held(&q->lock);
+	if (!q->notify || q->nr_msgs || q->getters)
+		return false;
+	if (!q->ring)
+		return true;
+	ipcq_ring_count(q->ring, &c);
+	return !c.msgs && !c.writing;
 }
 
 /* With no ipcq lock held: delivers @reg (may be NULL) and frees it. */
@@ -171,8 +195,6 @@ long ipcq_queue_notify(struct ipcq_queue *q, struct file *file,
 	ret = ipcq_notify_args(&arg);
 	if (ret)
 		return ret;
-	if (q->ring)
-		return -EOPNOTSUPP;
 	if (arg.flags & IPCQ_NOTIFY_REMOVE)
 		return ipcq_queue_notify_remove(q);
 
@@ -201,6 +223,8 @@ long ipcq_queue_notify(struct ipcq_queue *q, struct file *file,
 	} else {
 		old = q->notify;
 		q->notify = reg;
+		/* Ring users through the kernel from here on (uapi). */
+		ipcq_queue_publish(q);
 	}
 	spin_unlock(&q->lock);
 	ipcq_notify_reg_free(old);

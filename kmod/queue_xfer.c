@@ -111,7 +111,7 @@ bool ipcq_queue_put_commit(struct ipcq_queue *q, struct ipcq_qmsg *m,
 	if (q->ring || q->nr_msgs == 0 || q->selective)
 		*wake_getters = true;
 	/* mq_notify: empty to non-empty with no getter blocked. */
-	if (q->notify && !q->nr_msgs && !q->getters)
+	if (ipcq_queue_notify_due(q))
 		*notify = ipcq_queue_notify_take(q);
 	m->seq = q->next_seq++;
 	if (q->ring && !q->nr_msgs && !m->prio && !m->typed &&

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The process-wide connection to /dev/ipcq: opened once, handshaken once;
- * and what every object's code shares: deadlines, restarted calls, flags,
- * shared mappings. Handles themselves are handle.c's.
+ * and what every object's code shares: deadlines, restarted calls, flags
+ * (the ioctl and mmap wrappers are sys.c's). Handles themselves are
+ * handle.c's.
  *
  * The device file carries no per-open state, so one descriptor serves every
  * thread, and a child after fork() inherits a working one.
@@ -15,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -162,13 +162,6 @@ uint64_t ipcdev__deadline(int64_t timeout_ns)
 	return now_ns + (uint64_t)timeout_ns;
 }
 
-int ipcdev__ioctl(int fd, unsigned long cmd, void *arg)
-{
-	int ret = ioctl(fd, cmd, arg);
-
-	return ret < 0 ? -errno : ret;
-}
-
 uint32_t ipcdev__kernel_flags(unsigned int flags)
 {
 	/*
@@ -299,30 +292,4 @@ int ipcdev__ppoll(struct pollfd *pfd, unsigned int n, uint64_t deadline)
 		if (ret >= 0 || errno != EINTR || interruptible)
 			return ret < 0 ? -errno : ret;
 	}
-}
-
-/*
- * Maps the two regions of an object's shared memory from @fd: @ro_size
- * bytes at @ro_off read-only, @rw_size at @rw_off read-write, both shared.
- * 0 with both mapped, or -errno with neither.
- */
-int ipcdev__map_shared(int fd, uint64_t ro_off, size_t ro_size,
-		       uint64_t rw_off, size_t rw_size, void **ro, void **rw)
-{
-	void *r, *w;
-	int ret;
-
-	r = mmap(NULL, ro_size, PROT_READ, MAP_SHARED, fd, (off_t)ro_off);
-	if (r == MAP_FAILED)
-		return -errno;
-	w = mmap(NULL, rw_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		 (off_t)rw_off);
-	if (w == MAP_FAILED) {
-		ret = -errno;
-		munmap(r, ro_size);
-		return ret;
-	}
-	*ro = r;
-	*rw = w;
-	return 0;
 }

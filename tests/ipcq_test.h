@@ -296,6 +296,17 @@ static inline int raw_get(int q, void *buf, uint64_t *len, uint32_t *prio,
 	return ret;
 }
 
+/* IPCQ_IOC_QUEUE_NOTIFY: 0 or -errno. */
+static inline int raw_notify(int q, uint32_t flags, uint32_t signo,
+			     uint64_t value, int efd)
+{
+	struct ipcq_queue_notify n = {
+		.flags = flags, .signo = signo, .value = value, .eventfd = efd,
+	};
+
+	return xioctl(q, IPCQ_IOC_QUEUE_NOTIFY, &n);
+}
+
 static inline int raw_stat(int q, struct ipcq_queue_stat *st)
 {
 	memset(st, POISON_BYTE, sizeof(*st));

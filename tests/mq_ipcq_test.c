@@ -33,16 +33,6 @@ static int q_reopen(int fd, uint32_t flags)
 	return xioctl(fd, IPCQ_IOC_QUEUE_REOPEN, &arg);
 }
 
-static int q_notify(int fd, uint32_t flags, uint32_t signo, uint64_t value,
-		    int efd)
-{
-	struct ipcq_queue_notify n = {
-		.flags = flags, .signo = signo, .value = value, .eventfd = efd,
-	};
-
-	return xioctl(fd, IPCQ_IOC_QUEUE_NOTIFY, &n);
-}
-
 TEST(abi_struct_notify_pinned)
 {
 	EXPECT_EQ(40, sizeof(struct ipcq_queue_notify));
@@ -58,12 +48,19 @@ TEST(abi_struct_notify_pinned)
 	EXPECT_EQ(1ULL << 9, IPCQ_FEATURE_QUEUE_POSIX);
 	EXPECT_EQ(1U << 3, IPCQ_STATE_NOHUP);
 	EXPECT_EQ(1U << 4, IPCQ_STATE_NOTIFY);
+	EXPECT_EQ(1ULL << 16, IPCQ_FEATURE_RING_NOTIFY);
 }
 
+/* Every case on a queue with and without a ring (the kernel's paths). */
 FIXTURE(posixq) {
 	int dev;
-	int q;		/* anonymous, producer and consumer, no ring */
+	int q;		/* anonymous, producer and consumer, 4 x 64 bytes */
 };
+FIXTURE_VARIANT(posixq) {
+	uint32_t flags;
+};
+FIXTURE_VARIANT_ADD(posixq, plain) { .flags = 0 };
+FIXTURE_VARIANT_ADD(posixq, ring) { .flags = IPCQ_OPEN_RING };
 
 FIXTURE_SETUP(posixq)
 {
@@ -73,8 +70,9 @@ FIXTURE_SETUP(posixq)
 	ASSERT_LE(0, self->dev);
 	ASSERT_EQ(0, xioctl(self->dev, IPCQ_IOC_API, &api));
 	ASSERT_TRUE(api.features & IPCQ_FEATURE_QUEUE_POSIX);
-	self->q = raw_queue_open(self->dev, NULL, BOTH | IPCQ_OPEN_CLOEXEC,
-				 0600, 4, 64);
+	ASSERT_TRUE(api.features & IPCQ_FEATURE_RING_NOTIFY);
+	self->q = raw_queue_open(self->dev, NULL, BOTH | IPCQ_OPEN_CLOEXEC |
+				 variant->flags, 0600, 4, 64);
 	ASSERT_LE(0, self->q);
 }
 
@@ -193,22 +191,22 @@ TEST_F(posixq, open_rejects_unknown_flag_bit)
 TEST_F(posixq, notify_argument_errors)
 {
 	struct ipcq_queue_notify n;
-	int efd, ring;
+	int efd;
 
-	EXPECT_EQ(-EINVAL, q_notify(self->q, 1U << 3, 0, 0, 0));
-	EXPECT_EQ(-EINVAL, q_notify(self->q, IPCQ_NOTIFY_SIGNAL |
+	EXPECT_EQ(-EINVAL, raw_notify(self->q, 1U << 3, 0, 0, 0));
+	EXPECT_EQ(-EINVAL, raw_notify(self->q, IPCQ_NOTIFY_SIGNAL |
 				    IPCQ_NOTIFY_EVENTFD, SIGUSR1, 0, 0));
-	EXPECT_EQ(-EINVAL, q_notify(self->q, IPCQ_NOTIFY_SIGNAL, 0, 0, 0));
-	EXPECT_EQ(-EINVAL, q_notify(self->q, IPCQ_NOTIFY_SIGNAL, 65, 0, 0));
-	EXPECT_EQ(-EINVAL, q_notify(self->q, 0, SIGUSR1, 0, 0));
-	EXPECT_EQ(-EINVAL, q_notify(self->q, 0, 0, 1, 0));
-	EXPECT_EQ(-EINVAL, q_notify(self->q, 0, 0, 0, 3));
-	EXPECT_EQ(-EINVAL, q_notify(self->q, IPCQ_NOTIFY_REMOVE, SIGUSR1, 0,
+	EXPECT_EQ(-EINVAL, raw_notify(self->q, IPCQ_NOTIFY_SIGNAL, 0, 0, 0));
+	EXPECT_EQ(-EINVAL, raw_notify(self->q, IPCQ_NOTIFY_SIGNAL, 65, 0, 0));
+	EXPECT_EQ(-EINVAL, raw_notify(self->q, 0, SIGUSR1, 0, 0));
+	EXPECT_EQ(-EINVAL, raw_notify(self->q, 0, 0, 1, 0));
+	EXPECT_EQ(-EINVAL, raw_notify(self->q, 0, 0, 0, 3));
+	EXPECT_EQ(-EINVAL, raw_notify(self->q, IPCQ_NOTIFY_REMOVE, SIGUSR1, 0,
 				    0));
 	/* Not an eventfd, and no descriptor at all. */
-	EXPECT_EQ(-EINVAL, q_notify(self->q, IPCQ_NOTIFY_EVENTFD, 0, 0,
+	EXPECT_EQ(-EINVAL, raw_notify(self->q, IPCQ_NOTIFY_EVENTFD, 0, 0,
 				    self->dev));
-	EXPECT_EQ(-EINVAL, q_notify(self->q, IPCQ_NOTIFY_EVENTFD, 0, 0, -1));
+	EXPECT_EQ(-EINVAL, raw_notify(self->q, IPCQ_NOTIFY_EVENTFD, 0, 0, -1));
 	memset(&n, 0, sizeof(n));
 	n.pad = 1;
 	EXPECT_EQ(-EINVAL, xioctl(self->q, IPCQ_IOC_QUEUE_NOTIFY, &n));
@@ -220,25 +218,18 @@ TEST_F(posixq, notify_argument_errors)
 	/* None of these registered anything. */
 	EXPECT_EQ(0, q_state(self->q) & IPCQ_STATE_NOTIFY);
 
-	/* A ring queue's users put without the kernel: not offered. */
-	ring = raw_queue_open(self->dev, NULL, BOTH | IPCQ_OPEN_RING, 0600, 4,
-			      64);
-	ASSERT_LE(0, ring);
-	EXPECT_EQ(-EOPNOTSUPP, q_notify(ring, 0, 0, 0, 0));
-	close(ring);
-
 	/* One registration; the second is EBUSY, also from its owner. */
 	efd = eventfd(0, EFD_CLOEXEC);
 	ASSERT_LE(0, efd);
-	EXPECT_EQ(0, q_notify(self->q, 0, 0, 0, 0));
+	EXPECT_EQ(0, raw_notify(self->q, 0, 0, 0, 0));
 	EXPECT_EQ(IPCQ_STATE_NOTIFY, q_state(self->q) & IPCQ_STATE_NOTIFY);
-	EXPECT_EQ(-EBUSY, q_notify(self->q, IPCQ_NOTIFY_EVENTFD, 0, 0, efd));
-	EXPECT_EQ(-EBUSY, q_notify(self->q, IPCQ_NOTIFY_SIGNAL, SIGUSR1, 0,
+	EXPECT_EQ(-EBUSY, raw_notify(self->q, IPCQ_NOTIFY_EVENTFD, 0, 0, efd));
+	EXPECT_EQ(-EBUSY, raw_notify(self->q, IPCQ_NOTIFY_SIGNAL, SIGUSR1, 0,
 				   0));
-	EXPECT_EQ(0, q_notify(self->q, IPCQ_NOTIFY_REMOVE, 0, 0, 0));
+	EXPECT_EQ(0, raw_notify(self->q, IPCQ_NOTIFY_REMOVE, 0, 0, 0));
 	EXPECT_EQ(0, q_state(self->q) & IPCQ_STATE_NOTIFY);
 	/* REMOVE with nothing registered succeeds. */
-	EXPECT_EQ(0, q_notify(self->q, IPCQ_NOTIFY_REMOVE, 0, 0, 0));
+	EXPECT_EQ(0, raw_notify(self->q, IPCQ_NOTIFY_REMOVE, 0, 0, 0));
 	close(efd);
 }
 
@@ -253,15 +244,15 @@ TEST_F(posixq, notify_eventfd_once_on_empty_to_nonempty)
 	/* Any file may register, an observer too. */
 	obs = q_reopen(self->q, 0);
 	ASSERT_LE(0, obs);
-	ASSERT_EQ(0, q_notify(obs, IPCQ_NOTIFY_EVENTFD, 0, 0, efd));
+	ASSERT_EQ(0, raw_notify(obs, IPCQ_NOTIFY_EVENTFD, 0, 0, efd));
 	/* The registration holds the eventfd, not its descriptor. */
 	close(efd);
 	efd = -1;
-	ASSERT_EQ(0, q_notify(obs, IPCQ_NOTIFY_REMOVE, 0, 0, 0));
+	ASSERT_EQ(0, raw_notify(obs, IPCQ_NOTIFY_REMOVE, 0, 0, 0));
 
 	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ASSERT_LE(0, efd);
-	ASSERT_EQ(0, q_notify(obs, IPCQ_NOTIFY_EVENTFD, 0, 0, efd));
+	ASSERT_EQ(0, raw_notify(obs, IPCQ_NOTIFY_EVENTFD, 0, 0, efd));
 	ASSERT_EQ(0, raw_put(self->q, "a", 1, 0, 0, IPCQ_DEADLINE_FOREVER));
 	ASSERT_EQ(8, read(efd, &v, sizeof(v)));
 	EXPECT_EQ(1, v);
@@ -273,7 +264,7 @@ TEST_F(posixq, notify_eventfd_once_on_empty_to_nonempty)
 	EXPECT_EQ(-1, read(efd, &v, sizeof(v)));
 	EXPECT_EQ(EAGAIN, errno);
 	/* Not on a non-empty queue. */
-	ASSERT_EQ(0, q_notify(obs, IPCQ_NOTIFY_EVENTFD, 0, 0, efd));
+	ASSERT_EQ(0, raw_notify(obs, IPCQ_NOTIFY_EVENTFD, 0, 0, efd));
 	ASSERT_EQ(0, raw_put(self->q, "b", 1, 0, 0, IPCQ_DEADLINE_FOREVER));
 	EXPECT_EQ(-1, read(efd, &v, sizeof(v)));
 	EXPECT_EQ(IPCQ_STATE_NOTIFY, q_state(self->q) & IPCQ_STATE_NOTIFY);
@@ -302,13 +293,13 @@ TEST_F(posixq, notify_signal_carries_value_and_putter)
 	sigemptyset(&set);
 	sigaddset(&set, SIGRTMIN + 1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	ASSERT_EQ(0, q_notify(self->q, IPCQ_NOTIFY_SIGNAL, SIGRTMIN + 1,
+	ASSERT_EQ(0, raw_notify(self->q, IPCQ_NOTIFY_SIGNAL, SIGRTMIN + 1,
 			      value, 0));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
 		/* Not the owner: its REMOVE leaves the registration be. */
-		if (q_notify(self->q, IPCQ_NOTIFY_REMOVE, 0, 0, 0) ||
+		if (raw_notify(self->q, IPCQ_NOTIFY_REMOVE, 0, 0, 0) ||
 		    !(q_state(self->q) & IPCQ_STATE_NOTIFY))
 			_exit(1);
 		close(self->q);
@@ -335,7 +326,7 @@ TEST_F(posixq, notify_release_of_its_file_removes_it)
 	int q2 = q_reopen(self->q, BOTH), d;
 
 	ASSERT_LE(0, q2);
-	ASSERT_EQ(0, q_notify(q2, 0, 0, 0, 0));
+	ASSERT_EQ(0, raw_notify(q2, 0, 0, 0, 0));
 	/* The release of another file of the queue does not. */
 	d = q_reopen(self->q, 0);
 	ASSERT_LE(0, d);
@@ -365,7 +356,7 @@ TEST_F(posixq, notify_of_a_dead_owner_is_replaced)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		if (q_notify(self->q, 0, 0, 0, 0))
+		if (raw_notify(self->q, 0, 0, 0, 0))
 			_exit(1);
 		if (fork() == 0) {
 			close(p[1]);
@@ -378,8 +369,8 @@ TEST_F(posixq, notify_of_a_dead_owner_is_replaced)
 	close(p[0]);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_EQ(0, status);
-	EXPECT_EQ(0, q_notify(self->q, 0, 0, 0, 0));
-	EXPECT_EQ(-EBUSY, q_notify(self->q, 0, 0, 0, 0));
+	EXPECT_EQ(0, raw_notify(self->q, 0, 0, 0, 0));
+	EXPECT_EQ(-EBUSY, raw_notify(self->q, 0, 0, 0, 0));
 	close(p[1]);
 }
 
@@ -480,6 +471,230 @@ TEST(library_queue_is_an_ipcq_queue)
 	close(dev);
 	mq_close(q);
 	mq_unlink(n);
+}
+
+/* Mappings of ring attachments in this process (two per attachment). */
+static int ring_mappings(void)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "anon_inode:[ipcq-ring]"))
+			n++;
+	fclose(f);
+	return n;
+}
+
+static uint32_t mq_state(mqd_t q)
+{
+	struct ipcq_queue_stat st;
+
+	return q_stat(q, &st) ? ~0U : st.state;
+}
+
+/*
+ * The library's queues are ring queues: a priority-0 message that fits a
+ * slot goes both ways without a system call on the descriptor mq_open()
+ * made; priorities, longer messages, dup()ed descriptors and the calls
+ * that wait go through the kernel.
+ */
+TEST(library_ring_path_makes_no_ioctl)
+{
+	struct mq_attr attr = { .mq_maxmsg = 8, .mq_msgsize = 1024 };
+	const char *n = "/mq_ipcq_test_ring";
+	pid_t pid;
+	mqd_t q;
+
+	mq_unlink(n);
+	q = mq_open(n, O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
+	ASSERT_LE(0, q);
+	EXPECT_EQ(IPCQ_STATE_RING, mq_state(q) & IPCQ_STATE_RING);
+	EXPECT_EQ(2, ring_mappings());
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char buf[1024] = "";
+		unsigned int prio = 9;
+		int i, d = dup(q);
+
+		/*
+		 * A child maps its own ring at its first use; mq_msgsize is
+		 * known after a first receive.
+		 */
+		if (d < 0 || mq_send(q, "x", 1, 0) ||
+		    mq_receive(q, buf, sizeof(buf), NULL) != 1)
+			_exit(10);
+		if (forbid_ioctl())
+			_exit(11);
+		/* Proof that the filter bites. */
+		if (mq_getattr(q, &attr) != -1 || errno != EPERM)
+			_exit(12);
+		for (i = 0; i < 10000; i++) {
+			if (mq_send(q, (char *)&i, sizeof(i), 0))
+				_exit(13);
+			if (mq_receive(q, buf, sizeof(buf), &prio) !=
+			    sizeof(i) || prio || memcmp(buf, &i, sizeof(i)))
+				_exit(14);
+		}
+		/* A full ring and an empty one: the kernel says why. */
+		for (i = 0; i < 8; i++)
+			if (mq_send(q, "x", 1, 0))
+				_exit(15);
+		if (mq_send(q, "x", 1, 0) != -1 || errno != EPERM)
+			_exit(16);
+		for (i = 0; i < 8; i++)
+			if (mq_receive(q, buf, sizeof(buf), NULL) != 1)
+				_exit(17);
+		if (mq_receive(q, buf, sizeof(buf), NULL) != -1 ||
+		    errno != EPERM)
+			_exit(18);
+		/* Slots of mq_msgsize: the longest message travels there. */
+		if (mq_send(q, buf, 1024, 0) ||
+		    mq_receive(q, buf, sizeof(buf), NULL) != 1024)
+			_exit(19);
+		/* Through the kernel: a priority, a dup. */
+		if (mq_send(q, "p", 1, 1) != -1 || errno != EPERM)
+			_exit(20);
+		if (mq_send(d, "d", 1, 0) != -1 || errno != EPERM)
+			_exit(21);
+		_exit(0);
+	}
+	EXPECT_EQ(0, child_status(pid));
+	EXPECT_EQ(0, mq_close(q));
+	EXPECT_EQ(0, ring_mappings());
+	mq_unlink(n);
+}
+
+/*
+ * After fork() the child maps the ring anew at its first use: never in
+ * its parent's name, and an idle child holds nothing of its parent's.
+ */
+TEST(library_fork_child_maps_its_own_ring)
+{
+	const char *n = "/mq_ipcq_test_fork";
+	char buf[8192];
+	int status;
+	pid_t pid;
+	mqd_t q;
+
+	mq_unlink(n);
+	q = mq_open(n, O_RDWR | O_CREAT | O_EXCL, 0600, NULL);
+	ASSERT_LE(0, q);
+	ASSERT_EQ(0, mq_send(q, "a", 1, 0));
+	ASSERT_EQ(2, ring_mappings());
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (ring_mappings() != 0)
+			_exit(1);
+		if (mq_receive(q, buf, sizeof(buf), NULL) != 1 || buf[0] != 'a')
+			_exit(2);
+		if (ring_mappings() != 2)
+			_exit(3);
+		if (mq_send(q, "b", 1, 0))
+			_exit(4);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
+	EXPECT_EQ(2, ring_mappings());
+	EXPECT_EQ(1, mq_receive(q, buf, sizeof(buf), NULL));
+	EXPECT_EQ('b', buf[0]);
+	EXPECT_EQ(0, mq_close(q));
+	mq_unlink(n);
+}
+
+/* The slot size of @q's ring (0: none), from an attachment of our own. */
+static uint32_t mq_slot_size(mqd_t q)
+{
+	struct ipcq_ring_info info;
+	int fd;
+
+	memset(&info, 0, sizeof(info));
+	info.flags = IPCQ_OPEN_CLOEXEC;
+	fd = xioctl(q, IPCQ_IOC_RING_ATTACH, &info);
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return info.slot_size;
+}
+
+/*
+ * The rings mq_open() makes: a slot per message of mq_maxmsg, of
+ * mq_msgsize bytes while the ring stays within 1 MiB, else of 240 bytes;
+ * none above 1024 messages. IPCDEV_MQ_RING=0 turns them off: the queue
+ * created has none, and a ring queue opened is used through the kernel.
+ */
+TEST(library_ring_sizes_and_rings_off)
+{
+	static const struct {
+		long maxmsg, msgsize;
+		uint32_t slot;
+	} cases[] = {
+		{ 10, 8192, 8192 },	/* Linux's defaults */
+		{ 16, 65536, 0 },	/* over 1 MiB: default slots */
+		{ 1024, 1008, 1008 },	/* 1 MiB exactly */
+		{ 1024, 2048, 240 },
+		{ 4, 100, 100 },
+		{ 1025, 8, 0 },		/* no ring */
+	};
+	const char *n = "/mq_ipcq_test_noring";
+	const char *r = "/mq_ipcq_test_withring";
+	struct mq_attr attr;
+	unsigned int i;
+	pid_t pid;
+	mqd_t q;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		attr.mq_maxmsg = cases[i].maxmsg;
+		attr.mq_msgsize = cases[i].msgsize;
+		mq_unlink(n);
+		q = mq_open(n, O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
+		ASSERT_LE(0, q);
+		EXPECT_EQ(cases[i].maxmsg == 1025 ? 0 : IPCQ_STATE_RING,
+			  mq_state(q) & IPCQ_STATE_RING);
+		EXPECT_EQ(cases[i].slot ? cases[i].slot :
+			  cases[i].maxmsg == 1025 ? 0 : IPCQ_RING_SLOT_DEFAULT,
+			  mq_slot_size(q));
+		EXPECT_EQ(cases[i].maxmsg == 1025 ? 0 : 2, ring_mappings());
+		mq_close(q);
+		mq_unlink(n);
+	}
+	mq_unlink(r);
+	q = mq_open(r, O_RDWR | O_CREAT | O_EXCL, 0600, NULL);
+	ASSERT_LE(0, q);
+	mq_close(q);
+
+	/* The variable is read by every mq_open(). */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char buf[8192];
+
+		setenv("IPCDEV_MQ_RING", "0", 1);
+		q = mq_open(n, O_RDWR | O_CREAT | O_EXCL, 0600, NULL);
+		if (q < 0 || (mq_state(q) & IPCQ_STATE_RING))
+			_exit(1);
+		mq_close(q);
+		mq_unlink(n);
+		q = mq_open(r, O_RDWR);
+		if (q < 0 || ring_mappings() != 0)
+			_exit(2);
+		if (mq_send(q, "a", 1, 0) ||
+		    mq_receive(q, buf, sizeof(buf), NULL) != 1)
+			_exit(3);
+		if (forbid_ioctl())
+			_exit(4);
+		if (mq_send(q, "a", 1, 0) != -1 || errno != EPERM)
+			_exit(5);
+		_exit(0);
+	}
+	EXPECT_EQ(0, child_status(pid));
+	mq_unlink(r);
 }
 
 TEST_HARNESS_MAIN

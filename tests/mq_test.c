@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * POSIX message queues through <mqueue.h>: built twice from this one
- * source, as mq_test on libipcdev-mq (ipcq queues) and as mq_librt_test
- * on glibc's mq_* (the kernel's own POSIX queues), and run in the same VM:
+ * source, as mq_test on libipcdev-mq (ipcq ring queues, mq_plain_test
+ * with the library's rings off) and as mq_librt_test on glibc's mq_*
+ * (the kernel's own POSIX queues), and run in the same VM:
  * both must pass every case, so libipcdev-mq behaves as Linux does
  * wherever this file looks. Only behaviour both must share is asserted
  * here; what is ipcq's own is in mq_ipcq_test.c.
@@ -21,8 +22,15 @@
 #include "kselftest_harness.h"
 #include "ipcq_test.h"
 
-#ifdef MQ_TEST_LIBRT
+#if defined(MQ_TEST_LIBRT)
 #define IMPL "librt"
+#elif defined(MQ_TEST_PLAIN)
+#define IMPL "plain"
+/* libipcdev-mq without rings: IPCDEV_MQ_RING=0 for every mq_open(). */
+__attribute__((constructor)) static void rings_off(void)
+{
+	setenv("IPCDEV_MQ_RING", "0", 1);
+}
 #else
 #define IMPL "ipcq"
 #endif

@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -1042,6 +1043,107 @@ TEST_F(ring, epoll_wakes_on_a_ring_put_from_another_process)
  * nobody may crash or hang, and the kernel must stay clean (the runner
  * fails the run on any splat).
  */
+/*
+ * IPCQ_IOC_QUEUE_NOTIFY on a ring queue: while a registration exists the
+ * route word sends every put and get through the kernel, so that no put
+ * passes unseen; it is lifted when the registration fires, is removed,
+ * or goes with the file that made it.
+ */
+TEST_F(ring, notify_routes_every_put_and_get_through_the_kernel)
+{
+	const uint32_t both = IPCQ_ROUTE_PUT | IPCQ_ROUTE_GET;
+	struct ipcq_reopen ro = { .flags = BOTH | IPCQ_OPEN_CLOEXEC };
+	struct raw_ring r;
+	uint64_t v = 0, len;
+	char buf[64];
+	int efd, f2;
+
+	ASSERT_EQ(0, raw_map(self->fd, &r));
+	EXPECT_EQ(0, raw_status(&r, r.info.off_route));
+	ASSERT_EQ(0, raw_notify(self->fd, 0, 0, 0, 0));
+	EXPECT_EQ(both, raw_status(&r, r.info.off_route));
+	ASSERT_EQ(0, raw_notify(self->fd, IPCQ_NOTIFY_REMOVE, 0, 0, 0));
+	EXPECT_EQ(0, raw_status(&r, r.info.off_route));
+
+	/* Fired by a put: the ring is the users' again. */
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, efd);
+	ASSERT_EQ(0, raw_notify(self->fd, IPCQ_NOTIFY_EVENTFD, 0, 0, efd));
+	EXPECT_EQ(both, raw_status(&r, r.info.off_route));
+	ASSERT_EQ(0, raw_put(self->fd, "a", 1, 0, 0, IPCQ_DEADLINE_FOREVER));
+	ASSERT_EQ(8, read(efd, &v, sizeof(v)));
+	EXPECT_EQ(1, v);
+	EXPECT_EQ(0, raw_status(&r, r.info.off_route));
+	len = sizeof(buf);
+	ASSERT_EQ(0, raw_get(self->fd, buf, &len, NULL, 0, 0));
+
+	/* Gone with the file that made it. */
+	f2 = xioctl(self->fd, IPCQ_IOC_QUEUE_REOPEN, &ro);
+	ASSERT_LE(0, f2);
+	ASSERT_EQ(0, raw_notify(f2, 0, 0, 0, 0));
+	EXPECT_EQ(both, raw_status(&r, r.info.off_route));
+	close(f2);
+	EXPECT_EQ(0, raw_status(&r, r.info.off_route));
+	close(efd);
+	raw_unmap(&r);
+}
+
+/*
+ * A put through the ring takes its place when it claims its slot: one
+ * claimed before the registration (its producer read the route before
+ * it was set) is a message already queued, so neither its commit nor the
+ * next put fires; nor does a put while a committed ring message waits.
+ * Once the queue is empty, a put fires it.
+ */
+TEST_F(ring, notify_counts_what_the_ring_held_before_it)
+{
+	_Atomic uint64_t *tail;
+	struct raw_ring r;
+	uint64_t v = 0, len, pos;
+	char buf[64];
+	int efd, i;
+
+	ASSERT_EQ(0, raw_map(self->fd, &r));
+	tail = raw_word(&r, r.info.off_tail);
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, efd);
+	ASSERT_TRUE(raw_claim(&r, 0));
+	ASSERT_EQ(0, raw_notify(self->fd, IPCQ_NOTIFY_EVENTFD, 0, 0, efd));
+	raw_commit(&r, 0, "a", 1);
+	ASSERT_EQ(0, raw_put(self->fd, "b", 1, 0, 0, IPCQ_DEADLINE_FOREVER));
+	EXPECT_EQ(-1, read(efd, &v, sizeof(v)));
+	EXPECT_EQ(EAGAIN, errno);
+	for (i = 0; i < 2; i++) {
+		len = sizeof(buf);
+		ASSERT_EQ(0, raw_get(self->fd, buf, &len, NULL, 0, 0));
+		EXPECT_EQ(1, len);
+		EXPECT_EQ("ab"[i], buf[0]);
+	}
+	ASSERT_EQ(0, raw_put(self->fd, "c", 1, 0, 0, IPCQ_DEADLINE_FOREVER));
+	ASSERT_EQ(8, read(efd, &v, sizeof(v)));
+	EXPECT_EQ(1, v);
+	len = sizeof(buf);
+	ASSERT_EQ(0, raw_get(self->fd, buf, &len, NULL, 0, 0));
+
+	/* A message committed in the ring before the registration. */
+	pos = atomic_load(tail);
+	ASSERT_TRUE(raw_claim(&r, pos));
+	raw_commit(&r, pos, "d", 1);
+	ASSERT_EQ(0, raw_notify(self->fd, IPCQ_NOTIFY_EVENTFD, 0, 0, efd));
+	ASSERT_EQ(0, raw_put(self->fd, "e", 1, 0, 0, IPCQ_DEADLINE_FOREVER));
+	EXPECT_EQ(-1, read(efd, &v, sizeof(v)));
+	EXPECT_EQ(EAGAIN, errno);
+	for (i = 0; i < 2; i++) {
+		len = sizeof(buf);
+		ASSERT_EQ(0, raw_get(self->fd, buf, &len, NULL, 0, 0));
+		EXPECT_EQ("de"[i], buf[0]);
+	}
+	ASSERT_EQ(0, raw_put(self->fd, "f", 1, 0, 0, IPCQ_DEADLINE_FOREVER));
+	ASSERT_EQ(8, read(efd, &v, sizeof(v)));
+	close(efd);
+	raw_unmap(&r);
+}
+
 static bool api_errno(int ret)
 {
 	return ret == 0 || ret == IPCDEV_EOF || ret == -EAGAIN ||

@@ -17,8 +17,13 @@
  * an eventfd the module signals and a thread of ours that waits on it and
  * runs the function.
  *
+ * Queues it creates have rings, which spare sends and receives the
+ * system call: see "Rings" below.
+ *
  * This library is self-contained: its own /dev/ipcq descriptor (for
- * opening and unlinking) and handshake, no libipcdev symbol.
+ * opening and unlinking) and handshake, no libipcdev symbol. It has
+ * libipcdev's ring code (ring.c, sys.c) built in under names of its own
+ * (the Makefile's MQ_OWN_NAMES).
  */
 #define _GNU_SOURCE
 #undef _FORTIFY_SOURCE		/* we define mq_open, not its inline wrapper */
@@ -41,6 +46,8 @@
 #include <unistd.h>
 
 #include <linux/ipcq.h>
+
+#include "internal.h"		/* ipcdev__ring_*: ring.c */
 
 #define MQ_DEFAULT_MAXMSG	10	/* Linux's defaults without attr */
 #define MQ_DEFAULT_MSGSIZE	8192
@@ -92,19 +99,231 @@ out:
 	return fd;
 }
 
+/* Descriptors below this number have a msgsize cache entry and rings. */
+#define MQ_FDS		4096
+
 /*
  * mq_msgsize per descriptor, for mq_receive's EMSGSIZE check without a
  * system call: 0 unknown (asked for with STAT). Set by mq_open and the
  * first use, cleared by mq_close.
  */
-#define MSGSIZE_CACHE	4096
-static atomic_long msgsize_cache[MSGSIZE_CACHE];
+static atomic_long msgsize_cache[MQ_FDS];
 
 static void msgsize_set(int fd, long size)
 {
-	if (fd >= 0 && fd < MSGSIZE_CACHE)
+	if (fd >= 0 && fd < MQ_FDS)
 		atomic_store_explicit(&msgsize_cache[fd], size,
 				      memory_order_relaxed);
+}
+
+/*
+ * Rings. A queue mq_open() creates is a ring queue (IPCQ_OPEN_RING) when
+ * the module notifies on ring queues (IPCQ_FEATURE_RING_NOTIFY) and
+ * mq_maxmsg is at most MQ_RING_SLOTS: a slot per message of mq_maxmsg,
+ * each of mq_msgsize bytes while the ring stays within MQ_RING_BYTES
+ * (so that every message can travel there, as Linux's queues account
+ * mq_maxmsg x mq_msgsize against RLIMIT_MSGQUEUE), else of
+ * IPCQ_RING_SLOT_DEFAULT bytes (capped at mq_msgsize). Each descriptor
+ * mq_open() makes on a ring queue maps the ring through an attachment of
+ * its own, so that mq_send() of a priority-0 message that fits a slot,
+ * and mq_receive(), make no system call while the ring is neither full
+ * nor empty (ring.c, libipcdev's code). Everything else,
+ * and every wait, goes through the kernel, which keeps POSIX's order
+ * across both and sends everyone through itself while an mq_notify()
+ * registration exists (ipcq(4)).
+ *
+ * The mapping belongs to the descriptor number mq_open() returned, until
+ * mq_close(); descriptors made by dup() or received over a socket have
+ * none and go through the kernel. After fork() the child unmaps what it
+ * inherited (its claims would be made in its parent's name, and an idle
+ * child would keep them alive after the parent's death) and attaches
+ * anew at its first use. IPCDEV_MQ_RING=0 in the environment of an
+ * mq_open() call turns rings off for it: no ring queue created, no ring
+ * mapped.
+ *
+ * rings_lock guards the table's changes and every attachment; the paths
+ * that use a ring take no lock: one load of the table entry.
+ */
+#define MQ_RING_SLOTS	1024
+#define MQ_RING_BYTES	(1L << 20)
+
+struct mq_ring {
+	struct ipcdev__ring *_Atomic ring;	/* NULL: through the kernel */
+	_Atomic bool inherited;		/* NULL since a fork: attach anew */
+	/*
+	 * O_NONBLOCK as mq_open() and mq_setattr() left it: a blocking call
+	 * spins a while before it sleeps, a non-blocking one need not. Only
+	 * a hint (fcntl() on a dup may change the flag): the kernel
+	 * decides, on the file's flag.
+	 */
+	_Atomic bool nonblock;
+	bool put, get;			/* the descriptor's roles */
+};
+
+static struct mq_ring *_Atomic mq_rings[MQ_FDS];
+static pthread_mutex_t rings_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t rings_once = PTHREAD_ONCE_INIT;
+static bool rings_broken;	/* no fork handlers: no rings */
+
+static void rings_fork_prepare(void)
+{
+	pthread_mutex_lock(&rings_lock);
+}
+
+static void rings_fork_parent(void)
+{
+	pthread_mutex_unlock(&rings_lock);
+}
+
+/* One thread, the table stable: every inherited mapping goes. */
+static void rings_fork_child(void)
+{
+	struct mq_ring *d;
+	int fd;
+
+	for (fd = 0; fd < MQ_FDS; fd++) {
+		d = atomic_load_explicit(&mq_rings[fd], memory_order_relaxed);
+		if (!d || !d->ring)
+			continue;
+		ipcdev__ring_detach(d->ring);
+		atomic_store_explicit(&d->ring, NULL, memory_order_relaxed);
+		atomic_store_explicit(&d->inherited, true,
+				      memory_order_relaxed);
+	}
+	pthread_mutex_unlock(&rings_lock);
+}
+
+static void rings_init(void)
+{
+	rings_broken = pthread_atfork(rings_fork_prepare, rings_fork_parent,
+				      rings_fork_child) != 0;
+}
+
+/* Whether this mq_open() may create or map rings. */
+static bool rings_on(void)
+{
+	const char *env = getenv("IPCDEV_MQ_RING");
+
+	pthread_once(&rings_once, rings_init);
+	return !rings_broken && !(env && !strcmp(env, "0"));
+}
+
+/* Whether mq_open() makes a ring queue for @attr (NULL: the defaults). */
+static bool ring_wanted(const struct mq_attr *attr)
+{
+	return (device_api.features & IPCQ_FEATURE_RING_NOTIFY) &&
+	       (!attr || attr->mq_maxmsg <= MQ_RING_SLOTS) && rings_on();
+}
+
+/* Payload bytes per slot of a new queue's ring (see Rings). */
+static __u64 ring_slot_size(__u64 maxmsg, __u64 msgsize)
+{
+	/* About what a slot takes: control word, length, payload, aligned. */
+	__u64 stride = (16 + msgsize + 63) / 64 * 64;
+
+	if (msgsize <= IPCQ_RING_SLOT_MAX && maxmsg * stride <= MQ_RING_BYTES)
+		return msgsize;
+	return 0;	/* IPCQ_RING_SLOT_DEFAULT, capped at msgsize */
+}
+
+/* Drops @fd's entry and its mapping, if any. */
+static void ring_forget(int fd)
+{
+	struct mq_ring *d;
+
+	if (fd < 0 || fd >= MQ_FDS)
+		return;
+	pthread_mutex_lock(&rings_lock);
+	d = atomic_exchange_explicit(&mq_rings[fd], NULL, memory_order_acq_rel);
+	pthread_mutex_unlock(&rings_lock);
+	if (d) {
+		ipcdev__ring_detach(d->ring);
+		free(d);
+	}
+}
+
+/*
+ * Maps the ring of the queue mq_open() just opened at @fd with @oflag's
+ * access mode, if it has one. Any failure (no ring: ENXIO; no read and
+ * write permission: EACCES; no memory) leaves @fd on the kernel's path.
+ */
+static void ring_map(int fd, int oflag)
+{
+	struct ipcdev__ring *r;
+	struct mq_ring *d;
+	int mode = oflag & O_ACCMODE;
+
+	ring_forget(fd);	/* closed with close(2) and reused */
+	if (fd >= MQ_FDS || mode == O_ACCMODE || !rings_on())
+		return;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return;
+	if (ipcdev__ring_attach(fd, &r)) {
+		free(d);
+		return;
+	}
+	atomic_init(&d->ring, r);
+	atomic_init(&d->inherited, false);
+	atomic_init(&d->nonblock, oflag & O_NONBLOCK);
+	d->put = mode != O_RDONLY;
+	d->get = mode != O_WRONLY;
+	pthread_mutex_lock(&rings_lock);
+	atomic_store_explicit(&mq_rings[fd], d, memory_order_release);
+	pthread_mutex_unlock(&rings_lock);
+}
+
+/* In a child after fork: @d's ring attached again, or NULL. */
+static struct ipcdev__ring *ring_reattach(struct mq_ring *d, int fd)
+{
+	struct ipcdev__ring *r = NULL;
+
+	pthread_mutex_lock(&rings_lock);
+	if (atomic_load_explicit(&d->inherited, memory_order_relaxed)) {
+		if (!ipcdev__ring_attach(fd, &r))
+			atomic_store_explicit(&d->ring, r,
+					      memory_order_release);
+		atomic_store_explicit(&d->inherited, false,
+				      memory_order_relaxed);
+	}
+	r = atomic_load_explicit(&d->ring, memory_order_acquire);
+	pthread_mutex_unlock(&rings_lock);
+	return r;
+}
+
+/*
+ * The ring @fd may put into (@put) or get from, or NULL; *@may_wait: the
+ * call may spin before it goes to the kernel.
+ */
+static inline struct ipcdev__ring *ring_of(int fd, bool put, bool *may_wait)
+{
+	struct ipcdev__ring *r;
+	struct mq_ring *d;
+
+	if (fd < 0 || fd >= MQ_FDS)
+		return NULL;
+	d = atomic_load_explicit(&mq_rings[fd], memory_order_acquire);
+	if (!d || !(put ? d->put : d->get))
+		return NULL;
+	*may_wait = !atomic_load_explicit(&d->nonblock, memory_order_relaxed);
+	r = atomic_load_explicit(&d->ring, memory_order_acquire);
+	if (!r && atomic_load_explicit(&d->inherited, memory_order_relaxed))
+		r = ring_reattach(d, fd);
+	return r;
+}
+
+/* mq_setattr() changed @fd's O_NONBLOCK: the hint follows. */
+static void ring_nonblock(int fd, bool on)
+{
+	struct mq_ring *d;
+
+	if (fd < 0 || fd >= MQ_FDS)
+		return;
+	pthread_mutex_lock(&rings_lock);
+	d = atomic_load_explicit(&mq_rings[fd], memory_order_relaxed);
+	if (d)
+		atomic_store_explicit(&d->nonblock, on, memory_order_relaxed);
+	pthread_mutex_unlock(&rings_lock);
 }
 
 /* ioctl's errno for a descriptor that is no queue of ours: EBADF. */
@@ -181,7 +400,18 @@ static int mq_do_open(const char *name, size_t len, __u32 flags, mode_t mode,
 	op.mode = mode & 0777;
 	op.capacity = attr ? (__u64)attr->mq_maxmsg : MQ_DEFAULT_MAXMSG;
 	op.max_msg_size = attr ? (__u64)attr->mq_msgsize : MQ_DEFAULT_MSGSIZE;
+	if ((flags & IPCQ_OPEN_CREATE) && ring_wanted(attr)) {
+		op.flags |= IPCQ_OPEN_RING;
+		op.slot_size = ring_slot_size(op.capacity, op.max_msg_size);
+		fd = ioctl(mq_device(), IPCQ_IOC_QUEUE_OPEN, &op);
+		/* A ring too large for the module's limits: none, then. */
+		if (fd >= 0 || (errno != EINVAL && errno != ENOMEM))
+			goto out;
+		op.flags &= ~IPCQ_OPEN_RING;
+		op.slot_size = 0;
+	}
 	fd = ioctl(mq_device(), IPCQ_IOC_QUEUE_OPEN, &op);
+out:
 	if (fd >= 0)
 		msgsize_set(fd, 0);
 	return fd;
@@ -278,6 +508,7 @@ EXPORT mqd_t mq_open(const char *name, int oflag, ...)
 		errno = err;
 		return (mqd_t)-1;
 	}
+	ring_map(fd, oflag);
 	return fd;
 }
 
@@ -349,11 +580,20 @@ static int mq_send_until(mqd_t mqdes, const char *msg_ptr, size_t msg_len,
 			 unsigned int msg_prio,
 			 const struct timespec *abs_timeout)
 {
+	struct ipcdev__ring *r;
 	struct ipcq_msg msg;
+	bool may_wait;
 
 	if (msg_prio >= MQ_PRIO_MAX) {
 		errno = EINVAL;
 		return -1;
+	}
+	/* The kernel's path for what the ring cannot take (ring.c). */
+	if (!msg_prio) {
+		r = ring_of(mqdes, true, &may_wait);
+		if (r && ipcdev__ring_put(r, mqdes, msg_ptr, msg_len,
+					  may_wait) > 0)
+			return 0;
 	}
 	memset(&msg, 0, sizeof(msg));
 	msg.buf = (uintptr_t)msg_ptr;
@@ -391,7 +631,7 @@ static long mq_msgsize(mqd_t mqdes)
 	struct ipcq_queue_stat st;
 	long size = 0;
 
-	if (mqdes >= 0 && mqdes < MSGSIZE_CACHE)
+	if (mqdes >= 0 && mqdes < MQ_FDS)
 		size = atomic_load_explicit(&msgsize_cache[mqdes],
 					    memory_order_relaxed);
 	if (size)
@@ -406,8 +646,10 @@ static ssize_t mq_receive_until(mqd_t mqdes, char *msg_ptr, size_t msg_len,
 				const struct timespec *abs_timeout)
 {
 	struct ipcq_queue_stat st;
+	struct ipcdev__ring *r;
 	struct ipcq_msg msg;
 	long size = mq_msgsize(mqdes);
+	bool may_wait;
 	int ret;
 
 	if (size < 0)
@@ -418,6 +660,22 @@ static ssize_t mq_receive_until(mqd_t mqdes, char *msg_ptr, size_t msg_len,
 			return -1;
 		errno = st.endpoint & IPCQ_OPEN_CONSUMER ? EMSGSIZE : EBADF;
 		return -1;
+	}
+	r = ring_of(mqdes, false, &may_wait);
+	if (r) {
+		size_t len = msg_len;
+
+		ret = ipcdev__ring_get(r, mqdes, msg_ptr, &len, may_wait);
+		if (ret > 0) {
+			if (msg_prio)
+				*msg_prio = 0;
+			return (ssize_t)len;
+		}
+		if (ret < 0) {
+			/* EBADMSG: the slot was corrupt, now dropped. */
+			errno = -ret;
+			return -1;
+		}
 	}
 	memset(&msg, 0, sizeof(msg));
 	msg.buf = (uintptr_t)msg_ptr;
@@ -486,6 +744,7 @@ EXPORT int mq_setattr(mqd_t mqdes, const struct mq_attr *mqstat,
 	fl = (fl & ~O_NONBLOCK) | (int)(mqstat->mq_flags & O_NONBLOCK);
 	if (fcntl(mqdes, F_SETFL, fl) < 0)
 		return -1;
+	ring_nonblock(mqdes, fl & O_NONBLOCK);
 	if (omqstat)
 		*omqstat = old;
 	return 0;
@@ -694,6 +953,7 @@ EXPORT int mq_close(mqd_t mqdes)
 	ioctl(mqdes, IPCQ_IOC_QUEUE_NOTIFY, &n);
 	notify_cancel(mqdes);
 	msgsize_set(mqdes, 0);
+	ring_forget(mqdes);
 	return close(mqdes);
 }
 

@@ -33,6 +33,7 @@ static const struct {
 	{ IPCQ_FEATURE_BATCH, "batch" },
 	{ IPCQ_FEATURE_WAIT_ACQUIRE_QUEUE, "wait-acquire-queue" },
 	{ IPCQ_FEATURE_LOCK_SHARED, "lock-shared" },
+	{ IPCQ_FEATURE_RING_NOTIFY, "ring-notify" },
 };
 
 int main(void)

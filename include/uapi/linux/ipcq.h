@@ -81,6 +81,12 @@
 #define IPCQ_FEATURE_WAIT_ACQUIRE_QUEUE ((__u64)1 << 14)
 /* IPCQ_SYNC_SHARED locks: IPCQ_IOC_LOCK_SHARE, IPCQ_IOC_LOCK_WAKE. */
 #define IPCQ_FEATURE_LOCK_SHARED ((__u64)1 << 15)
+/*
+ * IPCQ_IOC_QUEUE_NOTIFY on ring queues (IPCQ_OPEN_RING): while a
+ * registration exists the route word sends every put and get through the
+ * kernel. Without it NOTIFY fails on a ring queue with EOPNOTSUPP.
+ */
+#define IPCQ_FEATURE_RING_NOTIFY ((__u64)1 << 16)
 
 /* Deadline meaning "block until the call can complete". */
 #define IPCQ_DEADLINE_FOREVER	(~(__u64)0)
@@ -537,7 +543,8 @@ struct ipcq_reopen {
  * @reserved: in: must be zero.
  *
  * POSIX mq_notify() (feature IPCQ_FEATURE_QUEUE_POSIX) on any file of a
- * queue without a ring, whatever its roles. A queue holds at most one
+ * queue, whatever its roles; on a ring queue since IPCQ_FEATURE_RING_NOTIFY
+ * (EOPNOTSUPP before). A queue holds at most one
  * registration, across all processes: the calling process becomes its
  * owner. It fires once, when a put makes an empty queue non-empty while
  * no getter is blocked in the queue (a blocked getter takes the message;
@@ -549,10 +556,17 @@ struct ipcq_reopen {
  * owner (through any file of the queue; REMOVE succeeds whether or not
  * there was one) and when the file that registered it is released, and
  * is void once its owner has exited or exec'd (the next registration
- * replaces it; nothing is delivered to it). Errors: EBUSY another live registration exists
- * (also the caller's own); EINVAL bad flags, @signo, @value, @eventfd
- * (not an eventfd), pad or reserved; EOPNOTSUPP a ring queue; ENOMEM;
- * EFAULT.
+ * replaces it; nothing is delivered to it).
+ *
+ * On a ring queue, while a registration exists, the route word sets both
+ * IPCQ_ROUTE_PUT and IPCQ_ROUTE_GET, so every put is seen by the kernel.
+ * A put through the ring takes its place when it claims its slot: one
+ * claimed before the registration is in the queue when it registers (the
+ * queue is not empty then), and its commit fires nothing.
+ *
+ * Errors: EBUSY another live registration exists (also the caller's
+ * own); EINVAL bad flags, @signo, @value, @eventfd (not an eventfd), pad
+ * or reserved; ENOMEM; EFAULT.
  */
 struct ipcq_queue_notify {
 	__u32 flags;
@@ -1158,12 +1172,13 @@ struct ipcq_set {
  * IPCQ_IOC_QUEUE_GET. The kernel sets them while it keeps messages outside
  * the ring (a priority, longer than a slot, or no room in the ring of a
  * queue without count limit: FIFO order is kept across both), while a put
- * waits in the kernel, after shutdown, and once no consumer is left.
- * After a commit, a put that finds the get_wake word nonzero calls
- * IPCQ_IOC_RING_WAKE with IPCQ_WAKE_GETTERS; after freeing a slot, a get
- * that finds put_wake nonzero calls it with IPCQ_WAKE_PUTTERS. A full
- * barrier separates the commit (the free) from that read, as the kernel
- * separates setting the word from looking at the ring.
+ * waits in the kernel, after shutdown, once no consumer is left, and
+ * while an IPCQ_IOC_QUEUE_NOTIFY registration exists. After a commit, a
+ * put that finds the get_wake word nonzero calls IPCQ_IOC_RING_WAKE with
+ * IPCQ_WAKE_GETTERS; after freeing a slot, a get that finds put_wake
+ * nonzero calls it with IPCQ_WAKE_PUTTERS. A full barrier separates the
+ * commit (the free) from that read, as the kernel separates setting the
+ * word from looking at the ring.
  *
  * When the file of an attachment is released (its last mapping gone and
  * fd closed, or its process dead), the kernel turns the slots its owner
