@@ -8,6 +8,8 @@
 #define _GNU_SOURCE
 #include <mqueue.h>
 #include <poll.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <sys/eventfd.h>
 #include "kselftest_harness.h"
 #include "ipcq_test.h"
@@ -566,6 +568,71 @@ TEST(library_ring_path_makes_no_ioctl)
 	EXPECT_EQ(0, child_status(pid));
 	EXPECT_EQ(0, mq_close(q));
 	EXPECT_EQ(0, ring_mappings());
+	mq_unlink(n);
+}
+
+/*
+ * Registrations come and go while a stream runs through the ring: the
+ * route word switches every put and get between ring and kernel under
+ * way, and every message still arrives once, in order.
+ */
+TEST(library_ring_stream_through_notify_registrations)
+{
+	struct mq_attr attr = { .mq_maxmsg = 8, .mq_msgsize = 64 };
+	const char *n = "/mq_ipcq_test_ringnotify";
+	struct sigevent none = { .sigev_notify = SIGEV_NONE };
+	_Atomic long *registrations = shared_page(4096);
+	const int count = 20000;
+	pid_t producer, toggler;
+	int i, got, go[2];
+	char buf[64], c;
+	mqd_t q;
+
+	ASSERT_NE(NULL, registrations);
+	ASSERT_EQ(0, pipe(go));
+	mq_unlink(n);
+	q = mq_open(n, O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
+	ASSERT_LE(0, q);
+	toggler = fork();
+	ASSERT_LE(0, toggler);
+	if (toggler == 0) {
+		for (;;) {
+			mq_notify(q, NULL);
+			if (!mq_notify(q, &none)) {
+				/* The stream starts with one registered. */
+				if (atomic_fetch_add(registrations, 1) == 0 &&
+				    write(go[1], "g", 1) != 1)
+					_exit(1);
+			} else if (errno != EBUSY) {
+				_exit(1);
+			}
+			sched_yield();
+		}
+	}
+	producer = fork();
+	ASSERT_LE(0, producer);
+	if (producer == 0) {
+		if (read(go[0], &c, 1) != 1)
+			_exit(2);
+		for (i = 0; i < count; i++)
+			if (mq_send(q, (char *)&i, sizeof(i), 0))
+				_exit(1);
+		_exit(0);
+	}
+	for (i = 0; i < count; i++) {
+		ASSERT_EQ(sizeof(got), mq_receive(q, buf, sizeof(buf), NULL));
+		memcpy(&got, buf, sizeof(got));
+		ASSERT_EQ(i, got);
+	}
+	EXPECT_EQ(0, child_status(producer));
+	kill(toggler, SIGKILL);
+	waitpid(toggler, NULL, 0);
+	EXPECT_LE(1, atomic_load(registrations));
+	TH_LOG("%ld registrations during %d messages",
+	       atomic_load(registrations), count);
+	close(go[0]);
+	close(go[1]);
+	mq_close(q);
 	mq_unlink(n);
 }
 
