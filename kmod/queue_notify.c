@@ -91,18 +91,23 @@ struct ipcq_notify_reg *ipcq_queue_notify_take(struct ipcq_queue *q)
 }
 
 /*
- * Under the queue lock, before a put queues its message: whether it fires
- * the registration, making the empty queue non-empty with no getter
- * blocked. A ring counts while registered: every put then comes here, and
- * a slot claimed for writing before the registration is a message already
- * queued (the claim was its place).
+ * Under the queue lock, before a put queues its message: whether it takes
+ * the registration, to fire it (making the empty queue non-empty with no
+ * getter blocked) or to drop it (its owner is gone: the ring is then the
+ * users' again at once). A ring counts while registered: every put then
+ * comes here, and a slot claimed for writing before the registration is a
+ * message already queued (the claim was its place).
  */
 bool ipcq_queue_notify_due(struct ipcq_queue *q)
 {
 	struct ipcq_ring_count c;
 
 	lockdep_assert_held(&q->lock);
-	if (!q->notify || q->nr_msgs || q->getters)
+	if (!q->notify)
+		return false;
+	if (!ipcq_notify_live(q->notify))
+		return true;	/* fired, it delivers nothing */
+	if (q->nr_msgs || q->getters)
 		return false;
 	if (!q->ring)
 		return true;

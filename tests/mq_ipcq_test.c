@@ -376,6 +376,25 @@ TEST_F(posixq, notify_of_a_dead_owner_is_replaced)
 	close(p[1]);
 }
 
+/* A put drops a dead owner's registration, empty queue or not. */
+TEST_F(posixq, notify_of_a_dead_owner_goes_with_the_next_put)
+{
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, raw_put(self->q, "a", 1, 0, 0, IPCQ_DEADLINE_FOREVER));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(raw_notify(self->q, 0, 0, 0, 0) ? 1 : 0);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, status);
+	/* Its file is ours too: only the owner's death voids it. */
+	EXPECT_EQ(IPCQ_STATE_NOTIFY, q_state(self->q) & IPCQ_STATE_NOTIFY);
+	ASSERT_EQ(0, raw_put(self->q, "b", 1, 0, 0, IPCQ_DEADLINE_FOREVER));
+	EXPECT_EQ(0, q_state(self->q) & IPCQ_STATE_NOTIFY);
+}
+
 TEST_F(posixq, o_nonblock_file_flag_makes_put_and_get_nonblocking)
 {
 	uint64_t len = 64;

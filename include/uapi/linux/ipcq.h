@@ -556,7 +556,7 @@ struct ipcq_reopen {
  * owner (through any file of the queue; REMOVE succeeds whether or not
  * there was one) and when the file that registered it is released, and
  * is void once its owner has exited or exec'd (the next registration
- * replaces it; nothing is delivered to it).
+ * replaces it, the next put drops it; nothing is delivered to it).
  *
  * On a ring queue, while a registration exists, the route word sets both
  * IPCQ_ROUTE_PUT and IPCQ_ROUTE_GET, so every put is seen by the kernel.
