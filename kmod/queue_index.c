@@ -79,21 +79,20 @@ static bool ipcq_prio_higher(struct rb_node *a, const struct rb_node *b)
 	       rb_entry(b, struct ipcq_qnode, node)->key;
 }
 
-static struct ipcq_qnode *ipcq_prio_find(struct ipcq_queue *q, u32 prio)
+/* Highest leftmost, as ipcq_prio_higher() orders the tree. */
+static int ipcq_prio_cmp(const void *key, const struct rb_node *n)
 {
-	struct rb_node *n = q->prios.rb_root.rb_node;
+	u64 prio = *(const u64 *)key;
+	u64 k = rb_entry(n, struct ipcq_qnode, node)->key;
 
-	while (n) {
-		struct ipcq_qnode *pn = rb_entry(n, struct ipcq_qnode, node);
+	return prio > k ? -1 : prio < k;
+}
 
-		if (prio > pn->key)
-			n = n->rb_left;
-		else if (prio < pn->key)
-			n = n->rb_right;
-		else
-			return pn;
-	}
-	return NULL;
+static struct ipcq_qnode *ipcq_prio_find(struct ipcq_queue *q, u64 prio)
+{
+	struct rb_node *n = rb_find(&prio, &q->prios.rb_root, ipcq_prio_cmp);
+
+	return n ? rb_entry(n, struct ipcq_qnode, node) : NULL;
 }
 
 /* Appends untyped @m to its priority's list, or puts it back in place. */

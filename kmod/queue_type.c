@@ -36,21 +36,19 @@
 
 #include "queue.h"
 
+static int ipcq_mtype_cmp(const void *key, const struct rb_node *n)
+{
+	u64 type = *(const u64 *)key;
+	u64 k = rb_entry(n, struct ipcq_qnode, node)->key;
+
+	return type < k ? -1 : type > k;
+}
+
 static struct ipcq_qnode *ipcq_mtype_find(struct ipcq_queue *q, u64 type)
 {
-	struct rb_node *n = q->types.rb_root.rb_node;
+	struct rb_node *n = rb_find(&type, &q->types.rb_root, ipcq_mtype_cmp);
 
-	while (n) {
-		struct ipcq_qnode *mt = rb_entry(n, struct ipcq_qnode, node);
-
-		if (type < mt->key)
-			n = n->rb_left;
-		else if (type > mt->key)
-			n = n->rb_right;
-		else
-			return mt;
-	}
-	return NULL;
+	return n ? rb_entry(n, struct ipcq_qnode, node) : NULL;
 }
 
 static bool ipcq_mtype_lower(struct rb_node *a, const struct rb_node *b)
@@ -59,14 +57,21 @@ static bool ipcq_mtype_lower(struct rb_node *a, const struct rb_node *b)
 	       rb_entry(b, struct ipcq_qnode, node)->key;
 }
 
+/* Delivery order of two typed messages (the header follows, queue.h). */
+static bool ipcq_typed_pair_before(const struct ipcq_qmsg_typed *ta,
+				   const struct ipcq_qmsg_typed *tb)
+{
+	return ipcq_qmsg_before((const struct ipcq_qmsg *)(ta + 1),
+				(const struct ipcq_qmsg *)(tb + 1));
+}
+
 static bool ipcq_typed_before(struct rb_node *a, const struct rb_node *b)
 {
 	const struct ipcq_qmsg_typed *ta, *tb;
 
 	ta = rb_entry(a, struct ipcq_qmsg_typed, onode);
 	tb = rb_entry(b, struct ipcq_qmsg_typed, onode);
-	return ipcq_qmsg_before((const struct ipcq_qmsg *)(ta + 1),
-				(const struct ipcq_qmsg *)(tb + 1));
+	return ipcq_typed_pair_before(ta, tb);
 }
 
 static bool ipcq_type_before(struct rb_node *a, const struct rb_node *b)
@@ -75,8 +80,7 @@ static bool ipcq_type_before(struct rb_node *a, const struct rb_node *b)
 
 	ta = rb_entry(a, struct ipcq_qmsg_typed, tnode);
 	tb = rb_entry(b, struct ipcq_qmsg_typed, tnode);
-	return ipcq_qmsg_before((const struct ipcq_qmsg *)(ta + 1),
-				(const struct ipcq_qmsg *)(tb + 1));
+	return ipcq_typed_pair_before(ta, tb);
 }
 
 /*
