@@ -8,7 +8,8 @@
  * sleeps under it), registry.c (names per IPC namespace), mapping.c (pages
  * an object shares with its users: status and data regions), queue.c (the
  * message queue core: join, shutdown, counts), queue_xfer.c (put and
- * get), queue_batch.c (batches of puts and gets), queue_file.c (queue
+ * get), queue_batch.c (batches of puts and gets), queue_msg.c (the
+ * memory of kept messages, a queue's cache of freed ones), queue_file.c (queue
  * endpoint files: open, reopen, poll, stat, fdinfo), queue_notify.c
  * (mq_notify registrations: IPCQ_IOC_QUEUE_NOTIFY), queue_index.c (the
  * order of kept messages), queue_type.c (typed messages: their order and
@@ -120,6 +121,7 @@ struct ipcq_object {
 	kuid_t uid, cuid;		/* owner, creator */
 	kgid_t gid, cgid;
 	umode_t mode;			/* 0777 bits */
+	u32 name_len;			/* of name, below (packs here) */
 	spinlock_t *lock;		/* the type's object lock */
 	struct list_head calls;		/* io_uring calls parked here (uring.c),
 					 * under *lock
@@ -132,7 +134,6 @@ struct ipcq_object {
 	struct ipcq_ns *ns;
 	struct hlist_node hash_node;
 	struct list_head ns_node;
-	u32 name_len;
 	char *name;			/* kept after unlink, for fdinfo */
 
 	struct list_head all_node;	/* guarded by ipcq_objects_lock */

@@ -10,6 +10,7 @@
 #ifndef IPCQ_QUEUE_H
 #define IPCQ_QUEUE_H
 
+#include <linux/llist.h>
 #include <linux/rbtree.h>
 
 #include "ipcq.h"
@@ -48,11 +49,16 @@ struct ipcq_queue {
 	/* Constant after creation. */
 	struct ipcq_ring *ring;		/* NULL: no ring */
 	u64 ring_max_bytes;		/* what the ring can hold at most */
-	bool nohup;			/* IPCQ_OPEN_NOHUP: no EOF, no EPIPE */
 
 	/* A free index node, or NULL: exchanged atomically, no lock. */
 	struct ipcq_qnode *node_cache;
+	/* Freed small messages for reuse, and their bytes (queue_msg.c). */
+	struct llist_head msg_cache;
+	atomic_t msg_cache_bytes;
+	spinlock_t msg_cache_lock;	/* taking from msg_cache */
 
+	/* Constant after creation; here, it packs with the lock. */
+	bool nohup;			/* IPCQ_OPEN_NOHUP: no EOF, no EPIPE */
 	spinlock_t lock;		/* guards every field below */
 	struct list_head fifo0;		/* untyped messages of priority 0 */
 	struct rb_root_cached prios;	/* struct ipcq_qnode of the other
@@ -105,7 +111,10 @@ struct ipcq_queue {
  * ipcq_qmsg_typed in front of the header, in the header's allocation.
  */
 struct ipcq_qmsg {
-	struct list_head link;		/* untyped: in its priority's fifo */
+	union {
+		struct list_head link;	/* untyped: in its priority's fifo */
+		struct llist_node cache; /* in its queue's msg_cache */
+	};
 	u64 seq;			/* arrival order, kept on reinsertion */
 	u64 ring_mark;			/* ring queue, priority 0: the claim
 					 * frontier when it was put, see
@@ -187,8 +196,6 @@ struct ipcq_select {
 	u64 type;
 };
 
-void ipcq_qmsg_put(struct ipcq_qmsg *m);
-struct ipcq_qmsg *ipcq_qmsg_new(size_t len, bool typed);
 bool ipcq_queue_full(struct ipcq_queue *q);
 bool ipcq_queue_over_bytes(struct ipcq_queue *q, u64 len);
 void ipcq_queue_wake_putters(struct ipcq_queue *q, bool all,
@@ -207,6 +214,12 @@ bool ipcq_queue_has_msg(struct ipcq_queue *q);
 bool ipcq_queue_eof(struct ipcq_queue *q);
 bool ipcq_queue_broken(struct ipcq_queue *q);
 void ipcq_queue_publish(struct ipcq_queue *q);
+
+/* queue_msg.c: the memory of kept messages */
+struct ipcq_qmsg *ipcq_qmsg_new(struct ipcq_queue *q, size_t len, bool typed);
+void ipcq_qmsg_put(struct ipcq_qmsg *m);
+void ipcq_queue_msg_put(struct ipcq_queue *q, struct ipcq_qmsg *m);
+void ipcq_queue_msg_cache_free(struct ipcq_queue *q);
 
 /* queue_index.c: the order of kept messages */
 /* What an immediate shutdown or the queue's end drops (lock dropped). */

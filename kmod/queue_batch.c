@@ -189,7 +189,7 @@ static long ipcq_batch_put_run(struct ipcq_batch_ctx *b)
 
 	b->done += i - first;
 	for (i = first; i < end; i++) {
-		ipcq_qmsg_put(b->m[i]);
+		ipcq_queue_msg_put(q, b->m[i]);
 		ipcq_qnode_free(q, b->spare[i]);
 	}
 	ipcq_queue_notify_fire(notify);
@@ -297,7 +297,7 @@ static long ipcq_batch_get_run(struct ipcq_batch_ctx *b)
 		ret = -EFAULT;
 	}
 	for (i = first; i < taken; i++) {
-		ipcq_qmsg_put(b->m[i]);
+		ipcq_queue_msg_put(q, b->m[i]);
 		ipcq_qnode_free(q, b->spare[i]);
 	}
 	return ret;

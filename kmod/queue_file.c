@@ -199,6 +199,8 @@ static void ipcq_queue_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "nohup:\t%u\nnotify:\t%u\n",
 		   !!(st.state & IPCQ_STATE_NOHUP),
 		   !!(st.state & IPCQ_STATE_NOTIFY));
+	seq_printf(m, "msg_cache_bytes:\t%d\n",
+		   atomic_read(&q->msg_cache_bytes));
 	if (q->ring)
 		ipcq_ring_show_fdinfo(m, q->ring);
 }

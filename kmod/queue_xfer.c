@@ -174,7 +174,7 @@ long ipcq_queue_put_prep(struct ipcq_queue *q, const struct ipcq_msg *arg,
 		if (!*spare)
 			return -ENOMEM;
 	}
-	m = ipcq_qmsg_new(arg->len, arg->type != 0);
+	m = ipcq_qmsg_new(q, arg->len, arg->type != 0);
 	if (m && !copy_from_user(m->data, u64_to_user_ptr(arg->buf),
 				 arg->len)) {
 		m->prio = arg->priority;
@@ -185,7 +185,7 @@ long ipcq_queue_put_prep(struct ipcq_queue *q, const struct ipcq_msg *arg,
 	}
 	if (m)
 		ret = -EFAULT;
-	ipcq_qmsg_put(m);
+	ipcq_queue_msg_put(q, m);
 	ipcq_qnode_free(q, *spare);
 	*spare = NULL;
 	return ret;
@@ -257,7 +257,7 @@ long ipcq_queue_put_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
 	}
 	spin_unlock(&q->lock);
 
-	ipcq_qmsg_put(p.m);
+	ipcq_queue_msg_put(q, p.m);
 	ipcq_qnode_free(q, p.spare);
 	ipcq_queue_notify_fire(p.notify);
 	if (!defer)
@@ -434,7 +434,7 @@ static void ipcq_queue_get_undo(struct ipcq_get *g)
 	}
 	ipcq_queue_publish(q);
 	spin_unlock(&q->lock);
-	ipcq_qmsg_put(g->m);
+	ipcq_queue_msg_put(q, g->m);
 	if (wake_getter)
 		ipcq_queue_wake_getters(q, NULL);
 }
@@ -576,7 +576,7 @@ long ipcq_queue_get_finish(struct ipcq_get *g, struct ipcq_msg __user *uarg,
 
 	/* What was done to the message decides what to undo, not ret. */
 	if (g->held || (!ret && g->m)) {
-		ipcq_qmsg_put(g->m);
+		ipcq_queue_msg_put(q, g->m);
 	} else if (!ret && g->claimed) {
 		/* Freed under the lock: a putter waiting for room sees it. */
 		spin_lock(&q->lock);
@@ -626,7 +626,7 @@ long ipcq_queue_get_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
 	arg.flags |= xflags;
 	/* A peek copies a ring message under the lock: room for it. */
 	if (q->ring && (arg.flags & IPCQ_MSG_PEEK)) {
-		g.bounce = ipcq_qmsg_new(ipcq_ring_slot_size(q->ring),
+		g.bounce = ipcq_qmsg_new(NULL, ipcq_ring_slot_size(q->ring),
 					 false);
 		if (!g.bounce)
 			return -ENOMEM;

@@ -619,6 +619,85 @@ TEST_F(q, fdinfo_shows_the_counts)
 	EXPECT_NE(NULL, strstr(text, "endpoint:\tproducer,consumer\n"));
 }
 
+/* fdinfo's msg_cache_bytes: of @fd's queue, or -1. */
+static long msg_cache_bytes(int fd)
+{
+	char text[2048], *at;
+
+	if (read_fdinfo(fd, text, sizeof(text)) < 0)
+		return -1;
+	at = strstr(text, "msg_cache_bytes:\t");
+	return at ? strtol(at + strlen("msg_cache_bytes:\t"), NULL, 10) : -1;
+}
+
+/*
+ * The memory of a message a get freed is kept for the next put of its
+ * size (ipcq(4), Limits): the next message shows only its own bytes,
+ * whether got, peeked or put back by a failing get, and the queue never
+ * keeps more than 4096 bytes of such memory. Priority 1 keeps the
+ * messages in the kernel on a ring queue too.
+ */
+TEST_F(q, freed_message_memory_is_reused_without_old_bytes)
+{
+	char old[64], want[57], buf[100], big[300], got[300];
+	uint64_t len;
+	uint32_t prio;
+	int i, k;
+
+	EXPECT_EQ(0, msg_cache_bytes(self->fd));
+	memset(old, 0xaa, sizeof(old));
+	memset(want, 0x55, sizeof(want));
+	ASSERT_EQ(0, raw_put(self->fd, old, sizeof(old), 1, 0, 0));
+	len = sizeof(buf);
+	ASSERT_EQ(0, raw_get(self->fd, buf, &len, NULL, 0, 0));
+	ASSERT_EQ(sizeof(old), len);
+	/* Its memory is kept: some bytes, within the bound. */
+	EXPECT_LT(0, msg_cache_bytes(self->fd));
+	EXPECT_GE(4096, msg_cache_bytes(self->fd));
+
+	/* 57 bytes take the same slab size as 64 (ipcq(4): 56-byte header). */
+	ASSERT_EQ(0, raw_put(self->fd, want, sizeof(want), 1, 0, 0));
+	EXPECT_EQ(0, msg_cache_bytes(self->fd));
+	/* A buffer too small: EMSGSIZE, the message stays whole. */
+	len = 10;
+	EXPECT_EQ(-EMSGSIZE, raw_get(self->fd, buf, &len, NULL, 0, 0));
+	EXPECT_EQ(sizeof(want), len);
+	memset(buf, 0x11, sizeof(buf));
+	len = sizeof(buf);
+	ASSERT_EQ(0, raw_get(self->fd, buf, &len, &prio, IPCQ_MSG_PEEK, 0));
+	ASSERT_EQ(sizeof(want), len);
+	EXPECT_EQ(0, memcmp(buf, want, sizeof(want)));
+	for (i = sizeof(want); i < (int)sizeof(buf); i++)
+		ASSERT_EQ(0x11, (unsigned char)buf[i]);
+	memset(buf, 0x11, sizeof(buf));
+	len = sizeof(buf);
+	ASSERT_EQ(0, raw_get(self->fd, buf, &len, &prio, 0, 0));
+	ASSERT_EQ(sizeof(want), len);
+	EXPECT_EQ(1, prio);
+	EXPECT_EQ(0, memcmp(buf, want, sizeof(want)));
+	for (i = sizeof(want); i < (int)sizeof(buf); i++)
+		ASSERT_EQ(0x11, (unsigned char)buf[i]);
+
+	/* Streams of mixed sizes, a full queue each time: within the bound. */
+	for (i = 0; i < 200; i++) {
+		size_t n = (size_t[]){ 0, 8, 64, 100, 200, 300 }[i % 6];
+
+		memset(big, i & 0xff, n);
+		for (k = 0; k < 4; k++)
+			ASSERT_EQ(0, raw_put(self->fd, big, n, k & 1, 0, 0));
+		for (k = 0; k < 4; k++) {
+			memset(got, ~i & 0xff, sizeof(got));
+			len = sizeof(got);
+			ASSERT_EQ(0, raw_get(self->fd, got, &len, NULL, 0, 0));
+			ASSERT_EQ(n, len);
+			for (len = 0; len < sizeof(got); len++)
+				ASSERT_EQ(len < n ? (char)i : (char)~i,
+					  got[len]);
+		}
+		ASSERT_GE(4096, msg_cache_bytes(self->fd));
+	}
+}
+
 struct stalled_get {
 	int fd;
 	void *buf;
