@@ -1,28 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The memory of a queue's kept messages (struct ipcq_qmsg, queue.h):
- * allocation, freeing, and the queue's cache of freed small messages.
+ * allocation, freeing, and the queue's cache of freed messages.
  *
  * A message is one allocation, header and data, charged to the memory
  * cgroup of the task that puts it; its data has an allocation of its own
- * only where the header would double the size (ipcq_qmsg_new()).
+ * only where the header would double the size (ipcq_qmsg_apart()).
  *
- * The cache: a stream of small messages would otherwise allocate one
- * object on the putter's CPU and free it on the getter's for every
- * message, which with the kernel's hardening (zeroing on allocation) and
- * a remote free costs a fifth of a batched stream's time (measured,
- * README). So a queue keeps the small untyped messages its gets free, up
- * to IPCQ_MSG_CACHE_BYTES of them, and its puts take one of the same
- * slab size before they allocate; as pipe(2) keeps a spare page. Cached
- * objects stay charged to whoever allocated them (as that page does);
- * they are freed with the queue. A reused object is never read beyond
- * the new message's length, which its put has filled.
+ * The cache: a stream of messages would otherwise allocate on the
+ * putter's CPU and free on the getter's for every message, which with
+ * the kernel's hardening (zeroing on allocation) and a remote free is a
+ * fifth of a batched stream's time (measured, README). So a queue keeps
+ * the untyped messages its gets free, each of at most IPCQ_MSG_CACHE_OBJ
+ * bytes of allocations (a header and 1 KiB), up to IPCQ_MSG_CACHE_BYTES
+ * of them, and its puts take one of the same key (ipcq_qmsg_key(): the
+ * same allocations) before they allocate; as pipe(2) keeps a spare page.
+ * Cached messages stay charged to whoever allocated them (as that page
+ * does); they are freed with the queue. A reused one is never read
+ * beyond the new message's length, which its put has filled, and its
+ * allocations are whole slab objects, so that KASAN sees every byte of
+ * them as the message's.
  *
- * Locks: none. The cache is a lock-free list (llist): frees push onto
- * it, any number at once; a put takes the whole list with one exchange,
- * keeps the first object of its size and pushes the rest back, so two
- * puts never take the same object. The byte count bounds the cache; it
- * may briefly count objects a put holds, which only makes frees skip the
+ * Locks: the cache is a lock-free list (llist): frees push onto it, any
+ * number at once; takers serialize on msg_cache_lock, as llist_del_first()
+ * wants, a lock of its own so that a put takes its message before the
+ * queue lock. The byte count bounds the cache; it may briefly count a
+ * message on its way in or out, which only makes other frees skip the
  * cache.
  */
 #include <linux/llist.h>
@@ -34,8 +37,8 @@
 
 /* Bytes of freed messages a queue keeps for reuse, at most. */
 #define IPCQ_MSG_CACHE_BYTES	4096U
-/* The largest slab size cached: at least eight objects fit the cache. */
-#define IPCQ_MSG_CACHE_OBJ	(IPCQ_MSG_CACHE_BYTES / 8)
+/* The most one cached message takes: a header and 1 KiB of data. */
+#define IPCQ_MSG_CACHE_OBJ	(1024U + 64U)
 
 static void ipcq_qmsg_free(struct ipcq_qmsg *m)
 {
@@ -50,17 +53,39 @@ void ipcq_qmsg_put(struct ipcq_qmsg *m)
 		ipcq_qmsg_free(m);
 }
 
-/* The slab size of an untyped message of @len bytes with inline data. */
-static size_t ipcq_qmsg_obj_size(size_t len)
+/*
+ * Whether the data of @len bytes behind a @head-byte header goes apart:
+ * every allocation is rounded up to its slab's size or a power of two
+ * pages, so a header in front of a payload of 4 KiB, 16 KiB or 64 KiB
+ * (the sizes messages most often have) would double it.
+ */
+static bool ipcq_qmsg_apart(size_t head, size_t len)
 {
-	return kmalloc_size_roundup(size_add(sizeof(struct ipcq_qmsg), len));
+	return kmalloc_size_roundup(size_add(head, len)) >
+	       kmalloc_size_roundup(head) + kmalloc_size_roundup(len);
 }
 
 /*
- * The queue's most recently cached object, if it has @size bytes, or
- * NULL. One of another size is freed: the stream's sizes changed.
+ * The cache's key of an untyped message of @len bytes: the bytes its
+ * allocations take, doubled, plus 1 if its data is apart; 0 if the
+ * cache takes none so large. Messages of one key fit each other's
+ * memory exactly.
  */
-static struct ipcq_qmsg *ipcq_qmsg_cached(struct ipcq_queue *q, size_t size)
+static u32 ipcq_qmsg_key(size_t len)
+{
+	size_t head = sizeof(struct ipcq_qmsg), bytes;
+	bool apart = ipcq_qmsg_apart(head, len);
+
+	bytes = apart ? kmalloc_size_roundup(head) + kmalloc_size_roundup(len) :
+			kmalloc_size_roundup(size_add(head, len));
+	return bytes <= IPCQ_MSG_CACHE_OBJ ? bytes * 2 + apart : 0;
+}
+
+/*
+ * The queue's most recently cached message, if its key is @key, or NULL.
+ * One of another key is freed: the stream's sizes changed.
+ */
+static struct ipcq_qmsg *ipcq_qmsg_cached(struct ipcq_queue *q, u32 key)
 {
 	struct llist_node *node;
 	struct ipcq_qmsg *m;
@@ -73,21 +98,18 @@ static struct ipcq_qmsg *ipcq_qmsg_cached(struct ipcq_queue *q, size_t size)
 	if (!node)
 		return NULL;
 	m = llist_entry(node, struct ipcq_qmsg, cache);
-	/* A cached object's len is its slab size. */
-	atomic_sub(m->len, &q->msg_cache_bytes);
-	if (m->len == size)
+	/* A cached message's len is its key. */
+	atomic_sub(m->len / 2, &q->msg_cache_bytes);
+	if (m->len == key)
 		return m;
-	kvfree(m);
+	ipcq_qmsg_free(m);
 	return NULL;
 }
 
 /*
  * A message of @len bytes for a put to @q (NULL: none, no cache), with
- * the links of a typed one if @typed. Its data follows the header unless
- * that costs more than allocating the two apart: every allocation is
- * rounded up to its slab's size or a power of two pages, so a header in
- * front of a payload of 4 KiB, 16 KiB or 64 KiB (the sizes messages most
- * often have) would double it.
+ * the links of a typed one if @typed: one allocation, or two where its
+ * data goes apart (ipcq_qmsg_apart()).
  */
 struct ipcq_qmsg *ipcq_qmsg_new(struct ipcq_queue *q, size_t len, bool typed)
 {
@@ -98,33 +120,33 @@ struct ipcq_qmsg *ipcq_qmsg_new(struct ipcq_queue *q, size_t len, bool typed)
 	 * fails with ENOMEM, quietly, rather than invoking the OOM killer.
 	 */
 	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN;
-	size_t size = kmalloc_size_roundup(size_add(head, len));
-	bool apart = size > kmalloc_size_roundup(head) +
-			    kmalloc_size_roundup(len);
-	bool cacheable = !typed && !apart && size <= IPCQ_MSG_CACHE_OBJ;
+	bool apart = ipcq_qmsg_apart(head, len);
+	u32 key = typed ? 0 : ipcq_qmsg_key(len);
 	struct ipcq_qmsg *m = NULL;
+	size_t size;
 	void *p;
 
-	if (q && cacheable)
-		m = ipcq_qmsg_cached(q, size);
-	if (m) {
-		m->data = m->inline_data;
+	if (q && key)
+		m = ipcq_qmsg_cached(q, key);
+	if (m)
 		goto init;
-	}
 	/*
-	 * One the cache may take is allocated whole, its slab size, so that
-	 * a later message of that size may use every byte: KASAN checks
+	 * One the cache may take is allocated whole, its slab sizes, so that
+	 * a later message of its key may use every byte: KASAN checks
 	 * accesses against the size asked for, not the slab's.
 	 */
-	p = kvmalloc(cacheable ? size : apart ? head : size_add(head, len),
-		     gfp);
+	size = apart ? head : size_add(head, len);
+	p = kvmalloc(key ? kmalloc_size_roundup(size) : size, gfp);
 	if (!p)
 		return NULL;
 	m = p + front;
-	m->data = apart ? kvmalloc(len, gfp) : m->inline_data;
-	if (!m->data) {
-		kvfree(p);
-		return NULL;
+	m->data = m->inline_data;
+	if (apart) {
+		m->data = kvmalloc(key ? kmalloc_size_roundup(len) : len, gfp);
+		if (!m->data) {
+			kvfree(p);
+			return NULL;
+		}
 	}
 init:
 	refcount_set(&m->ref, 1);
@@ -136,22 +158,19 @@ init:
 /* Drops a reference to @m of @q; the last one caches it or frees it. */
 void ipcq_queue_msg_put(struct ipcq_queue *q, struct ipcq_qmsg *m)
 {
-	size_t size;
+	u32 key;
 
 	if (!m || !refcount_dec_and_test(&m->ref))
 		return;
-	size = ipcq_qmsg_obj_size(m->len);
-	if (m->typed || m->data != m->inline_data ||
-	    size > IPCQ_MSG_CACHE_OBJ ||
-	    atomic_add_return(size, &q->msg_cache_bytes) >
-	    IPCQ_MSG_CACHE_BYTES) {
-		if (!m->typed && m->data == m->inline_data &&
-		    size <= IPCQ_MSG_CACHE_OBJ)
-			atomic_sub(size, &q->msg_cache_bytes);
+	key = m->typed ? 0 : ipcq_qmsg_key(m->len);
+	if (!key || atomic_add_return(key / 2, &q->msg_cache_bytes) >
+		    IPCQ_MSG_CACHE_BYTES) {
+		if (key)
+			atomic_sub(key / 2, &q->msg_cache_bytes);
 		ipcq_qmsg_free(m);
 		return;
 	}
-	m->len = size;
+	m->len = key;
 	llist_add(&m->cache, &q->msg_cache);
 }
 
@@ -162,7 +181,7 @@ void ipcq_queue_msg_cache_free(struct ipcq_queue *q)
 
 	for (; node; node = next) {
 		next = node->next;
-		kvfree(llist_entry(node, struct ipcq_qmsg, cache));
+		ipcq_qmsg_free(llist_entry(node, struct ipcq_qmsg, cache));
 	}
 	atomic_set(&q->msg_cache_bytes, 0);
 }

@@ -632,67 +632,71 @@ static long msg_cache_bytes(int fd)
 
 /*
  * The memory of a message a get freed is kept for the next put of its
- * size (ipcq(4), Limits): the next message shows only its own bytes,
- * whether got, peeked or put back by a failing get, and the queue never
- * keeps more than 4096 bytes of such memory. Priority 1 keeps the
- * messages in the kernel on a ring queue too.
+ * size (ipcq(4), Module parameters): the next message shows only its own
+ * bytes, whether got, peeked or refused to a buffer too small, and the
+ * queue never keeps more than 4096 bytes of such memory. Two cases: 64
+ * then 57 bytes (one allocation, header and data), 1000 then 990 bytes
+ * (the data apart). Priority 1 keeps the messages in the kernel on a
+ * ring queue too.
  */
 TEST_F(q, freed_message_memory_is_reused_without_old_bytes)
 {
-	char old[64], want[57], buf[100], big[300], got[300];
+	static const size_t sizes[][2] = { { 64, 57 }, { 1000, 990 } };
+	static const size_t mixed[] = { 0, 8, 64, 100, 300, 1000, 1024, 1100 };
+	char old[1100], want[1000], buf[1100], got[1200];
 	uint64_t len;
 	uint32_t prio;
-	int i, k;
+	size_t c, i, n;
+	int k;
 
 	EXPECT_EQ(0, msg_cache_bytes(self->fd));
 	memset(old, 0xaa, sizeof(old));
 	memset(want, 0x55, sizeof(want));
-	ASSERT_EQ(0, raw_put(self->fd, old, sizeof(old), 1, 0, 0));
-	len = sizeof(buf);
-	ASSERT_EQ(0, raw_get(self->fd, buf, &len, NULL, 0, 0));
-	ASSERT_EQ(sizeof(old), len);
-	/* Its memory is kept: some bytes, within the bound. */
-	EXPECT_LT(0, msg_cache_bytes(self->fd));
-	EXPECT_GE(4096, msg_cache_bytes(self->fd));
+	for (c = 0; c < ARRAY_SIZE(sizes); c++) {
+		size_t first = sizes[c][0], second = sizes[c][1];
 
-	/* 57 bytes take the same slab size as 64 (ipcq(4): 56-byte header). */
-	ASSERT_EQ(0, raw_put(self->fd, want, sizeof(want), 1, 0, 0));
-	EXPECT_EQ(0, msg_cache_bytes(self->fd));
-	/* A buffer too small: EMSGSIZE, the message stays whole. */
-	len = 10;
-	EXPECT_EQ(-EMSGSIZE, raw_get(self->fd, buf, &len, NULL, 0, 0));
-	EXPECT_EQ(sizeof(want), len);
-	memset(buf, 0x11, sizeof(buf));
-	len = sizeof(buf);
-	ASSERT_EQ(0, raw_get(self->fd, buf, &len, &prio, IPCQ_MSG_PEEK, 0));
-	ASSERT_EQ(sizeof(want), len);
-	EXPECT_EQ(0, memcmp(buf, want, sizeof(want)));
-	for (i = sizeof(want); i < (int)sizeof(buf); i++)
-		ASSERT_EQ(0x11, (unsigned char)buf[i]);
-	memset(buf, 0x11, sizeof(buf));
-	len = sizeof(buf);
-	ASSERT_EQ(0, raw_get(self->fd, buf, &len, &prio, 0, 0));
-	ASSERT_EQ(sizeof(want), len);
-	EXPECT_EQ(1, prio);
-	EXPECT_EQ(0, memcmp(buf, want, sizeof(want)));
-	for (i = sizeof(want); i < (int)sizeof(buf); i++)
-		ASSERT_EQ(0x11, (unsigned char)buf[i]);
+		ASSERT_EQ(0, raw_put(self->fd, old, first, 1, 0, 0));
+		len = sizeof(buf);
+		ASSERT_EQ(0, raw_get(self->fd, buf, &len, NULL, 0, 0));
+		ASSERT_EQ(first, len);
+		/* Its memory is kept: some bytes, within the bound. */
+		EXPECT_LT(0, msg_cache_bytes(self->fd));
+		EXPECT_GE(4096, msg_cache_bytes(self->fd));
+
+		/* The second size takes the same memory as the first. */
+		ASSERT_EQ(0, raw_put(self->fd, want, second, 1, 0, 0));
+		EXPECT_EQ(0, msg_cache_bytes(self->fd));
+		/* A buffer too small: EMSGSIZE, the message stays whole. */
+		len = 10;
+		EXPECT_EQ(-EMSGSIZE, raw_get(self->fd, buf, &len, NULL, 0, 0));
+		EXPECT_EQ(second, len);
+		/* Peeked, then got: its own bytes, nothing past them. */
+		for (k = 0; k < 2; k++) {
+			memset(buf, 0x11, sizeof(buf));
+			len = sizeof(buf);
+			ASSERT_EQ(0, raw_get(self->fd, buf, &len, &prio,
+					     k ? 0 : IPCQ_MSG_PEEK, 0));
+			ASSERT_EQ(second, len);
+			EXPECT_EQ(1, prio);
+			EXPECT_EQ(0, memcmp(buf, want, second));
+			for (i = second; i < sizeof(buf); i++)
+				ASSERT_EQ(0x11, (unsigned char)buf[i]);
+		}
+	}
 
 	/* Streams of mixed sizes, a full queue each time: within the bound. */
-	for (i = 0; i < 200; i++) {
-		size_t n = (size_t[]){ 0, 8, 64, 100, 200, 300 }[i % 6];
-
-		memset(big, i & 0xff, n);
+	for (c = 0; c < 200; c++) {
+		n = mixed[c % ARRAY_SIZE(mixed)];
+		memset(old, c & 0xff, sizeof(old));
 		for (k = 0; k < 4; k++)
-			ASSERT_EQ(0, raw_put(self->fd, big, n, k & 1, 0, 0));
+			ASSERT_EQ(0, raw_put(self->fd, old, n, k & 1, 0, 0));
 		for (k = 0; k < 4; k++) {
-			memset(got, ~i & 0xff, sizeof(got));
+			memset(got, ~c & 0xff, sizeof(got));
 			len = sizeof(got);
 			ASSERT_EQ(0, raw_get(self->fd, got, &len, NULL, 0, 0));
 			ASSERT_EQ(n, len);
-			for (len = 0; len < sizeof(got); len++)
-				ASSERT_EQ(len < n ? (char)i : (char)~i,
-					  got[len]);
+			for (i = 0; i < sizeof(got); i++)
+				ASSERT_EQ(i < n ? (char)c : (char)~c, got[i]);
 		}
 		ASSERT_GE(4096, msg_cache_bytes(self->fd));
 	}
