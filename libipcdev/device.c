@@ -267,9 +267,13 @@ int ipcdev__ioctl_restart(int fd, unsigned long cmd, void *arg)
 int ipcdev__msg_call(int fd, unsigned long cmd, struct ipcq_msg *msg,
 		     int64_t timeout_ns)
 {
-	if (timeout_ns == IPCDEV_NOWAIT)
+	if (timeout_ns == IPCDEV_NOWAIT) {
+		/* NONBLOCK answers before a deadline would: no clock read. */
 		msg->flags |= IPCQ_MSG_NONBLOCK;
-	msg->deadline = ipcdev__deadline(timeout_ns);
+		msg->deadline = IPCQ_DEADLINE_FOREVER;
+	} else {
+		msg->deadline = ipcdev__deadline(timeout_ns);
+	}
 	return ipcdev__ioctl_restart(fd, cmd, msg);
 }
 
