@@ -58,6 +58,9 @@
  *      ipcq_calls_lock (spinlock, uring.c): the parked io_uring calls,
  *      taken under an object lock when a call parks. Neither takes any
  *      other lock but io_uring's own.
+ *      ipcq_queue.msg_cache_lock (spinlock, queue_msg.c): taking a message
+ *      from a queue's cache of freed ones, before the put takes the
+ *      queue lock; held with no other lock, and takes none.
  *   5. Wait queue head locks, taken by prepare_to_wait()/wake_up() under
  *      object locks; they guard an io_uring park site (uring.c). A list
  *      of sleepers (struct ipcq_waiter.sleepers) is the object lock's;

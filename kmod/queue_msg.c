@@ -90,6 +90,7 @@ static struct ipcq_qmsg *ipcq_qmsg_cached(struct ipcq_queue *q, u32 key)
 	struct llist_node *node;
 	struct ipcq_qmsg *m;
 
+	lockdep_assert_not_held(&q->lock);
 	if (llist_empty(&q->msg_cache))
 		return NULL;
 	spin_lock(&q->msg_cache_lock);
