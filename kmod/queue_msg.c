@@ -66,15 +66,14 @@ static bool ipcq_qmsg_apart(size_t head, size_t len)
 }
 
 /*
- * The cache's key of an untyped message of @len bytes: the bytes its
- * allocations take, doubled, plus 1 if its data is apart; 0 if the
- * cache takes none so large. Messages of one key fit each other's
- * memory exactly.
+ * The cache's key of an untyped message of @len bytes, its data @apart
+ * (ipcq_qmsg_apart()): the bytes its allocations take, doubled, plus 1
+ * if apart; 0 if the cache takes none so large. Messages of one key fit
+ * each other's memory exactly.
  */
-static u32 ipcq_qmsg_key(size_t len)
+static u32 ipcq_qmsg_key(size_t len, bool apart)
 {
 	size_t head = sizeof(struct ipcq_qmsg), bytes;
-	bool apart = ipcq_qmsg_apart(head, len);
 
 	bytes = apart ? kmalloc_size_roundup(head) + kmalloc_size_roundup(len) :
 			kmalloc_size_roundup(size_add(head, len));
@@ -122,7 +121,7 @@ struct ipcq_qmsg *ipcq_qmsg_new(struct ipcq_queue *q, size_t len, bool typed)
 	 */
 	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN;
 	bool apart = ipcq_qmsg_apart(head, len);
-	u32 key = typed ? 0 : ipcq_qmsg_key(len);
+	u32 key = typed ? 0 : ipcq_qmsg_key(len, apart);
 	struct ipcq_qmsg *m = NULL;
 	size_t size;
 	void *p;
@@ -163,7 +162,8 @@ void ipcq_queue_msg_put(struct ipcq_queue *q, struct ipcq_qmsg *m)
 
 	if (!m || !refcount_dec_and_test(&m->ref))
 		return;
-	key = m->typed ? 0 : ipcq_qmsg_key(m->len);
+	key = m->typed ? 0 : ipcq_qmsg_key(m->len,
+					    m->data != m->inline_data);
 	if (!key || atomic_add_return(key / 2, &q->msg_cache_bytes) >
 		    IPCQ_MSG_CACHE_BYTES) {
 		if (key)
