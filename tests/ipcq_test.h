@@ -545,6 +545,18 @@ static inline int read_fdinfo(int fd, char *text, size_t size)
 	return (int)n;
 }
 
+/* The value of fdinfo line "@key:\t..." of @fd, or -1. */
+static inline long long fdinfo_value(int fd, const char *key)
+{
+	char text[4096], pat[64], *p;
+
+	if (read_fdinfo(fd, text, sizeof(text)) < 0)
+		return -1;
+	snprintf(pat, sizeof(pat), "\n%s:\t", key);
+	p = strstr(text, pat);
+	return p ? strtoll(p + strlen(pat), NULL, 0) : -1;
+}
+
 /* Sends @fd over the UNIX socket @sock (one data byte); 0 or -errno. */
 static inline int send_fd(int sock, int fd)
 {

@@ -619,17 +619,6 @@ TEST_F(q, fdinfo_shows_the_counts)
 	EXPECT_NE(NULL, strstr(text, "endpoint:\tproducer,consumer\n"));
 }
 
-/* fdinfo's msg_cache_bytes: of @fd's queue, or -1. */
-static long msg_cache_bytes(int fd)
-{
-	char text[2048], *at;
-
-	if (read_fdinfo(fd, text, sizeof(text)) < 0)
-		return -1;
-	at = strstr(text, "msg_cache_bytes:\t");
-	return at ? strtol(at + strlen("msg_cache_bytes:\t"), NULL, 10) : -1;
-}
-
 /*
  * The memory of a message a get freed is kept for the next put of its
  * size (ipcq(4), Module parameters): the next message shows only its own
@@ -649,7 +638,7 @@ TEST_F(q, freed_message_memory_is_reused_without_old_bytes)
 	size_t c, i, n;
 	int k;
 
-	EXPECT_EQ(0, msg_cache_bytes(self->fd));
+	EXPECT_EQ(0, fdinfo_value(self->fd, "msg_cache_bytes"));
 	memset(old, 0xaa, sizeof(old));
 	memset(want, 0x55, sizeof(want));
 	for (c = 0; c < ARRAY_SIZE(sizes); c++) {
@@ -660,12 +649,12 @@ TEST_F(q, freed_message_memory_is_reused_without_old_bytes)
 		ASSERT_EQ(0, raw_get(self->fd, buf, &len, NULL, 0, 0));
 		ASSERT_EQ(first, len);
 		/* Its memory is kept: some bytes, within the bound. */
-		EXPECT_LT(0, msg_cache_bytes(self->fd));
-		EXPECT_GE(4096, msg_cache_bytes(self->fd));
+		EXPECT_LT(0, fdinfo_value(self->fd, "msg_cache_bytes"));
+		EXPECT_GE(4096, fdinfo_value(self->fd, "msg_cache_bytes"));
 
 		/* The second size takes the same memory as the first. */
 		ASSERT_EQ(0, raw_put(self->fd, want, second, 1, 0, 0));
-		EXPECT_EQ(0, msg_cache_bytes(self->fd));
+		EXPECT_EQ(0, fdinfo_value(self->fd, "msg_cache_bytes"));
 		/* A buffer too small: EMSGSIZE, the message stays whole. */
 		len = 10;
 		EXPECT_EQ(-EMSGSIZE, raw_get(self->fd, buf, &len, NULL, 0, 0));
@@ -698,7 +687,7 @@ TEST_F(q, freed_message_memory_is_reused_without_old_bytes)
 			for (i = 0; i < sizeof(got); i++)
 				ASSERT_EQ(i < n ? (char)c : (char)~c, got[i]);
 		}
-		ASSERT_GE(4096, msg_cache_bytes(self->fd));
+		ASSERT_GE(4096, fdinfo_value(self->fd, "msg_cache_bytes"));
 	}
 }
 

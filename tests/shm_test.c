@@ -71,18 +71,6 @@ static int lock_op(int fd, unsigned long cmd, uint32_t flags)
 	return xioctl(fd, cmd, &op);
 }
 
-/* The value of fdinfo line "@key:\t..." of @fd, or -1. */
-static long long fdinfo_value(int fd, const char *key)
-{
-	char text[4096], pat[64], *p;
-
-	if (read_fdinfo(fd, text, sizeof(text)) < 0)
-		return -1;
-	snprintf(pat, sizeof(pat), "\n%s:\t", key);
-	p = strstr(text, pat);
-	return p ? strtoll(p + strlen(pat), NULL, 0) : -1;
-}
-
 /* Layouts, numbers and directions never change (see also device.c). */
 TEST(abi_struct_shm_pinned)
 {
