@@ -81,6 +81,7 @@ TEST_SRCS := $(wildcard tests/*_test.c)
 # POSIX queues): the same source, the same results; and as mq_plain_test
 # on libipcdev-mq with its rings off (IPCDEV_MQ_RING=0).
 VARIANTS := queue_ring_test queue_lifecycle_ring_test queue_process_ring_test \
+	    queue_rw_ring_test \
 	    sync_shared_test sync_process_shared_test mq_librt_test \
 	    mq_plain_test
 # Programs tests start by exec (not tests themselves: no _test suffix).
@@ -294,7 +295,7 @@ $(BUILD)/tests/%: tests/%.c $(KSFT_STAMP) $(LIB_A) $(wildcard tests/*.h)
 
 $(BUILD)/tests/%_ring_test: tests/%_test.c $(KSFT_STAMP) $(LIB_A) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -DIPCQ_TEST_RING -static -o $@ $< $(LIB_A) -lpthread
+	$(CC) $(TEST_CFLAGS) -DIPCQ_TEST_RING -static -o $@ $< $(LIB_A) -luring -lpthread
 
 # The same source on libipcdev-mq and on glibc's mq_* (the kernel's queues).
 $(BUILD)/tests/mq_test: tests/mq_test.c $(KSFT_STAMP) $(MQ_A) $(LIB_A) $(wildcard tests/*.h)

@@ -175,11 +175,14 @@ static inline const struct ipcq_file_type *ipcq_file_type_of(struct file *file)
 long ipcq_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 int ipcq_file_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags);
 
-#define IPCQ_FILE_TYPE(_dispatch, _object, _release, _poll, _mmap,	\
-		       _fdinfo) {					\
+/* A file type whose files also read(2) and write(2) (queue files). */
+#define IPCQ_FILE_TYPE_RW(_dispatch, _object, _release, _poll, _mmap,	\
+			  _fdinfo, _read_iter, _write_iter) {		\
 	.fops = {							\
 		.owner		= THIS_MODULE,				\
 		.release	= _release,				\
+		.read_iter	= _read_iter,				\
+		.write_iter	= _write_iter,				\
 		.poll		= _poll,				\
 		.mmap		= _mmap,				\
 		.unlocked_ioctl	= ipcq_file_ioctl,			\
@@ -190,6 +193,11 @@ int ipcq_file_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags);
 	.dispatch = _dispatch,						\
 	.object = _object,						\
 }
+
+#define IPCQ_FILE_TYPE(_dispatch, _object, _release, _poll, _mmap,	\
+		       _fdinfo)						\
+	IPCQ_FILE_TYPE_RW(_dispatch, _object, _release, _poll, _mmap,	\
+			  _fdinfo, NULL, NULL)
 
 /* object.c */
 int ipcq_object_init(struct ipcq_object *obj, u32 type,

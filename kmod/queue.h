@@ -15,6 +15,8 @@
 
 #include "ipcq.h"
 
+struct iov_iter;
+
 struct ipcq_ring;
 struct ipcq_notify_reg;
 
@@ -279,7 +281,8 @@ struct ipcq_wakes {
 
 /* queue_xfer.c: a put, in steps, also for a batch's lock-once run */
 long ipcq_queue_put_prep(struct ipcq_queue *q, const struct ipcq_msg *arg,
-			 struct ipcq_qmsg **mp, struct ipcq_qnode **spare);
+			 struct iov_iter *from, struct ipcq_qmsg **mp,
+			 struct ipcq_qnode **spare);
 long ipcq_queue_put_room(struct ipcq_queue *q, size_t len, bool *bytes);
 bool ipcq_queue_put_commit(struct ipcq_queue *q, struct ipcq_qmsg *m,
 			   struct ipcq_qnode **spare,
@@ -294,6 +297,9 @@ long ipcq_queue_get_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
 			struct ipcq_msg __user *uarg, struct ipcq_call *call,
 			u32 xflags, struct ipcq_wakes *defer);
 void ipcq_queue_wake(struct ipcq_queue *q, const struct ipcq_wakes *w);
+ssize_t ipcq_queue_write(struct ipcq_queue *q, struct iov_iter *from,
+			 u32 xflags);
+ssize_t ipcq_queue_read(struct ipcq_queue *q, struct iov_iter *to, u32 xflags);
 
 /* queue_xfer.c: a get, in steps, also for wait_acquire.c (@defer NULL) */
 /* A get in progress: what it found, and how to finish or undo it. */
@@ -302,6 +308,7 @@ struct ipcq_get {
 	struct ipcq_msg *arg;		/* len, priority, type: the answer */
 	struct ipcq_select sel;
 	u64 buflen;
+	struct iov_iter *to;		/* read(2)'s buffer, else @arg's buf */
 	bool truncate;			/* IPCQ_MSG_TRUNCATE */
 	struct ipcq_qmsg *bounce;	/* peek of a ring message: its copy */
 	struct ipcq_qmsg *m;		/* kept message taken or peeked */
@@ -371,6 +378,7 @@ u64 ipcq_ring_frontier(struct ipcq_ring *r, bool *full);
 bool ipcq_ring_before(u64 pos, u64 mark);
 int ipcq_ring_peek(struct ipcq_ring *r, u64 pos, void *buf);
 int ipcq_ring_claim(struct ipcq_ring *r, u64 pos);
+const void *ipcq_ring_msg_data(struct ipcq_ring *r, u64 pos);
 int ipcq_ring_copy_out(struct ipcq_ring *r, u64 pos, void __user *buf,
 		       u32 len);
 void ipcq_ring_done(struct ipcq_ring *r, u64 pos, bool taken);

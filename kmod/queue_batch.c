@@ -165,7 +165,7 @@ static long ipcq_batch_put_run(struct ipcq_batch_ctx *b)
 			break;
 		/* A later entry: no flags of its own, no deadline. */
 		ret = msg->flags || msg->deadline ? -EINVAL :
-		      ipcq_queue_put_prep(q, msg, &b->m[end], &b->spare[end]);
+		      ipcq_queue_put_prep(q, msg, NULL, &b->m[end], &b->spare[end]);
 		if (ret)
 			break;
 		ahead += msg->len;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Queue endpoint files: opening and creating queues (IPCQ_IOC_QUEUE_OPEN),
- * a file per endpoint, its ioctls, poll, stat and fdinfo.
+ * a file per endpoint, its ioctls, read(2) and write(2) (a get and a put
+ * each, queue_xfer.c), poll, stat and fdinfo.
  *
  * A queue file is a producer (FMODE_WRITE: may put), a consumer
  * (FMODE_READ: may get), both, or an observer (neither: stat, shutdown,
@@ -19,6 +20,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/uio.h>
 
 #include "queue.h"
 
@@ -59,6 +61,8 @@ static int ipcq_queue_install(struct ipcq_queue *q, u32 roles, u32 flags)
 		put_unused_fd(fd);
 		return PTR_ERR(file);
 	}
+	/* read(2) and write(2) honour RWF_NOWAIT (and io_uring's tries). */
+	file->f_mode |= FMODE_NOWAIT;
 	/*
 	 * Counted once nothing can fail: a file that never was must not
 	 * leave a queue with its last producer gone.
@@ -148,6 +152,38 @@ static long ipcq_queue_dispatch(struct file *file, unsigned int cmd,
 	}
 }
 
+/* Whether a read(2) or write(2) must not wait: O_NONBLOCK or RWF_NOWAIT. */
+static u32 ipcq_queue_rw_flags(struct kiocb *iocb)
+{
+	return (iocb->ki_filp->f_flags & O_NONBLOCK) ||
+	       (iocb->ki_flags & IOCB_NOWAIT) ? IPCQ_MSG_NONBLOCK : 0;
+}
+
+/*
+ * read(2): one message, as a get without flags (queue_xfer.c). Of 0 bytes,
+ * nothing, as POSIX allows and readv(2) does before it gets here.
+ */
+static ssize_t ipcq_queue_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	if (!iov_iter_count(to))
+		return 0;
+	return ipcq_queue_read(iocb->ki_filp->private_data, to,
+			       ipcq_queue_rw_flags(iocb));
+}
+
+/*
+ * write(2): one message of priority 0, as a put without flags. Of 0
+ * bytes, nothing: the VFS ends a writev(2) of none before it gets here,
+ * and an empty message read(2) could not tell from end-of-file.
+ */
+static ssize_t ipcq_queue_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	if (!iov_iter_count(from))
+		return 0;
+	return ipcq_queue_write(iocb->ki_filp->private_data, from,
+				ipcq_queue_rw_flags(iocb));
+}
+
 static __poll_t ipcq_queue_poll(struct file *file, poll_table *wait)
 {
 	return ipcq_queue_poll_roles(file->private_data, file,
@@ -207,9 +243,10 @@ static void ipcq_queue_show_fdinfo(struct seq_file *m, struct file *file)
 
 static const struct ipcq_file_type ipcq_queue_file_type =
 	/* Only an attachment file maps a ring; the queue file maps nothing. */
-	IPCQ_FILE_TYPE(ipcq_queue_dispatch, ipcq_queue_object_of,
-		       ipcq_queue_release, ipcq_queue_poll, NULL,
-		       ipcq_queue_show_fdinfo);
+	IPCQ_FILE_TYPE_RW(ipcq_queue_dispatch, ipcq_queue_object_of,
+			  ipcq_queue_release, ipcq_queue_poll, NULL,
+			  ipcq_queue_show_fdinfo, ipcq_queue_read_iter,
+			  ipcq_queue_write_iter);
 
 /*
  * For a wait on several objects (wait_acquire.c): the queue @file gets

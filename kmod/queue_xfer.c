@@ -11,7 +11,10 @@
  * (a kept one) or claims its slot (a ring one), drops the lock, copies it
  * out straight from where it is, and on a fault gives it back in place.
  * A peek of a ring message copies it under the lock into a buffer of its
- * own, so that no other getter overtakes it meanwhile. A put's steps
+ * own, so that no other getter overtakes it meanwhile. read(2) and
+ * write(2) are a get and a put whose message goes to or comes from an
+ * iov_iter instead of the descriptor's buffer, and whose get leaves an
+ * empty message queued (its 0 would read as end-of-file). A put's steps
  * (ipcq_queue_put_prep(), _room(), _commit()) also serve a batch's runs,
  * which queue many messages under one hold of the lock (queue_batch.c).
  *
@@ -25,6 +28,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
+#include <linux/uio.h>
 #include <linux/wait.h>
 
 #include "queue.h"
@@ -152,13 +156,16 @@ static bool ipcq_queue_put_ready(void *ctx, long *ret)
 
 /*
  * The message of the put @arg (checked here, but for the flags a caller
- * adds), copied in, into *@mp, with an index node in *@spare if it has a
- * priority or a type (a new one needs a node in the index: brought
- * along, queue_index.c). No lock held.
+ * adds), copied in from @arg's buf, or from @from (write(2)) if set, into
+ * *@mp, with an index node in *@spare if it has a priority or a type (a
+ * new one needs a node in the index: brought along, queue_index.c). No
+ * lock held.
  */
 long ipcq_queue_put_prep(struct ipcq_queue *q, const struct ipcq_msg *arg,
-			 struct ipcq_qmsg **mp, struct ipcq_qnode **spare)
+			 struct iov_iter *from, struct ipcq_qmsg **mp,
+			 struct ipcq_qnode **spare)
 {
+	bool copied = false;
 	struct ipcq_qmsg *m;
 	long ret = -ENOMEM;
 
@@ -175,8 +182,12 @@ long ipcq_queue_put_prep(struct ipcq_queue *q, const struct ipcq_msg *arg,
 			return -ENOMEM;
 	}
 	m = ipcq_qmsg_new(q, arg->len, arg->type != 0);
-	if (m && !copy_from_user(m->data, u64_to_user_ptr(arg->buf),
-				 arg->len)) {
+	if (m && from)
+		copied = copy_from_iter_full(m->data, arg->len, from);
+	else if (m)
+		copied = !copy_from_user(m->data, u64_to_user_ptr(arg->buf),
+					 arg->len);
+	if (m && copied) {
 		m->prio = arg->priority;
 		if (arg->type)
 			ipcq_qmsg_typed(m)->type = arg->type;
@@ -205,10 +216,10 @@ long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 	return ipcq_queue_put_msg(q, &arg, call, xflags, NULL);
 }
 
-/* Put of @arg, already copied in (by put or a batch, queue_batch.c). */
-long ipcq_queue_put_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
-			struct ipcq_call *call, u32 xflags,
-			struct ipcq_wakes *defer)
+/* A put of @argp, its message from @from if set (ipcq_queue_put_prep()). */
+static long ipcq_queue_put_from(struct ipcq_queue *q, struct ipcq_msg *argp,
+				struct iov_iter *from, struct ipcq_call *call,
+				u32 xflags, struct ipcq_wakes *defer)
 {
 	struct ipcq_wakes wakes = { };
 	struct ipcq_put p = { .q = q };
@@ -217,7 +228,7 @@ long ipcq_queue_put_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
 	bool wake_putter;
 	long ret;
 
-	ret = ipcq_queue_put_prep(q, &arg, &p.m, &p.spare);
+	ret = ipcq_queue_put_prep(q, &arg, from, &p.m, &p.spare);
 	if (ret)
 		return ret;
 	arg.flags |= xflags;
@@ -269,6 +280,32 @@ long ipcq_queue_put_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
 	return ret;
 }
 
+/* Put of @arg, already copied in (by put or a batch, queue_batch.c). */
+long ipcq_queue_put_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
+			struct ipcq_call *call, u32 xflags,
+			struct ipcq_wakes *defer)
+{
+	return ipcq_queue_put_from(q, argp, NULL, call, xflags, defer);
+}
+
+/*
+ * write(2): all of @from as one message of priority 0, waiting for room
+ * unless @xflags has IPCQ_MSG_NONBLOCK. The bytes written, or the put's
+ * error.
+ */
+ssize_t ipcq_queue_write(struct ipcq_queue *q, struct iov_iter *from,
+			 u32 xflags)
+{
+	struct ipcq_msg arg = {
+		.len = iov_iter_count(from),
+		.deadline = IPCQ_DEADLINE_FOREVER,
+	};
+	long ret;
+
+	ret = ipcq_queue_put_from(q, &arg, from, NULL, xflags, NULL);
+	return ret ? ret : arg.len;
+}
+
 /* Users took the ring message we found: 0 to look again, or the answer. */
 static long ipcq_queue_get_lost(struct ipcq_get *g)
 {
@@ -280,6 +317,19 @@ static long ipcq_queue_get_lost(struct ipcq_get *g)
 	return ipcq_relax_locked(&g->q->lock, g->arg->deadline);
 }
 
+/*
+ * Whether the get @g may take a message of @len bytes: 0; -EMSGSIZE if it
+ * is too big for the buffer, or -ENOMSG if it is empty and @g is a read(2),
+ * whose 0 means end-of-file. Either way it stays queued (another getter
+ * may take it at once).
+ */
+static long ipcq_queue_get_fits(const struct ipcq_get *g, u64 len)
+{
+	if (len > g->buflen && !g->truncate)
+		return -EMSGSIZE;
+	return !len && g->to ? -ENOMSG : 0;
+}
+
 /* Takes (or peeks at) the ring's message at @pos, of @len bytes. */
 static long ipcq_queue_get_ring(struct ipcq_get *g, u64 pos, u32 len)
 {
@@ -289,8 +339,9 @@ static long ipcq_queue_get_ring(struct ipcq_get *g, u64 pos, u32 len)
 	g->arg->len = len;
 	g->arg->priority = 0;
 	g->arg->type = 0;
-	if (len > g->buflen && !g->truncate)
-		return -EMSGSIZE;
+	ret = ipcq_queue_get_fits(g, len);
+	if (ret)
+		return ret;
 	if (g->bounce) {
 		ret = ipcq_ring_peek(q->ring, pos, g->bounce->data);
 		if (ret < 0)
@@ -306,6 +357,11 @@ static long ipcq_queue_get_ring(struct ipcq_get *g, u64 pos, u32 len)
 		ret = ipcq_ring_claim(q->ring, pos);
 		if (ret < 0)
 			return ret;
+		/* A scribbler emptied it since: as an empty one found. */
+		if (!ret && g->to) {
+			ipcq_ring_done(q->ring, pos, false);
+			return -ENOMSG;
+		}
 		if (ret > g->buflen && !g->truncate) {
 			ipcq_ring_done(q->ring, pos, true);
 			return -EBADMSG;
@@ -324,13 +380,14 @@ static long ipcq_queue_get_ring(struct ipcq_get *g, u64 pos, u32 len)
 static long ipcq_queue_get_kept(struct ipcq_get *g, struct ipcq_qmsg *m)
 {
 	struct ipcq_queue *q = g->q;
+	long ret;
 
 	g->arg->len = m->len;
 	g->arg->priority = m->prio;
 	g->arg->type = ipcq_qmsg_type(m);
-	/* Too small: it stays queued (another getter may take it at once). */
-	if (m->len > g->buflen && !g->truncate)
-		return -EMSGSIZE;
+	ret = ipcq_queue_get_fits(g, m->len);
+	if (ret)
+		return ret;
 	if (g->arg->flags & IPCQ_MSG_PEEK) {
 		refcount_inc(&m->ref);
 		g->held = true;
@@ -458,11 +515,21 @@ efault:
 	return -EFAULT;
 }
 
-/* Copies out the message @g took, if any: @ret, or the copy's error. */
+/*
+ * Copies out the message @g took, if any, to its buffer or its iterator:
+ * @ret, or the copy's error.
+ */
 static long ipcq_queue_get_copy_msg(struct ipcq_get *g, long ret)
 {
 	void __user *buf = u64_to_user_ptr(g->arg->buf);
+	size_t len = min(g->arg->len, g->buflen);
 
+	if (g->to && (g->claimed || g->m)) {
+		const void *data = g->claimed ?
+			ipcq_ring_msg_data(g->q->ring, g->pos) : g->m->data;
+
+		return copy_to_iter(data, len, g->to) == len ? ret : -EFAULT;
+	}
 	if (g->claimed)
 		return ipcq_ring_copy_out(g->q->ring, g->pos, buf,
 					  min(g->arg->len, g->buflen));
@@ -533,7 +600,8 @@ void ipcq_queue_get_watch(struct ipcq_queue *q, struct wait_queue_entry *entry,
 /*
  * Ends a get whose readiness test answered @ret: passes wake-ups on (or
  * leaves them to a batch's end, @defer), copies what it took out through
- * @uarg and, on a fault, gives it back. Returns the get's answer.
+ * @uarg (or, NULL, to @g's iterator) and, on a fault, gives it back.
+ * Returns the get's answer.
  */
 long ipcq_queue_get_finish(struct ipcq_get *g, struct ipcq_msg __user *uarg,
 			   long ret, struct ipcq_wakes *defer)
@@ -563,7 +631,9 @@ long ipcq_queue_get_finish(struct ipcq_get *g, struct ipcq_msg __user *uarg,
 	    !g->claimed && !g->m)
 		return ret;
 
-	if (arg->flags & IPCQ_MSG_XQUIET) {
+	if (!uarg) {
+		ret = ipcq_queue_get_copy_msg(g, ret);	/* read(2) */
+	} else if (arg->flags & IPCQ_MSG_XQUIET) {
 		/* The message first: a fault leaves the entry untouched. */
 		ret = ipcq_queue_get_copy_msg(g, ret);
 		if (!ret && ipcq_queue_get_answer(uarg, arg))
@@ -608,12 +678,14 @@ long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 }
 
 /*
- * Get of @argp, already copied in (by get or a batch, queue_batch.c),
- * its answer written to @uarg's len, priority and type.
+ * A get of @argp, its answer written to @uarg's len, priority and type,
+ * or, with @uarg NULL, its message copied to @to (read(2)), which then
+ * answers its length in @argp.
  */
-long ipcq_queue_get_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
-			struct ipcq_msg __user *uarg, struct ipcq_call *call,
-			u32 xflags, struct ipcq_wakes *defer)
+static long ipcq_queue_get_to(struct ipcq_queue *q, struct ipcq_msg *argp,
+			      struct ipcq_msg __user *uarg,
+			      struct iov_iter *to, struct ipcq_call *call,
+			      u32 xflags, struct ipcq_wakes *defer)
 {
 	struct ipcq_msg arg = *argp;
 	struct ipcq_get g;
@@ -623,6 +695,7 @@ long ipcq_queue_get_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
 	ret = ipcq_queue_get_init(&g, q, &arg);
 	if (ret)
 		return ret;
+	g.to = to;
 	arg.flags |= xflags;
 	/* A peek copies a ring message under the lock: room for it. */
 	if (q->ring && (arg.flags & IPCQ_MSG_PEEK)) {
@@ -669,5 +742,39 @@ long ipcq_queue_get_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
 	}
 	spin_unlock(&q->lock);
 
-	return ipcq_queue_get_finish(&g, uarg, ret, defer);
+	ret = ipcq_queue_get_finish(&g, uarg, ret, defer);
+	if (to)
+		argp->len = arg.len;
+	return ret;
+}
+
+/*
+ * Get of @argp, already copied in (by get or a batch, queue_batch.c),
+ * its answer written to @uarg's len, priority and type.
+ */
+long ipcq_queue_get_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
+			struct ipcq_msg __user *uarg, struct ipcq_call *call,
+			u32 xflags, struct ipcq_wakes *defer)
+{
+	return ipcq_queue_get_to(q, argp, uarg, NULL, call, xflags, defer);
+}
+
+/*
+ * read(2): the next message, of any priority or type, into @to, waiting
+ * for one unless @xflags has IPCQ_MSG_NONBLOCK. Its length; 0 at
+ * end-of-file; or the get's error, -EMSGSIZE if @to is too small and
+ * -ENOMSG if the message is empty (both leave it queued).
+ */
+ssize_t ipcq_queue_read(struct ipcq_queue *q, struct iov_iter *to, u32 xflags)
+{
+	struct ipcq_msg arg = {
+		.len = iov_iter_count(to),
+		.deadline = IPCQ_DEADLINE_FOREVER,
+	};
+	long ret;
+
+	ret = ipcq_queue_get_to(q, &arg, NULL, to, NULL, xflags, NULL);
+	if (ret == IPCQ_GET_EOF)
+		return 0;
+	return ret ? ret : arg.len;
 }

@@ -378,6 +378,12 @@ int ipcq_ring_claim(struct ipcq_ring *r, u64 pos)
 	return len;
 }
 
+/* The message of the claimed slot of @pos, for the kernel to copy out. */
+const void *ipcq_ring_msg_data(struct ipcq_ring *r, u64 pos)
+{
+	return ring_data(ring_ctl(r, pos));
+}
+
 /* Copies @len bytes of the claimed slot of @pos to @buf: 0 or -EFAULT. */
 int ipcq_ring_copy_out(struct ipcq_ring *r, u64 pos, void __user *buf,
 		       u32 len)

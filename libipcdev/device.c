@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -261,6 +262,22 @@ int ipcdev__ioctl_restart(int fd, unsigned long cmd, void *arg)
 		ret = ipcdev__ioctl(fd, cmd, arg);
 	while (ret == -EINTR && !interruptible);
 	return ret;
+}
+
+ssize_t ipcdev__queue_rw(int fd, bool put, void *buf, size_t len,
+			 bool nowait)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	ssize_t n;
+
+	do {
+		if (nowait)
+			n = put ? pwritev2(fd, &iov, 1, -1, RWF_NOWAIT) :
+				  preadv2(fd, &iov, 1, -1, RWF_NOWAIT);
+		else
+			n = put ? write(fd, buf, len) : read(fd, buf, len);
+	} while (n < 0 && errno == EINTR && !interruptible);
+	return n < 0 ? -errno : n;
 }
 
 /* A put/get/send/recv with a Python-style timeout. */

@@ -37,6 +37,14 @@ struct pollfd;
 int ipcdev__ioctl_restart(int fd, unsigned long cmd, void *arg);
 /* 1 if the calling thread asked for -EINTR (ipcdev_set_interruptible). */
 int ipcdev__interruptible(void);
+/*
+ * One message through read(2) (@put false) or write(2) of a queue file
+ * (IPCQ_FEATURE_QUEUE_RW), waiting for ever, or not at all if @nowait
+ * (RWF_NOWAIT), restarted after signal handlers as ipcdev__ioctl_restart():
+ * the bytes moved, or -errno.
+ */
+ssize_t ipcdev__queue_rw(int fd, bool put, void *buf, size_t len,
+			 bool nowait);
 int ipcdev__msg_call(int fd, unsigned long cmd, struct ipcq_msg *msg,
 		     int64_t timeout_ns);
 int ipcdev__ppoll(struct pollfd *pfd, unsigned int n, uint64_t deadline);
@@ -215,6 +223,7 @@ static inline int ipcdev__spin(_Atomic unsigned int *budget, bool may_wait,
 struct ipcdev_queue {
 	struct ipcdev__handle h;	/* reopen_flags: its roles */
 	struct ipcdev__ring *ring;	/* NULL: no ring, or not mappable */
+	bool rw;			/* IPCQ_FEATURE_QUEUE_RW: read(2), write(2) */
 };
 
 struct ipcdev_pipe {

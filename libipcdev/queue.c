@@ -33,6 +33,7 @@ static void queue_map(struct ipcdev__handle *h)
 	ipcdev_queue *q = IPCDEV__OF(h, ipcdev_queue);
 
 	q->ring = NULL;
+	q->rw = ipcdev_has_feature(IPCQ_FEATURE_QUEUE_RW) == 1;
 	if (h->reopen_flags & all_roles)
 		ipcdev__ring_attach(h->fd, &q->ring);
 }
@@ -252,6 +253,16 @@ int ipcdev_queue_put_prio(ipcdev_queue *q, const void *buf, size_t len,
 		if (ret)
 			return ret < 0 ? ret : 0;
 	}
+	/*
+	 * Without a deadline or a priority, write(2) is the same put (but for
+	 * an empty message: a write of 0 bytes puts nothing).
+	 */
+	if (q->rw && !prio && len &&
+	    (timeout_ns < 0 || timeout_ns == IPCDEV_NOWAIT)) {
+		ret = ipcdev__queue_rw(fd, true, (void *)buf, len,
+				       timeout_ns == IPCDEV_NOWAIT);
+		return ret < 0 ? ret : 0;
+	}
 	memset(&msg, 0, sizeof(msg));
 	msg.buf = (uintptr_t)buf;
 	msg.len = len;
@@ -291,6 +302,25 @@ static int queue_get_flags(ipcdev_queue *q, void *buf, size_t *len,
 				*prio = 0;
 			return ret < 0 ? ret : 0;
 		}
+	}
+	/*
+	 * Without a deadline, flags or a priority to tell, read(2) is the
+	 * same get but for what it leaves queued: a message too big for the
+	 * buffer (-EMSGSIZE) or an empty one (-ENOMSG, as 0 is end-of-file).
+	 * The ioctl then answers for it, with its length. (A read of 0 bytes
+	 * would do nothing.)
+	 */
+	if (q->rw && !prio && !flags && *len &&
+	    (timeout_ns < 0 || timeout_ns == IPCDEV_NOWAIT)) {
+		ssize_t n = ipcdev__queue_rw(fd, false, buf, *len,
+					     timeout_ns == IPCDEV_NOWAIT);
+
+		if (n > 0)
+			*len = (size_t)n;
+		if (n >= 0)
+			return n ? 0 : IPCDEV_EOF;
+		if (n != -EMSGSIZE && n != -ENOMSG)
+			return (int)n;
 	}
 	memset(&msg, 0, sizeof(msg));
 	msg.buf = (uintptr_t)buf;

@@ -34,6 +34,7 @@ static const struct {
 	{ IPCQ_FEATURE_WAIT_ACQUIRE_QUEUE, "wait-acquire-queue" },
 	{ IPCQ_FEATURE_LOCK_SHARED, "lock-shared" },
 	{ IPCQ_FEATURE_RING_NOTIFY, "ring-notify" },
+	{ IPCQ_FEATURE_QUEUE_RW, "queue-rw" },
 };
 
 int main(void)

@@ -10,7 +10,10 @@
  * kept mapped across forks and kills, and their bound locks taken.
  * The same commands also go through io_uring (IORING_OP_URING_CMD), with
  * mutated command fields, cancels, rings torn down with commands parked
- * and children killed with commands parked.
+ * and children killed with commands parked. Queue files also get read(2)
+ * and write(2) (RWF_NOWAIT, so no worker waits) and io_uring's READ and
+ * WRITE (which do wait, parked on poll or in io-wq, until a teardown),
+ * with hostile and page-crossing segments.
  *
  * Each command goes, fifteen times in sixteen, to a file of the kind it is
  * meant for (its number's range in the uapi), known from the call that
@@ -55,6 +58,7 @@
 #include <sys/ioctl.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -731,6 +735,48 @@ static struct io_uring uring;
 static bool uring_up;
 static unsigned char *uring_arena;
 
+/* A segment of @data (its end crosses into the guard page) or hostile. */
+static void rw_segment(struct iovec *iov, unsigned char *data)
+{
+	iov->iov_base = rnd() % 6 ? data + rnd() % 4096 : hostile_ptr(data);
+	iov->iov_len = rnd() % 4 ? rnd() % 256 : rnd() % (1 << 16);
+}
+
+/* read(2) or write(2) of a queue file, never waiting (RWF_NOWAIT). */
+static void rw_op(struct counters *c, unsigned char *data)
+{
+	unsigned int i, n = 1 + (unsigned int)(rnd() % 3);
+	struct iovec iov[3];
+	ssize_t ret;
+
+	for (i = 0; i < n; i++)
+		rw_segment(&iov[i], data);
+	if (rnd() % 2)
+		ret = pwritev2(pick_fd_for(IPCQ_IOC_QUEUE_PUT), iov, (int)n,
+			       -1, RWF_NOWAIT);
+	else
+		ret = preadv2(pick_fd_for(IPCQ_IOC_QUEUE_GET), iov, (int)n,
+			      -1, RWF_NOWAIT);
+	count(c, ret < 0 ? -errno : 0);
+}
+
+/* io_uring's READ or WRITE of a queue file, into @sqe. */
+static void uring_rw(struct io_uring_sqe *sqe, unsigned char *data)
+{
+	struct iovec iov;
+
+	rw_segment(&iov, data);
+	if (rnd() % 2)
+		io_uring_prep_write(sqe, pick_fd_for(IPCQ_IOC_QUEUE_PUT),
+				    iov.iov_base, (unsigned int)iov.iov_len, 0);
+	else
+		io_uring_prep_read(sqe, pick_fd_for(IPCQ_IOC_QUEUE_GET),
+				   iov.iov_base, (unsigned int)iov.iov_len, 0);
+	sqe->user_data = rnd() % 16;
+	if (rnd() % 8 == 0)
+		sqe->flags |= IOSQE_ASYNC;
+}
+
 static void uring_op(struct counters *c, unsigned char *data, bool die)
 {
 	struct io_uring_cqe *cqe;
@@ -752,6 +798,10 @@ static void uring_op(struct counters *c, unsigned char *data, bool die)
 
 		if (!sqe)
 			break;
+		if (rnd() % 10 == 0) {
+			uring_rw(sqe, data);
+			continue;
+		}
 		fill_arg(op, arg, _IOC_SIZE(op), data);
 		cmd.arg = rnd() % 6 ? (uintptr_t)arg :
 			  (uintptr_t)hostile_ptr(arg);
@@ -937,6 +987,9 @@ static void one_op(struct counters *c, unsigned char *buf, unsigned char *data)
 		return;
 	case 4:
 		wild_mmap();
+		return;
+	case 9:
+		rw_op(c, data);
 		return;
 	case 5:
 	case 6:

@@ -87,6 +87,8 @@
  * kernel. Without it NOTIFY fails on a ring queue with EOPNOTSUPP.
  */
 #define IPCQ_FEATURE_RING_NOTIFY ((__u64)1 << 16)
+/* read(2) and write(2) on queue files: one message each (struct ipcq_msg). */
+#define IPCQ_FEATURE_QUEUE_RW	((__u64)1 << 17)
 
 /* Deadline meaning "block until the call can complete". */
 #define IPCQ_DEADLINE_FOREVER	(~(__u64)0)
@@ -312,6 +314,25 @@ struct ipcq_unlink {
  * IPCQ_FEATURE_QUEUE_POSIX) puts and gets as if IPCQ_MSG_NONBLOCK were
  * set, through ioctl(2) only (io_uring commands park as ever): POSIX's
  * O_NONBLOCK per open message queue description.
+ *
+ * read(2) and write(2) on a queue file (IPCQ_FEATURE_QUEUE_RW) move one
+ * message each, as a get and a put without flags, priority, type or
+ * deadline would. write(2) puts all its bytes (writev(2): its segments
+ * gathered) as one message of priority 0 and returns their count. read(2)
+ * takes the next message of any priority and type into its buffer
+ * (readv(2): scattered) and returns its length, or 0 at end-of-file. A
+ * call of 0 bytes does nothing and returns 0, as POSIX allows: empty
+ * messages are put and taken through the ioctls only. Both wait until
+ * they can complete, unless the file has O_NONBLOCK or the call
+ * RWF_NOWAIT (preadv2(2), pwritev2(2)): EAGAIN.
+ * Their errors are the put's and the get's, with two more of read(2),
+ * each leaving the message queued for the ioctl to tell or take: EMSGSIZE
+ * the buffer is shorter than the message, ENOMSG the message is empty
+ * (a read of it could not be told from end-of-file). EPIPE raises no
+ * SIGPIPE. There is no file position: lseek(2), pread(2) and pwrite(2)
+ * fail with ESPIPE. io_uring's IORING_OP_READ and IORING_OP_WRITE behave
+ * as read(2) and write(2) on a file without O_NONBLOCK: one that would
+ * wait waits for poll's readiness and tries again.
  *
  * Put errors: EBADF not a producer file; ESHUTDOWN queue shut down; EPIPE
  * no consumer left; EMSGSIZE @len above the queue's max_msg_size; ENOBUFS
