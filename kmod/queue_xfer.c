@@ -531,10 +531,8 @@ static long ipcq_queue_get_copy_msg(struct ipcq_get *g, long ret)
 		return copy_to_iter(data, len, g->to) == len ? ret : -EFAULT;
 	}
 	if (g->claimed)
-		return ipcq_ring_copy_out(g->q->ring, g->pos, buf,
-					  min(g->arg->len, g->buflen));
-	if (g->m && copy_to_user(buf, g->m->data,
-				 min_t(u64, g->m->len, g->buflen)))
+		return ipcq_ring_copy_out(g->q->ring, g->pos, buf, len);
+	if (g->m && copy_to_user(buf, g->m->data, len))
 		return -EFAULT;
 	return ret;
 }

@@ -522,6 +522,52 @@ TEST_F(q, uring_read_and_write_move_messages)
 }
 
 /*
+ * A WRITE held back by the byte limit, not the count: poll says there is
+ * room by count, the write still cannot go; it completes once a read
+ * frees the bytes, and only then, nothing lost or doubled.
+ */
+TEST_F(q, uring_write_waits_for_the_byte_limit)
+{
+	int named = raw_queue_open(self->dev, self->name,
+				   IPCQ_OPEN_CREATE | BOTH | IPCQ_OPEN_CLOEXEC,
+				   0600, 8, 64);
+	struct ipcq_queue_stat st;
+	struct io_uring ring;
+	char buf[64] = { 0 };
+	int ret;
+
+	ASSERT_LE(0, named);
+	if (TEST_QUEUE_FLAGS & IPCQ_OPEN_RING) {
+		EXPECT_EQ(-EOPNOTSUPP, raw_set_queue_limits(self->dev,
+							    self->name, 8,
+							    64, 100));
+		close(named);
+		SKIP(return, "a ring queue's limits are fixed (IPCQ_IOC_SET)");
+	}
+	ASSERT_EQ(0, raw_set_queue_limits(self->dev, self->name, 8, 64, 100));
+	ret = io_uring_queue_init(8, &ring, 0);
+	if (ret == -EPERM || ret == -ENOSYS)
+		SKIP(return, "io_uring is disabled here");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(60, wr(named, buf, 60));
+	ASSERT_EQ(30, wr(named, buf, 30));
+	EXPECT_EQ(-EAGAIN, wr_nowait(named, buf, 11));
+	io_uring_prep_write(sqe_of(&ring), named, buf, 11, 0);
+	ASSERT_TRUE(submitted(&ring, 1));
+	EXPECT_TRUE(none_completes(&ring, 200));
+	ASSERT_EQ(0, raw_stat(named, &st));
+	EXPECT_EQ(2, st.messages);
+	EXPECT_EQ(90, st.bytes);
+	EXPECT_EQ(60, rd(named, buf, sizeof(buf)));
+	EXPECT_EQ(11, next_cqe(&ring, NULL, WAIT_MS));
+	ASSERT_EQ(0, raw_stat(named, &st));
+	EXPECT_EQ(2, st.messages);
+	EXPECT_EQ(41, st.bytes);
+	io_uring_queue_exit(&ring);
+	close(named);
+}
+
+/*
  * The library puts and gets through write(2) and read(2) where it can;
  * what read(2) leaves queued it answers through the ioctl, as ever.
  */

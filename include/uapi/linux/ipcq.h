@@ -331,8 +331,8 @@ struct ipcq_unlink {
  * (a read of it could not be told from end-of-file). EPIPE raises no
  * SIGPIPE. There is no file position: lseek(2), pread(2) and pwrite(2)
  * fail with ESPIPE. io_uring's IORING_OP_READ and IORING_OP_WRITE behave
- * as read(2) and write(2) on a file without O_NONBLOCK: one that would
- * wait waits for poll's readiness and tries again.
+ * as read(2) and write(2); where those would wait, the request waits (for
+ * poll's readiness, or in io_uring's worker) and tries again.
  *
  * Put errors: EBADF not a producer file; ESHUTDOWN queue shut down; EPIPE
  * no consumer left; EMSGSIZE @len above the queue's max_msg_size; ENOBUFS
