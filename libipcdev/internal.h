@@ -223,7 +223,13 @@ static inline int ipcdev__spin(_Atomic unsigned int *budget, bool may_wait,
 struct ipcdev_queue {
 	struct ipcdev__handle h;	/* reopen_flags: its roles */
 	struct ipcdev__ring *ring;	/* NULL: no ring, or not mappable */
-	bool rw;			/* IPCQ_FEATURE_QUEUE_RW: read(2), write(2) */
+	/*
+	 * With IPCQ_FEATURE_QUEUE_RW, the module's largest message when the
+	 * handle was made: read(2) and write(2) of up to this many bytes
+	 * mean what the ioctls do (past it the VFS would answer first, and
+	 * EFAULT where the ioctl says EMSGSIZE); else 0.
+	 */
+	size_t rw_max;
 };
 
 struct ipcdev_pipe {

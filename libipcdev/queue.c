@@ -31,9 +31,12 @@ static const uint32_t all_roles = IPCQ_OPEN_PRODUCER | IPCQ_OPEN_CONSUMER;
 static void queue_map(struct ipcdev__handle *h)
 {
 	ipcdev_queue *q = IPCDEV__OF(h, ipcdev_queue);
+	struct ipcdev_info info;
 
 	q->ring = NULL;
-	q->rw = ipcdev_has_feature(IPCQ_FEATURE_QUEUE_RW) == 1;
+	q->rw_max = 0;
+	if (!ipcdev__info(&info) && (info.features & IPCQ_FEATURE_QUEUE_RW))
+		q->rw_max = info.max_msg_size;
 	if (h->reopen_flags & all_roles)
 		ipcdev__ring_attach(h->fd, &q->ring);
 }
@@ -257,7 +260,7 @@ int ipcdev_queue_put_prio(ipcdev_queue *q, const void *buf, size_t len,
 	 * Without a deadline or a priority, write(2) is the same put (but for
 	 * an empty message: a write of 0 bytes puts nothing).
 	 */
-	if (q->rw && !prio && len &&
+	if (!prio && len && len <= q->rw_max &&
 	    (timeout_ns < 0 || timeout_ns == IPCDEV_NOWAIT)) {
 		ret = ipcdev__queue_rw(fd, true, (void *)buf, len,
 				       timeout_ns == IPCDEV_NOWAIT);
@@ -308,11 +311,14 @@ static int queue_get_flags(ipcdev_queue *q, void *buf, size_t *len,
 	 * same get but for what it leaves queued: a message too big for the
 	 * buffer (-EMSGSIZE) or an empty one (-ENOMSG, as 0 is end-of-file).
 	 * The ioctl then answers for it, with its length. (A read of 0 bytes
-	 * would do nothing.)
+	 * would do nothing; one of more than the largest message asks for
+	 * no more, and one the module's limit has grown past since is
+	 * -EMSGSIZE, answered as such.)
 	 */
-	if (q->rw && !prio && !flags && *len &&
+	if (q->rw_max && !prio && !flags && *len &&
 	    (timeout_ns < 0 || timeout_ns == IPCDEV_NOWAIT)) {
-		ssize_t n = ipcdev__queue_rw(fd, false, buf, *len,
+		size_t ask = *len < q->rw_max ? *len : q->rw_max;
+		ssize_t n = ipcdev__queue_rw(fd, false, buf, ask,
 					     timeout_ns == IPCDEV_NOWAIT);
 
 		if (n > 0)
