@@ -175,7 +175,7 @@ static inline const struct ipcq_file_type *ipcq_file_type_of(struct file *file)
 long ipcq_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 int ipcq_file_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags);
 
-/* A file type whose files also read(2) and write(2) (queue files). */
+/* A file type whose files also read(2) and write(2) (queues, pipe ends). */
 #define IPCQ_FILE_TYPE_RW(_dispatch, _object, _release, _poll, _mmap,	\
 			  _fdinfo, _read_iter, _write_iter) {		\
 	.fops = {							\
@@ -351,6 +351,21 @@ struct ipcq_queue *ipcq_queue_new(const struct ipcq_queue_attr *attr);
 struct ipcq_object *ipcq_queue_object(struct ipcq_queue *q);
 void ipcq_queue_attach(struct ipcq_queue *q, u32 roles);
 void ipcq_queue_detach(struct ipcq_queue *q, u32 roles);
+/*
+ * read(2) and write(2) of one message (queue files and pipe ends, @xflags
+ * from ipcq_rw_xflags()).
+ */
+ssize_t ipcq_queue_write(struct ipcq_queue *q, struct iov_iter *from,
+			 u32 xflags);
+ssize_t ipcq_queue_read(struct ipcq_queue *q, struct iov_iter *to, u32 xflags);
+
+/* Whether a read(2) or write(2) must not wait: O_NONBLOCK or RWF_NOWAIT. */
+static inline u32 ipcq_rw_xflags(const struct kiocb *iocb)
+{
+	return (iocb->ki_filp->f_flags & O_NONBLOCK) ||
+	       (iocb->ki_flags & IOCB_NOWAIT) ? IPCQ_MSG_NONBLOCK : 0;
+}
+
 long ipcq_queue_put(struct ipcq_queue *q, struct ipcq_msg __user *uarg,
 		    struct ipcq_call *call, u32 xflags);
 long ipcq_queue_get(struct ipcq_queue *q, struct ipcq_msg __user *uarg,

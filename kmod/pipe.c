@@ -10,6 +10,10 @@
  * endpoint counting. Ends are shared like any file: by fork() or by
  * SCM_RIGHTS; an end is closed when its last descriptor is.
  *
+ * An end also reads and writes: read(2) receives one message, write(2)
+ * sends one, as on a queue file (queue_xfer.c), O_NONBLOCK and RWF_NOWAIT
+ * included.
+ *
  * Ends of a connection (listener.c) also know their peer's credentials,
  * taken at connect time (SO_PEERCRED's meaning), reported by PIPE_STAT.
  *
@@ -24,6 +28,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/uio.h>
 
 #include "ipcq.h"
 
@@ -136,6 +141,30 @@ static long ipcq_pipe_dispatch(struct file *file, unsigned int cmd,
 	}
 }
 
+/* read(2): a receive of one message, as a queue file's read (0 bytes: 0). */
+static ssize_t ipcq_pipe_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct ipcq_pipe_end *end = iocb->ki_filp->private_data;
+
+	if (!end->in)
+		return -EBADF;
+	if (!iov_iter_count(to))
+		return 0;
+	return ipcq_queue_read(end->in, to, ipcq_rw_xflags(iocb));
+}
+
+/* write(2): a send of one message, as a queue file's write. */
+static ssize_t ipcq_pipe_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct ipcq_pipe_end *end = iocb->ki_filp->private_data;
+
+	if (!end->out)
+		return -EBADF;
+	if (!iov_iter_count(from))
+		return 0;
+	return ipcq_queue_write(end->out, from, ipcq_rw_xflags(iocb));
+}
+
 static __poll_t ipcq_pipe_poll(struct file *file, poll_table *wait)
 {
 	struct ipcq_pipe_end *end = file->private_data;
@@ -208,9 +237,10 @@ static void ipcq_pipe_show_fdinfo(struct seq_file *m, struct file *file)
 }
 
 static const struct ipcq_file_type ipcq_pipe_file_type =
-	IPCQ_FILE_TYPE(ipcq_pipe_dispatch, ipcq_pipe_object, ipcq_pipe_release,
-		       ipcq_pipe_poll,
-		       NULL, ipcq_pipe_show_fdinfo);
+	IPCQ_FILE_TYPE_RW(ipcq_pipe_dispatch, ipcq_pipe_object,
+			  ipcq_pipe_release, ipcq_pipe_poll, NULL,
+			  ipcq_pipe_show_fdinfo, ipcq_pipe_read_iter,
+			  ipcq_pipe_write_iter);
 
 /*
  * A file for the end that receives from @in and sends to @out (either may
@@ -242,8 +272,12 @@ static struct file *ipcq_pipe_end_file(struct ipcq_queue *in,
 		get_pid(peer->pid);
 	}
 	file = ipcq_anon_file("[ipcq-pipe]", &ipcq_pipe_file_type, end, O_RDWR);
-	if (IS_ERR(file))
+	if (IS_ERR(file)) {
 		ipcq_pipe_end_free(end);
+		return file;
+	}
+	/* read(2) and write(2) honour RWF_NOWAIT (and io_uring's tries). */
+	file->f_mode |= FMODE_NOWAIT;
 	return file;
 }
 

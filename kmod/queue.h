@@ -297,9 +297,6 @@ long ipcq_queue_get_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
 			struct ipcq_msg __user *uarg, struct ipcq_call *call,
 			u32 xflags, struct ipcq_wakes *defer);
 void ipcq_queue_wake(struct ipcq_queue *q, const struct ipcq_wakes *w);
-ssize_t ipcq_queue_write(struct ipcq_queue *q, struct iov_iter *from,
-			 u32 xflags);
-ssize_t ipcq_queue_read(struct ipcq_queue *q, struct iov_iter *to, u32 xflags);
 
 /* queue_xfer.c: a get, in steps, also for wait_acquire.c (@defer NULL) */
 /* A get in progress: what it found, and how to finish or undo it. */

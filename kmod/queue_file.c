@@ -152,13 +152,6 @@ static long ipcq_queue_dispatch(struct file *file, unsigned int cmd,
 	}
 }
 
-/* Whether a read(2) or write(2) must not wait: O_NONBLOCK or RWF_NOWAIT. */
-static u32 ipcq_queue_rw_flags(struct kiocb *iocb)
-{
-	return (iocb->ki_filp->f_flags & O_NONBLOCK) ||
-	       (iocb->ki_flags & IOCB_NOWAIT) ? IPCQ_MSG_NONBLOCK : 0;
-}
-
 /*
  * read(2): one message, as a get without flags (queue_xfer.c). Of 0 bytes,
  * nothing, as POSIX allows and readv(2) does before it gets here.
@@ -168,7 +161,7 @@ static ssize_t ipcq_queue_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	if (!iov_iter_count(to))
 		return 0;
 	return ipcq_queue_read(iocb->ki_filp->private_data, to,
-			       ipcq_queue_rw_flags(iocb));
+			       ipcq_rw_xflags(iocb));
 }
 
 /*
@@ -181,7 +174,7 @@ static ssize_t ipcq_queue_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	if (!iov_iter_count(from))
 		return 0;
 	return ipcq_queue_write(iocb->ki_filp->private_data, from,
-				ipcq_queue_rw_flags(iocb));
+				ipcq_rw_xflags(iocb));
 }
 
 static __poll_t ipcq_queue_poll(struct file *file, poll_table *wait)

@@ -280,6 +280,47 @@ ssize_t ipcdev__queue_rw(int fd, bool put, void *buf, size_t len,
 	return n < 0 ? -errno : n;
 }
 
+size_t ipcdev__rw_max(void)
+{
+	struct ipcdev_info info;
+
+	if (ipcdev__info(&info) || !(info.features & IPCQ_FEATURE_QUEUE_RW))
+		return 0;
+	return (size_t)info.max_msg_size;
+}
+
+/*
+ * A put or send (@put) of @len bytes, or a get or receive into @len, with
+ * a Python-style timeout, through write(2) or read(2) where they mean the
+ * same (ipcdev__queue_rw()): IPCDEV__BY_IOCTL if the call was not one of
+ * those (the caller then makes its ioctl); else the ioctl's answer: 0 (a
+ * get's length in *@len), IPCDEV_EOF, or -errno. A read leaves a message too
+ * big for the buffer or an empty one queued, -EMSGSIZE or -ENOMSG: the
+ * ioctl then answers for it, with its length.
+ */
+int ipcdev__msg_rw(int fd, bool put, void *buf, size_t *len,
+		   int64_t timeout_ns)
+{
+	size_t max = ipcdev__rw_max(), ask;
+	ssize_t n;
+
+	/* 0 bytes: read(2) and write(2) do nothing. Deadlines: the ioctl. */
+	if (!*len || !max || (timeout_ns >= 0 && timeout_ns != IPCDEV_NOWAIT))
+		return IPCDEV__BY_IOCTL;
+	if (put && *len > max)
+		return IPCDEV__BY_IOCTL;
+	/* A read of more than the largest message asks for no more. */
+	ask = *len < max ? *len : max;
+	n = ipcdev__queue_rw(fd, put, buf, ask, timeout_ns == IPCDEV_NOWAIT);
+	if (n > 0 && !put)
+		*len = (size_t)n;
+	if (n >= 0)
+		return put || n ? 0 : IPCDEV_EOF;
+	if (!put && (n == -EMSGSIZE || n == -ENOMSG))
+		return IPCDEV__BY_IOCTL;
+	return (int)n;
+}
+
 /* A put/get/send/recv with a Python-style timeout. */
 int ipcdev__msg_call(int fd, unsigned long cmd, struct ipcq_msg *msg,
 		     int64_t timeout_ns)

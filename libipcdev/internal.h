@@ -45,6 +45,16 @@ int ipcdev__interruptible(void);
  */
 ssize_t ipcdev__queue_rw(int fd, bool put, void *buf, size_t len,
 			 bool nowait);
+/*
+ * With IPCQ_FEATURE_QUEUE_RW, the module's largest message: read(2) and
+ * write(2) of up to this many bytes mean what the ioctls do (past it the
+ * VFS would answer first, EFAULT where the ioctl says EMSGSIZE); else 0.
+ */
+size_t ipcdev__rw_max(void);
+/* ipcdev__msg_rw()'s answer when the call's ioctl is to answer it. */
+#define IPCDEV__BY_IOCTL	2
+int ipcdev__msg_rw(int fd, bool put, void *buf, size_t *len,
+		   int64_t timeout_ns);
 int ipcdev__msg_call(int fd, unsigned long cmd, struct ipcq_msg *msg,
 		     int64_t timeout_ns);
 int ipcdev__ppoll(struct pollfd *pfd, unsigned int n, uint64_t deadline);
@@ -223,13 +233,6 @@ static inline int ipcdev__spin(_Atomic unsigned int *budget, bool may_wait,
 struct ipcdev_queue {
 	struct ipcdev__handle h;	/* reopen_flags: its roles */
 	struct ipcdev__ring *ring;	/* NULL: no ring, or not mappable */
-	/*
-	 * With IPCQ_FEATURE_QUEUE_RW, the module's largest message when the
-	 * handle was made: read(2) and write(2) of up to this many bytes
-	 * mean what the ioctls do (past it the VFS would answer first, and
-	 * EFAULT where the ioctl says EMSGSIZE); else 0.
-	 */
-	size_t rw_max;
 };
 
 struct ipcdev_pipe {

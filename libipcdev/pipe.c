@@ -84,6 +84,17 @@ int ipcdev__pipe_from_fd_v01(int fd, ipcdev_pipe **p)
 	return ipcdev__pipe_from_fd_v03(p, fd);
 }
 
+/* ipcdev__msg_rw() on the end's file: IPCDEV__BY_IOCTL, or its answer. */
+static int pipe_rw(ipcdev_pipe *p, bool send, void *buf, size_t *len,
+		   int64_t timeout_ns)
+{
+	int fd = ipcdev__fd(IPCDEV__H(p));
+
+	if (fd < 0)
+		return fd;
+	return ipcdev__msg_rw(fd, send, buf, len, timeout_ns);
+}
+
 static int pipe_xfer(ipcdev_pipe *p, unsigned long cmd, struct ipcq_msg *msg,
 		     int64_t timeout_ns)
 {
@@ -98,7 +109,10 @@ int ipcdev_pipe_send(ipcdev_pipe *p, const void *buf, size_t len,
 		     int64_t timeout_ns)
 {
 	struct ipcq_msg msg;
+	int ret = pipe_rw(p, true, (void *)buf, &len, timeout_ns);
 
+	if (ret != IPCDEV__BY_IOCTL)
+		return ret;
 	memset(&msg, 0, sizeof(msg));
 	msg.buf = (uintptr_t)buf;
 	msg.len = len;
@@ -113,6 +127,9 @@ int ipcdev_pipe_recv(ipcdev_pipe *p, void *buf, size_t *len,
 
 	if (!len)
 		return -EINVAL;
+	ret = pipe_rw(p, false, buf, len, timeout_ns);
+	if (ret != IPCDEV__BY_IOCTL)
+		return ret;
 	memset(&msg, 0, sizeof(msg));
 	msg.buf = (uintptr_t)buf;
 	msg.len = *len;

@@ -31,12 +31,8 @@ static const uint32_t all_roles = IPCQ_OPEN_PRODUCER | IPCQ_OPEN_CONSUMER;
 static void queue_map(struct ipcdev__handle *h)
 {
 	ipcdev_queue *q = IPCDEV__OF(h, ipcdev_queue);
-	struct ipcdev_info info;
 
 	q->ring = NULL;
-	q->rw_max = 0;
-	if (!ipcdev__info(&info) && (info.features & IPCQ_FEATURE_QUEUE_RW))
-		q->rw_max = info.max_msg_size;
 	if (h->reopen_flags & all_roles)
 		ipcdev__ring_attach(h->fd, &q->ring);
 }
@@ -256,15 +252,13 @@ int ipcdev_queue_put_prio(ipcdev_queue *q, const void *buf, size_t len,
 		if (ret)
 			return ret < 0 ? ret : 0;
 	}
-	/*
-	 * Without a deadline or a priority, write(2) is the same put (but for
-	 * an empty message: a write of 0 bytes puts nothing).
-	 */
-	if (!prio && len && len <= q->rw_max &&
-	    (timeout_ns < 0 || timeout_ns == IPCDEV_NOWAIT)) {
-		ret = ipcdev__queue_rw(fd, true, (void *)buf, len,
-				       timeout_ns == IPCDEV_NOWAIT);
-		return ret < 0 ? ret : 0;
+	/* Without a priority, write(2) where it is the same put. */
+	if (!prio) {
+		size_t n = len;
+
+		ret = ipcdev__msg_rw(fd, true, (void *)buf, &n, timeout_ns);
+		if (ret != IPCDEV__BY_IOCTL)
+			return ret;
 	}
 	memset(&msg, 0, sizeof(msg));
 	msg.buf = (uintptr_t)buf;
@@ -306,27 +300,11 @@ static int queue_get_flags(ipcdev_queue *q, void *buf, size_t *len,
 			return ret < 0 ? ret : 0;
 		}
 	}
-	/*
-	 * Without a deadline, flags or a priority to tell, read(2) is the
-	 * same get but for what it leaves queued: a message too big for the
-	 * buffer (-EMSGSIZE) or an empty one (-ENOMSG, as 0 is end-of-file).
-	 * The ioctl then answers for it, with its length. (A read of 0 bytes
-	 * would do nothing; one of more than the largest message asks for
-	 * no more, and one the module's limit has grown past since is
-	 * -EMSGSIZE, answered as such.)
-	 */
-	if (q->rw_max && !prio && !flags && *len &&
-	    (timeout_ns < 0 || timeout_ns == IPCDEV_NOWAIT)) {
-		size_t ask = *len < q->rw_max ? *len : q->rw_max;
-		ssize_t n = ipcdev__queue_rw(fd, false, buf, ask,
-					     timeout_ns == IPCDEV_NOWAIT);
-
-		if (n > 0)
-			*len = (size_t)n;
-		if (n >= 0)
-			return n ? 0 : IPCDEV_EOF;
-		if (n != -EMSGSIZE && n != -ENOMSG)
-			return (int)n;
+	/* Without flags or a priority to tell, read(2) where it is the same. */
+	if (!prio && !flags) {
+		ret = ipcdev__msg_rw(fd, false, buf, len, timeout_ns);
+		if (ret != IPCDEV__BY_IOCTL)
+			return ret;
 	}
 	memset(&msg, 0, sizeof(msg));
 	msg.buf = (uintptr_t)buf;

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * read(2) and write(2) on queue files (IPCQ_FEATURE_QUEUE_RW): one message
- * per call, as a get and a put without flags; writev/readv gather and
+ * read(2) and write(2) on queue files (IPCQ_FEATURE_QUEUE_RW): one
+ * message per call, as a get and a put without flags; writev/readv gather and
  * scatter; what read(2) leaves queued (a message too big for its buffer,
  * an empty one) and what the ioctl then tells; end-of-file as 0; EPIPE
  * without SIGPIPE; roles; O_NONBLOCK and RWF_NOWAIT; waits woken by the
  * other side and by signals; faults that lose nothing; no file position;
  * shutdown; JoinableQueue counts; io_uring's READ and WRITE; the library's
  * puts and gets, which take this path; and processes mixing both paths
- * with nothing lost or doubled. Built again as queue_rw_ring_test, every
- * case runs on ring queues, whose messages the kernel reads from the slots.
+ * with nothing lost or doubled. Pipe ends, whose sends and receives they
+ * are there (both ways, one way, the peer gone, a wait, the library).
+ * Built again as queue_rw_ring_test, every queue case runs on ring
+ * queues, whose messages the kernel reads from the slots.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -720,6 +722,131 @@ TEST_F(q, processes_mixing_both_paths_lose_and_double_nothing)
 		EXPECT_EQ(0, child_status(pids[r]));
 	EXPECT_EQ(MIX_N, last[0]);
 	EXPECT_EQ(MIX_N, last[1]);
+}
+
+/* A pipe (IPCQ_IOC_PIPE_CREATE) of @flags and capacity 2: 0 or -errno. */
+static int pipe_new(uint32_t flags, int fds[2])
+{
+	struct ipcq_pipe_create arg = {
+		.flags = flags | IPCQ_PIPE_CLOEXEC,
+		.capacity = 2,
+	};
+	int dev = dev_open(), ret;
+
+	if (dev < 0)
+		return -errno;
+	ret = xioctl(dev, IPCQ_IOC_PIPE_CREATE, &arg);
+	close(dev);
+	fds[0] = (int)arg.fds[0];
+	fds[1] = (int)arg.fds[1];
+	return ret;
+}
+
+/*
+ * Pipe ends read and write too: a send and a receive each, both ways on a
+ * duplex pipe, one way (EBADF the other) on a one-way pipe; what read
+ * leaves queued; EAGAIN; end-of-file and EPIPE once the peer is gone.
+ */
+TEST(pipe_ends_read_and_write_messages)
+{
+	struct ipcq_msg m;
+	int d[2], o[2], fl;
+	char buf[16];
+
+	ASSERT_EQ(0, pipe_new(IPCQ_PIPE_DUPLEX, d));
+	EXPECT_EQ(5, wr(d[0], "there", 5));
+	EXPECT_EQ(4, wr(d[1], "back", 4));
+	EXPECT_EQ(5, rd(d[1], buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, "there", 5));
+	EXPECT_EQ(4, rd(d[0], buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, "back", 4));
+	/* A send through the ioctl is a message read takes, and back. */
+	msg_init(&m, "ioctl", 5, 0, 0);
+	ASSERT_EQ(0, xioctl(d[0], IPCQ_IOC_PIPE_SEND, &m));
+	EXPECT_EQ(-EMSGSIZE, rd(d[1], buf, 2));
+	EXPECT_EQ(5, rd(d[1], buf, sizeof(buf)));
+	msg_init(&m, "", 0, 0, 0);
+	ASSERT_EQ(0, xioctl(d[0], IPCQ_IOC_PIPE_SEND, &m));
+	EXPECT_EQ(-ENOMSG, rd(d[1], buf, sizeof(buf)));
+	msg_init(&m, buf, sizeof(buf), 0, 0);
+	ASSERT_EQ(0, xioctl(d[1], IPCQ_IOC_PIPE_RECV, &m));
+	EXPECT_EQ(0, m.len);
+	/* Full (capacity 2) and empty: EAGAIN, as O_NONBLOCK or RWF_NOWAIT. */
+	EXPECT_EQ(1, wr(d[0], "1", 1));
+	EXPECT_EQ(1, wr(d[0], "2", 1));
+	EXPECT_EQ(-EAGAIN, wr_nowait(d[0], "3", 1));
+	fl = fcntl(d[0], F_GETFL);
+	ASSERT_EQ(0, fcntl(d[0], F_SETFL, fl | O_NONBLOCK));
+	EXPECT_EQ(-EAGAIN, wr(d[0], "3", 1));
+	EXPECT_EQ(-EAGAIN, rd(d[0], buf, sizeof(buf)));
+	EXPECT_EQ(-EAGAIN, rd_nowait(d[0], buf, sizeof(buf)));
+	/* The peer gone: its messages, then end-of-file; sends EPIPE. */
+	close(d[0]);
+	EXPECT_EQ(1, rd(d[1], buf, sizeof(buf)));
+	EXPECT_EQ(1, rd(d[1], buf, sizeof(buf)));
+	EXPECT_EQ(0, rd(d[1], buf, sizeof(buf)));
+	EXPECT_EQ(-EPIPE, wr(d[1], "x", 1));
+	close(d[1]);
+
+	ASSERT_EQ(0, pipe_new(0, o));
+	EXPECT_EQ(-EBADF, wr(o[0], "x", 1));
+	EXPECT_EQ(-EBADF, rd(o[1], buf, sizeof(buf)));
+	EXPECT_EQ(3, wr(o[1], "one", 3));
+	EXPECT_EQ(3, rd(o[0], buf, sizeof(buf)));
+	EXPECT_EQ(0, wr(o[1], buf, 0));
+	EXPECT_EQ(-EAGAIN, rd_nowait(o[0], buf, sizeof(buf)));
+	close(o[0]);
+	close(o[1]);
+}
+
+/* A read of a pipe end waits for the peer's send, in another process. */
+TEST(pipe_end_read_waits_for_the_peer)
+{
+	struct ipcq_pipe_stat st;
+	char buf[8];
+	int o[2];
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe_new(0, o));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(rd(o[0], buf, sizeof(buf)) == 2 && !memcmp(buf, "hi", 2) ?
+		      0 : 1);
+	ASSERT_TRUE(wait_for(xioctl(o[0], IPCQ_IOC_PIPE_STAT, &st) == 0 &&
+			     st.receivers == 1, WAIT_MS));
+	EXPECT_EQ(2, wr(o[1], "hi", 2));
+	EXPECT_EQ(0, child_status(pid));
+	close(o[0]);
+	close(o[1]);
+}
+
+/* The library's send and receive, which take read and write. */
+TEST(library_pipe_calls_keep_their_answers)
+{
+	ipcdev_pipe *a, *b;
+	char buf[16];
+	size_t len;
+
+	ASSERT_EQ(0, ipcdev_pipe_create(&a, &b, 1, 0));
+	ASSERT_EQ(0, ipcdev_pipe_send(a, "0123456789", 10, IPCDEV_FOREVER));
+	ASSERT_EQ(0, ipcdev_pipe_send(a, "", 0, IPCDEV_NOWAIT));
+	len = 4;
+	EXPECT_EQ(-EMSGSIZE, ipcdev_pipe_recv(b, buf, &len, IPCDEV_FOREVER));
+	EXPECT_EQ(10, len);
+	len = sizeof(buf);
+	EXPECT_EQ(0, ipcdev_pipe_recv(b, buf, &len, IPCDEV_NOWAIT));
+	EXPECT_EQ(10, len);
+	len = sizeof(buf);
+	EXPECT_EQ(0, ipcdev_pipe_recv(b, buf, &len, IPCDEV_FOREVER));
+	EXPECT_EQ(0, len);
+	len = sizeof(buf);
+	EXPECT_EQ(-EAGAIN, ipcdev_pipe_recv(b, buf, &len, IPCDEV_NOWAIT));
+	ASSERT_EQ(0, ipcdev_pipe_close(a));
+	len = sizeof(buf);
+	EXPECT_EQ(IPCDEV_EOF, ipcdev_pipe_recv(b, buf, &len, IPCDEV_FOREVER));
+	EXPECT_EQ(-EPIPE, ipcdev_pipe_send(b, "x", 1, IPCDEV_FOREVER));
+	ASSERT_EQ(0, ipcdev_pipe_close(b));
 }
 
 TEST_HARNESS_MAIN

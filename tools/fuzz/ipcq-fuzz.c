@@ -742,21 +742,21 @@ static void rw_segment(struct iovec *iov, unsigned char *data)
 	iov->iov_len = rnd() % 4 ? rnd() % 256 : rnd() % (1 << 16);
 }
 
-/* read(2) or write(2) of a queue file, never waiting (RWF_NOWAIT). */
+/* read(2) or write(2) of a queue file or pipe end, never waiting. */
 static void rw_op(struct counters *c, unsigned char *data)
 {
 	unsigned int i, n = 1 + (unsigned int)(rnd() % 3);
+	int fd = pick_fd_for(rnd() % 4 ? IPCQ_IOC_QUEUE_PUT :
+			     IPCQ_IOC_PIPE_SEND);
 	struct iovec iov[3];
 	ssize_t ret;
 
 	for (i = 0; i < n; i++)
 		rw_segment(&iov[i], data);
 	if (rnd() % 2)
-		ret = pwritev2(pick_fd_for(IPCQ_IOC_QUEUE_PUT), iov, (int)n,
-			       -1, RWF_NOWAIT);
+		ret = pwritev2(fd, iov, (int)n, -1, RWF_NOWAIT);
 	else
-		ret = preadv2(pick_fd_for(IPCQ_IOC_QUEUE_GET), iov, (int)n,
-			      -1, RWF_NOWAIT);
+		ret = preadv2(fd, iov, (int)n, -1, RWF_NOWAIT);
 	count(c, ret < 0 ? -errno : 0);
 }
 

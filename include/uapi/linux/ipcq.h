@@ -87,7 +87,7 @@
  * kernel. Without it NOTIFY fails on a ring queue with EOPNOTSUPP.
  */
 #define IPCQ_FEATURE_RING_NOTIFY ((__u64)1 << 16)
-/* read(2) and write(2) on queue files: one message each (struct ipcq_msg). */
+/* read(2) and write(2) on queue files and pipe ends: one message each. */
 #define IPCQ_FEATURE_QUEUE_RW	((__u64)1 << 17)
 
 /* Deadline meaning "block until the call can complete". */
@@ -317,12 +317,13 @@ struct ipcq_unlink {
  *
  * read(2) and write(2) on a queue file (IPCQ_FEATURE_QUEUE_RW) move one
  * message each, as a get and a put without flags, priority, type or
- * deadline would. write(2) puts all its bytes (writev(2): its segments
- * gathered) as one message of priority 0 and returns their count. read(2)
- * takes the next message of any priority and type into its buffer
- * (readv(2): scattered) and returns its length, or 0 at end-of-file. A
- * call of 0 bytes does nothing and returns 0, as POSIX allows: empty
- * messages are put and taken through the ioctls only. Both wait until
+ * deadline would; on a pipe end, as its receive and send. write(2) puts
+ * all its bytes (writev(2): its segments gathered) as one message of
+ * priority 0 and returns their count. read(2) takes the next message of
+ * any priority and type into its buffer (readv(2): scattered) and returns
+ * its length, or 0 at end-of-file. A call of 0 bytes does nothing and
+ * returns 0, as POSIX allows: empty messages are put and taken through
+ * the ioctls only. Both wait until
  * they can complete, unless the file has O_NONBLOCK or the call
  * RWF_NOWAIT (preadv2(2), pwritev2(2)): EAGAIN.
  * Their errors are the put's and the get's, with two more of read(2),
