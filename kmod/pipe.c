@@ -28,7 +28,6 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
-#include <linux/uio.h>
 
 #include "ipcq.h"
 
@@ -141,15 +140,13 @@ static long ipcq_pipe_dispatch(struct file *file, unsigned int cmd,
 	}
 }
 
-/* read(2): a receive of one message, as a queue file's read (0 bytes: 0). */
+/* read(2): a receive of one message, as a queue file's read. */
 static ssize_t ipcq_pipe_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct ipcq_pipe_end *end = iocb->ki_filp->private_data;
 
 	if (!end->in)
 		return -EBADF;
-	if (!iov_iter_count(to))
-		return 0;
 	return ipcq_queue_read(end->in, to, ipcq_rw_xflags(iocb));
 }
 
@@ -160,8 +157,6 @@ static ssize_t ipcq_pipe_write_iter(struct kiocb *iocb, struct iov_iter *from)
 
 	if (!end->out)
 		return -EBADF;
-	if (!iov_iter_count(from))
-		return 0;
 	return ipcq_queue_write(end->out, from, ipcq_rw_xflags(iocb));
 }
 

@@ -20,7 +20,6 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/uio.h>
 
 #include "queue.h"
 
@@ -152,27 +151,16 @@ static long ipcq_queue_dispatch(struct file *file, unsigned int cmd,
 	}
 }
 
-/*
- * read(2): one message, as a get without flags (queue_xfer.c). Of 0 bytes,
- * nothing, as POSIX allows and readv(2) does before it gets here.
- */
+/* read(2): one message, as a get without flags (queue_xfer.c). */
 static ssize_t ipcq_queue_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
-	if (!iov_iter_count(to))
-		return 0;
 	return ipcq_queue_read(iocb->ki_filp->private_data, to,
 			       ipcq_rw_xflags(iocb));
 }
 
-/*
- * write(2): one message of priority 0, as a put without flags. Of 0
- * bytes, nothing: the VFS ends a writev(2) of none before it gets here,
- * and an empty message read(2) could not tell from end-of-file.
- */
+/* write(2): one message of priority 0, as a put without flags. */
 static ssize_t ipcq_queue_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
-	if (!iov_iter_count(from))
-		return 0;
 	return ipcq_queue_write(iocb->ki_filp->private_data, from,
 				ipcq_rw_xflags(iocb));
 }

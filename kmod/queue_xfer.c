@@ -291,7 +291,8 @@ long ipcq_queue_put_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
 /*
  * write(2): all of @from as one message of priority 0, waiting for room
  * unless @xflags has IPCQ_MSG_NONBLOCK. The bytes written, or the put's
- * error.
+ * error. Of 0 bytes, nothing: the VFS ends a writev(2) of none before it
+ * gets here, and read(2) could not tell an empty message from end-of-file.
  */
 ssize_t ipcq_queue_write(struct ipcq_queue *q, struct iov_iter *from,
 			 u32 xflags)
@@ -302,6 +303,8 @@ ssize_t ipcq_queue_write(struct ipcq_queue *q, struct iov_iter *from,
 	};
 	long ret;
 
+	if (!arg.len)
+		return 0;
 	ret = ipcq_queue_put_from(q, &arg, from, NULL, xflags, NULL);
 	return ret ? ret : arg.len;
 }
@@ -334,6 +337,7 @@ static long ipcq_queue_get_fits(const struct ipcq_get *g, u64 len)
 static long ipcq_queue_get_ring(struct ipcq_get *g, u64 pos, u32 len)
 {
 	struct ipcq_queue *q = g->q;
+	long fits;
 	int ret;
 
 	g->arg->len = len;
@@ -357,14 +361,14 @@ static long ipcq_queue_get_ring(struct ipcq_get *g, u64 pos, u32 len)
 		ret = ipcq_ring_claim(q->ring, pos);
 		if (ret < 0)
 			return ret;
-		/* A scribbler emptied it since: as an empty one found. */
-		if (!ret && g->to) {
-			ipcq_ring_done(q->ring, pos, false);
-			return -ENOMSG;
-		}
-		if (ret > g->buflen && !g->truncate) {
-			ipcq_ring_done(q->ring, pos, true);
-			return -EBADMSG;
+		/*
+		 * A scribbler changed it since it was measured: emptied, it
+		 * stays as an empty one found would; grown, it is dropped.
+		 */
+		fits = ipcq_queue_get_fits(g, ret);
+		if (fits) {
+			ipcq_ring_done(q->ring, pos, fits == -EMSGSIZE);
+			return fits == -EMSGSIZE ? -EBADMSG : fits;
 		}
 		g->pos = pos;
 		g->claimed = true;
@@ -761,7 +765,8 @@ long ipcq_queue_get_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
  * read(2): the next message, of any priority or type, into @to, waiting
  * for one unless @xflags has IPCQ_MSG_NONBLOCK. Its length; 0 at
  * end-of-file; or the get's error, -EMSGSIZE if @to is too small and
- * -ENOMSG if the message is empty (both leave it queued).
+ * -ENOMSG if the message is empty (both leave it queued). Of 0 bytes,
+ * nothing, as POSIX allows and readv(2) does before it gets here.
  */
 ssize_t ipcq_queue_read(struct ipcq_queue *q, struct iov_iter *to, u32 xflags)
 {
@@ -771,6 +776,8 @@ ssize_t ipcq_queue_read(struct ipcq_queue *q, struct iov_iter *to, u32 xflags)
 	};
 	long ret;
 
+	if (!arg.len)
+		return 0;
 	ret = ipcq_queue_get_to(q, &arg, NULL, to, NULL, xflags, NULL);
 	if (ret == IPCQ_GET_EOF)
 		return 0;

@@ -264,8 +264,13 @@ int ipcdev__ioctl_restart(int fd, unsigned long cmd, void *arg)
 	return ret;
 }
 
-ssize_t ipcdev__queue_rw(int fd, bool put, void *buf, size_t len,
-			 bool nowait)
+/*
+ * One message through read(2) (@put false) or write(2) of a queue file or
+ * pipe end (IPCQ_FEATURE_QUEUE_RW), waiting for ever, or not at all if
+ * @nowait (RWF_NOWAIT), restarted after signal handlers as
+ * ipcdev__ioctl_restart(): the bytes moved, or -errno.
+ */
+static ssize_t queue_rw(int fd, bool put, void *buf, size_t len, bool nowait)
 {
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
 	ssize_t n;
@@ -280,7 +285,12 @@ ssize_t ipcdev__queue_rw(int fd, bool put, void *buf, size_t len,
 	return n < 0 ? -errno : n;
 }
 
-size_t ipcdev__rw_max(void)
+/*
+ * With IPCQ_FEATURE_QUEUE_RW, the module's largest message: read(2) and
+ * write(2) of up to this many bytes mean what the ioctls do (past it the
+ * VFS would answer first, EFAULT where the ioctl says EMSGSIZE); else 0.
+ */
+static size_t rw_max(void)
 {
 	struct ipcdev_info info;
 
@@ -292,7 +302,7 @@ size_t ipcdev__rw_max(void)
 /*
  * A put or send (@put) of @len bytes, or a get or receive into @len, with
  * a Python-style timeout, through write(2) or read(2) where they mean the
- * same (ipcdev__queue_rw()): IPCDEV__BY_IOCTL if the call was not one of
+ * same (queue_rw()): IPCDEV__BY_IOCTL if the call was not one of
  * those (the caller then makes its ioctl); else the ioctl's answer: 0 (a
  * get's length in *@len), IPCDEV_EOF, or -errno. A read leaves a message too
  * big for the buffer or an empty one queued, -EMSGSIZE or -ENOMSG: the
@@ -301,7 +311,7 @@ size_t ipcdev__rw_max(void)
 int ipcdev__msg_rw(int fd, bool put, void *buf, size_t *len,
 		   int64_t timeout_ns)
 {
-	size_t max = ipcdev__rw_max(), ask;
+	size_t max = rw_max(), ask;
 	ssize_t n;
 
 	/* 0 bytes: read(2) and write(2) do nothing. Deadlines: the ioctl. */
@@ -311,7 +321,7 @@ int ipcdev__msg_rw(int fd, bool put, void *buf, size_t *len,
 		return IPCDEV__BY_IOCTL;
 	/* A read of more than the largest message asks for no more. */
 	ask = *len < max ? *len : max;
-	n = ipcdev__queue_rw(fd, put, buf, ask, timeout_ns == IPCDEV_NOWAIT);
+	n = queue_rw(fd, put, buf, ask, timeout_ns == IPCDEV_NOWAIT);
 	if (n > 0 && !put)
 		*len = (size_t)n;
 	if (n >= 0)

@@ -37,20 +37,6 @@ struct pollfd;
 int ipcdev__ioctl_restart(int fd, unsigned long cmd, void *arg);
 /* 1 if the calling thread asked for -EINTR (ipcdev_set_interruptible). */
 int ipcdev__interruptible(void);
-/*
- * One message through read(2) (@put false) or write(2) of a queue file
- * (IPCQ_FEATURE_QUEUE_RW), waiting for ever, or not at all if @nowait
- * (RWF_NOWAIT), restarted after signal handlers as ipcdev__ioctl_restart():
- * the bytes moved, or -errno.
- */
-ssize_t ipcdev__queue_rw(int fd, bool put, void *buf, size_t len,
-			 bool nowait);
-/*
- * With IPCQ_FEATURE_QUEUE_RW, the module's largest message: read(2) and
- * write(2) of up to this many bytes mean what the ioctls do (past it the
- * VFS would answer first, EFAULT where the ioctl says EMSGSIZE); else 0.
- */
-size_t ipcdev__rw_max(void);
 /* ipcdev__msg_rw()'s answer when the call's ioctl is to answer it. */
 #define IPCDEV__BY_IOCTL	2
 int ipcdev__msg_rw(int fd, bool put, void *buf, size_t *len,
