@@ -558,7 +558,7 @@ TEST_F(q, uring_write_waits_for_the_byte_limit)
 				   0600, 8, 64);
 	struct ipcq_queue_stat st;
 	struct io_uring ring;
-	char buf[64] = { 0 };
+	char buf[128] = { 0 };
 	int ret;
 
 	ASSERT_LE(0, named);
@@ -569,7 +569,9 @@ TEST_F(q, uring_write_waits_for_the_byte_limit)
 		close(named);
 		SKIP(return, "a ring queue's limits are fixed (IPCQ_IOC_SET)");
 	}
-	ASSERT_EQ(0, raw_set_queue_limits(self->dev, self->name, 8, 64, 100));
+	ASSERT_EQ(0, raw_set_queue_limits(self->dev, self->name, 8, 128, 100));
+	/* Larger than the whole byte limit: ENOBUFS at once, as a put. */
+	EXPECT_EQ(-ENOBUFS, wr(named, buf, 101));
 	ret = io_uring_queue_init(8, &ring, 0);
 	if (ret == -EPERM || ret == -ENOSYS)
 		SKIP(return, "io_uring is disabled here");
