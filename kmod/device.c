@@ -28,6 +28,7 @@ unsigned int ipcq_max_msg_size = 4U << 20;
 unsigned long ipcq_max_queue_bytes = 64UL << 20;
 unsigned int ipcq_max_objects_per_user = 1024;
 unsigned long ipcq_max_shm_bytes_per_user = 256UL << 20;
+unsigned int ipcq_wait_spin_ns = 20 * NSEC_PER_USEC;
 
 /* Ranges, 1 at least: a message fits one kvmalloc(). */
 #define IPCQ_MSG_SIZE_MAX	BIT_ULL(30)
@@ -44,10 +45,12 @@ static int ipcq_param_parse(const char *val, u64 min, u64 max, u64 *v)
 
 static int ipcq_param_set_uint(const char *val, const struct kernel_param *kp)
 {
+	/* wait_spin_ns is no limit: 0 (never spin) to a second. */
+	bool spin = kp->arg == &ipcq_wait_spin_ns;
 	u64 max = kp->arg == &ipcq_max_msg_size ? IPCQ_MSG_SIZE_MAX :
-						 IPCQ_OBJECTS_MAX;
+		  spin ? NSEC_PER_SEC : IPCQ_OBJECTS_MAX;
 	u64 v;
-	int ret = ipcq_param_parse(val, 1, max, &v);
+	int ret = ipcq_param_parse(val, !spin, max, &v);
 
 	if (!ret)
 		WRITE_ONCE(*(unsigned int *)kp->arg, v);
@@ -89,6 +92,9 @@ module_param_cb(max_shm_bytes_per_user, &ipcq_param_ulong_ops,
 		&ipcq_max_shm_bytes_per_user, 0644);
 MODULE_PARM_DESC(max_shm_bytes_per_user,
 		 "Most shared memory bytes one user owns, in pages, 1 to 1 TiB (default 256 MiB)");
+module_param_cb(wait_spin_ns, &ipcq_param_uint_ops, &ipcq_wait_spin_ns, 0644);
+MODULE_PARM_DESC(wait_spin_ns,
+		 "Longest spin of a put or get before it sleeps, if the other side acted this tick or the last, 0 to 1 s (default 20 us, 0: never)");
 
 /* Features offered at each API version; version 1 is the first. */
 static u64 ipcq_features(u32 api_version)

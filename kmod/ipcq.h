@@ -93,6 +93,10 @@ extern unsigned int ipcq_max_msg_size;
 extern unsigned long ipcq_max_queue_bytes;
 extern unsigned int ipcq_max_objects_per_user;
 extern unsigned long ipcq_max_shm_bytes_per_user;
+/* How long a wait may spin before it sleeps, ns (0: never; wait.c). */
+extern unsigned int ipcq_wait_spin_ns;
+/* How recent the other side's last act must be for a spin, in ticks. */
+#define IPCQ_SPIN_RECENT	1
 
 /* Most bytes of a queue or of regions a parameter or a queue may allow. */
 #define IPCQ_BYTES_MAX		BIT_ULL(40)
@@ -240,7 +244,10 @@ u64 ipcq_objects_created(void);
  * stack. @sleepers: an exclusive wait's threads sleep on this list of
  * struct ipcq_sleeper instead of on @wq (io_uring calls and pollers stay
  * there), so that a waker can take one off under the object lock and wake
- * it after dropping every lock (ipcq_sleepers_wake_one()).
+ * it after dropping every lock (ipcq_sleepers_wake_one()). @spin_watch,
+ * @spin_since: a thread's wait first spins while *@spin_watch stays as
+ * it is, if the other side acted at *@spin_since (jiffies) a moment ago
+ * (ipcq_wait()); NULL: it does not spin.
  */
 struct ipcq_waiter {
 	struct ipcq_object *obj;
@@ -250,6 +257,8 @@ struct ipcq_waiter {
 	struct ipcq_park_site *site;
 	struct ipcq_call *call;
 	struct wait_queue_entry *entry;
+	const u64 *spin_watch;
+	const unsigned long *spin_since;
 	u64 deadline;
 	bool exclusive;
 	bool nonblock;			/* -EAGAIN instead of waiting */

@@ -12,6 +12,7 @@
 
 #include <linux/llist.h>
 #include <linux/rbtree.h>
+#include <linux/jiffies.h>
 
 #include "ipcq.h"
 
@@ -73,17 +74,32 @@ struct ipcq_queue {
 	bool selective;			/* a get waited with a type to match;
 					 * never cleared (READ_ONCE outside)
 					 */
-	u64 next_seq, front_seq;
+	u64 next_seq;
 	u64 nr_msgs;			/* kept messages */
 	u64 nr_bytes;
 	s64 taken;			/* gets minus task_done calls */
 	u32 producers, consumers;
 	u32 putters, getters, joiners;
-	u32 ring_putters, ring_getters;	/* puts, gets in the kernel (ring) */
 	bool had_producer, had_consumer;
 	bool shutdown;
 	bool drained;			/* shut down with IMMEDIATE */
 	struct ipcq_notify_reg *notify;	/* IPCQ_IOC_QUEUE_NOTIFY's, or NULL */
+	union {
+		struct {			/* ring queues (q->ring) */
+			u64 front_seq;		/* for messages put back */
+			u32 ring_putters;	/* puts, gets in the kernel */
+			u32 ring_getters;
+		};
+		/*
+		 * The others: when (jiffies) a put, a get last changed the
+		 * queue. A get or put about to sleep spins only if the
+		 * other side did so a moment ago (wait.c); ring queues'
+		 * users spin in memory instead.
+		 */
+		struct {
+			unsigned long put_jiffies, get_jiffies;
+		};
+	};
 
 	struct list_head put_sleepers;	/* putters asleep (wait.c) */
 	struct list_head get_sleepers;	/* getters asleep, but selective */
@@ -151,6 +167,18 @@ static inline struct ipcq_qmsg *ipcq_typed_qmsg(struct ipcq_qmsg_typed *t)
 static inline u64 ipcq_qmsg_type(struct ipcq_qmsg *m)
 {
 	return m->typed ? ipcq_qmsg_typed(m)->type : 0;
+}
+
+/*
+ * Under the lock, by a put or get that changed the queue: it did so now
+ * (*@when: put_jiffies or get_jiffies), for waiters that watch.
+ */
+static inline void ipcq_queue_note_change(struct ipcq_queue *q,
+					  unsigned long *when)
+{
+	lockdep_assert_held(&q->lock);
+	if (!q->ring)
+		WRITE_ONCE(*when, jiffies);
 }
 
 /* Whether linking @m may need a new index node (struct ipcq_qnode). */

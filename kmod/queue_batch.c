@@ -263,6 +263,8 @@ static long ipcq_batch_get_run(struct ipcq_batch_ctx *b)
 		b->m[i] = m;
 		q->taken++;
 	}
+	if (i > first)
+		ipcq_queue_note_change(q, &q->get_jiffies);
 	if (i < end) {
 		/* What the entry that stopped it meets as the next call's. */
 		if (next == IPCQ_NEXT_KEPT)

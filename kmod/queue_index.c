@@ -177,7 +177,7 @@ void ipcq_queue_link(struct ipcq_queue *q, struct ipcq_qmsg *m,
 		ipcq_queue_type_link(q, m, spare);
 	else
 		ipcq_prio_link(q, m, spare);
-	q->nr_msgs++;
+	WRITE_ONCE(q->nr_msgs, q->nr_msgs + 1);	/* spinning putters watch it */
 	q->nr_bytes += m->len;
 }
 
@@ -186,7 +186,7 @@ struct ipcq_qnode *ipcq_queue_unlink(struct ipcq_queue *q,
 				     struct ipcq_qmsg *m)
 {
 	lockdep_assert_held(&q->lock);
-	q->nr_msgs--;
+	WRITE_ONCE(q->nr_msgs, q->nr_msgs - 1);
 	q->nr_bytes -= m->len;
 	if (m->typed)
 		return ipcq_queue_type_unlink(q, m);
@@ -211,7 +211,7 @@ void ipcq_queue_drop_all(struct ipcq_queue *q, struct ipcq_dropped *d)
 	d->typed = q->typed.rb_root;
 	d->types = q->types.rb_root;
 	ipcq_queue_index_init(q);
-	q->nr_msgs = 0;
+	WRITE_ONCE(q->nr_msgs, 0);
 	q->nr_bytes = 0;
 }
 

@@ -55,6 +55,11 @@ static void ipcq_queue_waiter(struct ipcq_waiter *w, struct ipcq_queue *q,
 		.exclusive = true,
 		.nonblock = arg->flags & IPCQ_MSG_NONBLOCK,
 	};
+	/* A put waits for a get to take a message, a get for a put. */
+	if (!q->ring) {
+		w->spin_watch = &q->nr_msgs;
+		w->spin_since = put ? &q->get_jiffies : &q->put_jiffies;
+	}
 }
 
 struct ipcq_put {
@@ -118,6 +123,7 @@ bool ipcq_queue_put_commit(struct ipcq_queue *q, struct ipcq_qmsg *m,
 	if (ipcq_queue_notify_due(q))
 		*notify = ipcq_queue_notify_take(q);
 	m->seq = q->next_seq++;
+	ipcq_queue_note_change(q, &q->put_jiffies);
 	if (q->ring && !q->nr_msgs && !m->prio && !m->typed &&
 	    ipcq_ring_push(q->ring, m->data, m->len))
 		return false;
@@ -401,6 +407,7 @@ static long ipcq_queue_get_kept(struct ipcq_get *g, struct ipcq_qmsg *m)
 				  g->wake_all_putters;
 		g->spare = ipcq_queue_unlink(q, m);
 		q->taken++;
+		ipcq_queue_note_change(q, &q->get_jiffies);
 	}
 	g->m = m;
 	return 0;

@@ -22,6 +22,21 @@
  * the sleeper never spins on a wait queue's lock, interrupts off, while
  * the waker wakes it (the queue's hot path: queue.c).
  *
+ * A thread about to sleep until another task acts (a put, a get) may
+ * first spin (struct ipcq_waiter.spin_watch), if the other side acted a
+ * moment ago (this tick or the one before), for at most the wait_spin_ns
+ * module parameter, until the word it watches changes, a signal comes or
+ * the deadline passes, letting tasks that need the CPU go first; it then
+ * looks again, and sleeps only if that finds nothing. Going to sleep and
+ * being woken costs both sides more than a busy peer takes to act: a
+ * stream or a request and its reply between running processes then
+ * never sleep, and a wait on a side that has been quiet does not spin.
+ * (Whether the peer task is running would not tell: a task being woken
+ * looks asleep until its CPU takes it in, the very moment a reply
+ * depends on. Measured: spinning only on a running peer left a round
+ * trip asleep on both sides, 70 us under TCG, where this takes 7.)
+ * A spinning thread counts as a waiter, as a sleeping one does.
+ *
  * What ends every wait of an object - destroyed, shut down, the last
  * producer or consumer gone - is reported by each test ahead of "not yet",
  * and the code that changes it wakes every waiter.
@@ -148,14 +163,62 @@ static int ipcq_wait_sleep(struct ipcq_waiter *w)
 	return ret;
 }
 
+static bool ipcq_wait_interrupted(const struct ipcq_waiter *w)
+{
+	return w->killable ? fatal_signal_pending(current) :
+			     signal_pending(current);
+}
+
 /*
- * Runs @ready until it answers, waiting as @w says in between. Returns its
- * answer; -EAGAIN (NONBLOCK), -EIOCBQUEUED (an io_uring call parked) or
- * -ETIMEDOUT past the deadline, also before any sleep; -ERESTARTSYS on a
- * signal.
+ * One spin of @w with the object lock dropped, until @end (ns of
+ * ktime_get_ns()): false, the lock still held, if it may not spin: @end
+ * passed, or the other side last acted longer ago than this tick and the
+ * one before (it is likely not running: the spin would only burn the
+ * CPU).
+ */
+static bool ipcq_wait_spin(struct ipcq_waiter *w, u64 end)
+{
+	u64 seen;
+
+	lockdep_assert_held(w->obj->lock);
+	if (time_after(jiffies, *w->spin_since + IPCQ_SPIN_RECENT) ||
+	    ktime_get_ns() >= end)
+		return false;
+	seen = *w->spin_watch;
+	(*w->waiters)++;
+	spin_unlock(w->obj->lock);
+
+	do {
+		/* A task that needs this CPU (RCU's too) goes first. */
+		cond_resched();
+		cpu_relax();
+	} while (READ_ONCE(*w->spin_watch) == seen &&
+		 !ipcq_wait_interrupted(w) && ktime_get_ns() < end);
+
+	spin_lock(w->obj->lock);
+	(*w->waiters)--;
+	return true;
+}
+
+/* When the spins of a wait end: never (0) without a budget. */
+static u64 ipcq_wait_spin_end(const struct ipcq_waiter *w)
+{
+	u64 budget = READ_ONCE(ipcq_wait_spin_ns);
+
+	if (!w->spin_watch || !budget)
+		return 0;
+	return min(ktime_get_ns() + budget, w->deadline);
+}
+
+/*
+ * Runs @ready until it answers, waiting as @w says in between: spinning
+ * first where it may, then sleeping. Returns its answer; -EAGAIN
+ * (NONBLOCK), -EIOCBQUEUED (an io_uring call parked) or -ETIMEDOUT past
+ * the deadline, also before any sleep; -ERESTARTSYS on a signal.
  */
 long ipcq_wait(struct ipcq_waiter *w, ipcq_ready_fn ready, void *ctx)
 {
+	u64 spin_end = 0;
 	long ret;
 	int slept = 0;
 
@@ -169,6 +232,11 @@ long ipcq_wait(struct ipcq_waiter *w, ipcq_ready_fn ready, void *ctx)
 			return -EAGAIN;
 		if (w->call)
 			return ipcq_park(w->call, w);
+		if (!spin_end)
+			spin_end = ipcq_wait_spin_end(w);
+		/* After a spin, look again (a change may have come at its end). */
+		if (spin_end && ipcq_wait_spin(w, spin_end))
+			continue;
 		slept = ipcq_wait_sleep(w);
 	}
 }

@@ -224,4 +224,28 @@ TEST(module_parameters_are_bounded)
 	EXPECT_EQ(0, set_param("max_msg_size", 4UL << 20));
 }
 
+/* wait_spin_ns is no limit: 0 (never spin) to a second. */
+TEST(wait_spin_budget_is_bounded)
+{
+	static const unsigned long bad[] = { 1000000001UL, 1UL << 32, ~0UL };
+	long old = get_param("wait_spin_ns");
+	unsigned int i;
+
+	ASSERT_LE(0, old);
+	if (geteuid() != 0) {
+		EXPECT_NE(0, set_param("wait_spin_ns", 0));
+		EXPECT_EQ(old, get_param("wait_spin_ns"));
+		SKIP(return, "needs root to change module parameters");
+	}
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		EXPECT_EQ(-EINVAL, set_param("wait_spin_ns", bad[i]));
+		EXPECT_EQ(old, get_param("wait_spin_ns"));
+	}
+	EXPECT_EQ(0, set_param("wait_spin_ns", 0));
+	EXPECT_EQ(0, get_param("wait_spin_ns"));
+	EXPECT_EQ(0, set_param("wait_spin_ns", 1000000000UL));
+	EXPECT_EQ(1000000000L, get_param("wait_spin_ns"));
+	EXPECT_EQ(0, set_param("wait_spin_ns", old));
+}
+
 TEST_HARNESS_MAIN
