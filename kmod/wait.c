@@ -172,9 +172,9 @@ static bool ipcq_wait_interrupted(const struct ipcq_waiter *w)
 /*
  * One spin of @w with the object lock dropped, until @end (ns of
  * ktime_get_ns()): false, the lock still held, if it may not spin: @end
- * passed, or the other side last acted longer ago than this tick and the
- * one before (it is likely not running: the spin would only burn the
- * CPU).
+ * passed, a signal is pending (the sleep reports it), or the other side
+ * last acted longer ago than this tick and the one before (it is likely
+ * not running: the spin would only burn the CPU).
  */
 static bool ipcq_wait_spin(struct ipcq_waiter *w, u64 end)
 {
@@ -182,7 +182,7 @@ static bool ipcq_wait_spin(struct ipcq_waiter *w, u64 end)
 
 	lockdep_assert_held(w->obj->lock);
 	if (time_after(jiffies, *w->spin_since + IPCQ_SPIN_RECENT) ||
-	    ktime_get_ns() >= end)
+	    ipcq_wait_interrupted(w) || ktime_get_ns() >= end)
 		return false;
 	seen = *w->spin_watch;
 	(*w->waiters)++;

@@ -205,22 +205,50 @@ TEST_F(spin, the_deadline_ends_a_spin)
 }
 
 /*
- * A signal ends a spin: SIGALRM every 100 ms, no SA_RESTART, a budget of
- * 1 s: EINTR, with less than 700 ms of CPU used.
+ * A signal ends a spin, even while the other side keeps acting: a get of
+ * type 2 on a queue (of capacity 4 here) where another process puts and
+ * takes back type-1 messages without pause, SIGALRM every 100 ms, no
+ * SA_RESTART, a budget of 1 s: EINTR, with less than 700 ms of CPU used.
  */
 TEST_F(spin, a_signal_ends_a_spin)
 {
+	volatile uint64_t *rounds = shared_page(sizeof(*rounds));
 	uint64_t len = 8, cpu;
+	struct ipcq_msg m;
 	char buf[8];
-	int ret;
+	pid_t pid;
+	int fd, ret;
 
+	ASSERT_NE(NULL, rounds);
 	ASSERT_EQ(0, set_param(SPIN_PARAM, NSEC_PER_SEC));
-	ASSERT_EQ(0, both_act(self->fd));
+	fd = raw_queue_open(self->dev, NULL, BOTH | IPCQ_OPEN_CLOEXEC, 0, 4, 0);
+	ASSERT_LE(0, fd);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		for (;; (*rounds)++) {
+			msg_init(&m, "1", 1, IPCQ_DEADLINE_FOREVER, 0);
+			m.type = 1;
+			if (xioctl(fd, IPCQ_IOC_QUEUE_PUT, &m))
+				_exit(1);
+			msg_init(&m, buf, sizeof(buf), IPCQ_DEADLINE_FOREVER,
+				 IPCQ_MSG_TYPE_EQ);
+			m.type = 1;
+			if (xioctl(fd, IPCQ_IOC_QUEUE_GET, &m))
+				_exit(1);
+		}
+	}
+	ASSERT_TRUE(wait_for(*rounds > 100, WAIT_MS));
 	ASSERT_EQ(0, start_ticks(100 * 1000, 0));
+	msg_init(&m, buf, len, IPCQ_DEADLINE_FOREVER, IPCQ_MSG_TYPE_EQ);
+	m.type = 2;
 	cpu = cpu_ns();
-	ret = raw_get(self->fd, buf, &len, NULL, 0, IPCQ_DEADLINE_FOREVER);
+	ret = xioctl(fd, IPCQ_IOC_QUEUE_GET, &m);
 	cpu = cpu_ns() - cpu;
 	stop_ticks();
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(fd);
 	EXPECT_EQ(-EINTR, ret);
 	EXPECT_LE(1, *tick_count());
 	EXPECT_GT(700 * MSEC, cpu);
