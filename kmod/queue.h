@@ -10,9 +10,9 @@
 #ifndef IPCQ_QUEUE_H
 #define IPCQ_QUEUE_H
 
+#include <linux/jiffies.h>
 #include <linux/llist.h>
 #include <linux/rbtree.h>
-#include <linux/jiffies.h>
 
 #include "ipcq.h"
 
@@ -171,14 +171,15 @@ static inline u64 ipcq_qmsg_type(struct ipcq_qmsg *m)
 
 /*
  * Under the lock, by a put or get that changed the queue: it did so now
- * (*@when: put_jiffies or get_jiffies), for waiters that watch.
+ * (*@when: put_jiffies or get_jiffies), for waiters about to spin, which
+ * read it under the lock too (wait.c).
  */
 static inline void ipcq_queue_note_change(struct ipcq_queue *q,
 					  unsigned long *when)
 {
 	lockdep_assert_held(&q->lock);
 	if (!q->ring)
-		WRITE_ONCE(*when, jiffies);
+		*when = jiffies;
 }
 
 /* Whether linking @m may need a new index node (struct ipcq_qnode). */

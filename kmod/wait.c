@@ -63,6 +63,13 @@
 
 #include "ipcq.h"
 
+/* Whether a signal ends a wait: a fatal one when @killable, else any. */
+static bool ipcq_signalled(bool killable)
+{
+	return killable ? fatal_signal_pending(current) :
+			  signal_pending(current);
+}
+
 /*
  * Sleep after prepare_to_wait*(): 0 when woken, -ETIMEDOUT once @deadline
  * has passed, -ERESTARTSYS if a signal (a fatal one when @killable, the
@@ -72,7 +79,7 @@ int ipcq_sleep(u64 deadline, bool killable)
 {
 	ktime_t expires;
 
-	if (killable ? fatal_signal_pending(current) : signal_pending(current))
+	if (ipcq_signalled(killable))
 		return -ERESTARTSYS;
 	if (deadline == IPCQ_DEADLINE_FOREVER) {
 		schedule();
@@ -163,12 +170,6 @@ static int ipcq_wait_sleep(struct ipcq_waiter *w)
 	return ret;
 }
 
-static bool ipcq_wait_interrupted(const struct ipcq_waiter *w)
-{
-	return w->killable ? fatal_signal_pending(current) :
-			     signal_pending(current);
-}
-
 /*
  * One spin of @w with the object lock dropped, until @end (ns of
  * ktime_get_ns()): false, the lock still held, if it may not spin: @end
@@ -182,7 +183,7 @@ static bool ipcq_wait_spin(struct ipcq_waiter *w, u64 end)
 
 	lockdep_assert_held(w->obj->lock);
 	if (time_after(jiffies, *w->spin_since + IPCQ_SPIN_RECENT) ||
-	    ipcq_wait_interrupted(w) || ktime_get_ns() >= end)
+	    ipcq_signalled(w->killable) || ktime_get_ns() >= end)
 		return false;
 	seen = *w->spin_watch;
 	(*w->waiters)++;
@@ -193,7 +194,7 @@ static bool ipcq_wait_spin(struct ipcq_waiter *w, u64 end)
 		cond_resched();
 		cpu_relax();
 	} while (READ_ONCE(*w->spin_watch) == seen &&
-		 !ipcq_wait_interrupted(w) && ktime_get_ns() < end);
+		 !ipcq_signalled(w->killable) && ktime_get_ns() < end);
 
 	spin_lock(w->obj->lock);
 	(*w->waiters)--;
