@@ -238,6 +238,7 @@ static int __init ipcq_init(void)
 	BUILD_BUG_ON(sizeof(struct ipcq_wait_acquire) != 56);
 	BUILD_BUG_ON(offsetof(struct ipcq_wait_acquire, msgs) != 40);
 
+	ipcq_queue_msg_init();
 	ret = misc_register(&ipcq_misc);
 	if (!ret)
 		ipcq_debugfs_init();

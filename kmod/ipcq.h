@@ -273,7 +273,41 @@ struct ipcq_waiter {
  */
 typedef bool (*ipcq_ready_fn)(void *ctx, long *ret);
 
-long ipcq_wait(struct ipcq_waiter *w, ipcq_ready_fn ready, void *ctx);
+/* Between two looks of ipcq_wait(): where it is (wait.c). */
+struct ipcq_wait_state {
+	u64 spin_end;			/* when spinning ends; 0: not yet set */
+	int slept;			/* the last sleep's error, if it failed */
+};
+
+/* ipcq_wait_step()'s answer "look again": no errno, no readiness answer. */
+#define IPCQ_WAIT_AGAIN		1
+
+long ipcq_wait_step(struct ipcq_waiter *w, struct ipcq_wait_state *st);
+
+/*
+ * Runs @ready until it answers, waiting as @w says in between: spinning
+ * first where it may, then sleeping (ipcq_wait_step()). Returns its
+ * answer; -EAGAIN (NONBLOCK), -EIOCBQUEUED (an io_uring call parked) or
+ * -ETIMEDOUT past the deadline, also before any sleep; -ERESTARTSYS on a
+ * signal. Inline, so that @ready (a constant in every caller) is inlined
+ * into the look: the look is the hot path of every operation, and an
+ * indirect call (a retpoline, and under emulation a lookup of the
+ * translated code) costs more than many a look (measured, README).
+ */
+static __always_inline long ipcq_wait(struct ipcq_waiter *w,
+				      ipcq_ready_fn ready, void *ctx)
+{
+	struct ipcq_wait_state st = { };
+	long ret;
+
+	lockdep_assert_held(w->obj->lock);
+	while (!ready(ctx, &ret)) {
+		ret = ipcq_wait_step(w, &st);
+		if (ret != IPCQ_WAIT_AGAIN)
+			return ret;
+	}
+	return ret;
+}
 
 /* A thread asleep on a list of sleepers (struct ipcq_waiter.sleepers). */
 struct ipcq_sleeper {
@@ -324,6 +358,9 @@ void ipcq_registry_collect(void);
 void ipcq_registry_forget(struct ipcq_object *obj);
 long ipcq_registry_list(struct ipcq_list __user *uarg);
 void ipcq_registry_exit(void);
+
+/* queue_msg.c: at load, the sizing of small messages */
+void ipcq_queue_msg_init(void);
 
 /* mapping.c: the two regions of pages an object shares with its users. */
 #define IPCQ_MAP_OFF_STATUS	IPCQ_RING_OFF_STATUS	/* read-only page */

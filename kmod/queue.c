@@ -90,17 +90,16 @@ static void ipcq_queue_tally(struct ipcq_queue *q, struct ipcq_ring_count *c)
 	c->bytes += q->nr_bytes;
 }
 
-/* At its count limit. Slots claimed by ring users count (see the top). */
-bool ipcq_queue_full(struct ipcq_queue *q)
+/*
+ * ipcq_queue_full() of a ring queue with a capacity: slots claimed by
+ * ring users count (see the top).
+ */
+bool ipcq_queue_ring_full(struct ipcq_queue *q)
 {
 	struct ipcq_ring_count c;
 	bool full;
 
 	lockdep_assert_held(&q->lock);
-	if (!q->capacity)
-		return false;
-	if (!q->ring)
-		return q->nr_msgs >= q->capacity;
 	/* The ring has capacity slots: with nothing kept it decides. */
 	if (!q->nr_msgs) {
 		ipcq_ring_frontier(q->ring, &full);
@@ -169,34 +168,6 @@ void ipcq_queue_wake_getters(struct ipcq_queue *q, struct task_struct *taken)
 							    &q->get_sleepers));
 }
 
-/*
- * Under the lock, where a single put or get has decided that getters
- * (putters) are to be woken: the first sleeping thread, taken off its
- * list for ipcq_queue_wake(), which then need not take the lock again
- * (ipcq_sleepers_take_one()). None while gets select by type: every
- * getter is woken then.
- */
-struct task_struct *ipcq_queue_take_getter(struct ipcq_queue *q)
-{
-	if (q->selective)
-		return NULL;
-	return ipcq_sleepers_take_one(&q->lock, &q->get_sleepers);
-}
-
-struct task_struct *ipcq_queue_take_putter(struct ipcq_queue *q)
-{
-	return ipcq_sleepers_take_one(&q->lock, &q->put_sleepers);
-}
-
-/* The wake-ups @w asks for, after the queue lock is dropped. */
-void ipcq_queue_wake(struct ipcq_queue *q, const struct ipcq_wakes *w)
-{
-	if (w->getters)
-		ipcq_queue_wake_getters(q, w->getter);
-	if (w->putters)
-		ipcq_queue_wake_putters(q, w->putters_all, w->putter);
-}
-
 /* Every getter, sleeping or parked, and every poller (end states). */
 void ipcq_queue_wake_all_getters(struct ipcq_queue *q)
 {
@@ -210,14 +181,12 @@ void ipcq_queue_wake_all_putters(struct ipcq_queue *q)
 	wake_up_all(&q->put_wq);
 }
 
-/* Whether @len more bytes would take the queue past its byte limit. */
-bool ipcq_queue_over_bytes(struct ipcq_queue *q, u64 len)
+/* ipcq_queue_over_bytes() near the limit: what the ring holds counts. */
+bool ipcq_queue_over_bytes_counted(struct ipcq_queue *q, u64 len)
 {
 	struct ipcq_ring_count c;
 
 	lockdep_assert_held(&q->lock);
-	if (q->nr_bytes + len + q->ring_max_bytes <= q->max_bytes)
-		return false;
 	ipcq_queue_tally(q, &c);
 	return c.bytes + len > q->max_bytes;
 }
@@ -229,21 +198,18 @@ static bool ipcq_qmsg_after_ring(struct ipcq_queue *q, struct ipcq_qmsg *m)
 }
 
 /*
- * Between the kept message @m (NULL: none) and, if @ring, the ring's next
- * one: the kept messages a selective get may take have @m at their head,
- * and it may take ring messages only if it takes type 0 (queue_type.c).
+ * ipcq_queue_next_in() of a ring queue, for a get that may take ring
+ * messages: between the kept message @m (NULL: none) and the ring's next.
  */
-enum ipcq_next ipcq_queue_next_in(struct ipcq_queue *q, struct ipcq_qmsg *m,
-				  bool ring, struct ipcq_qmsg **mp, u64 *posp,
-				  u32 *lenp)
+enum ipcq_next ipcq_queue_next_ring(struct ipcq_queue *q, struct ipcq_qmsg *m,
+				    u64 *posp, u32 *lenp)
 {
 	bool before;
 	int ret;
 
 	lockdep_assert_held(&q->lock);
-	*mp = m;
-	if (!q->ring || !ring || (m && !ipcq_qmsg_after_ring(q, m)))
-		return m ? IPCQ_NEXT_KEPT : IPCQ_NEXT_NONE;
+	if (m && !ipcq_qmsg_after_ring(q, m))
+		return IPCQ_NEXT_KEPT;
 	ret = ipcq_ring_next(q->ring, posp, lenp);
 	if (ret == -EBADMSG)
 		return IPCQ_NEXT_CORRUPT;
@@ -255,25 +221,6 @@ enum ipcq_next ipcq_queue_next_in(struct ipcq_queue *q, struct ipcq_qmsg *m,
 	return m ? IPCQ_NEXT_KEPT : IPCQ_NEXT_NONE;
 }
 
-enum ipcq_next ipcq_queue_next(struct ipcq_queue *q, struct ipcq_qmsg **mp,
-			       u64 *posp, u32 *lenp)
-{
-	return ipcq_queue_next_in(q, ipcq_queue_head(q), true, mp, posp, lenp);
-}
-
-/* A get would not wait: a message (or a corrupt one) is there. */
-bool ipcq_queue_has_msg(struct ipcq_queue *q)
-{
-	struct ipcq_qmsg *m;
-	enum ipcq_next next;
-	u64 pos;
-	u32 len;
-
-	lockdep_assert_held(&q->lock);
-	next = ipcq_queue_next(q, &m, &pos, &len);
-	return next != IPCQ_NEXT_NONE && next != IPCQ_NEXT_HELD;
-}
-
 /* Messages are there, held back behind a pending claim (see above). */
 static bool ipcq_queue_held(struct ipcq_queue *q)
 {
@@ -283,18 +230,6 @@ static bool ipcq_queue_held(struct ipcq_queue *q)
 
 	lockdep_assert_held(&q->lock);
 	return ipcq_queue_next(q, &m, &pos, &len) == IPCQ_NEXT_HELD;
-}
-
-bool ipcq_queue_eof(struct ipcq_queue *q)
-{
-	lockdep_assert_held(&q->lock);
-	return q->had_producer && !q->producers && !q->nohup;
-}
-
-bool ipcq_queue_broken(struct ipcq_queue *q)
-{
-	lockdep_assert_held(&q->lock);
-	return q->had_consumer && !q->consumers && !q->nohup;
 }
 
 /* JoinableQueue's count, exact: see the comment at the top. */
@@ -334,14 +269,12 @@ static bool ipcq_queue_done(struct ipcq_queue *q)
  * whether to wake anyone, then orders that before the caller's next look
  * at the ring: either a user sees the new words, or we see its slot.
  */
-void ipcq_queue_publish(struct ipcq_queue *q)
+void ipcq_queue_publish_ring(struct ipcq_queue *q)
 {
 	bool get_wake, put_wake;
 	u32 route = 0;
 
 	lockdep_assert_held(&q->lock);
-	if (!q->ring)
-		return;
 	if (q->nr_msgs || q->ring_putters || q->shutdown ||
 	    ipcq_queue_broken(q) || q->notify)
 		route |= IPCQ_ROUTE_PUT;

@@ -13,6 +13,8 @@
 #include <linux/jiffies.h>
 #include <linux/llist.h>
 #include <linux/rbtree.h>
+#include <linux/refcount.h>
+#include <linux/slab.h>
 
 #include "ipcq.h"
 
@@ -227,30 +229,117 @@ struct ipcq_select {
 	u64 type;
 };
 
-bool ipcq_queue_full(struct ipcq_queue *q);
-bool ipcq_queue_over_bytes(struct ipcq_queue *q, u64 len);
+bool ipcq_queue_ring_full(struct ipcq_queue *q);
+bool ipcq_queue_over_bytes_counted(struct ipcq_queue *q, u64 len);
+
+/*
+ * Whether a put must wait for room by count (capacity). A ring queue's
+ * answer counts its ring (ipcq_queue_ring_full()).
+ */
+static inline bool ipcq_queue_full(struct ipcq_queue *q)
+{
+	lockdep_assert_held(&q->lock);
+	if (!q->capacity)
+		return false;
+	if (!q->ring)
+		return q->nr_msgs >= q->capacity;
+	return ipcq_queue_ring_full(q);
+}
+
+/*
+ * Whether @len more bytes would take the queue past its byte limit: only
+ * near it are the ring's bytes counted (ipcq_queue_over_bytes_counted()).
+ */
+static inline bool ipcq_queue_over_bytes(struct ipcq_queue *q, u64 len)
+{
+	lockdep_assert_held(&q->lock);
+	if (q->nr_bytes + len + q->ring_max_bytes <= q->max_bytes)
+		return false;
+	return ipcq_queue_over_bytes_counted(q, len);
+}
+
 void ipcq_queue_wake_putters(struct ipcq_queue *q, bool all,
 			     struct task_struct *taken);
 void ipcq_queue_wake_getters(struct ipcq_queue *q, struct task_struct *taken);
-struct task_struct *ipcq_queue_take_getter(struct ipcq_queue *q);
-struct task_struct *ipcq_queue_take_putter(struct ipcq_queue *q);
 void ipcq_queue_wake_all_getters(struct ipcq_queue *q);
 void ipcq_queue_wake_all_putters(struct ipcq_queue *q);
-enum ipcq_next ipcq_queue_next(struct ipcq_queue *q, struct ipcq_qmsg **mp,
-			       u64 *posp, u32 *lenp);
-enum ipcq_next ipcq_queue_next_in(struct ipcq_queue *q, struct ipcq_qmsg *m,
-				  bool ring, struct ipcq_qmsg **mp, u64 *posp,
-				  u32 *lenp);
-bool ipcq_queue_has_msg(struct ipcq_queue *q);
-bool ipcq_queue_eof(struct ipcq_queue *q);
-bool ipcq_queue_broken(struct ipcq_queue *q);
-void ipcq_queue_publish(struct ipcq_queue *q);
+enum ipcq_next ipcq_queue_next_ring(struct ipcq_queue *q, struct ipcq_qmsg *m,
+				    u64 *posp, u32 *lenp);
+
+/* End-of-file for getters: every producer gone, and EOF not turned off. */
+static inline bool ipcq_queue_eof(struct ipcq_queue *q)
+{
+	lockdep_assert_held(&q->lock);
+	return q->had_producer && !q->producers && !q->nohup;
+}
+
+/* EPIPE for putters: every consumer gone, and EPIPE not turned off. */
+static inline bool ipcq_queue_broken(struct ipcq_queue *q)
+{
+	lockdep_assert_held(&q->lock);
+	return q->had_consumer && !q->consumers && !q->nohup;
+}
+
+void ipcq_queue_publish_ring(struct ipcq_queue *q);
+
+/*
+ * Under the lock, after a change: a ring queue's status page says what
+ * its users must know (ipcq_queue_publish_ring()); other queues have none.
+ */
+static inline void ipcq_queue_publish(struct ipcq_queue *q)
+{
+	if (q->ring)
+		ipcq_queue_publish_ring(q);
+}
+
+/*
+ * Under the lock, where a single put or get has decided that getters
+ * (putters) are to be woken: the first sleeping thread, taken off its
+ * list for ipcq_queue_wake(), which then need not take the lock again
+ * (ipcq_sleepers_take_one()). None while gets select by type: every
+ * getter is woken then.
+ */
+static inline struct task_struct *ipcq_queue_take_getter(struct ipcq_queue *q)
+{
+	lockdep_assert_held(&q->lock);
+	if (q->selective || list_empty(&q->get_sleepers))
+		return NULL;
+	return ipcq_sleepers_take_one(&q->lock, &q->get_sleepers);
+}
+
+static inline struct task_struct *ipcq_queue_take_putter(struct ipcq_queue *q)
+{
+	lockdep_assert_held(&q->lock);
+	if (list_empty(&q->put_sleepers))
+		return NULL;
+	return ipcq_sleepers_take_one(&q->lock, &q->put_sleepers);
+}
 
 /* queue_msg.c: the memory of kept messages */
 struct ipcq_qmsg *ipcq_qmsg_new(struct ipcq_queue *q, size_t len, bool typed);
-void ipcq_qmsg_put(struct ipcq_qmsg *m);
-void ipcq_queue_msg_put(struct ipcq_queue *q, struct ipcq_qmsg *m);
+void ipcq_qmsg_free(struct ipcq_qmsg *m);
+void ipcq_queue_msg_release(struct ipcq_queue *q, struct ipcq_qmsg *m);
 void ipcq_queue_msg_cache_free(struct ipcq_queue *q);
+
+/*
+ * The helpers below that a put or get calls on every message, or with
+ * NULL on most, are inline: a call costs more than they do (README).
+ */
+
+/* Drops a reference to @m (NULL: none); the last one frees it. */
+static inline void ipcq_qmsg_put(struct ipcq_qmsg *m)
+{
+	if (m && refcount_dec_and_test(&m->ref))
+		ipcq_qmsg_free(m);
+}
+
+/* Drops a reference to @m of @q; the last one caches it or frees it. */
+static inline void ipcq_queue_msg_put(struct ipcq_queue *q,
+				      struct ipcq_qmsg *m)
+{
+	if (m && refcount_dec_and_test(&m->ref))
+		ipcq_queue_msg_release(q, m);
+}
 
 /* queue_index.c: the order of kept messages */
 /* What an immediate shutdown or the queue's end drops (lock dropped). */
@@ -262,9 +351,14 @@ struct ipcq_dropped {
 
 void ipcq_queue_index_init(struct ipcq_queue *q);
 struct ipcq_qnode *ipcq_qnode_new(struct ipcq_queue *q, gfp_t gfp);
-void ipcq_qnode_free(struct ipcq_queue *q, struct ipcq_qnode *n);
-struct ipcq_qmsg *ipcq_queue_untyped_head(struct ipcq_queue *q);
-struct ipcq_qmsg *ipcq_queue_head(struct ipcq_queue *q);
+
+/* Caches @n (NULL: none) as @q's free node, or frees it. No lock. */
+static inline void ipcq_qnode_free(struct ipcq_queue *q, struct ipcq_qnode *n)
+{
+	if (n && cmpxchg(&q->node_cache, NULL, n))
+		kfree(n);
+}
+
 void ipcq_queue_link(struct ipcq_queue *q, struct ipcq_qmsg *m,
 		     struct ipcq_qnode **spare);
 struct ipcq_qnode *ipcq_queue_unlink(struct ipcq_queue *q,
@@ -273,7 +367,6 @@ void ipcq_queue_drop_all(struct ipcq_queue *q, struct ipcq_dropped *d);
 void ipcq_queue_dropped_free(struct ipcq_dropped *d);
 
 /* queue_type.c: the index of kept messages by type */
-struct ipcq_qmsg *ipcq_queue_typed_head(struct ipcq_queue *q);
 void ipcq_queue_type_link(struct ipcq_queue *q, struct ipcq_qmsg *m,
 			  struct ipcq_qnode **spare);
 struct ipcq_qnode *ipcq_queue_type_unlink(struct ipcq_queue *q,
@@ -285,6 +378,79 @@ enum ipcq_next ipcq_queue_next_select(struct ipcq_queue *q,
 long ipcq_queue_set_limits(struct ipcq_queue *q, u64 capacity,
 			   u64 max_msg_size, u64 max_bytes);
 struct ipcq_queue *ipcq_queue_of(struct ipcq_object *obj);
+
+/*
+ * What a get takes next, inline: every get and every wake-up decision
+ * asks, and the calls cost more than the looks (README).
+ */
+
+/* The first untyped message: of the highest priority, else of 0's list. */
+static inline struct ipcq_qmsg *ipcq_queue_untyped_head(struct ipcq_queue *q)
+{
+	struct rb_node *n;
+
+	lockdep_assert_held(&q->lock);
+	n = rb_first_cached(&q->prios);
+	if (n)
+		return list_first_entry(&rb_entry(n, struct ipcq_qnode,
+						  node)->fifo,
+					struct ipcq_qmsg, link);
+	return list_first_entry_or_null(&q->fifo0, struct ipcq_qmsg, link);
+}
+
+/* The first typed message in order, or NULL. */
+static inline struct ipcq_qmsg *ipcq_queue_typed_head(struct ipcq_queue *q)
+{
+	struct rb_node *n = rb_first_cached(&q->typed);
+
+	return n ? ipcq_typed_qmsg(rb_entry(n, struct ipcq_qmsg_typed,
+					    onode)) : NULL;
+}
+
+/* The kept message a get would take first, or NULL. */
+static inline struct ipcq_qmsg *ipcq_queue_head(struct ipcq_queue *q)
+{
+	return ipcq_qmsg_earlier(ipcq_queue_untyped_head(q),
+				 ipcq_queue_typed_head(q));
+}
+
+/*
+ * Between the kept message @m (NULL: none) and, if @ring, the ring's next
+ * one (ipcq_queue_next_ring()): the kept messages a selective get may
+ * take have @m at their head, and it may take ring messages only if it
+ * takes type 0 (queue_type.c).
+ */
+static inline enum ipcq_next ipcq_queue_next_in(struct ipcq_queue *q,
+						struct ipcq_qmsg *m, bool ring,
+						struct ipcq_qmsg **mp,
+						u64 *posp, u32 *lenp)
+{
+	lockdep_assert_held(&q->lock);
+	*mp = m;
+	if (!q->ring || !ring)
+		return m ? IPCQ_NEXT_KEPT : IPCQ_NEXT_NONE;
+	return ipcq_queue_next_ring(q, m, posp, lenp);
+}
+
+/* What a get of any message takes next (enum ipcq_next). */
+static inline enum ipcq_next ipcq_queue_next(struct ipcq_queue *q,
+					     struct ipcq_qmsg **mp, u64 *posp,
+					     u32 *lenp)
+{
+	return ipcq_queue_next_in(q, ipcq_queue_head(q), true, mp, posp, lenp);
+}
+
+/* A get would not wait: a message (or a corrupt one) is there. */
+static inline bool ipcq_queue_has_msg(struct ipcq_queue *q)
+{
+	struct ipcq_qmsg *m;
+	enum ipcq_next next;
+	u64 pos;
+	u32 len;
+
+	next = ipcq_queue_next(q, &m, &pos, &len);
+	return next != IPCQ_NEXT_NONE && next != IPCQ_NEXT_HELD;
+}
 
 /* queue_xfer.c: put and get of a message already copied in */
 /* Kernel-only @xflags bit: a failed get writes nothing back (batches). */
@@ -325,7 +491,16 @@ long ipcq_queue_put_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
 long ipcq_queue_get_msg(struct ipcq_queue *q, struct ipcq_msg *argp,
 			struct ipcq_msg __user *uarg, struct ipcq_call *call,
 			u32 xflags, struct ipcq_wakes *defer);
-void ipcq_queue_wake(struct ipcq_queue *q, const struct ipcq_wakes *w);
+
+/* The wake-ups @w asks for, after the queue lock is dropped. */
+static inline void ipcq_queue_wake(struct ipcq_queue *q,
+				   const struct ipcq_wakes *w)
+{
+	if (w->getters)
+		ipcq_queue_wake_getters(q, w->getter);
+	if (w->putters)
+		ipcq_queue_wake_putters(q, w->putters_all, w->putter);
+}
 
 /* queue_xfer.c: a get, in steps, also for wait_acquire.c (@defer NULL) */
 /* A get in progress: what it found, and how to finish or undo it. */
@@ -376,8 +551,23 @@ void ipcq_queue_fill_stat(struct ipcq_queue *q, u32 roles,
 long ipcq_queue_notify(struct ipcq_queue *q, struct file *file,
 		       struct ipcq_queue_notify __user *uarg);
 struct ipcq_notify_reg *ipcq_queue_notify_take(struct ipcq_queue *q);
-bool ipcq_queue_notify_due(struct ipcq_queue *q);
-void ipcq_queue_notify_fire(struct ipcq_notify_reg *reg);
+bool ipcq_queue_notify_check(struct ipcq_queue *q);
+
+/* Under the lock, in a put: whether it fires mq_notify's registration. */
+static inline bool ipcq_queue_notify_due(struct ipcq_queue *q)
+{
+	return q->notify && ipcq_queue_notify_check(q);
+}
+
+void ipcq_queue_notify_send(struct ipcq_notify_reg *reg);
+
+/* Delivers and frees a registration a put took (NULL: none). */
+static inline void ipcq_queue_notify_fire(struct ipcq_notify_reg *reg)
+{
+	if (reg)
+		ipcq_queue_notify_send(reg);
+}
+
 void ipcq_queue_notify_drop(struct ipcq_queue *q, struct file *file);
 void ipcq_notify_reg_free(struct ipcq_notify_reg *reg);
 

@@ -67,12 +67,6 @@ struct ipcq_qnode *ipcq_qnode_new(struct ipcq_queue *q, gfp_t gfp)
 }
 
 /* @n (NULL: nothing) goes to the queue's cache if it is empty. */
-void ipcq_qnode_free(struct ipcq_queue *q, struct ipcq_qnode *n)
-{
-	if (n && cmpxchg(&q->node_cache, NULL, n))
-		kfree(n);
-}
-
 static bool ipcq_prio_higher(struct rb_node *a, const struct rb_node *b)
 {
 	return rb_entry(a, struct ipcq_qnode, node)->key >
@@ -142,27 +136,6 @@ static struct ipcq_qnode *ipcq_prio_unlink(struct ipcq_queue *q,
 	list_del(&m->link);
 	rb_erase_cached(&pn->node, &q->prios);
 	return pn;
-}
-
-/* The untyped message a get would take first, or NULL. */
-struct ipcq_qmsg *ipcq_queue_untyped_head(struct ipcq_queue *q)
-{
-	struct rb_node *n;
-
-	lockdep_assert_held(&q->lock);
-	n = rb_first_cached(&q->prios);
-	if (n)
-		return list_first_entry(&rb_entry(n, struct ipcq_qnode,
-						  node)->fifo,
-					struct ipcq_qmsg, link);
-	return list_first_entry_or_null(&q->fifo0, struct ipcq_qmsg, link);
-}
-
-/* The kept message a get would take first, or NULL. */
-struct ipcq_qmsg *ipcq_queue_head(struct ipcq_queue *q)
-{
-	return ipcq_qmsg_earlier(ipcq_queue_untyped_head(q),
-				 ipcq_queue_typed_head(q));
 }
 
 /*

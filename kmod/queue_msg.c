@@ -40,17 +40,11 @@
 /* The most one cached message takes: a header and 1 KiB of data. */
 #define IPCQ_MSG_CACHE_OBJ	(1024U + 64U)
 
-static void ipcq_qmsg_free(struct ipcq_qmsg *m)
+void ipcq_qmsg_free(struct ipcq_qmsg *m)
 {
 	if (m->data != m->inline_data)
 		kvfree(m->data);
 	kvfree(m->typed ? (void *)ipcq_qmsg_typed(m) : m);
-}
-
-void ipcq_qmsg_put(struct ipcq_qmsg *m)
-{
-	if (m && refcount_dec_and_test(&m->ref))
-		ipcq_qmsg_free(m);
 }
 
 /*
@@ -78,6 +72,43 @@ static u32 ipcq_qmsg_key(size_t len, bool apart)
 	bytes = apart ? kmalloc_size_roundup(head) + kmalloc_size_roundup(len) :
 			kmalloc_size_roundup(size_add(head, len));
 	return bytes <= IPCQ_MSG_CACHE_OBJ ? bytes * 2 + apart : 0;
+}
+
+/*
+ * The sizing of an untyped message of each length the cache may take:
+ * its key, IPCQ_QMSG_APART if its data goes apart. Working it out calls
+ * the slab allocator five times, more than the rest of a small put (and
+ * a call is dear under emulation: README), so it is worked out once, at
+ * load (ipcq_queue_msg_init()). Longer ones have no key.
+ */
+#define IPCQ_QMSG_APART		BIT(15)
+static u16 ipcq_qmsg_sizes[IPCQ_MSG_CACHE_OBJ + 1] __ro_after_init;
+
+void __init ipcq_queue_msg_init(void)
+{
+	size_t head = sizeof(struct ipcq_qmsg), len;
+	bool apart;
+
+	BUILD_BUG_ON(IPCQ_MSG_CACHE_OBJ * 2 + 1 >= IPCQ_QMSG_APART);
+	for (len = 0; len <= IPCQ_MSG_CACHE_OBJ; len++) {
+		apart = ipcq_qmsg_apart(head, len);
+		ipcq_qmsg_sizes[len] = ipcq_qmsg_key(len, apart) |
+				       (apart ? IPCQ_QMSG_APART : 0);
+	}
+}
+
+/* The cache key of an untyped message of @len bytes, and if it is @apart. */
+static u32 ipcq_qmsg_sizing(size_t len, bool *apart)
+{
+	u16 sizing;
+
+	if (len > IPCQ_MSG_CACHE_OBJ) {
+		*apart = ipcq_qmsg_apart(sizeof(struct ipcq_qmsg), len);
+		return 0;
+	}
+	sizing = ipcq_qmsg_sizes[len];
+	*apart = sizing & IPCQ_QMSG_APART;
+	return sizing & ~IPCQ_QMSG_APART;
 }
 
 /*
@@ -120,12 +151,16 @@ struct ipcq_qmsg *ipcq_qmsg_new(struct ipcq_queue *q, size_t len, bool typed)
 	 * fails with ENOMEM, quietly, rather than invoking the OOM killer.
 	 */
 	gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN;
-	bool apart = ipcq_qmsg_apart(head, len);
-	u32 key = typed ? 0 : ipcq_qmsg_key(len, apart);
 	struct ipcq_qmsg *m = NULL;
+	u32 key = 0;
 	size_t size;
+	bool apart;
 	void *p;
 
+	if (typed)
+		apart = ipcq_qmsg_apart(head, len);
+	else
+		key = ipcq_qmsg_sizing(len, &apart);
 	if (q && key)
 		m = ipcq_qmsg_cached(q, key);
 	if (m)
@@ -155,15 +190,13 @@ init:
 	return m;
 }
 
-/* Drops a reference to @m of @q; the last one caches it or frees it. */
-void ipcq_queue_msg_put(struct ipcq_queue *q, struct ipcq_qmsg *m)
+/* After the last reference to @m of @q: caches it or frees it. */
+void ipcq_queue_msg_release(struct ipcq_queue *q, struct ipcq_qmsg *m)
 {
+	bool apart;
 	u32 key;
 
-	if (!m || !refcount_dec_and_test(&m->ref))
-		return;
-	key = m->typed ? 0 : ipcq_qmsg_key(m->len,
-					    m->data != m->inline_data);
+	key = m->typed ? 0 : ipcq_qmsg_sizing(m->len, &apart);
 	if (!key || atomic_add_return(key / 2, &q->msg_cache_bytes) >
 		    IPCQ_MSG_CACHE_BYTES) {
 		if (key)

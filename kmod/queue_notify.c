@@ -91,20 +91,19 @@ struct ipcq_notify_reg *ipcq_queue_notify_take(struct ipcq_queue *q)
 }
 
 /*
- * Under the queue lock, before a put queues its message: whether it takes
- * the registration, to fire it (making the empty queue non-empty with no
- * getter blocked) or to drop it (its owner is gone: the ring is then the
- * users' again at once). A ring counts while registered: every put then
- * comes here, and a slot claimed for writing before the registration is a
- * message already queued (the claim was its place).
+ * ipcq_queue_notify_due() with a registration: under the queue lock,
+ * before a put queues its message, whether it takes the registration, to
+ * fire it (making the empty queue non-empty with no getter blocked) or to
+ * drop it (its owner is gone: the ring is then the users' again at once).
+ * A ring counts while registered: every put then comes here, and a slot
+ * claimed for writing before the registration is a message already
+ * queued (the claim was its place).
  */
-bool ipcq_queue_notify_due(struct ipcq_queue *q)
+bool ipcq_queue_notify_check(struct ipcq_queue *q)
 {
 	struct ipcq_ring_count c;
 
 	lockdep_assert_held(&q->lock);
-	if (!q->notify)
-		return false;
 	if (!ipcq_notify_live(q->notify))
 		return true;	/* fired, it delivers nothing */
 	if (q->nr_msgs || q->getters)
@@ -115,14 +114,12 @@ bool ipcq_queue_notify_due(struct ipcq_queue *q)
 	return !c.msgs && !c.writing;
 }
 
-/* With no ipcq lock held: delivers @reg (may be NULL) and frees it. */
-void ipcq_queue_notify_fire(struct ipcq_notify_reg *reg)
+/* With no ipcq lock held: delivers @reg and frees it (queue.h). */
+void ipcq_queue_notify_send(struct ipcq_notify_reg *reg)
 {
 	struct kernel_siginfo info;
 	struct task_struct *task;
 
-	if (!reg)
-		return;
 	if (reg->signo) {
 		clear_siginfo(&info);
 		info.si_signo = reg->signo;

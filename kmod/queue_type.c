@@ -127,15 +127,6 @@ struct ipcq_qnode *ipcq_queue_type_unlink(struct ipcq_queue *q,
 	return mt;
 }
 
-/* The typed message a plain get would take first, or NULL. */
-struct ipcq_qmsg *ipcq_queue_typed_head(struct ipcq_queue *q)
-{
-	struct rb_node *n = rb_first_cached(&q->typed);
-
-	return n ? ipcq_typed_qmsg(rb_entry(n, struct ipcq_qmsg_typed,
-					    onode)) : NULL;
-}
-
 static struct ipcq_qmsg *ipcq_mtype_head(struct ipcq_qnode *mt)
 {
 	struct rb_node *n = mt ? rb_first_cached(&mt->msgs) : NULL;

@@ -437,7 +437,9 @@ static bool ipcq_queue_get_ready(void *ctx, long *ret)
 	for (;;) {
 		if (q->ring && q->drained)
 			ipcq_ring_drop(q->ring);	/* puts that raced it */
-		next = ipcq_queue_next_select(q, &g->sel, &m, &pos, &len);
+		next = g->sel.match ?
+		       ipcq_queue_next_select(q, &g->sel, &m, &pos, &len) :
+		       ipcq_queue_next(q, &m, &pos, &len);
 		if (next != IPCQ_NEXT_RING)
 			break;
 		*ret = ipcq_queue_get_ring(g, pos, len);
@@ -558,7 +560,8 @@ int ipcq_queue_get_init(struct ipcq_get *g, struct ipcq_queue *q,
 		return -EINVAL;
 	g->sel.match = arg->flags & IPCQ_MSG_MATCH;
 	g->sel.type = arg->type;
-	if (hweight32(g->sel.match) > 1 || (!g->sel.match && arg->type))
+	/* One match bit at most: no popcount (a library call without it). */
+	if ((g->sel.match & (g->sel.match - 1)) || (!g->sel.match && arg->type))
 		return -EINVAL;
 	g->truncate = arg->flags & IPCQ_MSG_TRUNCATE;
 	g->buflen = arg->len;

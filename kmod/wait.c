@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Waiting: the one loop every blocking operation of every object type
- * runs (ipcq_wait()), and the sleeps under it.
+ * runs (ipcq_wait(), inline in ipcq.h, so that each operation's readiness
+ * test is inlined into it; its steps between two looks are here:
+ * ipcq_wait_step()), and the sleeps under it.
  *
  * An operation describes its wait (struct ipcq_waiter: the object lock,
  * wait queue, waiter count, park site, deadline, NONBLOCK, io_uring call)
@@ -212,34 +214,28 @@ static u64 ipcq_wait_spin_end(const struct ipcq_waiter *w)
 }
 
 /*
- * Runs @ready until it answers, waiting as @w says in between: spinning
- * first where it may, then sleeping. Returns its answer; -EAGAIN
- * (NONBLOCK), -EIOCBQUEUED (an io_uring call parked) or -ETIMEDOUT past
- * the deadline, also before any sleep; -ERESTARTSYS on a signal.
+ * What ipcq_wait() does after a look that found its operation not ready:
+ * answers -EAGAIN (NONBLOCK), -EIOCBQUEUED (an io_uring call parked),
+ * -ETIMEDOUT past the deadline or -ERESTARTSYS on a signal (after the
+ * look that follows a failed sleep), or IPCQ_WAIT_AGAIN after a spin or
+ * a sleep, for another look.
  */
-long ipcq_wait(struct ipcq_waiter *w, ipcq_ready_fn ready, void *ctx)
+long ipcq_wait_step(struct ipcq_waiter *w, struct ipcq_wait_state *st)
 {
-	u64 spin_end = 0;
-	long ret;
-	int slept = 0;
-
 	lockdep_assert_held(w->obj->lock);
-	for (;;) {
-		if (ready(ctx, &ret))
-			return ret;
-		if (slept)
-			return slept;
-		if (w->nonblock)
-			return -EAGAIN;
-		if (w->call)
-			return ipcq_park(w->call, w);
-		if (!spin_end)
-			spin_end = ipcq_wait_spin_end(w);
-		/* After a spin, look again (a change may have come at its end). */
-		if (spin_end && ipcq_wait_spin(w, spin_end))
-			continue;
-		slept = ipcq_wait_sleep(w);
-	}
+	if (st->slept)
+		return st->slept;
+	if (w->nonblock)
+		return -EAGAIN;
+	if (w->call)
+		return ipcq_park(w->call, w);
+	if (!st->spin_end)
+		st->spin_end = ipcq_wait_spin_end(w);
+	/* After a spin, look again (a change may have come at its end). */
+	if (st->spin_end && ipcq_wait_spin(w, st->spin_end))
+		return IPCQ_WAIT_AGAIN;
+	st->slept = ipcq_wait_sleep(w);
+	return IPCQ_WAIT_AGAIN;
 }
 
 /*
