@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The order of a queue's kept messages: where a put links a message, what
- * a get finds at the head, and what an immediate shutdown or the queue's
- * end drops. Delivery order is priority descending, then arrival.
+ * a get finds at the head (inline in queue.h: ipcq_queue_head()), and
+ * what an immediate shutdown or the queue's end drops. Delivery order is
+ * priority descending, then arrival.
  *
  * Untyped messages, the common case, are in one list per priority, in
  * order of arrival: priority 0's is part of the queue, and the other
