@@ -371,10 +371,10 @@ void ipcq_queue_type_link(struct ipcq_queue *q, struct ipcq_qmsg *m,
 			  struct ipcq_qnode **spare);
 struct ipcq_qnode *ipcq_queue_type_unlink(struct ipcq_queue *q,
 					  struct ipcq_qmsg *m);
-enum ipcq_next ipcq_queue_next_select(struct ipcq_queue *q,
-				      const struct ipcq_select *sel,
-				      struct ipcq_qmsg **mp, u64 *posp,
-				      u32 *lenp);
+enum ipcq_next ipcq_queue_next_typed(struct ipcq_queue *q,
+				     const struct ipcq_select *sel,
+				     struct ipcq_qmsg **mp, u64 *posp,
+				     u32 *lenp);
 long ipcq_queue_set_limits(struct ipcq_queue *q, u64 capacity,
 			   u64 max_msg_size, u64 max_bytes);
 struct ipcq_queue *ipcq_queue_of(struct ipcq_object *obj);
@@ -438,6 +438,20 @@ static inline enum ipcq_next ipcq_queue_next(struct ipcq_queue *q,
 					     u32 *lenp)
 {
 	return ipcq_queue_next_in(q, ipcq_queue_head(q), true, mp, posp, lenp);
+}
+
+/*
+ * What a get selecting by @sel takes next; see enum ipcq_next. A get of
+ * any message, the common one, is answered here.
+ */
+static inline enum ipcq_next ipcq_queue_next_select(struct ipcq_queue *q,
+						    const struct ipcq_select *sel,
+						    struct ipcq_qmsg **mp,
+						    u64 *posp, u32 *lenp)
+{
+	if (!sel->match)
+		return ipcq_queue_next(q, mp, posp, lenp);
+	return ipcq_queue_next_typed(q, sel, mp, posp, lenp);
 }
 
 /* A get would not wait: a message (or a corrupt one) is there. */

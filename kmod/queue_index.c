@@ -67,7 +67,6 @@ struct ipcq_qnode *ipcq_qnode_new(struct ipcq_queue *q, gfp_t gfp)
 	return n;
 }
 
-/* @n (NULL: nothing) goes to the queue's cache if it is empty. */
 static bool ipcq_prio_higher(struct rb_node *a, const struct rb_node *b)
 {
 	return rb_entry(a, struct ipcq_qnode, node)->key >

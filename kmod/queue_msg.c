@@ -97,18 +97,11 @@ void __init ipcq_queue_msg_init(void)
 	}
 }
 
-/* The cache key of an untyped message of @len bytes, and if it is @apart. */
-static u32 ipcq_qmsg_sizing(size_t len, bool *apart)
+/* The cache key of an untyped message of @len bytes: 0 if none. */
+static u32 ipcq_qmsg_cache_key(size_t len)
 {
-	u16 sizing;
-
-	if (len > IPCQ_MSG_CACHE_OBJ) {
-		*apart = ipcq_qmsg_apart(sizeof(struct ipcq_qmsg), len);
-		return 0;
-	}
-	sizing = ipcq_qmsg_sizes[len];
-	*apart = sizing & IPCQ_QMSG_APART;
-	return sizing & ~IPCQ_QMSG_APART;
+	return len > IPCQ_MSG_CACHE_OBJ ? 0 :
+	       ipcq_qmsg_sizes[len] & ~IPCQ_QMSG_APART;
 }
 
 /*
@@ -157,10 +150,12 @@ struct ipcq_qmsg *ipcq_qmsg_new(struct ipcq_queue *q, size_t len, bool typed)
 	bool apart;
 	void *p;
 
-	if (typed)
+	if (!typed && len <= IPCQ_MSG_CACHE_OBJ) {
+		key = ipcq_qmsg_sizes[len] & ~IPCQ_QMSG_APART;
+		apart = ipcq_qmsg_sizes[len] & IPCQ_QMSG_APART;
+	} else {
 		apart = ipcq_qmsg_apart(head, len);
-	else
-		key = ipcq_qmsg_sizing(len, &apart);
+	}
 	if (q && key)
 		m = ipcq_qmsg_cached(q, key);
 	if (m)
@@ -193,10 +188,8 @@ init:
 /* After the last reference to @m of @q: caches it or frees it. */
 void ipcq_queue_msg_release(struct ipcq_queue *q, struct ipcq_qmsg *m)
 {
-	bool apart;
-	u32 key;
+	u32 key = m->typed ? 0 : ipcq_qmsg_cache_key(m->len);
 
-	key = m->typed ? 0 : ipcq_qmsg_sizing(m->len, &apart);
 	if (!key || atomic_add_return(key / 2, &q->msg_cache_bytes) >
 		    IPCQ_MSG_CACHE_BYTES) {
 		if (key)

@@ -150,11 +150,11 @@ static struct ipcq_qmsg *ipcq_queue_typed_head_ne(struct ipcq_queue *q,
 	return NULL;
 }
 
-/* What a get selecting by @sel takes next; see enum ipcq_next. */
-enum ipcq_next ipcq_queue_next_select(struct ipcq_queue *q,
-				      const struct ipcq_select *sel,
-				      struct ipcq_qmsg **mp, u64 *posp,
-				      u32 *lenp)
+/* ipcq_queue_next_select() of a get that selects by type (@sel->match). */
+enum ipcq_next ipcq_queue_next_typed(struct ipcq_queue *q,
+				     const struct ipcq_select *sel,
+				     struct ipcq_qmsg **mp, u64 *posp,
+				     u32 *lenp)
 {
 	struct ipcq_qmsg *m;
 	struct ipcq_qnode *mt;

@@ -437,9 +437,7 @@ static bool ipcq_queue_get_ready(void *ctx, long *ret)
 	for (;;) {
 		if (q->ring && q->drained)
 			ipcq_ring_drop(q->ring);	/* puts that raced it */
-		next = g->sel.match ?
-		       ipcq_queue_next_select(q, &g->sel, &m, &pos, &len) :
-		       ipcq_queue_next(q, &m, &pos, &len);
+		next = ipcq_queue_next_select(q, &g->sel, &m, &pos, &len);
 		if (next != IPCQ_NEXT_RING)
 			break;
 		*ret = ipcq_queue_get_ring(g, pos, len);
